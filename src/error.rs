@@ -1,0 +1,174 @@
+//! The one error type of the crate.
+//!
+//! Every failure — bad configuration, input rejected before sending, a KMS
+//! exception, a network fault, a message that fails to parse or authenticate —
+//! becomes an [`Error`] with a stable [`Error::name`]. For KMS exceptions the
+//! name is the exception name exactly as KMS spells it (`NotFoundException`),
+//! so JavaScript callers can switch on `err.name` as they do with the AWS SDK.
+//!
+//! Errors never carry secrets: messages are built from field names, lengths
+//! and server-provided text, never from keys, tokens or plaintext.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// What kind of failure an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The client configuration is unusable (missing region, malformed endpoint, half a key pair).
+    Config,
+    /// A request was rejected locally before anything was sent.
+    Validation,
+    /// KMS (or the endpoint standing in for it) answered with an error.
+    Service,
+    /// The request could not be sent or its answer not read.
+    Network,
+    /// The request did not complete within the configured timeout.
+    Timeout,
+    /// An encrypted message is malformed, fails authentication, or does not match what the caller expects.
+    Envelope,
+    /// Obtaining credentials failed.
+    Credentials,
+}
+
+/// Error returned by every fallible operation of the crate.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    name: Cow<'static, str>,
+    message: String,
+    field: Option<Cow<'static, str>>,
+    http_status: Option<u16>,
+    request_id: Option<String>,
+    attempts: u32,
+}
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    fn new(kind: ErrorKind, name: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Error { kind, name: name.into(), message: message.into(), field: None, http_status: None, request_id: None, attempts: 0 }
+    }
+
+    /// A configuration problem with the named field.
+    pub fn config(field: impl Into<Cow<'static, str>>, message: impl fmt::Display) -> Self {
+        let field = field.into();
+        let mut e = Self::new(ErrorKind::Config, "ConfigError", format!("{field}: {message}"));
+        e.field = Some(field);
+        e
+    }
+
+    /// Input rejected before sending, naming the offending field.
+    pub fn validation(field: impl Into<Cow<'static, str>>, message: impl fmt::Display) -> Self {
+        let field = field.into();
+        let mut e = Self::new(ErrorKind::Validation, "ValidationError", format!("{field}: {message}"));
+        e.field = Some(field);
+        e
+    }
+
+    /// An error answered by the service. `name` is the KMS exception name.
+    pub fn service(name: impl Into<Cow<'static, str>>, message: impl Into<String>, http_status: u16, request_id: Option<String>) -> Self {
+        let mut e = Self::new(ErrorKind::Service, name, message);
+        e.http_status = Some(http_status);
+        e.request_id = request_id;
+        e
+    }
+
+    /// A transport failure (connection refused, reset, unreadable body).
+    pub fn network(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Network, "NetworkError", message)
+    }
+
+    /// The request exceeded its per-attempt timeout.
+    pub fn timeout(millis: u64) -> Self {
+        Self::new(ErrorKind::Timeout, "TimeoutError", format!("request did not complete within {millis} ms"))
+    }
+
+    /// A message-format or authentication failure; `name` says which (e.g. `AuthenticationError`).
+    pub fn envelope(name: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Envelope, name, message)
+    }
+
+    /// Credentials could not be obtained.
+    pub fn credentials(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Credentials, "CredentialsProviderError", message)
+    }
+
+    /// Records how many attempts were made before this error was returned.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    /// Stable name: the KMS exception name for service errors, else e.g. `ConfigError`, `NetworkError`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Human-readable message (free of secrets).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The input or configuration field at fault, when known.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+    /// HTTP status of the answer, for service errors.
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
+    }
+    /// `x-amzn-RequestId` of the answer, when the service sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// Number of attempts made (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// `"server"` for 5xx answers and transport failures, else `"client"` (the AWS SDK's `$fault`).
+    pub fn fault(&self) -> &'static str {
+        match (self.kind, self.http_status) {
+            (_, Some(s)) if s >= 500 => "server",
+            (ErrorKind::Network | ErrorKind::Timeout, _) => "server",
+            _ => "client",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.message)?;
+        if let Some(s) = self.http_status {
+            write!(f, " (HTTP {s}")?;
+            if let Some(id) = &self.request_id {
+                write!(f, ", request id {id}")?;
+            }
+            write!(f, ")")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("message", &self.message)
+            .field("field", &self.field)
+            .field("http_status", &self.http_status)
+            .field("request_id", &self.request_id)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}

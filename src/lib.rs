@@ -1,0 +1,31 @@
+//! # kms-wasm
+//!
+//! AWS KMS from WebAssembly and native Rust: SigV4-signed KMS JSON requests
+//! over `fetch` (or reqwest natively), and envelope encryption in the AWS
+//! Encryption SDK message format.
+//!
+//! Modules depend one way: [`config`]/[`credentials`] → [`signing`] →
+//! [`transport`] → [`kms`] → `envelope` → `js` (wasm-bindgen glue, wasm32 only).
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod credentials;
+pub mod error;
+pub mod kms;
+pub mod platform;
+pub mod signing;
+pub mod transport;
+
+#[cfg(target_arch = "wasm32")]
+mod transport_fetch;
+#[cfg(any(not(target_arch = "wasm32"), feature = "reqwest-wasm"))]
+mod transport_native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+
+pub use config::{Config, ConfigBuilder, Endpoint, RetryConfig};
+pub use credentials::{Credentials, CredentialsProvider, SecretString};
+pub use error::{Error, ErrorKind, Result};
+pub use kms::KmsClient;

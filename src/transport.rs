@@ -1,0 +1,321 @@
+//! Sending signed KMS requests: HTTP, retries, timeouts, clock skew, error decoding.
+//!
+//! The wire protocol is AWS JSON 1.1: `POST /` with
+//! `Content-Type: application/x-amz-json-1.1` and
+//! `X-Amz-Target: TrentService.<Operation>`. The HTTP client differs per host
+//! (reqwest natively, the global `fetch` on wasm32); everything else here is
+//! shared so native tests exercise the same retry and error logic the
+//! browser runs.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::platform::{self, BoxFuture, MaybeSend, MaybeSync};
+use crate::signing::{sign_request, SignableKmsRequest};
+
+/// JSON 1.1 content type of every KMS request.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// Prefix of the `X-Amz-Target` header.
+pub const TARGET_PREFIX: &str = "TrentService.";
+
+/// An HTTP request as the transport sends it.
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    /// Absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// An HTTP answer. Header names are lower-case.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// The headers the transport needs (`x-amzn-requestid`, `x-amzn-errortype`, `date`); others may be absent.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// First value of header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Something that can POST a request and return the answer, or fail with a
+/// [`ErrorKind::Network`] / [`ErrorKind::Timeout`] error.
+pub trait HttpClient: MaybeSend + MaybeSync {
+    /// Sends `request`, giving up after `timeout_ms`.
+    fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>>;
+}
+
+/// What the transport learned about a successful call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseMetadata {
+    /// HTTP status of the final answer.
+    pub http_status: u16,
+    /// `x-amzn-RequestId`.
+    pub request_id: Option<String>,
+    /// Attempts made, including the successful one.
+    pub attempts: u32,
+}
+
+/// Signs, sends and retries KMS JSON requests.
+pub struct Transport {
+    config: Config,
+    http: Arc<dyn HttpClient>,
+    /// Server time minus local time, learned from a skew error.
+    clock_offset_ms: AtomicI64,
+}
+
+impl Transport {
+    /// A transport over the host's default HTTP client.
+    pub fn new(config: Config) -> Self {
+        Self::with_http_client(config, default_http_client())
+    }
+
+    /// A transport over a caller-supplied HTTP client (tests, custom stacks).
+    pub fn with_http_client(config: Config, http: Arc<dyn HttpClient>) -> Self {
+        Transport { config, http, clock_offset_ms: AtomicI64::new(0) }
+    }
+
+    /// The configuration this transport signs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Milliseconds added to the local clock when signing (learned from skew errors).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Calls `operation` with the JSON `body`; returns the answer's body and metadata.
+    pub async fn call(&self, operation: &str, body: Vec<u8>) -> Result<(Vec<u8>, ResponseMetadata)> {
+        let retry = self.config.retry;
+        let mut skew_corrected = false;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(operation, &body).await;
+            let err = match outcome {
+                Ok(resp) if (200..300).contains(&resp.status) => {
+                    let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt };
+                    return Ok((resp.body, meta));
+                }
+                Ok(resp) => {
+                    let err = decode_error(&resp);
+                    if !skew_corrected && is_clock_skew(&err) {
+                        if let Some(server_ms) = resp.header("date").and_then(parse_http_date_ms) {
+                            skew_corrected = true;
+                            self.clock_offset_ms.store(server_ms - platform::now_millis(), Ordering::Relaxed);
+                            // A skew retry does not use up a retry attempt's backoff.
+                            attempt -= 1;
+                            continue;
+                        }
+                    }
+                    err
+                }
+                Err(err) => err,
+            };
+            if attempt >= retry.max_attempts || !is_retryable(&err) {
+                return Err(err.with_attempts(attempt));
+            }
+            platform::sleep(backoff_ms(retry.base_delay_ms, retry.max_delay_ms, attempt)).await;
+        }
+    }
+
+    async fn attempt(&self, operation: &str, body: &[u8]) -> Result<HttpResponse> {
+        let credentials = match &self.config.credentials {
+            Some(p) => p.credentials().await?,
+            None => return Err(Error::config("credentials", "no credentials configured (set them or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")),
+        };
+        let target = format!("{TARGET_PREFIX}{operation}");
+        let url = self.config.endpoint.url();
+        let unsigned = [("content-type", CONTENT_TYPE), ("x-amz-target", target.as_str())];
+        let now = platform::now_millis() + self.clock_offset_ms();
+        let signed = sign_request(&SignableKmsRequest { url, headers: &unsigned, body }, &credentials, &self.config.region, now)?;
+        let mut headers: Vec<(String, String)> = unsigned.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        headers.extend(signed);
+        self.http.send(HttpRequest { url: url.to_owned(), headers, body: body.to_vec() }, self.config.timeout_ms).await
+    }
+}
+
+/// Full-jitter backoff: uniform in `[0, min(max, base * 2^(attempt-1)))`.
+fn backoff_ms(base: u64, max: u64, attempt: u32) -> u64 {
+    let cap = base.saturating_mul(1u64 << (attempt - 1).min(20)).min(max);
+    if cap == 0 {
+        0
+    } else {
+        platform::random_u64() % cap
+    }
+}
+
+const THROTTLING: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "ProvisionedThroughputExceededException",
+];
+
+fn is_retryable(err: &Error) -> bool {
+    match err.kind() {
+        ErrorKind::Network | ErrorKind::Timeout => true,
+        ErrorKind::Service => err.http_status().is_some_and(|s| s >= 500) || THROTTLING.contains(&err.name()),
+        _ => false,
+    }
+}
+
+fn is_clock_skew(err: &Error) -> bool {
+    matches!(err.name(), "RequestTimeTooSkewed" | "RequestExpired" | "RequestInTheFuture" | "InvalidSignatureException" | "SignatureDoesNotMatch")
+        && {
+            let m = err.message().to_ascii_lowercase();
+            err.name() != "InvalidSignatureException" && err.name() != "SignatureDoesNotMatch" || m.contains("expired") || m.contains("skew") || m.contains("too far")
+        }
+}
+
+/// Turns an error answer into an [`Error`], whatever its body: JSON
+/// (`{"__type": "ns#Name", "message": "…"}`), XML, HTML or nothing.
+pub fn decode_error(resp: &HttpResponse) -> Error {
+    let request_id = resp.header("x-amzn-requestid").map(str::to_owned);
+    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
+    let field = |names: &[&str]| -> Option<String> {
+        let obj = json.as_ref()?.as_object()?;
+        names.iter().find_map(|n| obj.get(*n)?.as_str().map(str::to_owned))
+    };
+    let raw_type = resp.header("x-amzn-errortype").map(str::to_owned).or_else(|| field(&["__type", "code", "Code"]));
+    let name = raw_type.as_deref().map(clean_error_type).filter(|n| !n.is_empty()).map(str::to_owned).or_else(|| xml_tag(&resp.body, "Code"));
+    let message = field(&["message", "Message", "errorMessage"]).or_else(|| xml_tag(&resp.body, "Message"));
+    let name = name.unwrap_or_else(|| fallback_name(resp.status).to_owned());
+    let message = message.unwrap_or_else(|| {
+        if resp.body.is_empty() {
+            format!("HTTP {} with an empty body", resp.status)
+        } else {
+            format!("HTTP {} with a non-JSON body ({} bytes)", resp.status, resp.body.len())
+        }
+    });
+    Error::service(name, message, resp.status, request_id)
+}
+
+/// `"com.amazonaws.kms#NotFoundException"` and `"NotFoundException:http://…"` → `"NotFoundException"`.
+fn clean_error_type(raw: &str) -> &str {
+    let after_hash = raw.rsplit('#').next().unwrap_or(raw);
+    after_hash.split(':').next().unwrap_or(after_hash).trim()
+}
+
+fn fallback_name(status: u16) -> &'static str {
+    match status {
+        400 => "BadRequest",
+        401 | 403 => "AccessDeniedException",
+        404 => "NotFound",
+        429 => "ThrottlingException",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        s if s >= 500 => "ServerError",
+        _ => "UnknownError",
+    }
+}
+
+/// Text of the first `<tag>…</tag>` in an XML body, for the XML auth errors some endpoints send.
+fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let open = format!("<{tag}>");
+    let start = text.find(&open)? + open.len();
+    let end = text[start..].find(&format!("</{tag}>"))? + start;
+    Some(text[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.
+fn parse_http_date_ms(value: &str) -> Option<i64> {
+    let t = httpdate::parse_http_date(value).ok()?;
+    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn default_http_client() -> Arc<dyn HttpClient> {
+    Arc::new(crate::transport_native::ReqwestClient::new())
+}
+
+#[cfg(all(target_arch = "wasm32", not(feature = "reqwest-wasm")))]
+fn default_http_client() -> Arc<dyn HttpClient> {
+    Arc::new(crate::transport_fetch::FetchClient)
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "reqwest-wasm"))]
+fn default_http_client() -> Arc<dyn HttpClient> {
+    Arc::new(crate::transport_native::ReqwestClient::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+        HttpResponse { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn json_error_type_loses_its_namespace() {
+        let e = decode_error(&resp(400, &[("x-amzn-requestid", "rid-1")], r#"{"__type":"com.amazonaws.kms#NotFoundException","message":"Key 'x' does not exist"}"#));
+        assert_eq!((e.name(), e.message(), e.http_status(), e.request_id()), ("NotFoundException", "Key 'x' does not exist", Some(400), Some("rid-1")));
+    }
+
+    #[test]
+    fn error_type_header_wins_and_is_cleaned() {
+        let e = decode_error(&resp(400, &[("x-amzn-ErrorType", "DisabledException:http://internal.amazon.com/")], r#"{"Message":"disabled"}"#));
+        assert_eq!((e.name(), e.message()), ("DisabledException", "disabled"));
+    }
+
+    #[test]
+    fn xml_and_html_bodies_become_clear_errors() {
+        let e = decode_error(&resp(403, &[], "<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>"));
+        assert_eq!((e.name(), e.http_status()), ("InvalidClientTokenId", Some(403)));
+        let e = decode_error(&resp(502, &[], "<html><body>Bad gateway</body></html>"));
+        assert_eq!(e.name(), "BadGateway");
+        assert!(e.message().contains("non-JSON"));
+        assert_eq!(e.fault(), "server");
+        let e = decode_error(&resp(500, &[], ""));
+        assert!(e.message().contains("empty body"));
+    }
+
+    #[test]
+    fn retry_classification() {
+        assert!(is_retryable(&decode_error(&resp(400, &[], r#"{"__type":"ThrottlingException"}"#))));
+        assert!(is_retryable(&decode_error(&resp(503, &[], ""))));
+        assert!(!is_retryable(&decode_error(&resp(400, &[], r#"{"__type":"ValidationException"}"#))));
+        assert!(is_retryable(&Error::network("reset")));
+    }
+
+    #[test]
+    fn skew_detection() {
+        assert!(is_clock_skew(&decode_error(&resp(400, &[], r#"{"__type":"InvalidSignatureException","message":"Signature expired: 20200101T000000Z is now earlier than ..."}"#))));
+        assert!(is_clock_skew(&decode_error(&resp(400, &[], r#"{"__type":"RequestTimeTooSkewed"}"#))));
+        assert!(!is_clock_skew(&decode_error(&resp(400, &[], r#"{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match"}"#))));
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        for attempt in 1..30 {
+            assert!(backoff_ms(100, 2000, attempt) < 2000);
+        }
+        assert!(backoff_ms(100, 20_000, 1) < 100);
+    }
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(parse_http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777000));
+        assert_eq!(parse_http_date_ms("yesterday"), None);
+    }
+}

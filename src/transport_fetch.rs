@@ -1,0 +1,75 @@
+//! HTTP through the global `fetch` (browsers, Node 18+, workers, workerd).
+//!
+//! We call the global function, not `window.fetch`, so the same module runs
+//! in service workers and edge runtimes that have no `window`. The timeout
+//! is an `AbortController` armed with `setTimeout`.
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, Request, RequestInit, Response};
+
+use crate::error::{Error, Result};
+use crate::platform::BoxFuture;
+use crate::transport::{HttpClient, HttpRequest, HttpResponse};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> Promise;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(cb: &JsValue, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// [`HttpClient`] over the global `fetch`.
+pub struct FetchClient;
+
+const READ_HEADERS: [&str; 3] = ["x-amzn-requestid", "x-amzn-errortype", "date"];
+
+impl HttpClient for FetchClient {
+    fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+        Box::pin(async move {
+            let headers = Headers::new().map_err(js_network)?;
+            for (k, v) in &request.headers {
+                headers.set(k, v).map_err(js_network)?;
+            }
+            let init = RequestInit::new();
+            init.set_method("POST");
+            init.set_headers(&headers);
+            init.set_body(&Uint8Array::from(request.body.as_slice()));
+            let controller = AbortController::new().map_err(js_network)?;
+            init.set_signal(Some(&controller.signal()));
+            let req = Request::new_with_str_and_init(&request.url, &init).map_err(js_network)?;
+            let abort = Closure::once_into_js(move || controller.abort());
+            let timer = set_timeout(&abort, timeout_ms as f64);
+            let result = fetch_response(&req).await;
+            clear_timeout(&timer);
+            result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })
+        })
+    }
+}
+
+async fn fetch_response(req: &Request) -> std::result::Result<HttpResponse, JsValue> {
+    let resp: Response = JsFuture::from(global_fetch(req)).await?.dyn_into()?;
+    let status = resp.status();
+    let resp_headers = resp.headers();
+    let headers = READ_HEADERS.iter().filter_map(|name| Some((name.to_string(), resp_headers.get(name).ok()??))).collect();
+    let buf = JsFuture::from(resp.array_buffer()?).await?;
+    Ok(HttpResponse { status, headers, body: Uint8Array::new(&buf).to_vec() })
+}
+
+fn is_abort(e: &JsValue) -> bool {
+    js_sys::Reflect::get(e, &"name".into()).ok().and_then(|n| n.as_string()).is_some_and(|n| n == "AbortError")
+}
+
+fn js_network(e: JsValue) -> Error {
+    let msg = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "fetch failed".to_owned());
+    Error::network(format!("fetch failed: {msg}"))
+}
