@@ -129,7 +129,9 @@ impl KmsClient {
 }
 
 fn decode_output<T: DeserializeOwned>(operation: &str, bytes: &[u8]) -> Result<T> {
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { bytes };
+    // Operations without output answer with nothing, or (moto) with `null`.
+    let trimmed = bytes.trim_ascii();
+    let bytes = if trimmed.is_empty() || trimmed == b"null" { &b"{}"[..] } else { bytes };
     // serde_json's message names the position and expected type, never the value.
     serde_json::from_slice(bytes).map_err(|e| Error::service("SerializationException", format!("cannot parse the {operation} answer: {e}"), 200, None))
 }

@@ -1,0 +1,55 @@
+//! Shared helpers of the native integration tests: the local KMS started by
+//! `pkg-scripts/kms-local` (its env file) and the Python venv's peers.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use kms_wasm::{Config, Credentials, KmsClient};
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Variables of the running kms-local (`KMS_LOCAL_ENV` or `.kms-local/env`).
+/// Panics with instructions when it is not running: these tests need it.
+pub fn local_env() -> BTreeMap<String, String> {
+    let path = std::env::var("KMS_LOCAL_ENV").map(PathBuf::from).unwrap_or_else(|_| root().join(".kms-local/env"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("kms-local is not running ({} missing): run `pkg-scripts/kms-local start` or `pkg-scripts/test`", path.display()));
+    text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+/// Endpoint URL of kms-local.
+pub fn endpoint() -> String {
+    local_env()["AWS_ENDPOINT_URL_KMS"].clone()
+}
+
+/// A client signed with the kms-local user's keys.
+pub fn client() -> KmsClient {
+    KmsClient::from_env(local_env()).expect("kms-local env is a valid config")
+}
+
+/// A client with other credentials against kms-local.
+pub fn client_with(credentials: Credentials) -> KmsClient {
+    let env = local_env();
+    KmsClient::new(Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials).build().unwrap())
+}
+
+/// The venv's Python (botocore, moto, the Encryption SDK and its CLI).
+pub fn venv_python() -> PathBuf {
+    root().join(".venv/bin/python")
+}
+
+/// Runs a Python snippet in the venv with `args`, returning stdout; panics with stderr on failure.
+pub fn python(code: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(venv_python()).arg("-c").arg(code).args(args).output().expect("venv python runs (pkg-scripts/setup)");
+    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A fresh symmetric key for one test.
+pub async fn new_symmetric_key(client: &KmsClient) -> String {
+    client.create_key(kms_wasm::kms::CreateKeyRequest { description: Some("kms-wasm test".into()), ..Default::default() }).await.unwrap().key_metadata.unwrap().arn.unwrap()
+}
