@@ -11,11 +11,14 @@
 
 pub mod config;
 pub mod credentials;
+pub mod envelope;
 pub mod error;
 pub mod kms;
 pub mod platform;
+pub mod provision;
 pub mod signing;
 pub mod transport;
+pub mod wrapper;
 
 #[cfg(target_arch = "wasm32")]
 mod transport_fetch;

@@ -9,6 +9,7 @@
 //! does not carry a serde implementation of all 56 operations.
 
 pub mod model;
+pub mod paginate;
 pub mod validate;
 pub mod wire;
 

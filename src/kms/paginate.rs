@@ -1,0 +1,1 @@
+//! Paginators over the List* operations (in progress).

@@ -1,0 +1,1 @@
+//! Key provisioning the way deployment tools do it (in progress).
