@@ -1,0 +1,28 @@
+/** What every response and error carries, as in the AWS SDK. */
+export interface ResponseMetadata {
+  httpStatusCode?: number;
+  requestId?: string;
+  attempts?: number;
+  totalRetryDelay?: number;
+}
+
+/** Base class of every exception KMS answers with; `name` is the exception name. */
+export declare class KMSServiceException extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: ResponseMetadata;
+}
+
+/** Names of the errors kms-wasm raises itself. */
+export type KmsWasmErrorName =
+  | 'ConfigError' | 'ValidationError' | 'NetworkError' | 'TimeoutError' | 'CredentialsProviderError'
+  | 'MalformedMessageError' | 'AuthenticationError' | 'SignatureError' | 'CommitmentPolicyError'
+  | 'UnsupportedSuiteError' | 'EncryptionContextError' | 'TooManyEncryptedDataKeysError' | 'NoUsableKeyError'
+  | (string & {});
+
+/** An error raised by kms-wasm before or around KMS; `field` names the offending input or setting. */
+export declare class KmsWasmError extends Error {
+  readonly name: KmsWasmErrorName;
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: ResponseMetadata;
+  readonly field?: string;
+}

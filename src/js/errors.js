@@ -1,0 +1,29 @@
+// Error classes shared by the generated model (one subclass per KMS exception) and the client.
+
+/** Base class of every exception KMS answers with (as in @aws-sdk/client-kms). */
+export class KMSServiceException extends Error {
+  constructor(opts) {
+    super(opts.message);
+    this.name = opts.name;
+    this.$fault = opts.$fault;
+    this.$metadata = opts.$metadata ?? {};
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/**
+ * Errors raised by kms-wasm itself, before or around KMS: ConfigError, ValidationError,
+ * NetworkError, TimeoutError, CredentialsProviderError and the envelope errors
+ * (MalformedMessageError, AuthenticationError, SignatureError, …). `field` names the
+ * offending input or setting when there is one.
+ */
+export class KmsWasmError extends Error {
+  constructor(opts) {
+    super(opts.message);
+    this.name = opts.name;
+    this.$fault = opts.$fault ?? 'client';
+    this.$metadata = opts.$metadata ?? {};
+    if (opts.field) this.field = opts.field;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}

@@ -1,0 +1,201 @@
+//! wasm-bindgen glue: the small surface the hand-written JavaScript in
+//! `src/js/*.js` builds the public API on. No logic lives here that the
+//! native build would not also run; it converts JS values and errors.
+
+use std::sync::Arc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::config::{Config, RetryConfig};
+use crate::credentials::{Credentials, CredentialsProvider};
+use crate::error::Error;
+use crate::kms::{AuditEvent, KmsClient};
+use crate::platform::BoxFuture;
+
+/// Turns an [`Error`] into a JS `Error` whose `name` is the KMS exception
+/// (or our error name), with `$fault`, `$metadata` and `field` like the AWS SDK's.
+pub(crate) fn to_js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(e.message());
+    err.set_name(e.name());
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&err, &k.into(), v);
+    };
+    set("$fault", &e.fault().into());
+    let meta = Object::new();
+    let _ = Reflect::set(&meta, &"httpStatusCode".into(), &e.http_status().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    let _ = Reflect::set(&meta, &"requestId".into(), &e.request_id().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    let _ = Reflect::set(&meta, &"attempts".into(), &JsValue::from(e.attempts()));
+    set("$metadata", &meta);
+    if let Some(field) = e.field() {
+        set("field", &field.into());
+    }
+    set("kind", &format!("{:?}", e.kind()).into());
+    err.into()
+}
+
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(obj, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn get_string(obj: &JsValue, key: &str, field: &'static str) -> Result<Option<String>, Error> {
+    match get(obj, key) {
+        None => Ok(None),
+        Some(v) => v.as_string().map(Some).ok_or_else(|| Error::config(field, "must be a string")),
+    }
+}
+
+/// Credentials asked from a JS function (`credentials: async () => ({ accessKeyId, … })`) before each request.
+struct JsCredentialsFunction(Function);
+
+impl CredentialsProvider for JsCredentialsFunction {
+    fn credentials(&self) -> BoxFuture<'_, crate::Result<Credentials>> {
+        Box::pin(async move {
+            let value = self.0.call0(&JsValue::UNDEFINED).map_err(|e| Error::credentials(js_message(&e)))?;
+            let value = match value.dyn_ref::<Promise>() {
+                Some(p) => JsFuture::from(p.clone()).await.map_err(|e| Error::credentials(js_message(&e)))?,
+                None => value,
+            };
+            credentials_from_js(&value)
+        })
+    }
+}
+
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| "credentials provider failed".into())
+}
+
+fn credentials_from_js(v: &JsValue) -> crate::Result<Credentials> {
+    let id = get_string(v, "accessKeyId", "credentials.accessKeyId")?;
+    let secret = get_string(v, "secretAccessKey", "credentials.secretAccessKey")?;
+    let token = get_string(v, "sessionToken", "credentials.sessionToken")?;
+    let mut c = match (id, secret) {
+        (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => Credentials::new(id, secret, token),
+        (Some(_), _) => return Err(Error::config("credentials.secretAccessKey", "is missing")),
+        _ => return Err(Error::config("credentials.accessKeyId", "is missing")),
+    };
+    if let Some(exp) = get(v, "expiration") {
+        c.expires_at_millis = exp.dyn_ref::<js_sys::Date>().map(|d| d.get_time() as i64).or_else(|| exp.as_f64().map(|f| f as i64));
+    }
+    Ok(c)
+}
+
+/// Builds a [`Config`] from the `KMS` constructor's options object and an optional env map.
+fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
+    let mut builder = Config::builder();
+    if let Some(region) = get_string(options, "region", "region")? {
+        builder = builder.region(region);
+    }
+    if let Some(endpoint) = get_string(options, "endpoint", "endpoint")? {
+        builder = builder.endpoint(endpoint);
+    }
+    if let Some(creds) = get(options, "credentials") {
+        builder = match creds.dyn_into::<Function>() {
+            Ok(f) => builder.credentials_provider(Arc::new(JsCredentialsFunction(f))),
+            Err(obj) => builder.credentials(credentials_from_js(&obj)?),
+        };
+    }
+    let mut retry = RetryConfig::default();
+    if let Some(n) = get(options, "maxAttempts") {
+        retry.max_attempts = n.as_f64().filter(|n| *n >= 1.0 && n.fract() == 0.0).ok_or_else(|| Error::config("maxAttempts", "must be a positive integer"))? as u32;
+    }
+    if let Some(n) = get(options, "retryBaseDelayMs") {
+        retry.base_delay_ms = n.as_f64().filter(|n| *n >= 0.0).ok_or_else(|| Error::config("retryBaseDelayMs", "must be a number ≥ 0"))? as u64;
+    }
+    builder = builder.retry(retry);
+    if let Some(n) = get(options, "requestTimeout") {
+        builder = builder.timeout_ms(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| Error::config("requestTimeout", "must be a number of milliseconds > 0"))? as u64);
+    }
+    if !env.is_undefined() && !env.is_null() {
+        let mut vars = Vec::new();
+        for key in Object::keys(&Object::from(env.clone())).iter() {
+            if let (Some(k), Some(v)) = (key.as_string(), Reflect::get(env, &key).ok().and_then(|v| v.as_string())) {
+                vars.push((k, v));
+            }
+        }
+        builder = builder.env(vars)?;
+    }
+    builder.build()
+}
+
+fn audit_to_js(e: &AuditEvent) -> JsValue {
+    let o = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&o, &k.into(), &v);
+    };
+    set("operation", e.operation.as_str().into());
+    set("keyId", e.key_id.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    set("requestId", e.request_id.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    set("httpStatus", e.http_status.map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    set("attempts", e.attempts.into());
+    set("durationMs", (e.duration_ms as f64).into());
+    set("errorName", e.error_name.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    o.into()
+}
+
+/// A configured KMS client, driven by the JavaScript `KMS` class.
+#[wasm_bindgen]
+pub struct WasmKms {
+    client: KmsClient,
+}
+
+#[wasm_bindgen]
+impl WasmKms {
+    /// `options`: `{ region, endpoint, credentials, maxAttempts, requestTimeout, retryBaseDelayMs, onAudit }`;
+    /// `env`: an optional map of environment variables filling what `options` leaves out.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, env: JsValue) -> Result<WasmKms, JsValue> {
+        let config = config_from_js(&options, &env).map_err(|e| to_js_error(&e))?;
+        let mut client = KmsClient::new(config);
+        if let Some(hook) = get(&options, "onAudit").and_then(|f| f.dyn_into::<Function>().ok()) {
+            // Closures must be Send + Sync for native builds; wasm32 is single-threaded.
+            let hook = SendSyncFunction(hook);
+            client = client.with_audit_hook(Arc::new(move |event: &AuditEvent| {
+                let _ = hook.0.call1(&JsValue::UNDEFINED, &audit_to_js(event));
+            }));
+        }
+        Ok(WasmKms { client })
+    }
+
+    /// Region the client signs for.
+    #[wasm_bindgen(getter)]
+    pub fn region(&self) -> String {
+        self.client.config().region().to_owned()
+    }
+
+    /// Endpoint URL the client sends to.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.client.config().endpoint().url().to_owned()
+    }
+
+    /// Calls `operation` with a JSON request body (already in wire form: base64
+    /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts }`.
+    pub async fn call(&self, operation: String, body: String) -> Result<JsValue, JsValue> {
+        let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
+        let (bytes, meta) = self.client.call_json(&operation, value).await.map_err(|e| to_js_error(&e))?;
+        let out = Object::new();
+        let text = String::from_utf8(bytes).map_err(|_| to_js_error(&Error::service("SerializationException", "answer is not UTF-8", meta.http_status, meta.request_id.clone())))?;
+        let _ = Reflect::set(&out, &"body".into(), &text.into());
+        let _ = Reflect::set(&out, &"httpStatusCode".into(), &meta.http_status.into());
+        let _ = Reflect::set(&out, &"requestId".into(), &meta.request_id.map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+        let _ = Reflect::set(&out, &"attempts".into(), &meta.attempts.into());
+        Ok(out.into())
+    }
+}
+
+impl WasmKms {
+    /// The Rust client, for other bindings (keyrings).
+    #[allow(dead_code)]
+    pub(crate) fn client(&self) -> &KmsClient {
+        &self.client
+    }
+}
+
+struct SendSyncFunction(Function);
+// SAFETY: wasm32-unknown-unknown without atomics is single-threaded; the
+// value never crosses a thread.
+unsafe impl Send for SendSyncFunction {}
+unsafe impl Sync for SendSyncFunction {}
