@@ -1,0 +1,148 @@
+"""botocore as the oracle of the KMS wire tests (run with the venv's python).
+
+  kms_oracle.py wire    one representative input per case, and what botocore sends for it
+  kms_oracle.py sigv4   reads signing cases (JSON) on stdin, prints botocore's SigV4 headers
+  kms_oracle.py ops     the model's operation names, sorted
+
+Inputs are built from botocore's model: every top-level member is filled
+(nested structures too), with a few overrides so the input also passes the
+client's own validation. In the JSON printed for the Rust side, blobs are
+{"$blob": "<base64>"} and timestamps {"$ts": <epoch seconds>}, so Rust builds
+its typed input from the abstract value, not from botocore's serialization.
+"""
+import base64, datetime, json, sys
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+import botocore.serialize
+import botocore.session
+
+MODEL = botocore.session.get_session().get_service_model("kms")
+
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+STRINGS = {
+    "KeyId": KEY_ARN,
+    "TargetKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "DestinationKeyId": "alias/wire-destination",
+    "SourceKeyId": KEY_ARN,
+    "AliasName": "alias/wire_test-1",
+    "Policy": '{"Version":"2012-10-17","Statement":[]}',
+    "ReplicaRegion": "eu-west-1",
+    "PrimaryRegion": "eu-west-1",
+}
+INTEGERS = {"PendingWindowInDays": 7, "RotationPeriodInDays": 365, "NumberOfBytes": 64, "Limit": 50}
+TIME = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+
+# (operation, members to drop, member overrides): the first case of each
+# operation fills every member; extra cases cover alternatives the first
+# one cannot hold at once.
+CASES_EXTRA = [
+    ("CreateKey", ["KeySpec", "KeyUsage"], {}),
+    ("CreateKey", ["CustomerMasterKeySpec"], {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}),
+    ("GenerateDataKey", ["KeySpec"], {}),
+    ("GenerateDataKeyWithoutPlaintext", ["KeySpec"], {}),
+]
+FIRST_CASE = {
+    "CreateKey": (["CustomerMasterKeySpec"], {"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"}),
+    "GenerateDataKey": (["NumberOfBytes"], {}),
+    "GenerateDataKeyWithoutPlaintext": (["NumberOfBytes"], {}),
+}
+
+
+def value(shape, name, depth=0):
+    t = shape.type_name
+    if t == "string":
+        if shape.enum:
+            return shape.enum[-1] if name in ("KeyAgreementAlgorithm",) else shape.enum[0]
+        text = STRINGS.get(name, f"{name}-välue ✓")
+        return text.ljust(int(shape.metadata.get("min", 0)), "x")
+    if t == "blob":
+        return bytes([0, 1, 2, 0xFE, 0xFF]) + name.encode()
+    if t == "boolean":
+        return True
+    if t in ("integer", "long"):
+        if name in INTEGERS:
+            return INTEGERS[name]
+        return int(shape.metadata.get("min", 1))
+    if t == "timestamp":
+        return TIME
+    if t == "list":
+        item = shape.member
+        if item.type_name == "string" and item.enum:
+            return item.enum[:2]
+        if item.type_name == "string":
+            return [value(item, name, depth + 1), value(item, name, depth + 1) + "-2"]
+        return [value(item, name, depth + 1)]
+    if t == "map":
+        if shape.key.type_name == "string" and shape.value.type_name == "string":
+            return {"purpose": "wire", "ünïcode": "välue ✓"}
+        return {"k": value(shape.value, name, depth + 1)}
+    if t == "structure":
+        if depth > 4:
+            return {}
+        return {m: value(s, m, depth + 1) for m, s in shape.members.items()}
+    raise ValueError(t)
+
+
+def representative(op, drops=(), overrides=None):
+    shape = MODEL.operation_model(op).input_shape
+    params = {m: value(s, m) for m, s in shape.members.items() if m not in drops}
+    params.update(overrides or {})
+    return params
+
+
+def abstract(v):
+    if isinstance(v, bytes):
+        return {"$blob": base64.b64encode(v).decode()}
+    if isinstance(v, datetime.datetime):
+        return {"$ts": v.timestamp()}
+    if isinstance(v, dict):
+        return {k: abstract(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [abstract(x) for x in v]
+    return v
+
+
+def wire():
+    serializer = botocore.serialize.create_serializer("json", include_validation=True)
+    cases = []
+    for op in sorted(MODEL.operation_names):
+        drops, overrides = FIRST_CASE.get(op, ((), {}))
+        cases.append((op, drops, overrides))
+        cases += [c for c in CASES_EXTRA if c[0] == op]
+    out = []
+    for op, drops, overrides in cases:
+        params = representative(op, drops, overrides)
+        req = serializer.serialize_to_request(params, MODEL.operation_model(op))
+        body = req["body"]
+        out.append({
+            "operation": op,
+            "input": abstract(params),
+            "body": json.loads(body) if body else {},
+            "target": req["headers"].get("X-Amz-Target"),
+            "content_type": req["headers"].get("Content-Type"),
+        })
+    json.dump(out, sys.stdout, ensure_ascii=False)
+
+
+def sigv4():
+    cases = json.load(sys.stdin)
+    out = []
+    for c in cases:
+        fixed = datetime.datetime.fromtimestamp(c["time_millis"] / 1000, tz=datetime.timezone.utc).replace(tzinfo=None)
+        botocore.auth.get_current_datetime = lambda: fixed
+        creds = botocore.credentials.Credentials(c["access_key_id"], c["secret_access_key"], c.get("session_token"))
+        body = base64.b64decode(c["body_b64"])
+        req = botocore.awsrequest.AWSRequest(method="POST", url=c["url"], headers=dict(c["headers"]), data=body)
+        botocore.auth.SigV4Auth(creds, "kms", c["region"]).add_auth(req)
+        out.append({k.lower(): v for k, v in req.headers.items()})
+    json.dump(out, sys.stdout)
+
+
+def ops():
+    json.dump(sorted(MODEL.operation_names), sys.stdout)
+
+
+if __name__ == "__main__":
+    {"wire": wire, "sigv4": sigv4, "ops": ops}[sys.argv[1]]()
