@@ -1,0 +1,211 @@
+//! Retries, timeouts and clock-skew correction through a loopback proxy in
+//! front of kms-local. The proxy answers some requests itself (503,
+//! throttling, skew errors, silence) and forwards the others byte for byte,
+//! so moto still checks the signature of every forwarded request.
+
+mod common;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use kms_wasm::kms::{ops, ListKeysRequest};
+use kms_wasm::{Config, Credentials, ErrorKind, KmsClient, RetryConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Clone)]
+enum Action {
+    Respond { status: u16, headers: Vec<(String, String)>, body: String },
+    Forward,
+    Hang,
+}
+
+struct Proxy {
+    url: String,
+    hits: Arc<AtomicU32>,
+    heads: Arc<Mutex<Vec<String>>>,
+}
+
+async fn start_proxy(script: impl Fn(u32) -> Action + Send + Sync + 'static) -> Proxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = common::endpoint().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let hits = Arc::new(AtomicU32::new(0));
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let script = Arc::new(script);
+    let (h, r) = (hits.clone(), heads.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else { return };
+            let (hits, heads, script, upstream) = (h.clone(), r.clone(), script.clone(), upstream.clone());
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut conn).await else { return };
+                let n = hits.fetch_add(1, Ordering::SeqCst) + 1;
+                heads.lock().unwrap().push(String::from_utf8_lossy(&request).split("\r\n\r\n").next().unwrap_or("").to_owned());
+                match script(n) {
+                    Action::Respond { status, headers, body } => {
+                        let mut head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+                        for (k, v) in headers {
+                            head.push_str(&format!("{k}: {v}\r\n"));
+                        }
+                        let _ = conn.write_all(format!("{head}\r\n{body}").as_bytes()).await;
+                    }
+                    Action::Forward => {
+                        let mut up = TcpStream::connect(&upstream).await.unwrap();
+                        up.write_all(&request).await.unwrap();
+                        let mut answer = Vec::new();
+                        let _ = up.read_to_end(&mut answer).await;
+                        let _ = conn.write_all(&answer).await;
+                    }
+                    Action::Hang => tokio::time::sleep(std::time::Duration::from_secs(30)).await,
+                }
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    Proxy { url, hits, heads }
+}
+
+/// Reads one HTTP/1.1 request (head + Content-Length body) and rewrites it to close the connection,
+/// so the upstream answer ends at EOF.
+async fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let len: usize = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())).unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    // Connection is not a signed header, so changing it keeps the signature valid.
+    let head = head.lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect::<Vec<_>>().join("\r\n");
+    let head = head.trim_end().to_owned() + "\r\nconnection: close\r\n\r\n";
+    Some([head.as_bytes(), &buf[head_end..]].concat())
+}
+
+fn client_via(proxy: &Proxy, max_attempts: u32, timeout_ms: u64) -> KmsClient {
+    let env = common::local_env();
+    let config = Config::builder()
+        .region(&env["AWS_REGION"])
+        .endpoint(&proxy.url)
+        .credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
+        .retry(RetryConfig { max_attempts, base_delay_ms: 10, max_delay_ms: 100 })
+        .timeout_ms(timeout_ms)
+        .build()
+        .unwrap();
+    KmsClient::new(config)
+}
+
+fn json_error(status: u16, name: &str, message: &str) -> Action {
+    Action::Respond { status, headers: vec![("x-amzn-RequestId".into(), format!("req-{name}"))], body: format!(r#"{{"__type":"com.amazonaws.kms#{name}","message":"{message}"}}"#) }
+}
+
+#[tokio::test]
+async fn two_503s_then_success_on_attempt_3() {
+    let proxy = start_proxy(|n| if n <= 2 { Action::Respond { status: 503, headers: vec![], body: "<html>busy</html>".into() } } else { Action::Forward }).await;
+    let kms = client_via(&proxy, 3, 5_000);
+    let (out, meta) = kms.send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
+    assert!(out.keys.is_some());
+    assert_eq!(meta.attempts, 3);
+    assert_eq!(meta.http_status, 200);
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn throttling_forever_fails_after_the_configured_attempts() {
+    let proxy = start_proxy(|_| json_error(400, "ThrottlingException", "Rate exceeded")).await;
+    let kms = client_via(&proxy, 4, 5_000);
+    let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!(err.name(), "ThrottlingException");
+    assert_eq!(err.attempts(), 4);
+    assert!(err.to_string().contains("after 4 attempts"), "{err}");
+    assert_eq!(err.request_id(), Some("req-ThrottlingException"));
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn validation_exception_is_not_retried() {
+    let proxy = start_proxy(|_| json_error(400, "ValidationException", "1 validation error detected")).await;
+    let kms = client_via(&proxy, 5, 5_000);
+    let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.name(), err.attempts(), err.http_status()), ("ValidationException", 1, Some(400)));
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
+    let server_time = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    let date = httpdate_string(server_time);
+    let proxy = start_proxy(move |n| {
+        if n == 1 {
+            let mut a = json_error(400, "InvalidSignatureException", "Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z");
+            if let Action::Respond { headers, .. } = &mut a {
+                headers.push(("Date".into(), date.clone()));
+            }
+            a
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let kms = client_via(&proxy, 1, 5_000);
+    // max_attempts = 1: the skew retry is extra, not a retry attempt.
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    let heads = proxy.heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 2);
+    let amz_date = |h: &str| h.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("x-amz-date:").map(|v| v.trim().to_owned())).unwrap();
+    let (first, second) = (amz_date(&heads[0]), amz_date(&heads[1]));
+    // 20261123T101500z: compare hours; the corrected request is an hour later (modulo day wrap).
+    let hour = |d: &str| d[9..11].parse::<i32>().unwrap();
+    assert_eq!((hour(&second) - hour(&first)).rem_euclid(24), 1, "{first} -> {second}");
+    // A second skew error is not corrected again: the error comes back.
+    let proxy = start_proxy(|_| json_error(400, "InvalidSignatureException", "Signature expired: earlier than")).await;
+    let err = client_via(&proxy, 1, 5_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!(err.name(), "InvalidSignatureException");
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 1, "without a Date header there is nothing to correct with");
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_each_attempt() {
+    let proxy = start_proxy(|_| Action::Hang).await;
+    let kms = client_via(&proxy, 2, 300);
+    let started = std::time::Instant::now();
+    let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.name(), err.attempts()), (ErrorKind::Timeout, "TimeoutError", 2));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error_after_retries() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let proxy = Proxy { url: format!("http://127.0.0.1:{port}"), hits: Default::default(), heads: Default::default() };
+    let err = client_via(&proxy, 3, 1_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::Network, 3));
+    assert_eq!(err.fault(), "server");
+}
+
+#[tokio::test]
+async fn html_500_page_becomes_a_clear_error() {
+    let proxy = start_proxy(|_| Action::Respond { status: 500, headers: vec![], body: "<html><h1>Internal Server Error</h1></html>".into() }).await;
+    let err = client_via(&proxy, 2, 5_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.name(), err.http_status(), err.attempts()), ("InternalServerError", Some(500), 2));
+    assert!(err.message().contains("non-JSON"), "{err}");
+}
+
+fn httpdate_string(t: std::time::SystemTime) -> String {
+    // IMF-fixdate via the same crate the transport parses with.
+    httpdate::fmt_http_date(t)
+}
