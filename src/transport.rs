@@ -243,18 +243,22 @@ fn parse_http_date_ms(value: &str) -> Option<i64> {
     Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64)
 }
 
+/// The host's default HTTP client (reqwest natively, `fetch` on wasm32), for
+/// other AWS calls that must work on both hosts (STS, Cognito credentials).
 #[cfg(not(target_arch = "wasm32"))]
-fn default_http_client() -> Arc<dyn HttpClient> {
+pub fn default_http_client() -> Arc<dyn HttpClient> {
     Arc::new(crate::transport_native::ReqwestClient::new())
 }
 
+/// The host's default HTTP client (`fetch` on wasm32).
 #[cfg(all(target_arch = "wasm32", not(feature = "reqwest-wasm")))]
-fn default_http_client() -> Arc<dyn HttpClient> {
+pub fn default_http_client() -> Arc<dyn HttpClient> {
     Arc::new(crate::transport_fetch::FetchClient)
 }
 
+/// The host's default HTTP client (reqwest's wasm backend in the size experiment).
 #[cfg(all(target_arch = "wasm32", feature = "reqwest-wasm"))]
-fn default_http_client() -> Arc<dyn HttpClient> {
+pub fn default_http_client() -> Arc<dyn HttpClient> {
     Arc::new(crate::transport_native::ReqwestClient::new())
 }
 
