@@ -130,11 +130,14 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// `"server"` for 5xx answers and transport failures, else `"client"` (the AWS SDK's `$fault`).
+    /// `"server"` for 5xx answers, transport failures and the exceptions the
+    /// KMS model declares as server faults (whatever status carried them),
+    /// else `"client"` (the AWS SDK's `$fault`).
     pub fn fault(&self) -> &'static str {
         match (self.kind, self.http_status) {
             (_, Some(s)) if s >= 500 => "server",
             (ErrorKind::Network | ErrorKind::Timeout, _) => "server",
+            (ErrorKind::Service, _) if crate::kms::EXCEPTIONS.iter().any(|(n, _, f)| *n == self.name && *f == "server") => "server",
             _ => "client",
         }
     }
