@@ -1,1 +1,509 @@
-//! Key provisioning the way deployment tools do it (in progress).
+//! Key provisioning the way deployment tools do it.
+//!
+//! [`provision_key`] creates (or finds again) one KMS key per
+//! `<app>/<environment>/<service>`, reachable through the alias
+//! `alias/<app>/<environment>/<service>` unless another one is given, and
+//! returns the variables an application reads (`<SERVICE>_KEY_ID`,
+//! `<SERVICE>_KEY_ARN`, `<SERVICE>_ALIAS_NAME`, `<SERVICE>_ALIAS_ARN`).
+//! It is idempotent: when the alias exists, its key is reused and its
+//! rotation, description, enabled state and tags are brought in line with
+//! the options. [`retire_key`] deletes the alias and schedules the key's
+//! deletion.
+//!
+//! Both are free functions taking the client first, so [`KmsClient`] keeps
+//! exactly the SDK's surface. Every option is checked before the first
+//! request, with errors naming the option (`rotationPeriodInDays`, `alias`, …).
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::kms::validate;
+use crate::kms::{
+    CreateAliasRequest, CreateKeyRequest, DeleteAliasRequest, DescribeKeyRequest, DisableKeyRequest, DisableKeyRotationRequest, EnableKeyRequest, EnableKeyRotationRequest,
+    GetKeyRotationStatusRequest, KeyMetadata, KeySpec, KeyState, KeyUsageType, KmsClient, ListResourceTagsRequest, ScheduleKeyDeletionRequest, Tag, TagResourceRequest,
+    UpdateKeyDescriptionRequest,
+};
+
+/// Deletion window used when none is given, in days.
+pub const DEFAULT_DELETION_WINDOW_DAYS: i32 = 30;
+
+/// What to provision. Build with `ProvisionOptions::new(app, environment, service)`
+/// and set the optional fields; [`Default`] gives the documented defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvisionOptions {
+    /// Application name (letters, digits, `_`, `-`).
+    pub app: String,
+    /// Environment name, e.g. `prod` (letters, digits, `_`, `-`).
+    pub environment: String,
+    /// Service name; also the prefix of the variables (letters, digits, `_`, `-`).
+    pub service: String,
+    /// Alias to use instead of `alias/<app>/<environment>/<service>` (the `alias/` prefix is optional).
+    pub alias: Option<String>,
+    /// Automatic rotation. `None` (the default) means on for keys that can
+    /// rotate (SYMMETRIC_DEFAULT encryption keys) and off for the others;
+    /// `Some(true)` on a key that cannot rotate is an error.
+    pub auto_rotate: Option<bool>,
+    /// Days between automatic rotations, 90–2560 (KMS default 365).
+    pub rotation_period_in_days: Option<i32>,
+    /// Key description; reconciled on an existing key when given.
+    pub description: Option<String>,
+    /// Key spec (default SYMMETRIC_DEFAULT). Checked against an existing key, never changed.
+    pub key_spec: Option<KeySpec>,
+    /// Key usage (default ENCRYPT_DECRYPT; GENERATE_VERIFY_MAC for HMAC specs).
+    pub key_usage: Option<KeyUsageType>,
+    /// Key policy (JSON) for a new key; not changed on an existing key.
+    pub policy: Option<String>,
+    /// Waiting period used by [`retire_key`], 7–30 days (default 30).
+    pub deletion_window_in_days: Option<i32>,
+    /// Create a multi-Region primary key.
+    pub multi_region: bool,
+    /// Whether the key is enabled (default `true`); reconciled on an existing key.
+    pub enabled: bool,
+    /// Tags, added to a new key or added/updated on an existing one (other tags are left alone).
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Default for ProvisionOptions {
+    fn default() -> Self {
+        ProvisionOptions {
+            app: String::new(),
+            environment: String::new(),
+            service: String::new(),
+            alias: None,
+            auto_rotate: None,
+            rotation_period_in_days: None,
+            description: None,
+            key_spec: None,
+            key_usage: None,
+            policy: None,
+            deletion_window_in_days: None,
+            multi_region: false,
+            enabled: true,
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
+impl ProvisionOptions {
+    /// Options for `<app>/<environment>/<service>` with every default.
+    pub fn new(app: impl Into<String>, environment: impl Into<String>, service: impl Into<String>) -> Self {
+        ProvisionOptions { app: app.into(), environment: environment.into(), service: service.into(), ..Default::default() }
+    }
+
+    /// The alias these options name: the given one (with `alias/` added if
+    /// missing) or `alias/<app>/<environment>/<service>`.
+    pub fn alias_name(&self) -> String {
+        match &self.alias {
+            Some(a) if a.starts_with("alias/") => a.clone(),
+            Some(a) => format!("alias/{a}"),
+            None => format!("alias/{}/{}/{}", self.app, self.environment, self.service),
+        }
+    }
+}
+
+/// What [`provision_key`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Provisioned {
+    /// Metadata of the key, read after provisioning.
+    pub key_metadata: KeyMetadata,
+    /// The alias, `alias/…`.
+    pub alias_name: String,
+    /// ARN of the alias.
+    pub alias_arn: String,
+    /// `<SERVICE>_KEY_ID`, `<SERVICE>_KEY_ARN`, `<SERVICE>_ALIAS_NAME`, `<SERVICE>_ALIAS_ARN`.
+    pub variables: BTreeMap<String, String>,
+    /// Whether a new key was created (`false`: the alias's key was reused).
+    pub created: bool,
+}
+
+/// What [`retire_key`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retired {
+    /// ARN (or id) of the key scheduled for deletion.
+    pub key_id: String,
+    /// The alias that was deleted.
+    pub alias_name: String,
+    /// When KMS will delete the key (epoch seconds), as KMS reports it.
+    pub deletion_date: Option<crate::kms::Timestamp>,
+    /// Waiting period applied, in days.
+    pub pending_window_in_days: i32,
+}
+
+/// Which key [`retire_key`] retires: an alias, or the one a set of provisioning options names.
+#[derive(Clone, Debug)]
+pub enum RetireTarget {
+    /// An alias name (`alias/` prefix optional).
+    Alias(String),
+    /// The alias (and deletion window) of these options.
+    Options(Box<ProvisionOptions>),
+}
+
+impl From<&str> for RetireTarget {
+    fn from(alias: &str) -> Self {
+        RetireTarget::Alias(alias.to_owned())
+    }
+}
+impl From<String> for RetireTarget {
+    fn from(alias: String) -> Self {
+        RetireTarget::Alias(alias)
+    }
+}
+impl From<&ProvisionOptions> for RetireTarget {
+    fn from(options: &ProvisionOptions) -> Self {
+        RetireTarget::Options(Box::new(options.clone()))
+    }
+}
+impl From<ProvisionOptions> for RetireTarget {
+    fn from(options: ProvisionOptions) -> Self {
+        RetireTarget::Options(Box::new(options))
+    }
+}
+
+/// The checked plan derived from [`ProvisionOptions`].
+#[derive(Debug)]
+struct Plan {
+    alias: String,
+    key_spec: KeySpec,
+    key_usage: KeyUsageType,
+    rotate: bool,
+    rotation_period: Option<i32>,
+}
+
+fn is_rotatable(spec: &KeySpec, usage: &KeyUsageType) -> bool {
+    *spec == KeySpec::SymmetricDefault && *usage == KeyUsageType::EncryptDecrypt
+}
+
+/// Re-labels a field error of `validate` with the option's name.
+fn relabel(field: &'static str, e: Error) -> Error {
+    let msg = e.message().split_once(": ").map(|(_, m)| m.to_owned()).unwrap_or_else(|| e.message().to_owned());
+    Error::validation(field, msg)
+}
+
+fn check_name_part(field: &'static str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::validation(field, "is required"));
+    }
+    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))) {
+        return Err(Error::validation(field, format!("`{value}` contains `{bad}`; only letters, digits, `_` and `-` are allowed")));
+    }
+    Ok(())
+}
+
+fn check_window(field: &'static str, days: Option<i32>) -> Result<i32> {
+    let days = days.unwrap_or(DEFAULT_DELETION_WINDOW_DAYS);
+    if !(7..=30).contains(&days) {
+        return Err(Error::validation(field, format!("must be between 7 and 30 days, got {days}")));
+    }
+    Ok(days)
+}
+
+fn check_alias(alias: &str) -> Result<()> {
+    validate::alias_name(alias).map_err(|e| relabel("alias", e))
+}
+
+/// Checks every option; nothing is sent before this passes.
+fn plan(o: &ProvisionOptions) -> Result<Plan> {
+    check_name_part("service", &o.service)?;
+    if o.alias.is_none() {
+        check_name_part("app", &o.app)?;
+        check_name_part("environment", &o.environment)?;
+    } else {
+        // Only the service matters when an alias is given, but names that are set must still be sane.
+        for (field, v) in [("app", &o.app), ("environment", &o.environment)] {
+            if !v.is_empty() {
+                check_name_part(field, v)?;
+            }
+        }
+    }
+    let alias = o.alias_name();
+    check_alias(&alias)?;
+    let key_spec = o.key_spec.clone().unwrap_or(KeySpec::SymmetricDefault);
+    if matches!(key_spec, KeySpec::Unknown(ref s) if s.is_empty()) {
+        return Err(Error::validation("keySpec", "is empty"));
+    }
+    let key_usage = o.key_usage.clone().unwrap_or(if key_spec.as_str().starts_with("HMAC_") { KeyUsageType::GenerateVerifyMac } else { KeyUsageType::EncryptDecrypt });
+    validate::key_spec_usage(key_spec.as_str(), key_usage.as_str()).map_err(|e| relabel("keyUsage", e))?;
+    let rotatable = is_rotatable(&key_spec, &key_usage);
+    let rotate = match o.auto_rotate {
+        Some(true) if !rotatable => {
+            return Err(Error::validation("autoRotate", format!("automatic rotation is only possible for SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys, not {key_spec} {key_usage}")));
+        }
+        Some(r) => r,
+        None => rotatable,
+    };
+    if let Some(days) = o.rotation_period_in_days {
+        if !rotate {
+            let why = if rotatable { "autoRotate is false" } else { "this key spec cannot rotate" };
+            return Err(Error::validation("rotationPeriodInDays", format!("is set but {why}")));
+        }
+        if !(90..=2560).contains(&days) {
+            return Err(Error::validation("rotationPeriodInDays", format!("must be between 90 and 2560 days, got {days}")));
+        }
+    }
+    check_window("deletionWindowInDays", o.deletion_window_in_days)?;
+    if let Some(d) = &o.description {
+        if d.chars().count() > 8192 {
+            return Err(Error::validation("description", "is longer than 8192 characters"));
+        }
+    }
+    if let Some(p) = &o.policy {
+        if p.len() > 32_768 {
+            return Err(Error::validation("policy", "is longer than 32768 characters"));
+        }
+        if serde_json::from_str::<serde_json::Value>(p).map(|v| !v.is_object()).unwrap_or(true) {
+            return Err(Error::validation("policy", "is not a JSON policy document"));
+        }
+    }
+    if o.tags.len() > 50 {
+        return Err(Error::validation("tags", format!("at most 50 tags, got {}", o.tags.len())));
+    }
+    for (k, v) in &o.tags {
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(Error::validation("tags", format!("tag key `{k}` must be 1 to 128 characters")));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(Error::validation("tags", format!("tag key `{k}` uses the reserved `aws:` prefix")));
+        }
+        if v.chars().count() > 256 {
+            return Err(Error::validation("tags", format!("the value of tag `{k}` is longer than 256 characters")));
+        }
+    }
+    Ok(Plan { alias, key_spec, key_usage, rotate, rotation_period: o.rotation_period_in_days })
+}
+
+/// The variable prefix of a service: upper-cased, every other character → `_`
+/// (and `_` in front of a leading digit, so the names are valid shell variables).
+pub fn variable_prefix(service: &str) -> String {
+    let mut p: String = service.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    if p.starts_with(|c: char| c.is_ascii_digit()) {
+        p.insert(0, '_');
+    }
+    p
+}
+
+/// The four variables of a provisioned key.
+pub fn variables(service: &str, key_id: &str, key_arn: &str, alias_name: &str, alias_arn: &str) -> BTreeMap<String, String> {
+    let p = variable_prefix(service);
+    BTreeMap::from([
+        (format!("{p}_KEY_ID"), key_id.to_owned()),
+        (format!("{p}_KEY_ARN"), key_arn.to_owned()),
+        (format!("{p}_ALIAS_NAME"), alias_name.to_owned()),
+        (format!("{p}_ALIAS_ARN"), alias_arn.to_owned()),
+    ])
+}
+
+/// `arn:aws:kms:r:a:key/id` + `alias/x` → `arn:aws:kms:r:a:alias/x`.
+fn alias_arn(key_arn: &str, alias: &str) -> Result<String> {
+    match key_arn.rsplit_once(":key/") {
+        Some((prefix, _)) => Ok(format!("{prefix}:{alias}")),
+        None => Err(Error::service("SerializationException", format!("KMS returned a key ARN without `:key/`: {key_arn}"), 200, None)),
+    }
+}
+
+async fn describe(kms: &KmsClient, key_id: &str) -> Result<KeyMetadata> {
+    kms.describe_key(DescribeKeyRequest { key_id: key_id.to_owned(), ..Default::default() })
+        .await?
+        .key_metadata
+        .ok_or_else(|| Error::service("SerializationException", "DescribeKey answered without KeyMetadata", 200, None))
+}
+
+/// `Ok(None)` when the alias does not exist.
+async fn describe_alias(kms: &KmsClient, alias: &str) -> Result<Option<KeyMetadata>> {
+    match describe(kms, alias).await {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == ErrorKind::Service && e.name() == "NotFoundException" => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates or reconciles the key `options` describe; see the [module docs](self).
+pub async fn provision_key(kms: &KmsClient, options: &ProvisionOptions) -> Result<Provisioned> {
+    let plan = plan(options)?;
+    let (metadata, created) = match describe_alias(kms, &plan.alias).await? {
+        Some(existing) => (reconcile(kms, options, &plan, existing).await?, false),
+        None => match create(kms, options, &plan).await {
+            Ok(m) => (m, true),
+            // Someone created the alias between our look-up and CreateAlias: use theirs.
+            Err(e) if e.name() == "AlreadyExistsException" => {
+                let existing = describe_alias(kms, &plan.alias).await?.ok_or(e)?;
+                (reconcile(kms, options, &plan, existing).await?, false)
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    let key_arn = metadata.arn.clone().ok_or_else(|| Error::service("SerializationException", "DescribeKey answered without Arn", 200, None))?;
+    let alias_arn = alias_arn(&key_arn, &plan.alias)?;
+    let variables = variables(&options.service, &metadata.key_id, &key_arn, &plan.alias, &alias_arn);
+    Ok(Provisioned { key_metadata: metadata, alias_name: plan.alias, alias_arn, variables, created })
+}
+
+async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<KeyMetadata> {
+    let tags: Vec<Tag> = o.tags.iter().map(|(k, v)| Tag { tag_key: k.clone(), tag_value: v.clone() }).collect();
+    let created = kms
+        .create_key(CreateKeyRequest {
+            description: o.description.clone(),
+            key_usage: Some(plan.key_usage.clone()),
+            key_spec: Some(plan.key_spec.clone()),
+            policy: o.policy.clone(),
+            tags: (!tags.is_empty()).then_some(tags),
+            multi_region: o.multi_region.then_some(true),
+            ..Default::default()
+        })
+        .await?
+        .key_metadata
+        .ok_or_else(|| Error::service("SerializationException", "CreateKey answered without KeyMetadata", 200, None))?;
+    let key_id = created.arn.clone().unwrap_or_else(|| created.key_id.clone());
+    if let Err(e) = kms.create_alias(CreateAliasRequest { alias_name: plan.alias.clone(), target_key_id: key_id.clone() }).await {
+        // Don't leave an unreachable key behind; the shortest window, best effort.
+        let _ = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key_id.clone(), pending_window_in_days: Some(7) }).await;
+        return Err(e);
+    }
+    if plan.rotate {
+        kms.enable_key_rotation(EnableKeyRotationRequest { key_id: key_id.clone(), rotation_period_in_days: plan.rotation_period }).await?;
+    }
+    if !o.enabled {
+        kms.disable_key(DisableKeyRequest { key_id: key_id.clone() }).await?;
+    }
+    describe(kms, &key_id).await
+}
+
+async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing: KeyMetadata) -> Result<KeyMetadata> {
+    let key_id = existing.arn.clone().unwrap_or_else(|| existing.key_id.clone());
+    // The spec and usage of a key never change: refuse a mismatch the caller asked for explicitly.
+    if let (Some(want), Some(have)) = (&o.key_spec, &existing.key_spec) {
+        if want != have {
+            return Err(Error::validation("keySpec", format!("{} points at a {have} key; {want} was asked for (a key's spec cannot change)", plan.alias)));
+        }
+    }
+    if let (Some(want), Some(have)) = (&o.key_usage, &existing.key_usage) {
+        if want != have {
+            return Err(Error::validation("keyUsage", format!("{} points at a {have} key; {want} was asked for (a key's usage cannot change)", plan.alias)));
+        }
+    }
+    match existing.key_state {
+        Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion) => {
+            return Err(Error::validation("alias", format!("{} points at a key pending deletion; cancel the deletion or choose another alias", plan.alias)));
+        }
+        _ => {}
+    }
+    let is_enabled = existing.key_state == Some(KeyState::Enabled) || existing.key_state.is_none() && existing.enabled == Some(true);
+    if o.enabled && !is_enabled {
+        kms.enable_key(EnableKeyRequest { key_id: key_id.clone() }).await?;
+    }
+    if let Some(d) = &o.description {
+        if existing.description.as_deref().unwrap_or("") != d {
+            kms.update_key_description(UpdateKeyDescriptionRequest { key_id: key_id.clone(), description: d.clone() }).await?;
+        }
+    }
+    let have_spec = existing.key_spec.clone().unwrap_or(KeySpec::SymmetricDefault);
+    let have_usage = existing.key_usage.clone().unwrap_or(KeyUsageType::EncryptDecrypt);
+    if is_rotatable(&have_spec, &have_usage) {
+        let status = kms.get_key_rotation_status(GetKeyRotationStatusRequest { key_id: key_id.clone() }).await?;
+        let on = status.key_rotation_enabled.unwrap_or(false);
+        let period_differs = plan.rotation_period.is_some_and(|p| status.rotation_period_in_days != Some(p));
+        if plan.rotate && (!on || period_differs) {
+            kms.enable_key_rotation(EnableKeyRotationRequest { key_id: key_id.clone(), rotation_period_in_days: plan.rotation_period }).await?;
+        } else if !plan.rotate && on {
+            kms.disable_key_rotation(DisableKeyRotationRequest { key_id: key_id.clone() }).await?;
+        }
+    }
+    if !o.tags.is_empty() {
+        let have = kms.list_resource_tags(ListResourceTagsRequest { key_id: key_id.clone(), limit: Some(50), ..Default::default() }).await?.tags.unwrap_or_default();
+        let missing: Vec<Tag> = o
+            .tags
+            .iter()
+            .filter(|(k, v)| !have.iter().any(|t| &t.tag_key == *k && &t.tag_value == *v))
+            .map(|(k, v)| Tag { tag_key: k.clone(), tag_value: v.clone() })
+            .collect();
+        if !missing.is_empty() {
+            kms.tag_resource(TagResourceRequest { key_id: key_id.clone(), tags: missing }).await?;
+        }
+    }
+    if !o.enabled && is_enabled {
+        kms.disable_key(DisableKeyRequest { key_id: key_id.clone() }).await?;
+    }
+    describe(kms, &key_id).await
+}
+
+/// Deletes the alias `target` names and schedules its key's deletion after
+/// `deletion_window_in_days` (else the options' window, else 30 days).
+pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deletion_window_in_days: Option<i32>) -> Result<Retired> {
+    let (alias, window) = match target.into() {
+        RetireTarget::Alias(a) => {
+            let a = if a.starts_with("alias/") { a } else { format!("alias/{a}") };
+            (a, deletion_window_in_days)
+        }
+        RetireTarget::Options(o) => {
+            check_name_part("service", &o.service)?;
+            (o.alias_name(), deletion_window_in_days.or(o.deletion_window_in_days))
+        }
+    };
+    check_alias(&alias)?;
+    let window = check_window(if deletion_window_in_days.is_some() { "deletionWindowInDays" } else { "deletionWindowInDays (options)" }, window)?;
+    let key = describe(kms, &alias).await?;
+    let key_id = key.arn.clone().unwrap_or(key.key_id.clone());
+    kms.delete_alias(DeleteAliasRequest { alias_name: alias.clone() }).await?;
+    let scheduled = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key_id.clone(), pending_window_in_days: Some(window) }).await?;
+    Ok(Retired {
+        key_id: scheduled.key_id.unwrap_or(key_id),
+        alias_name: alias,
+        deletion_date: scheduled.deletion_date,
+        pending_window_in_days: scheduled.pending_window_in_days.unwrap_or(window),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ProvisionOptions {
+        ProvisionOptions::new("shop", "prod", "billing-api")
+    }
+
+    #[test]
+    fn defaults_and_alias() {
+        let p = plan(&opts()).unwrap();
+        assert_eq!(p.alias, "alias/shop/prod/billing-api");
+        assert!(p.rotate);
+        assert_eq!((p.key_spec, p.key_usage), (KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt));
+        let p = plan(&ProvisionOptions { alias: Some("custom/name".into()), ..opts() }).unwrap();
+        assert_eq!(p.alias, "alias/custom/name");
+        let p = plan(&ProvisionOptions { key_spec: Some(KeySpec::Rsa2048), key_usage: Some(KeyUsageType::SignVerify), ..opts() }).unwrap();
+        assert!(!p.rotate, "asymmetric keys default to no rotation");
+        let p = plan(&ProvisionOptions { key_spec: Some(KeySpec::Hmac256), ..opts() }).unwrap();
+        assert_eq!(p.key_usage, KeyUsageType::GenerateVerifyMac);
+    }
+
+    #[test]
+    fn every_error_names_its_option() {
+        let cases: Vec<(ProvisionOptions, &str)> = vec![
+            (ProvisionOptions { service: String::new(), ..opts() }, "service"),
+            (ProvisionOptions { app: "my app".into(), ..opts() }, "app"),
+            (ProvisionOptions { environment: "".into(), ..opts() }, "environment"),
+            (ProvisionOptions { alias: Some("alias/aws/x".into()), ..opts() }, "alias"),
+            (ProvisionOptions { alias: Some("bad alias".into()), ..opts() }, "alias"),
+            (ProvisionOptions { rotation_period_in_days: Some(89), ..opts() }, "rotationPeriodInDays"),
+            (ProvisionOptions { rotation_period_in_days: Some(2561), ..opts() }, "rotationPeriodInDays"),
+            (ProvisionOptions { rotation_period_in_days: Some(100), auto_rotate: Some(false), ..opts() }, "rotationPeriodInDays"),
+            (ProvisionOptions { deletion_window_in_days: Some(6), ..opts() }, "deletionWindowInDays"),
+            (ProvisionOptions { deletion_window_in_days: Some(31), ..opts() }, "deletionWindowInDays"),
+            (ProvisionOptions { key_spec: Some(KeySpec::EccNistP256), key_usage: Some(KeyUsageType::EncryptDecrypt), ..opts() }, "keyUsage"),
+            (ProvisionOptions { key_spec: Some(KeySpec::SymmetricDefault), key_usage: Some(KeyUsageType::SignVerify), ..opts() }, "keyUsage"),
+            (ProvisionOptions { key_spec: Some(KeySpec::Rsa2048), key_usage: Some(KeyUsageType::EncryptDecrypt), auto_rotate: Some(true), ..opts() }, "autoRotate"),
+            (ProvisionOptions { policy: Some("not json".into()), ..opts() }, "policy"),
+            (ProvisionOptions { tags: BTreeMap::from([("aws:x".into(), "v".into())]), ..opts() }, "tags"),
+        ];
+        for (o, field) in cases {
+            let e = plan(&o).unwrap_err();
+            assert_eq!((e.kind(), e.field()), (ErrorKind::Validation, Some(field)), "{o:?} → {e}");
+        }
+    }
+
+    #[test]
+    fn variable_names() {
+        let v = variables("billing-api.v2", "id", "arn:aws:kms:r:1:key/id", "alias/a", "arn:aws:kms:r:1:alias/a");
+        assert_eq!(v.keys().cloned().collect::<Vec<_>>(), ["BILLING_API_V2_ALIAS_ARN", "BILLING_API_V2_ALIAS_NAME", "BILLING_API_V2_KEY_ARN", "BILLING_API_V2_KEY_ID"]);
+        assert_eq!(variable_prefix("2fa"), "_2FA");
+        assert_eq!(alias_arn("arn:aws:kms:us-east-1:123456789012:key/abc", "alias/a/b").unwrap(), "arn:aws:kms:us-east-1:123456789012:alias/a/b");
+    }
+}
