@@ -48,17 +48,22 @@ pub fn check(operation: &str, body: &Value) -> Result<()> {
             if let Some(n) = int_field("NumberOfBytes") {
                 in_range("NumberOfBytes", n, 1, 1024)?;
             }
-            if body.get("NumberOfBytes").is_some() && body.get("KeySpec").is_some() {
-                return Err(Error::validation("NumberOfBytes", "give either KeySpec or NumberOfBytes, not both"));
+            match (body.get("NumberOfBytes").is_some(), body.get("KeySpec").is_some()) {
+                (true, true) => return Err(Error::validation("NumberOfBytes", "give either KeySpec or NumberOfBytes, not both")),
+                (false, false) => return Err(Error::validation("KeySpec", "give KeySpec (AES_256, AES_128) or NumberOfBytes")),
+                _ => {}
             }
         }
         "CreateKey" => {
             let spec = str_field("KeySpec").or_else(|| str_field("CustomerMasterKeySpec")).unwrap_or("SYMMETRIC_DEFAULT");
-            let usage = str_field("KeyUsage").unwrap_or(if spec.starts_with("HMAC_") { "" } else { "ENCRYPT_DECRYPT" });
-            if !usage.is_empty() {
-                key_spec_usage(spec, usage)?;
-            } else {
-                return Err(Error::validation("KeyUsage", format!("is required for {spec} (use GENERATE_VERIFY_MAC)")));
+            match str_field("KeyUsage") {
+                Some(usage) => key_spec_usage(spec, usage)?,
+                // KMS defaults KeyUsage to ENCRYPT_DECRYPT; for specs that cannot encrypt it must be given.
+                None => {
+                    if let Some(allowed) = usages_for(spec).filter(|a| !a.contains(&"ENCRYPT_DECRYPT")) {
+                        return Err(Error::validation("KeyUsage", format!("is required for KeySpec {spec} (one of {})", allowed.join(", "))));
+                    }
+                }
             }
         }
         _ => {}
@@ -87,19 +92,29 @@ pub fn alias_name(alias: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks that KMS accepts `usage` for a key of `spec`.
-pub fn key_spec_usage(spec: &str, usage: &str) -> Result<()> {
-    let allowed: &[&str] = match spec {
+/// The key usages KMS accepts for a key of `spec` (from the CreateKey
+/// documentation), or `None` for a spec newer than this check.
+pub fn usages_for(spec: &str) -> Option<&'static [&'static str]> {
+    Some(match spec {
         "SYMMETRIC_DEFAULT" => &["ENCRYPT_DECRYPT"],
         s if s.starts_with("HMAC_") => &["GENERATE_VERIFY_MAC"],
         s if s.starts_with("RSA_") => &["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
-        s if s.starts_with("ECC_NIST_EDWARDS") => &["SIGN_VERIFY"],
-        s if s.starts_with("ECC_NIST_") => &["SIGN_VERIFY", "KEY_AGREEMENT"],
+        // Ed25519 signs only; the NIST P-curves sign or agree keys.
+        "ECC_NIST_EDWARDS25519" => &["SIGN_VERIFY"],
+        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" => &["SIGN_VERIFY", "KEY_AGREEMENT"],
         "ECC_SECG_P256K1" => &["SIGN_VERIFY"],
         "SM2" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"],
         s if s.starts_with("ML_DSA_") => &["SIGN_VERIFY"],
-        s if s.starts_with("ML_KEM_") => &["KEY_ENCAPSULATION"],
-        _ => return Ok(()), // a spec newer than this check: let KMS judge
+        s if s.starts_with("ML_KEM_") => &["ENCAPSULATE_DECAPSULATE"],
+        _ => return None,
+    })
+}
+
+/// Checks that KMS accepts `usage` for a key of `spec`; a spec newer than
+/// this check is left to KMS to judge.
+pub fn key_spec_usage(spec: &str, usage: &str) -> Result<()> {
+    let Some(allowed) = usages_for(spec) else {
+        return Ok(());
     };
     if allowed.contains(&usage) {
         Ok(())
@@ -165,7 +180,11 @@ mod tests {
         assert!(key_spec_usage("ECC_NIST_P256", "KEY_AGREEMENT").is_ok());
         assert!(key_spec_usage("ECC_NIST_P256", "ENCRYPT_DECRYPT").is_err());
         assert!(key_spec_usage("ECC_SECG_P256K1", "KEY_AGREEMENT").is_err());
+        assert!(key_spec_usage("ML_KEM_768", "ENCAPSULATE_DECAPSULATE").is_ok());
+        assert!(key_spec_usage("ECC_NIST_EDWARDS25519", "KEY_AGREEMENT").is_err());
         assert_eq!(check("CreateKey", &json!({"KeySpec":"HMAC_256"})).unwrap_err().field(), Some("KeyUsage"));
+        assert_eq!(check("CreateKey", &json!({"KeySpec":"ECC_NIST_P256"})).unwrap_err().field(), Some("KeyUsage"));
+        assert!(check("CreateKey", &json!({"KeySpec":"RSA_2048"})).is_ok());
         assert!(check("CreateKey", &json!({})).is_ok());
     }
 }
