@@ -1,0 +1,29 @@
+// Shared by the JS tests: repository paths, the kms-local variables, the package under test.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoPath = (p) => join(repoRoot, p);
+
+/** Variables of the running kms-local (KMS_LOCAL_ENV or .kms-local/env). */
+export function localEnv() {
+  const file = process.env.KMS_LOCAL_ENV ?? repoPath('.kms-local/env');
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`kms-local is not running (${file} missing): run pkg-scripts/kms-local start or pkg-scripts/test`);
+  }
+  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/** The package directory under test: KMS_WASM_PKG (an installed copy) or the built pkg/. */
+export function packageDir() {
+  return process.env.KMS_WASM_PKG ?? repoPath('pkg');
+}
+
+/** Imports the package's Node entry. */
+export async function importPackage() {
+  return import(join(packageDir(), 'node.js'));
+}
