@@ -200,6 +200,8 @@ pub fn decode_error(resp: &HttpResponse) -> Error {
     let message = message.unwrap_or_else(|| {
         if resp.body.is_empty() {
             format!("HTTP {} with an empty body", resp.status)
+        } else if json.is_some() {
+            format!("HTTP {} without an error message", resp.status)
         } else {
             format!("HTTP {} with a non-JSON body ({} bytes)", resp.status, resp.body.len())
         }
@@ -292,6 +294,8 @@ mod tests {
         assert_eq!(e.fault(), "server");
         let e = decode_error(&resp(500, &[], ""));
         assert!(e.message().contains("empty body"));
+        let e = decode_error(&resp(400, &[], r#"{"__type": "InvalidCiphertextException"}"#));
+        assert_eq!((e.name(), e.message()), ("InvalidCiphertextException", "HTTP 400 without an error message"));
     }
 
     #[test]
