@@ -1,0 +1,399 @@
+//! The cryptography of a message: key derivation and commitment, frame IVs
+//! and AADs, the pluggable AES-GCM of frames, and the ECDSA P-384 footer.
+//!
+//! IV and AAD construction are pure functions so an asynchronous backend
+//! (WebCrypto) can build frames itself with several in flight; the AES-GCM
+//! seal/open behind [`FrameCipher`] is what such a backend replaces.
+
+use std::fmt;
+
+use hkdf::Hkdf;
+use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use p384::ecdsa::{Signature, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+use zeroize::Zeroizing;
+
+use super::suite::{AlgorithmSuite, Kdf};
+use crate::error::{Error, Result};
+use crate::platform::{self, MaybeSend, MaybeSync};
+
+/// AES-GCM IV length of every suite.
+pub const IV_LEN: usize = 12;
+/// AES-GCM tag length of every suite.
+pub const TAG_LEN: usize = 16;
+/// Length of the commit key stored as v2 "algorithm suite data".
+pub const COMMIT_KEY_LEN: usize = 32;
+
+fn auth_error(msg: &str) -> Error {
+    Error::envelope("AuthenticationError", msg.to_owned())
+}
+
+/// A derived AES content key (16, 24 or 32 bytes). Zeroized on drop, redacted in `Debug`.
+#[derive(Clone)]
+pub struct ContentKey(Zeroizing<Vec<u8>>);
+
+impl ContentKey {
+    /// Wraps key bytes (for backends and tests).
+    #[doc(hidden)]
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        ContentKey(Zeroizing::new(bytes.to_vec()))
+    }
+    /// The key bytes, e.g. to import into WebCrypto.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ContentKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ContentKey(** {} bytes redacted **)", self.0.len())
+    }
+}
+
+/// Derives the content key and, for committing suites, the commit key from
+/// the plaintext data key (`framework/transitive-requirements.md`).
+pub fn derive_keys(suite: AlgorithmSuite, data_key: &[u8], message_id: &[u8]) -> Result<(ContentKey, Option<Zeroizing<[u8; COMMIT_KEY_LEN]>>)> {
+    if data_key.len() != suite.key_len() {
+        return Err(Error::envelope("NoUsableKeyError", format!("data key is {} bytes; the suite needs {}", data_key.len(), suite.key_len())));
+    }
+    let mut key = Zeroizing::new(vec![0u8; suite.key_len()]);
+    let expand_err = |_| Error::envelope("AuthenticationError", "key derivation failed");
+    // Legacy suites: no salt, info = suite id || message id.
+    let mut legacy_info = suite.id().to_be_bytes().to_vec();
+    legacy_info.extend_from_slice(message_id);
+    match suite.kdf() {
+        Kdf::Identity => {
+            key.copy_from_slice(data_key);
+            Ok((ContentKey(key), None))
+        }
+        Kdf::HkdfSha256 => {
+            Hkdf::<Sha256>::new(None, data_key).expand(&legacy_info, &mut key).map_err(expand_err)?;
+            Ok((ContentKey(key), None))
+        }
+        Kdf::HkdfSha384 => {
+            Hkdf::<Sha384>::new(None, data_key).expand(&legacy_info, &mut key).map_err(expand_err)?;
+            Ok((ContentKey(key), None))
+        }
+        Kdf::HkdfSha512Commit => {
+            // One extract (salt = message id), two expands, as the spec recommends.
+            let (prk, hk) = Hkdf::<Sha512>::extract(Some(message_id), data_key);
+            let _prk = Zeroizing::new(<[u8; 64]>::from(prk));
+            let mut info = suite.id().to_be_bytes().to_vec();
+            info.extend_from_slice(b"DERIVEKEY");
+            hk.expand(&info, &mut key).map_err(expand_err)?;
+            let mut commit = Zeroizing::new([0u8; COMMIT_KEY_LEN]);
+            hk.expand(b"COMMITKEY", &mut commit[..]).map_err(expand_err)?;
+            Ok((ContentKey(key), Some(commit)))
+        }
+    }
+}
+
+/// Constant-time equality of two byte strings of public length.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// The IV of frame `seq`: eight zero bytes then the big-endian sequence number.
+pub fn frame_iv(seq: u32) -> [u8; IV_LEN] {
+    let mut iv = [0u8; IV_LEN];
+    iv[8..].copy_from_slice(&seq.to_be_bytes());
+    iv
+}
+
+/// Which content string a body AAD carries (`data-format/message-body-aad.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyAadKind {
+    /// A regular frame: `AWSKMSEncryptionClient Frame`.
+    Frame,
+    /// The final frame: `AWSKMSEncryptionClient Final Frame`.
+    FinalFrame,
+    /// A non-framed body: `AWSKMSEncryptionClient Single Block`.
+    SingleBlock,
+}
+
+impl BodyAadKind {
+    fn content_string(self) -> &'static [u8] {
+        match self {
+            BodyAadKind::Frame => b"AWSKMSEncryptionClient Frame",
+            BodyAadKind::FinalFrame => b"AWSKMSEncryptionClient Final Frame",
+            BodyAadKind::SingleBlock => b"AWSKMSEncryptionClient Single Block",
+        }
+    }
+}
+
+/// The AAD of a frame: `messageId || contentString || u32 seq || u64 plaintextLength`.
+pub fn body_aad(message_id: &[u8], kind: BodyAadKind, seq: u32, len: u64) -> Vec<u8> {
+    let s = kind.content_string();
+    let mut aad = Vec::with_capacity(message_id.len() + s.len() + 12);
+    aad.extend_from_slice(message_id);
+    aad.extend_from_slice(s);
+    aad.extend_from_slice(&seq.to_be_bytes());
+    aad.extend_from_slice(&len.to_be_bytes());
+    aad
+}
+
+/// AES-GCM (12-byte IV, 16-byte tag) over one frame, in place. The default is
+/// [`AesGcmCipher`]; other backends must produce byte-identical output.
+pub trait FrameCipher: MaybeSend + MaybeSync {
+    /// Encrypts `in_out` in place and returns the tag.
+    fn seal(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]>;
+    /// Checks `tag` and decrypts `in_out` in place; `AuthenticationError` when the tag does not verify.
+    fn open(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()>;
+}
+
+/// [`FrameCipher`] backed by the `aes-gcm` crate (AES-128/192/256; handles empty plaintexts).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AesGcmCipher;
+
+macro_rules! with_aes_gcm {
+    ($key:expr, |$c:ident| $body:expr) => {{
+        use aes_gcm::aead::{AeadInOut, KeyInit};
+        type Aes192Gcm = aes_gcm::AesGcm<aes_gcm::aes::Aes192, aes_gcm::aead::consts::U12>;
+        let k: &[u8] = $key;
+        match k.len() {
+            16 => {
+                let $c = aes_gcm::Aes128Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
+                $body
+            }
+            24 => {
+                let $c = Aes192Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
+                $body
+            }
+            32 => {
+                let $c = aes_gcm::Aes256Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
+                $body
+            }
+            n => Err(Error::validation("key", format!("AES keys are 16, 24 or 32 bytes, not {n}"))),
+        }
+    }};
+}
+
+/// AES-GCM seal with raw key bytes (content keys and raw AES wrapping keys).
+pub(crate) fn gcm_seal(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]> {
+    with_aes_gcm!(key, |c| {
+        let tag = c.encrypt_inout_detached(&(*iv).into(), aad, in_out.into()).map_err(|_| auth_error("AES-GCM encryption failed"))?;
+        Ok(tag.into())
+    })
+}
+
+/// AES-GCM open with raw key bytes.
+pub(crate) fn gcm_open(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()> {
+    with_aes_gcm!(key, |c| {
+        c.decrypt_inout_detached(&(*iv).into(), aad, in_out.into(), &(*tag).into()).map_err(|_| auth_error("authentication tag does not verify"))
+    })
+}
+
+impl FrameCipher for AesGcmCipher {
+    fn seal(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]> {
+        gcm_seal(key.expose(), iv, aad, in_out)
+    }
+    fn open(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()> {
+        gcm_open(key.expose(), iv, aad, in_out, tag)
+    }
+}
+
+/// The v2 header authentication tag: AES-GCM with a zero IV over an empty
+/// plaintext, with the header body as AAD.
+pub fn header_auth_tag(cipher: &dyn FrameCipher, key: &ContentKey, header_body: &[u8], iv: &[u8; IV_LEN]) -> Result<[u8; TAG_LEN]> {
+    cipher.seal(key, iv, header_body, &mut [])
+}
+
+/// An ephemeral ECDSA P-384 key pair for one message plus the running
+/// SHA-384 of everything written before the footer.
+pub struct MessageSigner {
+    key: SigningKey,
+    hash: Sha384,
+}
+
+impl fmt::Debug for MessageSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MessageSigner(** redacted **)")
+    }
+}
+
+impl MessageSigner {
+    /// A fresh key pair from the host CSPRNG.
+    pub fn generate() -> Result<Self> {
+        let mut seed = Zeroizing::new([0u8; 48]);
+        // Retry on the (2^-190 likely) draw of zero or a value >= the group order.
+        loop {
+            platform::fill_random(&mut seed[..])?;
+            if let Ok(key) = SigningKey::from_slice(&seed[..]) {
+                return Ok(MessageSigner { key, hash: Sha384::new() });
+            }
+        }
+    }
+
+    /// The SEC1 compressed verification key, base64 (the `aws-crypto-public-key` value).
+    pub fn public_key_base64(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().to_sec1_point(true).as_bytes())
+    }
+
+    /// Adds message bytes to the signed hash, in order.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hash.update(bytes);
+    }
+
+    /// Signs the hash and returns the footer: `u16 length || DER signature`.
+    pub fn footer(self) -> Result<Vec<u8>> {
+        let digest = self.hash.finalize();
+        let sig: Signature = self.key.sign_prehash(&digest).map_err(|_| Error::envelope("SignatureError", "signing failed"))?;
+        let der = der_encode(&sig);
+        let mut out = Vec::with_capacity(2 + der.len());
+        out.extend_from_slice(&(der.len() as u16).to_be_bytes());
+        out.extend_from_slice(&der);
+        Ok(out)
+    }
+}
+
+/// Verifies the footer signature of a message against the running SHA-384 of its bytes.
+#[derive(Clone)]
+pub struct MessageVerifier {
+    key: VerifyingKey,
+    hash: Sha384,
+}
+
+impl fmt::Debug for MessageVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MessageVerifier")
+    }
+}
+
+impl MessageVerifier {
+    /// From the base64 SEC1 public key of the `aws-crypto-public-key` context entry.
+    pub fn from_public_key_base64(b64: &str) -> Result<Self> {
+        use base64::Engine as _;
+        let bad = || Error::envelope("MalformedMessageError", "aws-crypto-public-key is not a P-384 public key");
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| bad())?;
+        let key = VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?;
+        Ok(MessageVerifier { key, hash: Sha384::new() })
+    }
+
+    /// Adds message bytes to the hash, in order.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hash.update(bytes);
+    }
+
+    /// Checks the DER signature (the footer without its length); `SignatureError` on failure.
+    pub fn verify(self, der: &[u8]) -> Result<()> {
+        let bad = || Error::envelope("SignatureError", "message signature does not verify");
+        let sig = der_decode(der).ok_or_else(bad)?;
+        let digest = self.hash.finalize();
+        self.key.verify_prehash(&digest, &sig).map_err(|_| bad())
+    }
+}
+
+/// DER `SEQUENCE { INTEGER r, INTEGER s }`. P-384 signatures are at most
+/// 104 bytes, so every length is in short form.
+fn der_encode(sig: &Signature) -> Vec<u8> {
+    let (r, s) = sig.split_bytes();
+    let mut body = Vec::with_capacity(102);
+    for int in [&r[..], &s[..]] {
+        let start = int.iter().position(|&b| b != 0).unwrap_or(int.len() - 1);
+        let digits = &int[start..];
+        let pad = digits[0] & 0x80 != 0;
+        body.push(0x02);
+        body.push((digits.len() + pad as usize) as u8);
+        if pad {
+            body.push(0);
+        }
+        body.extend_from_slice(digits);
+    }
+    let mut out = vec![0x30, body.len() as u8];
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Strict DER decoding of [`der_encode`]'s output: minimal integers, no trailing bytes.
+fn der_decode(der: &[u8]) -> Option<Signature> {
+    if der.len() < 2 || der[0] != 0x30 || der[1] as usize != der.len() - 2 || der[1] >= 0x80 {
+        return None;
+    }
+    let mut rest = &der[2..];
+    let mut ints = [[0u8; 48]; 2];
+    for out in ints.iter_mut() {
+        if rest.len() < 2 || rest[0] != 0x02 || rest[1] >= 0x80 {
+            return None;
+        }
+        let len = rest[1] as usize;
+        let int = rest.get(2..2 + len)?;
+        rest = &rest[2 + len..];
+        if int.is_empty() || int[0] & 0x80 != 0 {
+            return None; // empty or negative
+        }
+        if int.len() > 1 && int[0] == 0 && int[1] & 0x80 == 0 {
+            return None; // non-minimal
+        }
+        let digits = if int[0] == 0 { &int[1..] } else { int };
+        if digits.len() > 48 {
+            return None;
+        }
+        out[48 - digits.len()..].copy_from_slice(digits);
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Signature::from_scalars(ints[0], ints[1]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivation_is_stable_and_commits() {
+        let suite = AlgorithmSuite::Aes256GcmHkdfSha512CommitKey;
+        let (k1, c1) = derive_keys(suite, &[7u8; 32], &[1u8; 32]).unwrap();
+        let (k2, c2) = derive_keys(suite, &[7u8; 32], &[2u8; 32]).unwrap();
+        assert_ne!(k1.expose(), k2.expose());
+        assert_ne!(&c1.unwrap()[..], &c2.unwrap()[..]);
+        assert!(format!("{k1:?}").contains("redacted"));
+        assert!(derive_keys(suite, &[7u8; 16], &[1u8; 32]).is_err());
+    }
+
+    #[test]
+    fn iv_and_aad() {
+        assert_eq!(frame_iv(1), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let aad = body_aad(&[9u8; 32], BodyAadKind::FinalFrame, 2, 5);
+        assert_eq!(aad.len(), 32 + 34 + 12);
+        assert_eq!(&aad[32..66], b"AWSKMSEncryptionClient Final Frame");
+    }
+
+    #[test]
+    fn gcm_round_trip_including_empty_and_192() {
+        for len in [16usize, 24, 32] {
+            let key = ContentKey::from_bytes(&vec![3u8; len]);
+            let mut buf = b"hello".to_vec();
+            let tag = AesGcmCipher.seal(&key, &frame_iv(1), b"aad", &mut buf).unwrap();
+            AesGcmCipher.open(&key, &frame_iv(1), b"aad", &mut buf, &tag).unwrap();
+            assert_eq!(buf, b"hello");
+            let tag = AesGcmCipher.seal(&key, &frame_iv(1), b"", &mut []).unwrap();
+            assert!(AesGcmCipher.open(&key, &frame_iv(1), b"x", &mut [], &tag).is_err());
+        }
+    }
+
+    #[test]
+    fn signature_round_trip_and_strict_der() {
+        let mut s = MessageSigner::generate().unwrap();
+        let pk = s.public_key_base64();
+        assert_eq!(pk.len(), 68);
+        s.update(b"message");
+        let footer = s.footer().unwrap();
+        let der = &footer[2..];
+        assert_eq!(u16::from_be_bytes([footer[0], footer[1]]) as usize, der.len());
+        let mut v = MessageVerifier::from_public_key_base64(&pk).unwrap();
+        v.update(b"message");
+        v.clone().verify(der).unwrap();
+        let mut longer = der.to_vec();
+        longer.push(0);
+        assert!(v.clone().verify(&longer).is_err());
+        let mut w = MessageVerifier::from_public_key_base64(&pk).unwrap();
+        w.update(b"messagf");
+        assert_eq!(w.verify(der).unwrap_err().name(), "SignatureError");
+    }
+}

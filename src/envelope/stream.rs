@@ -1,0 +1,467 @@
+//! Streaming encryption and decryption: chunks in, message bytes out, with
+//! memory bounded by the frame length.
+//!
+//! The [`Encryptor`] emits each frame as soon as it has a frame length of
+//! plaintext, so it holds less than one frame; the final frame is therefore
+//! empty when the plaintext is a multiple of the frame length (the form
+//! aws-encryption-cli 4.3.0 requires).
+//!
+//! The [`Decryptor`] releases a frame's plaintext only after that frame's tag
+//! verified. For signing suites (0x0578) it withholds the final frame until
+//! the footer signature verified; earlier frames are released before the
+//! signature is checked, as the spec allows, so a caller that must not act on
+//! unsigned data should wait for [`Decryptor::finish`] (or use one-shot
+//! [`super::decrypt`], which releases nothing unless everything verifies).
+//! A non-framed body (read only) is necessarily buffered whole.
+
+use zeroize::Zeroizing;
+
+use super::context::{self, PUBLIC_KEY_FIELD};
+use super::crypto::{self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier, IV_LEN, TAG_LEN};
+use super::format::{self, ContentType, MessageHeader, NON_FRAMED_PREFIX_LEN};
+use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
+use super::{DecryptOptions, EncryptOptions};
+use crate::error::{Error, Result};
+use crate::platform;
+
+fn malformed(msg: impl Into<String>) -> Error {
+    Error::envelope("MalformedMessageError", msg)
+}
+
+/// Encrypts a stream of plaintext chunks into one message.
+pub struct Encryptor {
+    header: MessageHeader,
+    header_bytes: Vec<u8>,
+    header_emitted: bool,
+    key: ContentKey,
+    cipher: Box<dyn FrameCipher>,
+    signer: Option<MessageSigner>,
+    pending: Zeroizing<Vec<u8>>,
+    frame_len: usize,
+    seq: u32,
+}
+
+impl std::fmt::Debug for Encryptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encryptor").field("header", &self.header).field("frames", &self.seq).finish_non_exhaustive()
+    }
+}
+
+impl Encryptor {
+    /// Gets a data key from `keyring` and prepares the header.
+    ///
+    /// Errors: `CommitmentPolicyError` for a non-committing suite,
+    /// `ValidationError` for a frame length of 0 or above 2^32−1,
+    /// `EncryptionContextError` for reserved keys, and whatever the keyring fails with.
+    pub async fn new<K: Keyring + ?Sized>(keyring: &K, options: &EncryptOptions) -> Result<Self> {
+        let suite = options.suite;
+        options.commitment_policy.check_encrypt(suite)?;
+        let frame_length = u32::try_from(options.frame_length)
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| Error::validation("frameLength", format!("must be between 1 and {} bytes, not {}", u32::MAX, options.frame_length)))?;
+        context::check_no_reserved(&options.encryption_context)?;
+        let mut ctx = options.encryption_context.clone();
+        let signer = if suite.is_signing() {
+            let s = MessageSigner::generate()?;
+            ctx.insert(PUBLIC_KEY_FIELD.to_owned(), s.public_key_base64());
+            Some(s)
+        } else {
+            None
+        };
+        // Fail on an oversized context before calling the keyring.
+        context::serialize(&ctx)?;
+        let m = keyring.on_encrypt(EncryptionMaterials { suite, encryption_context: ctx, data_key: None, encrypted_data_keys: Vec::new() }).await?;
+        let data_key = m.data_key.ok_or_else(|| Error::envelope("KeyringError", "the keyring produced no data key"))?;
+        if m.encrypted_data_keys.is_empty() {
+            return Err(Error::envelope("KeyringError", "the keyring produced no encrypted data key"));
+        }
+        let mut message_id = vec![0u8; suite.message_id_len()];
+        platform::fill_random(&mut message_id)?;
+        let (key, commitment) = crypto::derive_keys(suite, data_key.expose(), &message_id)?;
+        let header = MessageHeader {
+            version: 2,
+            suite,
+            message_id,
+            encryption_context: m.encryption_context,
+            encrypted_data_keys: m.encrypted_data_keys,
+            content_type: ContentType::Framed,
+            frame_length,
+            commitment: commitment.map(|c| *c),
+        };
+        let cipher: Box<dyn FrameCipher> = Box::new(AesGcmCipher);
+        let mut header_bytes = header.serialize_v2()?;
+        let tag = crypto::header_auth_tag(cipher.as_ref(), &key, &header_bytes, &[0u8; IV_LEN])?;
+        header_bytes.extend_from_slice(&tag);
+        let mut signer = signer;
+        if let Some(s) = signer.as_mut() {
+            s.update(&header_bytes);
+        }
+        Ok(Encryptor { header, header_bytes, header_emitted: false, key, cipher, signer, pending: Zeroizing::new(Vec::new()), frame_len: frame_length as usize, seq: 0 })
+    }
+
+    /// Replaces the AES-GCM backend of the frames (the header tag is already computed).
+    pub fn with_frame_cipher(mut self, cipher: Box<dyn FrameCipher>) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    /// The header of the message being written.
+    pub fn header(&self) -> &MessageHeader {
+        &self.header
+    }
+
+    /// Encrypts `chunk`, returning the message bytes ready so far (the header first).
+    pub fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(chunk.len() + 64);
+        self.update_into(chunk, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`update`](Self::update), appending to `out`.
+    pub fn update_into(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.emit_header(out);
+        if !self.pending.is_empty() {
+            let take = (self.frame_len - self.pending.len()).min(chunk.len());
+            self.pending.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if self.pending.len() == self.frame_len {
+                let pending = std::mem::take(&mut self.pending);
+                self.seal_frame(&pending, false, out)?;
+            }
+        }
+        while chunk.len() >= self.frame_len {
+            let (frame, rest) = chunk.split_at(self.frame_len);
+            self.seal_frame(frame, false, out)?;
+            chunk = rest;
+        }
+        self.pending.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// Writes the final frame (holding whatever is pending, possibly nothing) and the footer.
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.pending.len() + 200);
+        self.emit_header(&mut out);
+        let pending = std::mem::take(&mut self.pending);
+        self.seal_frame(&pending, true, &mut out)?;
+        if let Some(s) = self.signer.take() {
+            out.extend_from_slice(&s.footer()?);
+        }
+        Ok(out)
+    }
+
+    fn emit_header(&mut self, out: &mut Vec<u8>) {
+        if !self.header_emitted {
+            out.extend_from_slice(&self.header_bytes);
+            self.header_emitted = true;
+        }
+    }
+
+    fn seal_frame(&mut self, plaintext: &[u8], is_final: bool, out: &mut Vec<u8>) -> Result<()> {
+        // Regular frames may use 1..2^32-2; 0xFFFFFFFF marks the final frame.
+        let seq = self.seq.checked_add(1).filter(|&s| is_final || s < format::SEQUENCE_NUMBER_END).ok_or_else(|| Error::validation("plaintext", "too many frames for one message"))?;
+        self.seq = seq;
+        let start = out.len();
+        let iv = crypto::frame_iv(seq);
+        let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
+        let aad = crypto::body_aad(&self.header.message_id, kind, seq, plaintext.len() as u64);
+        if is_final {
+            out.extend_from_slice(&format::SEQUENCE_NUMBER_END.to_be_bytes());
+        }
+        out.extend_from_slice(&seq.to_be_bytes());
+        out.extend_from_slice(&iv);
+        if is_final {
+            out.extend_from_slice(&(plaintext.len() as u32).to_be_bytes());
+        }
+        let ct_start = out.len();
+        out.extend_from_slice(plaintext);
+        let tag = self.cipher.seal(&self.key, &iv, &aad, &mut out[ct_start..])?;
+        out.extend_from_slice(&tag);
+        if let Some(s) = self.signer.as_mut() {
+            s.update(&out[start..]);
+        }
+        Ok(())
+    }
+
+    /// The derived content key, for an external (WebCrypto) frame backend.
+    #[doc(hidden)]
+    pub fn content_key(&self) -> &ContentKey {
+        &self.key
+    }
+
+    /// Header body and auth tag; marks the header as emitted, so a caller that
+    /// writes frames itself gets it once.
+    #[doc(hidden)]
+    pub fn take_header_bytes(&mut self) -> Vec<u8> {
+        self.header_emitted = true;
+        self.header_bytes.clone()
+    }
+
+    /// Feeds frame bytes written by an external backend into the signature hash; call in message order.
+    #[doc(hidden)]
+    pub fn absorb_body_bytes(&mut self, bytes: &[u8]) {
+        if let Some(s) = self.signer.as_mut() {
+            s.update(bytes);
+        }
+    }
+
+    /// The footer (empty for unsigned suites) after an external backend wrote all frames.
+    #[doc(hidden)]
+    pub fn external_footer(mut self) -> Result<Vec<u8>> {
+        match self.signer.take() {
+            Some(s) => s.footer(),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Header,
+    Frames,
+    NonFramed,
+    Footer,
+    Done,
+    Failed,
+}
+
+/// Decrypts a message given in chunks of any size.
+pub struct Decryptor<K: Keyring> {
+    keyring: K,
+    options: DecryptOptions,
+    cipher: Box<dyn FrameCipher>,
+    state: State,
+    input: Vec<u8>,
+    header: Option<MessageHeader>,
+    key: Option<ContentKey>,
+    verifier: Option<MessageVerifier>,
+    next_seq: u32,
+    held: Zeroizing<Vec<u8>>,
+}
+
+impl<K: Keyring> std::fmt::Debug for Decryptor<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decryptor").field("state", &self.state).field("header", &self.header).finish_non_exhaustive()
+    }
+}
+
+impl<K: Keyring> Decryptor<K> {
+    /// A decryptor that will unwrap the data key with `keyring`.
+    pub fn new(keyring: K, options: DecryptOptions) -> Self {
+        Decryptor {
+            keyring,
+            options,
+            cipher: Box::new(AesGcmCipher),
+            state: State::Header,
+            input: Vec::new(),
+            header: None,
+            key: None,
+            verifier: None,
+            next_seq: 1,
+            held: Zeroizing::new(Vec::new()),
+        }
+    }
+
+    /// Replaces the AES-GCM backend of the frames.
+    pub fn with_frame_cipher(mut self, cipher: Box<dyn FrameCipher>) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    /// The authenticated header, once it has been read and verified.
+    pub fn header(&self) -> Option<&MessageHeader> {
+        self.header.as_ref().filter(|_| self.key.is_some())
+    }
+
+    /// The content key, once the header verified (for an external frame backend).
+    #[doc(hidden)]
+    pub fn content_key(&self) -> Option<&ContentKey> {
+        self.key.as_ref()
+    }
+
+    /// Consumes `chunk` and returns the plaintext that is verified so far.
+    /// After an error the decryptor only returns errors.
+    pub async fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        match self.update_into(chunk, &mut out).await {
+            Ok(()) => Ok(out),
+            Err(e) => {
+                zeroize::Zeroize::zeroize(&mut out);
+                Err(e)
+            }
+        }
+    }
+
+    /// Like [`update`](Self::update), appending to `out` (nothing is appended on error).
+    pub async fn update_into(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if self.state == State::Failed {
+            return Err(malformed("the decryptor already failed"));
+        }
+        let mark = out.len();
+        let r = self.process(chunk, out).await;
+        if r.is_err() {
+            self.fail();
+            zeroize::Zeroize::zeroize(&mut out[mark..]);
+            out.truncate(mark);
+        }
+        r
+    }
+
+    /// Ends the message: `MalformedMessageError` if it is incomplete; returns
+    /// any plaintext still withheld (normally none).
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        match self.state {
+            State::Done => Ok(std::mem::take(&mut *self.held)),
+            State::Failed => Err(malformed("the decryptor already failed")),
+            _ => {
+                self.fail();
+                Err(malformed("the message is truncated"))
+            }
+        }
+    }
+
+    fn fail(&mut self) {
+        self.state = State::Failed;
+        self.key = None;
+        zeroize::Zeroize::zeroize(&mut *self.held);
+        self.held.clear();
+        self.input.clear();
+    }
+
+    async fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.input.extend_from_slice(chunk);
+        let mut pos = 0usize;
+        let r = self.process_buffered(&mut pos, out).await;
+        self.input.drain(..pos);
+        r
+    }
+
+    async fn process_buffered(&mut self, pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
+        loop {
+            let avail = &self.input[*pos..];
+            match self.state {
+                State::Header => {
+                    let max = self.options.max_encrypted_data_keys.unwrap_or(u16::MAX as usize);
+                    let Some(parsed) = format::parse_header(avail, max)? else { return Ok(()) };
+                    self.start(parsed, pos).await?;
+                }
+                State::Frames => {
+                    let header = self.header.as_ref().expect("header read");
+                    let Some((frame, n)) = format::parse_frame(avail, header.frame_length)? else { return Ok(()) };
+                    if frame.seq != self.next_seq {
+                        return Err(malformed(format!("frame {} arrived where frame {} was expected", frame.seq, self.next_seq)));
+                    }
+                    if frame.iv != crypto::frame_iv(frame.seq) {
+                        return Err(malformed("frame IV does not match its sequence number"));
+                    }
+                    let kind = if frame.is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
+                    let aad = crypto::body_aad(&header.message_id, kind, frame.seq, frame.ciphertext.len() as u64);
+                    let hold = frame.is_final && header.suite.is_signing();
+                    let dst: &mut Vec<u8> = if hold { &mut self.held } else { out };
+                    open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &frame.iv, &aad, frame.ciphertext, &frame.tag, dst)?;
+                    let is_final = frame.is_final;
+                    if let Some(v) = self.verifier.as_mut() {
+                        v.update(&avail[..n]);
+                    }
+                    *pos += n;
+                    if is_final {
+                        self.body_done(out);
+                    } else {
+                        self.next_seq = self.next_seq.checked_add(1).ok_or_else(|| malformed("too many frames"))?;
+                    }
+                }
+                State::NonFramed => {
+                    let Some((iv, len)) = format::parse_non_framed_prefix(avail)? else { return Ok(()) };
+                    let total = NON_FRAMED_PREFIX_LEN as u64 + len + TAG_LEN as u64;
+                    if (avail.len() as u64) < total {
+                        return Ok(());
+                    }
+                    let total = total as usize;
+                    let ct = &avail[NON_FRAMED_PREFIX_LEN..total - TAG_LEN];
+                    let tag: [u8; TAG_LEN] = avail[total - TAG_LEN..total].try_into().unwrap();
+                    let header = self.header.as_ref().expect("header read");
+                    let aad = crypto::body_aad(&header.message_id, BodyAadKind::SingleBlock, 1, len);
+                    let dst: &mut Vec<u8> = if header.suite.is_signing() { &mut self.held } else { out };
+                    open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &iv, &aad, ct, &tag, dst)?;
+                    if let Some(v) = self.verifier.as_mut() {
+                        v.update(&avail[..total]);
+                    }
+                    *pos += total;
+                    self.body_done(out);
+                }
+                State::Footer => {
+                    let Some((sig, n)) = format::parse_footer(avail)? else { return Ok(()) };
+                    self.verifier.take().expect("signing suite").verify(sig)?;
+                    *pos += n;
+                    self.state = State::Done;
+                    out.extend_from_slice(&self.held);
+                    zeroize::Zeroize::zeroize(&mut *self.held);
+                    self.held.clear();
+                }
+                State::Done => {
+                    if avail.is_empty() {
+                        return Ok(());
+                    }
+                    return Err(malformed("bytes follow the end of the message"));
+                }
+                State::Failed => return Err(malformed("the decryptor already failed")),
+            }
+        }
+    }
+
+    fn body_done(&mut self, _out: &mut Vec<u8>) {
+        self.state = if self.verifier.is_some() { State::Footer } else { State::Done };
+    }
+
+    /// Checks policy and context, unwraps the data key, verifies commitment and header tag.
+    async fn start(&mut self, parsed: format::ParsedHeader, pos: &mut usize) -> Result<()> {
+        let h = &parsed.header;
+        self.options.commitment_policy.check_decrypt(h.suite)?;
+        context::check_expected(&h.encryption_context, &self.options.encryption_context)?;
+        let verifier = match (h.suite.is_signing(), h.encryption_context.get(PUBLIC_KEY_FIELD)) {
+            (true, Some(pk)) => Some(MessageVerifier::from_public_key_base64(pk)?),
+            (true, None) => return Err(malformed("signed message lacks aws-crypto-public-key")),
+            (false, Some(_)) => return Err(malformed("unsigned message carries aws-crypto-public-key")),
+            (false, None) => None,
+        };
+        let m = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };
+        let m = self.keyring.on_decrypt(m, &h.encrypted_data_keys).await?;
+        let data_key = m.data_key.ok_or_else(|| Error::envelope("NoUsableKeyError", "the keyring returned no data key"))?;
+        let (key, commitment) = crypto::derive_keys(h.suite, data_key.expose(), &h.message_id)?;
+        if let (Some(expected), Some(derived)) = (h.commitment, commitment.as_ref()) {
+            if !crypto::ct_eq(&expected, &derived[..]) {
+                return Err(Error::envelope("AuthenticationError", "key commitment does not match the data key"));
+            }
+        }
+        let header_body = &self.input[*pos..*pos + parsed.body_len];
+        self.cipher
+            .open(&key, &parsed.auth_iv, header_body, &mut [], &parsed.auth_tag)
+            .map_err(|_| Error::envelope("AuthenticationError", "header authentication tag does not verify"))?;
+        let mut verifier = verifier;
+        if let Some(v) = verifier.as_mut() {
+            v.update(&self.input[*pos..*pos + parsed.total_len]);
+        }
+        *pos += parsed.total_len;
+        self.state = match h.content_type {
+            ContentType::Framed => State::Frames,
+            ContentType::NonFramed => State::NonFramed,
+        };
+        self.verifier = verifier;
+        self.key = Some(key);
+        self.header = Some(parsed.header);
+        Ok(())
+    }
+}
+
+/// Decrypts `ciphertext` onto the end of `dst`; on failure `dst` is left as it was.
+fn open_into(cipher: &dyn FrameCipher, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8], tag: &[u8; TAG_LEN], dst: &mut Vec<u8>) -> Result<()> {
+    let start = dst.len();
+    dst.extend_from_slice(ciphertext);
+    if let Err(e) = cipher.open(key, iv, aad, &mut dst[start..], tag) {
+        zeroize::Zeroize::zeroize(&mut dst[start..]);
+        dst.truncate(start);
+        return Err(e);
+    }
+    Ok(())
+}
