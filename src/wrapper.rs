@@ -1,1 +1,487 @@
-//! A KMS wrapper that records the key used with each blob (in progress).
+//! A KMS wrapper that records the key used with each blob.
+//!
+//! [`KmsWrapper::encrypt`] asks KMS for a fresh 256-bit data key
+//! (`GenerateDataKey`), encrypts the plaintext locally with AES-256-GCM and
+//! returns a self-describing blob naming the KMS key; [`KmsWrapper::decrypt`]
+//! has KMS decrypt the data key with the key the blob names. So after the key
+//! is rotated, or the wrapper is configured with another key, old blobs still
+//! decrypt and new ones use the current key.
+//!
+//! # Blob format, version 1
+//!
+//! All integers are big-endian.
+//!
+//! | offset | size | field |
+//! |-------:|-----:|-------|
+//! | 0 | 4 | magic `KMSW` |
+//! | 4 | 1 | version, `0x01` |
+//! | 5 | 2 | `n`, length of the key ARN |
+//! | 7 | `n` | ARN of the KMS key that encrypted the data key (UTF-8) |
+//! | 7+n | 2 | `m`, length of the encrypted data key |
+//! | 9+n | `m` | the data key as KMS encrypted it (`CiphertextBlob` of `GenerateDataKey`) |
+//! | 9+n+m | 12 | AES-256-GCM IV (random) |
+//! | 21+n+m | rest | AES-256-GCM ciphertext of the plaintext, followed by the 16-byte tag |
+//!
+//! The GCM additional data is the header (bytes 0 to 21+n+m, IV included)
+//! followed by the caller's `aad`, so neither the key ARN nor the encrypted
+//! data key can be swapped without the tag failing. KMS is given the
+//! encryption context `{"kms-wasm:wrapper": "1"}` for the data key, so a data
+//! key from another application's `GenerateDataKey` does not decrypt here.
+//!
+//! # Key checks
+//!
+//! Only symmetric encryption keys (`SYMMETRIC_DEFAULT`, `ENCRYPT_DECRYPT`)
+//! are accepted; this is checked with `DescribeKey` once per key and cached.
+//! Before every encrypt and decrypt the key's state is checked as well
+//! (re-using a `DescribeKey` answer younger than
+//! [`key_state_ttl_ms`](KmsWrapper::key_state_ttl_ms), 0 by default): a
+//! disabled key fails with a `DisabledException` error and a key pending
+//! deletion (or otherwise unusable) with `KMSInvalidStateException` — the names
+//! KMS itself uses, since some emulators do not enforce key state — while
+//! [`describe`](KmsWrapper::describe) keeps working.
+//!
+//! Data keys live in zeroize-on-drop buffers and are wiped after use.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::Aes256Gcm;
+use zeroize::Zeroize;
+
+use crate::config::Config;
+use crate::credentials::{Credentials, SecretString};
+use crate::error::{Error, Result};
+use crate::kms::{DataKeySpec, DecryptRequest, DescribeKeyRequest, GenerateDataKeyRequest, KeyMetadata, KeySpec, KeyState, KeyUsageType, KmsClient};
+use crate::platform;
+
+/// First bytes of every blob.
+pub const MAGIC: &[u8; 4] = b"KMSW";
+/// Format version written by this module.
+pub const VERSION: u8 = 1;
+const IV_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+const CONTEXT_KEY: &str = "kms-wasm:wrapper";
+
+/// Error name of a value operation on a disabled key (as KMS names it).
+pub const KEY_DISABLED: &str = "DisabledException";
+/// Error name of a value operation on a key pending deletion or otherwise unusable (as KMS names it).
+pub const KEY_INVALID_STATE: &str = "KMSInvalidStateException";
+
+/// Whether `err` says the key is disabled or in a state that forbids encrypt/decrypt.
+pub fn is_key_unavailable(err: &Error) -> bool {
+    matches!(err.name(), KEY_DISABLED | KEY_INVALID_STATE)
+}
+
+/// Settings of [`KmsWrapper::from_config`]; each field falls back to an
+/// environment variable, then to a default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WrapperConfig {
+    /// Region; else `AWS_REGION`, else `AWS_DEFAULT_REGION`. Required.
+    pub region: Option<String>,
+    /// Access key id; else `AWS_ACCESS_KEY_ID`. Required.
+    pub access_key: Option<String>,
+    /// Secret access key; else `AWS_SECRET_ACCESS_KEY`. Required.
+    pub secret_key: Option<SecretString>,
+    /// Session token; else `AWS_SESSION_TOKEN` (only when the access key also comes from the environment).
+    pub session_token: Option<SecretString>,
+    /// Key id, ARN or alias used to encrypt; else `AWSKMS_WRAPPER_KEY_ID`. Required.
+    pub key_id: Option<String>,
+    /// Endpoint URL; else `AWS_KMS_ENDPOINT`, `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`; else the region's KMS endpoint.
+    pub endpoint: Option<String>,
+}
+
+/// What the wrapper's audit callback receives after every encrypt and decrypt.
+/// Never holds plaintext, data keys or credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrapperAuditEvent {
+    /// `"kms.encrypt"` or `"kms.decrypt"`.
+    pub action: &'static str,
+    /// The key used (ARN when known, else the configured id).
+    pub key_id: Option<String>,
+    /// Whether the operation succeeded.
+    pub ok: bool,
+    /// Error name when it failed.
+    pub error_name: Option<String>,
+}
+
+/// Receives a [`WrapperAuditEvent`] after every encrypt and decrypt.
+pub type WrapperAuditHook = Arc<dyn Fn(&WrapperAuditEvent) + Send + Sync>;
+
+struct CachedKey {
+    metadata: KeyMetadata,
+    fetched_at: i64,
+}
+
+/// Envelope encryption with one KMS key, recording the key in every blob.
+pub struct KmsWrapper {
+    client: KmsClient,
+    key_id: String,
+    keys: Mutex<HashMap<String, CachedKey>>,
+    state_ttl_ms: i64,
+    audit: Option<WrapperAuditHook>,
+}
+
+impl fmt::Debug for KmsWrapper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KmsWrapper").field("key_id", &self.key_id).field("client", &self.client).finish()
+    }
+}
+
+/// First non-empty value of `names` in `env`, with the name it came from.
+fn env_value<'a>(env: &'a BTreeMap<String, String>, names: &[&'static str]) -> Option<(&'static str, &'a str)> {
+    names.iter().find_map(|n| env.get(*n).map(|v| v.trim()).filter(|v| !v.is_empty()).map(|v| (*n, v)))
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl KmsWrapper {
+    /// Builds a wrapper from `config`, falling back field by field to `env`
+    /// (see [`WrapperConfig`]). Errors name the field or variable at fault.
+    pub fn from_config<K: AsRef<str>, V: AsRef<str>>(config: WrapperConfig, env: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+        let mut env: BTreeMap<String, String> = env.into_iter().map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned())).collect();
+        let result = Self::build(&config, &env);
+        for v in env.values_mut() {
+            v.zeroize();
+        }
+        result
+    }
+
+    fn build(config: &WrapperConfig, env: &BTreeMap<String, String>) -> Result<Self> {
+        let mut builder = Config::builder();
+        // Values from the environment go through `env`, so errors name the variable.
+        builder = match given(&config.region) {
+            Some(r) => builder.region(r),
+            None => match env_value(env, &["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+                Some((name, v)) => builder.env([(name, v)])?,
+                None => return Err(Error::config("region", "is required (set it, AWS_REGION or AWS_DEFAULT_REGION)")),
+            },
+        };
+        builder = match given(&config.endpoint) {
+            Some(e) => builder.endpoint(e),
+            None => match env_value(env, &["AWS_KMS_ENDPOINT", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"]) {
+                Some((name, v)) => builder.env([(name, v)])?,
+                None => builder,
+            },
+        };
+        let from_env_key = given(&config.access_key).is_none();
+        let access = given(&config.access_key).map(|v| ("accessKey", v)).or_else(|| env_value(env, &["AWS_ACCESS_KEY_ID"]));
+        let secret = config.secret_key.as_ref().map(|v| v.expose().trim()).filter(|v| !v.is_empty()).map(|v| ("secretKey", v)).or_else(|| env_value(env, &["AWS_SECRET_ACCESS_KEY"]));
+        let token = config.session_token.as_ref().map(|v| v.expose().trim()).filter(|v| !v.is_empty()).or_else(|| if from_env_key { env_value(env, &["AWS_SESSION_TOKEN"]).map(|(_, v)| v) } else { None });
+        let credentials = match (access, secret) {
+            (Some((_, a)), Some((_, s))) => Ok(Credentials::new(a, s, token.map(str::to_owned))),
+            (None, None) => Err(Error::config("accessKey", "is required (set accessKey/secretKey or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")),
+            (Some((field, _)), None) => Err(Error::config("secretKey", format!("is missing while {field} is set (set it or AWS_SECRET_ACCESS_KEY)"))),
+            (None, Some((field, _))) => Err(Error::config("accessKey", format!("is missing while {field} is set (set it or AWS_ACCESS_KEY_ID)"))),
+        };
+        let key_id = given(&config.key_id)
+            .or_else(|| env_value(env, &["AWSKMS_WRAPPER_KEY_ID"]).map(|(_, v)| v))
+            .map(str::to_owned)
+            .ok_or_else(|| Error::config("keyId", "is required (set it or AWSKMS_WRAPPER_KEY_ID)"));
+        // Report fields in order: region and endpoint, then credentials, then the key.
+        let config = match credentials {
+            Ok(c) => builder.credentials(c).build()?,
+            Err(e) => {
+                builder.build()?;
+                return Err(e);
+            }
+        };
+        let key_id = key_id?;
+        let client = KmsClient::new(config);
+        Ok(Self::new(client, key_id))
+    }
+
+    /// A wrapper over an existing client (any credentials provider, custom HTTP client).
+    pub fn new(client: KmsClient, key_id: impl Into<String>) -> Self {
+        KmsWrapper { client, key_id: key_id.into(), keys: Mutex::new(HashMap::new()), state_ttl_ms: 0, audit: None }
+    }
+
+    /// Calls `hook` after every encrypt and decrypt (`kms.encrypt` / `kms.decrypt`).
+    pub fn with_audit_hook(mut self, hook: WrapperAuditHook) -> Self {
+        self.audit = Some(hook);
+        self
+    }
+
+    /// Re-uses a key's `DescribeKey` answer for its state check for up to
+    /// `millis` (default 0: the state is read before every operation).
+    pub fn key_state_ttl_ms(mut self, millis: u64) -> Self {
+        self.state_ttl_ms = millis.min(i64::MAX as u64) as i64;
+        self
+    }
+
+    /// The configured key id (as given: id, ARN or alias).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The underlying KMS client.
+    pub fn client(&self) -> &KmsClient {
+        &self.client
+    }
+
+    /// Metadata of the configured key, whatever its state.
+    pub async fn describe(&self) -> Result<KeyMetadata> {
+        let m = self.describe_raw(&self.key_id).await?;
+        self.remember(&self.key_id, &m);
+        Ok(m)
+    }
+
+    /// ARN of the key a blob names, without calling KMS.
+    pub fn key_id_of(blob: &[u8]) -> Result<String> {
+        Ok(Header::parse(blob)?.key_arn.to_owned())
+    }
+
+    /// Encrypts `plaintext` under a fresh data key from the configured KMS
+    /// key; `aad` (if any) must be given again to decrypt.
+    pub async fn encrypt(&self, plaintext: &[u8], aad: Option<&[u8]>) -> Result<Vec<u8>> {
+        let mut used_key = None;
+        let result = self.encrypt_inner(plaintext, aad.unwrap_or(&[]), &mut used_key).await;
+        self.audit("kms.encrypt", used_key.unwrap_or_else(|| self.key_id.clone()), &result);
+        result
+    }
+
+    /// Decrypts a blob from [`encrypt`](Self::encrypt) with the key it names.
+    pub async fn decrypt(&self, blob: &[u8], aad: Option<&[u8]>) -> Result<Vec<u8>> {
+        let mut used_key = None;
+        let result = self.decrypt_inner(blob, aad.unwrap_or(&[]), &mut used_key).await;
+        self.audit("kms.decrypt", used_key.unwrap_or_default(), &result);
+        result
+    }
+
+    fn audit<T>(&self, action: &'static str, key_id: String, result: &Result<T>) {
+        if let Some(hook) = &self.audit {
+            hook(&WrapperAuditEvent {
+                action,
+                key_id: (!key_id.is_empty()).then_some(key_id),
+                ok: result.is_ok(),
+                error_name: result.as_ref().err().map(|e| e.name().to_owned()),
+            });
+        }
+    }
+
+    async fn encrypt_inner(&self, plaintext: &[u8], aad: &[u8], used_key: &mut Option<String>) -> Result<Vec<u8>> {
+        let meta = self.usable_key(&self.key_id).await?;
+        let arn = meta.arn.clone().unwrap_or(meta.key_id.clone());
+        *used_key = Some(arn.clone());
+        let dk = self
+            .client
+            .generate_data_key(GenerateDataKeyRequest { key_id: arn.clone(), key_spec: Some(DataKeySpec::Aes256), encryption_context: Some(context()), ..Default::default() })
+            .await?;
+        let data_key = dk.plaintext.ok_or_else(|| missing("GenerateDataKey", "Plaintext"))?;
+        let encrypted_key = dk.ciphertext_blob.ok_or_else(|| missing("GenerateDataKey", "CiphertextBlob"))?.into_inner();
+        let key_arn = dk.key_id.unwrap_or(arn);
+        *used_key = Some(key_arn.clone());
+        if data_key.len() != 32 {
+            return Err(Error::service("SerializationException", format!("GenerateDataKey returned a {}-byte data key, not 32", data_key.len()), 200, None));
+        }
+        let mut iv = [0u8; IV_LEN];
+        platform::fill_random(&mut iv)?;
+        let header = Header { key_arn: &key_arn, encrypted_key: &encrypted_key, iv }.encode()?;
+        let mut full_aad = header.clone();
+        full_aad.extend_from_slice(aad);
+        let mut out = header;
+        let body_start = out.len();
+        out.extend_from_slice(plaintext);
+        let cipher = Aes256Gcm::new_from_slice(data_key.expose()).map_err(|_| Error::envelope("AuthenticationError", "bad data key length"))?;
+        drop(data_key);
+        let tag = cipher.encrypt_inout_detached(&iv.into(), &full_aad, (&mut out[body_start..]).into()).map_err(|_| Error::envelope("AuthenticationError", "AES-GCM encryption failed"))?;
+        out.extend_from_slice(&tag);
+        Ok(out)
+    }
+
+    async fn decrypt_inner(&self, blob: &[u8], aad: &[u8], used_key: &mut Option<String>) -> Result<Vec<u8>> {
+        let header = Header::parse(blob)?;
+        *used_key = Some(header.key_arn.to_owned());
+        self.usable_key(header.key_arn).await?;
+        let dec = self
+            .client
+            .decrypt(DecryptRequest {
+                ciphertext_blob: Some(header.encrypted_key.to_vec().into()),
+                key_id: Some(header.key_arn.to_owned()),
+                encryption_context: Some(context()),
+                ..Default::default()
+            })
+            .await?;
+        let data_key = dec.plaintext.ok_or_else(|| missing("Decrypt", "Plaintext"))?;
+        let header_len = header.len();
+        let body = &blob[header_len..];
+        if body.len() < TAG_LEN {
+            return Err(Error::envelope("MalformedMessageError", "the blob is truncated (no authentication tag)"));
+        }
+        let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
+        let mut full_aad = blob[..header_len].to_vec();
+        full_aad.extend_from_slice(aad);
+        let mut plain = ciphertext.to_vec();
+        let cipher = Aes256Gcm::new_from_slice(data_key.expose()).map_err(|_| Error::envelope("AuthenticationError", "KMS returned a data key that is not 32 bytes"))?;
+        drop(data_key);
+        let tag: [u8; TAG_LEN] = tag.try_into().expect("split at TAG_LEN");
+        let iv = header.iv;
+        if cipher.decrypt_inout_detached(&iv.into(), &full_aad, plain.as_mut_slice().into(), &tag.into()).is_err() {
+            plain.zeroize();
+            return Err(Error::envelope("AuthenticationError", "the blob does not authenticate (wrong aad, or the blob was altered)"));
+        }
+        Ok(plain)
+    }
+
+    async fn describe_raw(&self, key_id: &str) -> Result<KeyMetadata> {
+        self.client
+            .describe_key(DescribeKeyRequest { key_id: key_id.to_owned(), ..Default::default() })
+            .await?
+            .key_metadata
+            .ok_or_else(|| missing("DescribeKey", "KeyMetadata"))
+    }
+
+    fn remember(&self, key_id: &str, m: &KeyMetadata) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.insert(key_id.to_owned(), CachedKey { metadata: m.clone(), fetched_at: platform::now_millis() });
+    }
+
+    /// The key's metadata if it is a symmetric encryption key in the Enabled state.
+    async fn usable_key(&self, key_id: &str) -> Result<KeyMetadata> {
+        let cached = {
+            let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+            keys.get(key_id).map(|c| (c.metadata.clone(), platform::now_millis() - c.fetched_at))
+        };
+        let meta = match cached {
+            // Spec and usage never change, so a cached refusal needs no new call.
+            Some((m, _)) if check_symmetric(key_id, &m).is_err() => m,
+            Some((m, age)) if age < self.state_ttl_ms => m,
+            _ => {
+                let m = self.describe_raw(key_id).await?;
+                self.remember(key_id, &m);
+                m
+            }
+        };
+        check_symmetric(key_id, &meta)?;
+        check_state(&meta)?;
+        Ok(meta)
+    }
+}
+
+fn context() -> BTreeMap<String, String> {
+    BTreeMap::from([(CONTEXT_KEY.to_owned(), VERSION.to_string())])
+}
+
+fn missing(op: &str, field: &str) -> Error {
+    Error::service("SerializationException", format!("{op} answered without {field}"), 200, None)
+}
+
+fn check_symmetric(key_id: &str, m: &KeyMetadata) -> Result<()> {
+    let spec = m.key_spec.clone().or_else(|| m.customer_master_key_spec.as_ref().map(|s| s.as_str().into())).unwrap_or(KeySpec::SymmetricDefault);
+    let usage = m.key_usage.clone().unwrap_or(KeyUsageType::EncryptDecrypt);
+    if spec != KeySpec::SymmetricDefault || usage != KeyUsageType::EncryptDecrypt {
+        return Err(Error::validation("keyId", format!("{key_id} is a {spec} {usage} key; the wrapper accepts only symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)")));
+    }
+    Ok(())
+}
+
+fn check_state(m: &KeyMetadata) -> Result<()> {
+    let arn = m.arn.as_deref().unwrap_or(&m.key_id);
+    match &m.key_state {
+        Some(KeyState::Enabled) => Ok(()),
+        None if m.enabled != Some(false) => Ok(()),
+        Some(KeyState::Disabled) | None => Err(Error::service(KEY_DISABLED, format!("{arn} is disabled: encrypt and decrypt are refused (describe still works)"), 400, None)),
+        Some(state) => Err(Error::service(KEY_INVALID_STATE, format!("{arn} is {state}: encrypt and decrypt are refused (describe still works)"), 400, None)),
+    }
+}
+
+/// The parsed header of a version-1 blob (borrowing from the blob).
+struct Header<'a> {
+    key_arn: &'a str,
+    encrypted_key: &'a [u8],
+    iv: [u8; IV_LEN],
+}
+
+impl<'a> Header<'a> {
+    fn len(&self) -> usize {
+        MAGIC.len() + 1 + 2 + self.key_arn.len() + 2 + self.encrypted_key.len() + IV_LEN
+    }
+
+    fn encode(&self) -> Result<Vec<u8>> {
+        let arn_len = u16::try_from(self.key_arn.len()).map_err(|_| Error::validation("keyId", "the key ARN is longer than 65535 bytes"))?;
+        let key_len = u16::try_from(self.encrypted_key.len()).map_err(|_| Error::validation("CiphertextBlob", "the encrypted data key is longer than 65535 bytes"))?;
+        let mut out = Vec::with_capacity(self.len());
+        out.extend_from_slice(MAGIC);
+        out.push(VERSION);
+        out.extend_from_slice(&arn_len.to_be_bytes());
+        out.extend_from_slice(self.key_arn.as_bytes());
+        out.extend_from_slice(&key_len.to_be_bytes());
+        out.extend_from_slice(self.encrypted_key);
+        out.extend_from_slice(&self.iv);
+        Ok(out)
+    }
+
+    fn parse(blob: &'a [u8]) -> Result<Self> {
+        let bad = |what: &str| Error::envelope("MalformedMessageError", format!("not a kms-wasm wrapper blob: {what}"));
+        if blob.len() < 5 || &blob[..4] != MAGIC {
+            return Err(bad("wrong magic bytes"));
+        }
+        if blob[4] != VERSION {
+            return Err(bad(&format!("unsupported version {}", blob[4])));
+        }
+        let mut pos = 5;
+        let mut take = |n: usize| -> Result<&'a [u8]> {
+            let s = blob.get(pos..pos + n).ok_or_else(|| bad("truncated header"))?;
+            pos += n;
+            Ok(s)
+        };
+        let arn_len = u16::from_be_bytes(take(2)?.try_into().expect("2 bytes")) as usize;
+        let key_arn = std::str::from_utf8(take(arn_len)?).map_err(|_| bad("the key ARN is not UTF-8"))?;
+        if !key_arn.starts_with("arn:") {
+            return Err(bad("the key field is not an ARN"));
+        }
+        let key_len = u16::from_be_bytes(take(2)?.try_into().expect("2 bytes")) as usize;
+        let encrypted_key = take(key_len)?;
+        if encrypted_key.is_empty() {
+            return Err(bad("empty encrypted data key"));
+        }
+        let iv: [u8; IV_LEN] = take(IV_LEN)?.try_into().expect("IV_LEN bytes");
+        Ok(Header { key_arn, encrypted_key, iv })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_round_trip_and_rejections() {
+        let h = Header { key_arn: "arn:aws:kms:us-east-1:111122223333:key/k", encrypted_key: &[1, 2, 3], iv: [7; 12] };
+        let bytes = h.encode().unwrap();
+        assert_eq!(bytes.len(), h.len());
+        let p = Header::parse(&bytes).unwrap();
+        assert_eq!((p.key_arn, p.encrypted_key, p.iv), (h.key_arn, &[1u8, 2, 3][..], [7; 12]));
+        assert_eq!(KmsWrapper::key_id_of(&bytes).unwrap(), h.key_arn);
+        for bad in [&b"XXXX\x01"[..], &b"KMSW\x02\x00"[..], &bytes[..bytes.len() - 1], b""] {
+            assert_eq!(Header::parse(bad).err().map(|e| e.name().to_owned()).as_deref(), Some("MalformedMessageError"));
+        }
+    }
+
+    #[test]
+    fn config_precedence_and_field_names() {
+        let env = [("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKENV"), ("AWS_SECRET_ACCESS_KEY", "envsecret"), ("AWSKMS_WRAPPER_KEY_ID", "alias/env"), ("AWS_KMS_ENDPOINT", "http://127.0.0.1:1")];
+        let w = KmsWrapper::from_config(WrapperConfig::default(), env).unwrap();
+        assert_eq!((w.key_id(), w.client().config().region(), w.client().config().endpoint().url()), ("alias/env", "eu-west-1", "http://127.0.0.1:1/"));
+        let w = KmsWrapper::from_config(WrapperConfig { region: Some("us-west-2".into()), key_id: Some("alias/cfg".into()), endpoint: Some("https://kms.example".into()), ..Default::default() }, env).unwrap();
+        assert_eq!((w.key_id(), w.client().config().region(), w.client().config().endpoint().url()), ("alias/cfg", "us-west-2", "https://kms.example/"));
+        let w = KmsWrapper::from_config(WrapperConfig::default(), [("AWS_DEFAULT_REGION", "ap-south-1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s"), ("AWSKMS_WRAPPER_KEY_ID", "k")]).unwrap();
+        assert_eq!(w.client().config().endpoint().url(), "https://kms.ap-south-1.amazonaws.com/");
+
+        let err = |c: WrapperConfig, env: &[(&str, &str)]| KmsWrapper::from_config(c, env.iter().copied()).unwrap_err();
+        assert_eq!(err(WrapperConfig::default(), &[]).field(), Some("region"));
+        assert_eq!(err(WrapperConfig::default(), &[("AWS_REGION", "Not A Region")]).field(), Some("AWS_REGION"));
+        assert_eq!(err(WrapperConfig { region: Some("BAD".into()), ..Default::default() }, &[]).field(), Some("region"));
+        assert_eq!(err(WrapperConfig::default(), &[("AWS_REGION", "us-east-1")]).field(), Some("accessKey"));
+        let e = err(WrapperConfig { access_key: Some("AK".into()), ..Default::default() }, &[("AWS_REGION", "us-east-1")]);
+        assert_eq!(e.field(), Some("secretKey"));
+        assert_eq!(err(WrapperConfig::default(), &[("AWS_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s")]).field(), Some("keyId"));
+        let e = err(WrapperConfig { key_id: Some("k".into()), ..Default::default() }, &[("AWS_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "topsecret"), ("AWS_KMS_ENDPOINT", "http://kms.example.com")]);
+        assert_eq!(e.field(), Some("AWS_KMS_ENDPOINT"));
+        assert!(!e.to_string().contains("topsecret"));
+        let dbg = format!("{:?}", WrapperConfig { secret_key: Some(SecretString::new("topsecret")), session_token: Some(SecretString::new("tokentoken")), ..Default::default() });
+        assert!(!dbg.contains("topsecret") && !dbg.contains("tokentoken"));
+    }
+}
