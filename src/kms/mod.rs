@@ -151,12 +151,9 @@ fn audit_event(operation: &str, request: &serde_json::Value, result: &Result<(Ve
     match result {
         Ok((bytes, meta)) => {
             if event.key_id.is_none() {
-                #[derive(Deserialize)]
-                struct KeyOnly {
-                    #[serde(rename = "KeyId")]
-                    key_id: Option<String>,
-                }
-                event.key_id = serde_json::from_slice::<KeyOnly>(bytes).ok().and_then(|k| k.key_id);
+                // The answer names the key for Decrypt (KeyId) and CreateKey (KeyMetadata.KeyId).
+                let answer: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+                event.key_id = [&answer["KeyId"], &answer["KeyMetadata"]["KeyId"]].iter().find_map(|v| v.as_str().map(str::to_owned));
             }
             event.request_id = meta.request_id.clone();
             event.http_status = Some(meta.http_status);

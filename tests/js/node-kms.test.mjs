@@ -1,0 +1,91 @@
+// The package's KMS surface in Node against kms-local: SDK shapes, typed errors, config
+// errors naming the field, credential functions, the audit hook, paginators.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { localEnv, importPackage } from './helpers.mjs';
+
+const pkg = await importPackage();
+const { KMS, KmsWasmError, KMSServiceException, NotFoundException, KeySpec, paginateListKeys } = pkg;
+const env = localEnv();
+const creds = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+
+test('fromEnv reads the AWS variables and round-trips Encrypt/Decrypt with Uint8Array views', async () => {
+  const kms = KMS.fromEnv(env);
+  const { KeyMetadata } = await kms.createKey({});
+  const big = new TextEncoder().encode('0123456789abcdef-payload');
+  const view = big.subarray(10); // a view with an offset must be read from its offset
+  const enc = await kms.encrypt({ KeyId: KeyMetadata.KeyId, Plaintext: view });
+  const dec = await kms.decrypt({ CiphertextBlob: enc.CiphertextBlob });
+  assert.equal(new TextDecoder().decode(dec.Plaintext), 'abcdef-payload');
+});
+
+test('service errors are classes named after the KMS exception, with $fault and $metadata', async () => {
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds });
+  const err = await kms.describeKey({ KeyId: 'alias/none-such' }).catch((e) => e);
+  assert.ok(err instanceof NotFoundException && err instanceof KMSServiceException && err instanceof Error);
+  assert.equal(err.name, 'NotFoundException');
+  assert.equal(err.$fault, 'client');
+  assert.equal(err.$metadata.httpStatusCode, 400);
+  assert.equal(err.$metadata.attempts, 1);
+  assert.match(err.$metadata.requestId, /\w+/);
+});
+
+test('a wrong secret gets a 403 and the secret is not in the error', async () => {
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { ...creds, secretAccessKey: 'wrong-secret-value' } });
+  const err = await kms.listKeys({}).catch((e) => e);
+  assert.equal(err.$metadata.httpStatusCode, 403);
+  assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('wrong-secret-value'));
+});
+
+test('bad configuration and bad input are KmsWasmErrors naming the field, before any request', async () => {
+  const audit = [];
+  for (const [options, field] of [
+    [{ endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds }, 'region'],
+    [{ region: 'us-east-1', endpoint: 'http://kms.example.com', credentials: creds }, 'endpoint'],
+    [{ region: 'us-east-1', endpoint: 'nonsense', credentials: creds }, 'endpoint'],
+    [{ region: 'us-east-1', credentials: { accessKeyId: 'AKID' } }, 'credentials.secretAccessKey'],
+  ]) {
+    const err = await new KMS({ ...options, onAudit: (e) => audit.push(e) }).listKeys({}).catch((e) => e);
+    assert.ok(err instanceof KmsWasmError, String(err));
+    assert.equal(err.name, 'ConfigError');
+    assert.equal(err.field, field);
+  }
+  const kms = KMS.fromEnv(env, { onAudit: (e) => audit.push(e) });
+  const err = await kms.generateRandom({ NumberOfBytes: 2048 }).catch((e) => e);
+  assert.equal(err.name, 'ValidationError');
+  assert.equal(err.field, 'NumberOfBytes');
+  const alias = await kms.createAlias({ AliasName: 'alias/aws/mine', TargetKeyId: 'x' }).catch((e) => e);
+  assert.equal(alias.field, 'AliasName');
+  assert.equal(audit.length, 0, 'nothing was sent');
+});
+
+test('credentials may be an async function; the audit hook sees every call without secrets', async () => {
+  let asked = 0;
+  const events = [];
+  const kms = new KMS({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_KMS,
+    credentials: async () => { asked++; return creds; },
+    onAudit: (e) => events.push(e),
+  });
+  const { KeyMetadata } = await kms.createKey({});
+  const r = await kms.generateRandom({ NumberOfBytes: 16 });
+  assert.equal(r.Plaintext.length, 16);
+  await kms.describeKey({ KeyId: 'alias/none-such' }).catch(() => {});
+  assert.equal(asked, 3);
+  assert.deepEqual(events.map((e) => [e.operation, e.httpStatus, e.errorName]), [
+    ['CreateKey', 200, undefined], ['GenerateRandom', 200, undefined], ['DescribeKey', 400, 'NotFoundException'],
+  ]);
+  assert.equal(events[0].keyId, KeyMetadata.KeyId);
+  assert.ok(events.every((e) => e.attempts === 1 && e.durationMs >= 0));
+  assert.ok(!JSON.stringify(events).includes(env.AWS_SECRET_ACCESS_KEY));
+});
+
+test('enums are exported like the SDK; paginators iterate pages', async () => {
+  assert.equal(KeySpec.ECC_NIST_P384, 'ECC_NIST_P384');
+  const kms = KMS.fromEnv(env);
+  const { KeyMetadata } = await kms.createKey({});
+  const seen = [];
+  for await (const page of paginateListKeys({ client: kms, pageSize: 100 })) seen.push(...page.Keys.map((k) => k.KeyId));
+  assert.ok(seen.includes(KeyMetadata.KeyId));
+});
