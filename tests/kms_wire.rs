@@ -239,3 +239,9 @@ fn generated_model_is_up_to_date() {
     let out = std::process::Command::new(common::venv_python()).arg(common::root().join("pkg-scripts/gen-kms-model")).arg("--check").output().expect("venv python runs");
     assert!(out.status.success(), "pkg-scripts/gen-kms-model --check: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn operations_table_is_up_to_date() {
+    let out = std::process::Command::new(common::venv_python()).arg(common::root().join("tests/py/operations_table.py")).arg("--check").output().expect("venv python runs");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}

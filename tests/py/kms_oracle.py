@@ -104,7 +104,8 @@ def abstract(v):
     return v
 
 
-def wire():
+def wire_cases():
+    """One or more representative cases per operation, with botocore's serialization."""
     serializer = botocore.serialize.create_serializer("json", include_validation=True)
     cases = []
     for op in sorted(MODEL.operation_names):
@@ -123,7 +124,11 @@ def wire():
             "target": req["headers"].get("X-Amz-Target"),
             "content_type": req["headers"].get("Content-Type"),
         })
-    json.dump(out, sys.stdout, ensure_ascii=False)
+    return out
+
+
+def wire():
+    json.dump(wire_cases(), sys.stdout, ensure_ascii=False)
 
 
 def sigv4():
