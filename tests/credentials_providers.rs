@@ -1,0 +1,454 @@
+//! Credentials providers: STS AssumeRole / AssumeRoleWithWebIdentity and
+//! Cognito identity pools against kms-local (moto), and the caching
+//! provider's single flight and refresh timing against fakes.
+//!
+//! moto finding (5.2.5): an unsigned request at the root URL is routed by
+//! its body's `Action` (`AssumeRoleWithWebIdentity` → STS) or its
+//! `X-Amz-Target` (`AWSCognitoIdentityService.*` → cognito-identity), so no
+//! `Host` header is needed and a browser's `fetch` can reach it. But once
+//! the free requests are spent (kms-local spends all three), moto checks a
+//! signature on every request except `GetId` / `GetOpenIdToken`: unsigned
+//! `AssumeRoleWithWebIdentity` and `GetCredentialsForIdentity` fail with a
+//! 500 (`KeyError: 'HTTP_AUTHORIZATION'` in its access control). The tests
+//! therefore put [`SigningHttp`] between the provider and moto: the provider
+//! sends its calls unsigned exactly as to AWS, and the test transport signs
+//! them with the kms-local user's key (which has `sts:*` and
+//! `cognito-identity:*`) so moto accepts them. `GetId` goes through unsigned.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use kms_wasm::credentials::*;
+use kms_wasm::kms::{CreateKeyRequest, ListKeysRequest};
+use kms_wasm::platform::BoxFuture;
+use kms_wasm::transport::{default_http_client, HttpClient, HttpRequest, HttpResponse};
+use kms_wasm::{Config, Credentials, Error, ErrorKind, KmsClient, Result};
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:08x}", kms_wasm::platform::random_u64() as u32)
+}
+
+fn client_with_provider(provider: Arc<dyn CredentialsProvider>) -> KmsClient {
+    let env = common::local_env();
+    KmsClient::new(Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials_provider(provider).build().unwrap())
+}
+
+/// Creates an IAM role allowed `kms:*` (signed with the kms-local user's keys); returns its ARN.
+fn create_role() -> String {
+    let env = common::local_env();
+    let code = r#"
+import boto3, json, sys
+ep, ak, sk, name = sys.argv[1:5]
+iam = boto3.client("iam", endpoint_url=ep, region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
+trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*", "Federated": "accounts.example.com"}, "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]}
+arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+iam.put_role_policy(RoleName=name, PolicyName="kms", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}))
+print(arn)
+"#;
+    common::python(code, &[&env["AWS_ENDPOINT_URL_KMS"], &env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], &unique("kms-wasm-role")]).trim().to_owned()
+}
+
+/// Creates a Cognito identity pool allowing unauthenticated identities; returns its id.
+fn create_identity_pool() -> String {
+    let env = common::local_env();
+    let code = r#"
+import boto3, sys
+ep, ak, sk, name = sys.argv[1:5]
+ci = boto3.client("cognito-identity", endpoint_url=ep, region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
+print(ci.create_identity_pool(IdentityPoolName=name, AllowUnauthenticatedIdentities=True)["IdentityPoolId"])
+"#;
+    common::python(code, &[&env["AWS_ENDPOINT_URL_KMS"], &env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], &unique("kmswasm").replace('-', "_")]).trim().to_owned()
+}
+
+/// What [`SigningHttp`] saw.
+#[derive(Default)]
+struct Seen {
+    /// (operation, arrived signed?) per request.
+    calls: Vec<(String, bool)>,
+}
+
+/// Test transport standing in for moto's missing "unsigned call" support:
+/// records the provider's request, then signs it for the right service
+/// with the kms-local user's key (except Cognito `GetId`, which moto lets
+/// through unsigned) and sends it on.
+struct SigningHttp {
+    inner: Arc<dyn HttpClient>,
+    seen: Mutex<Seen>,
+}
+
+impl SigningHttp {
+    fn new() -> Arc<Self> {
+        Arc::new(SigningHttp { inner: default_http_client(), seen: Mutex::default() })
+    }
+    fn calls(&self) -> Vec<(String, bool)> {
+        self.seen.lock().unwrap().calls.clone()
+    }
+}
+
+fn sign_for(service: &str, req: &mut HttpRequest) {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    use aws_sigv4::sign::v4;
+    let env = common::local_env();
+    let identity = aws_credential_types::Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None, None, "test").into();
+    let params = v4::SigningParams::builder().identity(&identity).region("us-east-1").name(service).time(SystemTime::now()).settings(SigningSettings::default()).build().unwrap().into();
+    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let signable = SignableRequest::new("POST", &req.url, headers.into_iter(), SignableBody::Bytes(&req.body)).unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let (added, _) = instructions.into_parts();
+    let added: Vec<(String, String)> = added.into_iter().map(|h| (h.name().to_owned(), h.value().to_owned())).collect();
+    req.headers.extend(added);
+}
+
+impl HttpClient for SigningHttp {
+    fn send(&self, mut request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+        let header = |name: &str| request.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        let signed = header("authorization").is_some();
+        let body = String::from_utf8_lossy(&request.body).into_owned();
+        let (op, service) = match header("x-amz-target") {
+            Some(t) => (t.rsplit('.').next().unwrap().to_owned(), "cognito-identity"),
+            None => (body.split('&').find_map(|p| p.strip_prefix("Action=")).unwrap_or("?").to_owned(), "sts"),
+        };
+        self.seen.lock().unwrap().calls.push((op.clone(), signed));
+        if op != "GetId" {
+            sign_for(service, &mut request);
+        }
+        self.inner.send(request, timeout_ms)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Against kms-local
+// ---------------------------------------------------------------------------
+
+/// Foundation requirement: temporary credentials sign KMS calls that moto
+/// checks, and the same keys without their session token are refused.
+#[tokio::test]
+async fn assume_role_credentials_work_and_need_their_session_token() {
+    let env = common::local_env();
+    let role = create_role();
+    let code = r#"
+import boto3, json, sys
+ep, ak, sk, role = sys.argv[1:5]
+sts = boto3.client("sts", endpoint_url=ep, region_name="us-east-1", aws_access_key_id=ak, aws_secret_access_key=sk)
+c = sts.assume_role(RoleArn=role, RoleSessionName="kms-wasm-test")["Credentials"]
+print(json.dumps({"id": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}))
+"#;
+    let out = common::python(code, &[&env["AWS_ENDPOINT_URL_KMS"], &env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], &role]);
+    let c: BTreeMap<String, String> = serde_json::from_str(out.trim()).unwrap();
+    let temp = Credentials::new(&c["id"], &c["secret"], Some(c["token"].clone()));
+    let kms = common::client_with(temp);
+    let key = kms.create_key(CreateKeyRequest { description: Some("made with AssumeRole credentials".into()), ..Default::default() }).await.unwrap();
+    assert!(key.key_metadata.unwrap().arn.is_some());
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+
+    let without_token = common::client_with(Credentials::new(&c["id"], &c["secret"], None));
+    let e = without_token.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((e.kind(), e.http_status()), (ErrorKind::Service, Some(403)), "{e}");
+    let wrong_token = common::client_with(Credentials::new(&c["id"], &c["secret"], Some("not-the-token".into())));
+    assert_eq!(wrong_token.list_keys(ListKeysRequest::default()).await.unwrap_err().http_status(), Some(403));
+}
+
+#[tokio::test]
+async fn web_identity_credentials_sign_kms_calls() {
+    let role = create_role();
+    let http = SigningHttp::new();
+    let provider = WebIdentityProvider::new("us-east-1", &role, "web-session", SecretString::new("eyJhbGciOiJSUzI1NiJ9.test-oidc-token.sig"))
+        .unwrap()
+        .endpoint(&common::endpoint())
+        .unwrap()
+        .duration_seconds(900)
+        .unwrap()
+        .http_client(http.clone());
+    let direct = provider.credentials().await.unwrap();
+    assert!(direct.session_token.is_some());
+    let expires = direct.expires_at_millis.expect("STS gives an Expiration");
+    let now = kms_wasm::platform::now_millis();
+    assert!(expires > now + 800_000 && expires < now + 1_000_000, "900 s lifetime, got {}", expires - now);
+    assert_eq!(http.calls(), vec![("AssumeRoleWithWebIdentity".to_owned(), false)], "the provider's own request is unsigned");
+
+    // Cached: two KMS calls, one more STS call; moto checks the role credentials' signatures.
+    let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(provider))));
+    kms.create_key(CreateKeyRequest { description: Some("web identity".into()), ..Default::default() }).await.unwrap();
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(http.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn cognito_identity_pool_credentials() {
+    let pool = create_identity_pool();
+    let http = SigningHttp::new();
+    let provider = CognitoIdentityProvider::new(&pool).unwrap().endpoint(&common::endpoint()).unwrap().http_client(http.clone());
+    let c = provider.credentials().await.unwrap();
+    assert!(!c.access_key_id.is_empty() && c.session_token.is_some());
+    let expires = c.expires_at_millis.expect("Cognito gives an Expiration (epoch seconds)");
+    assert!(expires > kms_wasm::platform::now_millis(), "expiration in the future");
+    let id = provider.current_identity_id().expect("GetId result is remembered");
+    assert!(id.starts_with("us-east-1:"), "{id}");
+    assert_eq!(http.calls(), vec![("GetId".to_owned(), false), ("GetCredentialsForIdentity".to_owned(), false)]);
+
+    // Second fetch skips GetId.
+    provider.credentials().await.unwrap();
+    assert_eq!(http.calls().last().unwrap().0, "GetCredentialsForIdentity");
+    assert_eq!(http.calls().len(), 3);
+
+    // With a logins map (moto accepts any token here).
+    let with_logins = CognitoIdentityProvider::new(&pool)
+        .unwrap()
+        .logins([("accounts.google.com", SecretString::new("google-id-token"))])
+        .endpoint(&common::endpoint())
+        .unwrap()
+        .http_client(SigningHttp::new());
+    with_logins.credentials().await.unwrap();
+
+    // moto's Cognito hands out fixed credentials it does not register with
+    // IAM, so it cannot check KMS calls signed with them: it refuses them
+    // as an unknown key, which at least shows they were used to sign.
+    let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(provider))));
+    let e = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!(e.http_status(), Some(403), "{e}");
+
+    // An unknown pool is an error from the provider.
+    let missing = CognitoIdentityProvider::new("us-east-1:00000000-0000-0000-0000-000000000000").unwrap().endpoint(&common::endpoint()).unwrap().http_client(SigningHttp::new());
+    let e = missing.credentials().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Service, "{e}");
+}
+
+// ---------------------------------------------------------------------------
+// Caching provider against fakes
+// ---------------------------------------------------------------------------
+
+/// A fake STS: counts requests, answers after a pause with credentials valid for `lifetime_ms`.
+struct FakeSts {
+    requests: AtomicUsize,
+    lifetime_ms: i64,
+}
+
+impl HttpClient for FakeSts {
+    fn send(&self, request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+        Box::pin(async move {
+            let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+            assert!(String::from_utf8_lossy(&request.body).contains("WebIdentityToken=tok%2Bwith%2Fsymbols"));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let exp = kms_wasm::platform::now_millis() + self.lifetime_ms;
+            let exp = format_iso(exp);
+            let body = format!(
+                "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>AKIAFAKE{n}</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>{exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+            );
+            Ok(HttpResponse { status: 200, headers: vec![], body: body.into_bytes() })
+        })
+    }
+}
+
+/// Epoch milliseconds → `YYYY-MM-DDTHH:MM:SS.mmmZ` (civil-from-days), for the fake STS.
+fn format_iso(ms: i64) -> String {
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, sod / 60 % 60, sod % 60)
+}
+
+#[test]
+fn iso_formatter_matches_the_library_parser() {
+    for ms in [0, 1_795_430_108_123, 951_782_400_000, 4_102_444_799_999] {
+        assert_eq!(parse_iso8601_millis(&format_iso(ms)), Some(ms), "{}", format_iso(ms));
+    }
+}
+
+fn fake_web_identity(lifetime_ms: i64) -> (Arc<FakeSts>, WebIdentityProvider) {
+    let sts = Arc::new(FakeSts { requests: AtomicUsize::new(0), lifetime_ms });
+    let p = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("tok+with/symbols")).unwrap().http_client(sts.clone());
+    (sts, p)
+}
+
+async fn concurrent_callers_share_one_fetch() {
+    let (sts, p) = fake_web_identity(3_600_000);
+    let cache = Arc::new(CachingProvider::new(Arc::new(p)));
+    let tasks: Vec<_> = (0..25)
+        .map(|_| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.credentials().await.map(|c| c.access_key_id) })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), "AKIAFAKE1");
+    }
+    assert_eq!(sts.requests.load(Ordering::SeqCst), 1);
+    cache.credentials().await.unwrap();
+    assert_eq!(sts.requests.load(Ordering::SeqCst), 1, "served from the cache");
+}
+
+#[tokio::test]
+async fn single_flight_on_a_single_threaded_executor() {
+    concurrent_callers_share_one_fetch().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn single_flight_on_a_multi_threaded_executor() {
+    concurrent_callers_share_one_fetch().await;
+}
+
+#[tokio::test]
+async fn single_flight_with_join_on_one_task() {
+    // All callers polled by one task, as a wasm executor would.
+    let (sts, p) = fake_web_identity(3_600_000);
+    let cache = CachingProvider::new(Arc::new(p));
+    let (a, b, c) = tokio::join!(cache.credentials(), cache.credentials(), cache.credentials());
+    assert_eq!((a.unwrap().access_key_id, b.unwrap().access_key_id, c.unwrap().access_key_id), ("AKIAFAKE1".into(), "AKIAFAKE1".into(), "AKIAFAKE1".into()));
+    assert_eq!(sts.requests.load(Ordering::SeqCst), 1);
+}
+
+static CLOCK_A: AtomicI64 = AtomicI64::new(0);
+fn clock_a() -> i64 {
+    CLOCK_A.load(Ordering::SeqCst)
+}
+
+/// A provider counting its calls, returning credentials that expire `lifetime` after the fake clock's now.
+fn counting_provider(calls: Arc<AtomicUsize>, clock: fn() -> i64, lifetime: i64, fail_after: usize) -> FnCredentialsProvider<impl Fn() -> BoxFuture<'static, Result<Credentials>> + Send + Sync> {
+    FnCredentialsProvider::new(move || {
+        let calls = calls.clone();
+        Box::pin(async move {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            if n > fail_after {
+                return Err(Error::credentials("source down"));
+            }
+            let mut c = Credentials::new(format!("AK{n}"), "s", Some("t".into()));
+            c.expires_at_millis = Some(clock() + lifetime);
+            Ok(c)
+        }) as BoxFuture<'static, Result<Credentials>>
+    })
+}
+
+#[tokio::test]
+async fn refreshes_five_minutes_before_expiry() {
+    let hour = 3_600_000;
+    CLOCK_A.store(1_000_000_000_000, Ordering::SeqCst);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let cache = CachingProvider::new(Arc::new(counting_provider(calls.clone(), clock_a, hour, usize::MAX))).clock(clock_a);
+    let expiry = clock_a() + hour;
+    assert_eq!(cache.credentials().await.unwrap().access_key_id, "AK1");
+    CLOCK_A.store(expiry - DEFAULT_REFRESH_MARGIN_MS - 1, Ordering::SeqCst);
+    assert_eq!(cache.credentials().await.unwrap().access_key_id, "AK1", "still outside the 5-minute window");
+    CLOCK_A.store(expiry - DEFAULT_REFRESH_MARGIN_MS, Ordering::SeqCst);
+    assert_eq!(cache.credentials().await.unwrap().access_key_id, "AK2", "refreshed 5 minutes before expiry");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    cache.invalidate();
+    assert_eq!(cache.credentials().await.unwrap().access_key_id, "AK3");
+}
+
+static CLOCK_B: AtomicI64 = AtomicI64::new(0);
+fn clock_b() -> i64 {
+    CLOCK_B.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn failed_refresh_keeps_unexpired_credentials_and_errors_are_shared() {
+    let hour = 3_600_000;
+    CLOCK_B.store(2_000_000_000_000, Ordering::SeqCst);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let cache = CachingProvider::new(Arc::new(counting_provider(calls.clone(), clock_b, hour, 1))).clock(clock_b);
+    let expiry = clock_b() + hour;
+    assert_eq!(cache.credentials().await.unwrap().access_key_id, "AK1");
+    CLOCK_B.store(expiry - 60_000, Ordering::SeqCst);
+    assert_eq!(cache.credentials().await.unwrap().access_key_id, "AK1", "refresh failed; the old ones are still valid");
+    CLOCK_B.store(expiry + 1, Ordering::SeqCst);
+    let e = cache.credentials().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Credentials);
+}
+
+#[tokio::test]
+async fn short_lived_credentials_refresh_at_half_life() {
+    // moto's Cognito credentials live 90 s, less than the 5-minute margin.
+    static CLOCK_C: AtomicI64 = AtomicI64::new(3_000_000_000_000);
+    fn clock_c() -> i64 {
+        CLOCK_C.load(Ordering::SeqCst)
+    }
+    let calls = Arc::new(AtomicUsize::new(0));
+    let cache = CachingProvider::new(Arc::new(counting_provider(calls.clone(), clock_c, 90_000, usize::MAX))).clock(clock_c);
+    cache.credentials().await.unwrap();
+    cache.credentials().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "not refetched on every call");
+    CLOCK_C.fetch_add(45_000, Ordering::SeqCst);
+    cache.credentials().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn waiters_share_the_leaders_error_and_survive_its_cancellation() {
+    struct Slow {
+        calls: AtomicUsize,
+    }
+    impl CredentialsProvider for Slow {
+        fn credentials(&self) -> BoxFuture<'_, Result<Credentials>> {
+            Box::pin(async move {
+                let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if n == 2 {
+                    Err(Error::credentials("boom"))
+                } else {
+                    Ok(Credentials::new(format!("AK{n}"), "s", None))
+                }
+            })
+        }
+    }
+    let slow = Arc::new(Slow { calls: AtomicUsize::new(0) });
+    let cache = Arc::new(CachingProvider::new(slow.clone()));
+    // The leader is cancelled mid-flight; a waiter must take over instead of hanging.
+    let waiter = {
+        let c = cache.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            c.credentials().await
+        })
+    };
+    assert!(tokio::time::timeout(Duration::from_millis(30), cache.credentials()).await.is_err());
+    let got = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("waiter not stuck").unwrap();
+    // The waiter became the leader of a second fetch, which fails: the error is its.
+    assert_eq!(got.unwrap_err().message(), "boom");
+    assert_eq!(slow.calls.load(Ordering::SeqCst), 2);
+
+    // Third fetch: several waiters, one call.
+    let (a, b) = tokio::join!(cache.credentials(), cache.credentials());
+    assert_eq!((a.unwrap().access_key_id, b.unwrap().access_key_id), ("AK3".into(), "AK3".into()));
+    assert_eq!(slow.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn env_map_and_function_providers() {
+    let env = common::local_env();
+    let p = EnvCredentialsProvider::new(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let kms = client_with_provider(Arc::new(p));
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (id, secret) = (env["AWS_ACCESS_KEY_ID"].clone(), env["AWS_SECRET_ACCESS_KEY"].clone());
+    let counter = calls.clone();
+    let f = FnCredentialsProvider::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let c = Credentials::new(id.clone(), secret.clone(), None);
+        Box::pin(async move { Ok(c) }) as BoxFuture<'static, Result<Credentials>>
+    });
+    let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(f))));
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "credentials without expiry are cached for good");
+
+    let empty = EnvCredentialsProvider::new([("AWS_REGION", "us-east-1")]);
+    let e = client_with_provider(Arc::new(empty)).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Credentials);
+}
