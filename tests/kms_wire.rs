@@ -22,16 +22,18 @@ use kms_wasm::transport::{HttpClient, HttpRequest, HttpResponse};
 use kms_wasm::{Config, Credentials};
 use serde_json::{json, Value};
 
-/// Records every request and answers `200 {}`.
+/// Records every request and answers `200` with `answer` (`{}` unless set).
 #[derive(Default)]
 struct Recorder {
     requests: Mutex<Vec<HttpRequest>>,
+    answer: Mutex<Option<Vec<u8>>>,
 }
 
 impl HttpClient for Recorder {
     fn send(&self, request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, kms_wasm::Result<HttpResponse>> {
         self.requests.lock().unwrap().push(request);
-        Box::pin(async { Ok(HttpResponse { status: 200, headers: vec![("x-amzn-requestid".into(), "wire-test".into())], body: b"{}".to_vec() }) })
+        let body = self.answer.lock().unwrap().clone().unwrap_or_else(|| b"{}".to_vec());
+        Box::pin(async { Ok(HttpResponse { status: 200, headers: vec![("x-amzn-requestid".into(), "wire-test".into())], body }) })
     }
 }
 
@@ -83,13 +85,16 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
-/// Builds the typed input of `O` from wire JSON and sends it through the typed client.
-async fn send_typed<O: Operation>(client: &KmsClient, input: &Value) -> kms_wasm::Result<()>
+/// Builds the typed input of `O` from wire JSON, sends it through the typed
+/// client and returns the typed output, serialized back to wire JSON.
+async fn send_typed<O: Operation>(client: &KmsClient, input: &Value) -> kms_wasm::Result<Value>
 where
     O::Input: serde::de::DeserializeOwned,
+    O::Output: serde::Serialize,
 {
     let typed: O::Input = serde_json::from_value(input.clone()).unwrap_or_else(|e| panic!("{}: the typed input does not take {input}: {e}", O::NAME));
-    client.send::<O>(&typed).await.map(|_| ())
+    let output = client.send::<O>(&typed).await?;
+    Ok(serde_json::to_value(&output).unwrap())
 }
 
 macro_rules! dispatch {
@@ -102,7 +107,7 @@ macro_rules! dispatch {
     }};
 }
 
-async fn send_any(client: &KmsClient, op: &str, input: &Value) -> kms_wasm::Result<()> {
+async fn send_any(client: &KmsClient, op: &str, input: &Value) -> kms_wasm::Result<Value> {
     dispatch!(op, client, input;
         CancelKeyDeletion, ConnectCustomKeyStore, CreateAlias, CreateCustomKeyStore, CreateGrant, CreateKey, Decapsulate, Decrypt,
         DeleteAlias, DeleteCustomKeyStore, DeleteImportedKeyMaterial, DeriveSharedSecret, DescribeCustomKeyStores, DescribeKey,
@@ -157,6 +162,35 @@ async fn every_operation_sends_what_botocore_sends() {
         }
     }
     assert!(failures.is_empty(), "{} wire mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_operation_parses_answers_as_botocore_does() {
+    // For each operation with an output: an answer filling every member
+    // (fractional timestamps, known enum values, then values this version
+    // does not know), parsed by our typed client and by botocore's parser.
+    let requests = oracle(&["wire"], None);
+    let answers = oracle(&["answers"], None);
+    let answers = answers.as_array().unwrap();
+    let with_output: BTreeSet<&str> = answers.iter().map(|a| a["operation"].as_str().unwrap()).collect();
+    assert!(with_output.len() >= 40, "{with_output:?}");
+    let (client, rec) = recording_client();
+    let mut failures = Vec::new();
+    for answer in answers {
+        let op = answer["operation"].as_str().unwrap();
+        let input = requests.as_array().unwrap().iter().find(|c| c["operation"] == op).map(|c| to_wire(&c["input"])).unwrap();
+        *rec.answer.lock().unwrap() = Some(answer["body"].as_str().unwrap().as_bytes().to_vec());
+        match send_any(&client, op, &input).await {
+            Err(e) => failures.push(format!("{op} ({}): our client refused the answer: {e}", answer["enums"])),
+            Ok(ours) => {
+                let expected = to_wire(&answer["parsed"]);
+                if !same_json(&ours, &expected) {
+                    failures.push(format!("{op} ({}): parsed answers differ\n  ours:     {ours}\n  botocore: {expected}", answer["enums"]));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} answer mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 """botocore as the oracle of the KMS wire tests (run with the venv's python).
 
   kms_oracle.py wire    one representative input per case, and what botocore sends for it
+  kms_oracle.py answers one representative answer per operation, and what botocore parses from it
   kms_oracle.py sigv4   reads signing cases (JSON) on stdin, prints botocore's SigV4 headers
   kms_oracle.py ops     the model's operation names, sorted
 
@@ -15,6 +16,7 @@ import base64, datetime, json, sys
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
+import botocore.parsers
 import botocore.serialize
 import botocore.session
 
@@ -50,9 +52,21 @@ FIRST_CASE = {
 }
 
 
+# How output enums are filled: "last" known value, or an "unknown" value
+# (a value AWS might add tomorrow, which the typed API must keep).
+ENUMS = "first"
+FUTURE_ENUM = "FUTURE_VALUE_2030"
+# Timestamps in answers carry a fraction, as KMS sends them.
+ANSWER_TIME = 1893553445.125
+
+
 def value(shape, name, depth=0):
     t = shape.type_name
     if t == "string":
+        if shape.enum and ENUMS == "unknown":
+            return FUTURE_ENUM
+        if shape.enum and ENUMS == "last":
+            return shape.enum[-1]
         if shape.enum:
             return shape.enum[-1] if name in ("KeyAgreementAlgorithm",) else shape.enum[0]
         text = STRINGS.get(name, f"{name}-välue ✓")
@@ -70,7 +84,7 @@ def value(shape, name, depth=0):
     if t == "list":
         item = shape.member
         if item.type_name == "string" and item.enum:
-            return item.enum[:2]
+            return [FUTURE_ENUM, item.enum[0]] if ENUMS == "unknown" else item.enum[:2]
         if item.type_name == "string":
             return [value(item, name, depth + 1), value(item, name, depth + 1) + "-2"]
         return [value(item, name, depth + 1)]
@@ -131,6 +145,46 @@ def wire():
     json.dump(wire_cases(), sys.stdout, ensure_ascii=False)
 
 
+def wire_json(v):
+    """An abstract value as KMS puts it on the wire (blobs base64, timestamps epoch seconds)."""
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode()
+    if isinstance(v, datetime.datetime):
+        return ANSWER_TIME
+    if isinstance(v, dict):
+        return {k: wire_json(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [wire_json(x) for x in v]
+    return v
+
+
+def answer_cases():
+    """For every operation with an output: an answer filling every member (known
+    enum values, then unknown ones), and what botocore's parser makes of it."""
+    global ENUMS
+    parser = botocore.parsers.create_parser("json")
+    out = []
+    for op in sorted(MODEL.operation_names):
+        shape = MODEL.operation_model(op).output_shape
+        if shape is None:
+            continue
+        for mode in ("last", "unknown"):
+            ENUMS = mode
+            try:
+                answer = {m: value(s, m) for m, s in shape.members.items()}
+            finally:
+                ENUMS = "first"
+            body = json.dumps(wire_json(answer), ensure_ascii=False).encode()
+            parsed = parser.parse({"status_code": 200, "headers": {}, "body": body}, shape)
+            parsed.pop("ResponseMetadata", None)
+            out.append({"operation": op, "enums": mode, "body": body.decode(), "parsed": abstract(parsed)})
+    return out
+
+
+def answers():
+    json.dump(answer_cases(), sys.stdout, ensure_ascii=False)
+
+
 def sigv4():
     cases = json.load(sys.stdin)
     out = []
@@ -150,4 +204,4 @@ def ops():
 
 
 if __name__ == "__main__":
-    {"wire": wire, "sigv4": sigv4, "ops": ops}[sys.argv[1]]()
+    {"wire": wire, "answers": answers, "sigv4": sigv4, "ops": ops}[sys.argv[1]]()
