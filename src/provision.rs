@@ -352,7 +352,9 @@ async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Ke
         .await?
         .key_metadata
         .ok_or_else(|| Error::service("SerializationException", "CreateKey answered without KeyMetadata", 200, None))?;
-    let key_id = created.arn.clone().unwrap_or_else(|| created.key_id.clone());
+    // The bare key id everywhere: KMS takes an ARN too, but moto's EnableKey,
+    // DisableKey and ScheduleKeyDeletion fail on one.
+    let key_id = created.key_id.clone();
     if let Err(e) = kms.create_alias(CreateAliasRequest { alias_name: plan.alias.clone(), target_key_id: key_id.clone() }).await {
         // Don't leave an unreachable key behind; the shortest window, best effort.
         let _ = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key_id.clone(), pending_window_in_days: Some(7) }).await;
@@ -368,7 +370,7 @@ async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Ke
 }
 
 async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing: KeyMetadata) -> Result<KeyMetadata> {
-    let key_id = existing.arn.clone().unwrap_or_else(|| existing.key_id.clone());
+    let key_id = existing.key_id.clone(); // see `create` on why not the ARN
     // The spec and usage of a key never change: refuse a mismatch the caller asked for explicitly.
     if let (Some(want), Some(have)) = (&o.key_spec, &existing.key_spec) {
         if want != have {
@@ -443,7 +445,8 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
     let key = describe(kms, &alias).await?;
     let key_id = key.arn.clone().unwrap_or(key.key_id.clone());
     kms.delete_alias(DeleteAliasRequest { alias_name: alias.clone() }).await?;
-    let scheduled = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key_id.clone(), pending_window_in_days: Some(window) }).await?;
+    // The bare key id: KMS takes either, moto's ScheduleKeyDeletion only the id.
+    let scheduled = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key.key_id.clone(), pending_window_in_days: Some(window) }).await?;
     Ok(Retired {
         key_id: scheduled.key_id.unwrap_or(key_id),
         alias_name: alias,
