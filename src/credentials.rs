@@ -666,17 +666,18 @@ impl CognitoIdentityProvider {
     }
 
     async fn call(&self, operation: &str, body: serde_json::Value) -> Result<serde_json::Value> {
-        let mut bytes = serde_json::to_vec(&body).map_err(|e| Error::credentials(format!("cannot serialize {operation}: {e}")))?;
-        drop(body);
+        let mut body = body;
+        let bytes = serde_json::to_vec(&body).map_err(|e| Error::credentials(format!("cannot serialize {operation}: {e}")));
+        // The body holds the logins' tokens; the HTTP client owns the bytes from here.
+        wipe_json(&mut body);
         let request = HttpRequest {
             url: self.endpoint.url().to_owned(),
             headers: vec![
                 ("content-type".into(), "application/x-amz-json-1.1".into()),
                 ("x-amz-target".into(), format!("AWSCognitoIdentityService.{operation}")),
             ],
-            body: bytes.clone(),
+            body: bytes?,
         };
-        bytes.zeroize();
         let resp = self.http.send(request, self.timeout_ms).await?;
         if !(200..300).contains(&resp.status) {
             return Err(decode_error(&resp));
@@ -711,14 +712,18 @@ impl CognitoIdentityProvider {
         let mut answer = self.call("GetCredentialsForIdentity", req).await?;
         let result = parse_cognito_credentials(&answer);
         // The answer holds the secret key and token: wipe our copy.
-        if let Some(c) = answer.get_mut("Credentials").and_then(|c| c.as_object_mut()) {
-            for k in ["SecretKey", "SessionToken"] {
-                if let Some(serde_json::Value::String(s)) = c.get_mut(k) {
-                    s.zeroize();
-                }
-            }
-        }
+        wipe_json(&mut answer);
         result
+    }
+}
+
+/// Zeroizes every string in a JSON value (request and answer bodies holding tokens).
+fn wipe_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => s.zeroize(),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(wipe_json),
+        serde_json::Value::Object(o) => o.values_mut().for_each(wipe_json),
+        _ => {}
     }
 }
 

@@ -452,3 +452,22 @@ async fn env_map_and_function_providers() {
     let e = client_with_provider(Arc::new(empty)).list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Credentials);
 }
+
+/// STS answers errors in XML; they become service errors named by their `<Code>`, without the token.
+#[tokio::test]
+async fn sts_error_answers_are_named_and_leak_no_token() {
+    struct Refusing;
+    impl HttpClient for Refusing {
+        fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+            let body = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Couldn't retrieve verification key from your identity provider</Message></Error><RequestId>rid-7</RequestId></ErrorResponse>";
+            Box::pin(async move { Ok(HttpResponse { status: 400, headers: vec![("x-amzn-requestid".into(), "rid-7".into())], body: body.as_bytes().to_vec() }) })
+        }
+    }
+    let p = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("eyJ.very-secret-token.sig")).unwrap().http_client(Arc::new(Refusing));
+    let e = p.credentials().await.unwrap_err();
+    assert_eq!((e.kind(), e.name(), e.http_status(), e.request_id()), (ErrorKind::Service, "InvalidIdentityToken", Some(400), Some("rid-7")));
+    assert!(!format!("{e} {e:?}").contains("very-secret-token"));
+    // Through the cache and a KMS client, the provider's error is what the KMS call returns.
+    let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(p))));
+    assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidIdentityToken");
+}
