@@ -41,7 +41,9 @@ pub struct ProvisionOptions {
     pub alias: Option<String>,
     /// Automatic rotation. `None` (the default) means on for keys that can
     /// rotate (SYMMETRIC_DEFAULT encryption keys) and off for the others;
-    /// `Some(true)` on a key that cannot rotate is an error.
+    /// `Some(true)` on a key that cannot rotate is an error. (An existing key
+    /// that is and stays disabled keeps its rotation setting: KMS refuses
+    /// rotation changes on disabled keys.)
     pub auto_rotate: Option<bool>,
     /// Days between automatic rotations, 90–2560 (KMS default 365).
     pub rotation_period_in_days: Option<i32>,
@@ -399,7 +401,10 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
     }
     let have_spec = existing.key_spec.clone().unwrap_or(KeySpec::SymmetricDefault);
     let have_usage = existing.key_usage.clone().unwrap_or(KeyUsageType::EncryptDecrypt);
-    if is_rotatable(&have_spec, &have_usage) {
+    // KMS refuses rotation changes on a disabled key: a key that stays
+    // disabled keeps its rotation setting until it is provisioned enabled again.
+    let enabled_now = is_enabled || o.enabled;
+    if enabled_now && is_rotatable(&have_spec, &have_usage) {
         let status = kms.get_key_rotation_status(GetKeyRotationStatusRequest { key_id: key_id.clone() }).await?;
         let on = status.key_rotation_enabled.unwrap_or(false);
         let period_differs = plan.rotation_period.is_some_and(|p| status.rotation_period_in_days != Some(p));
