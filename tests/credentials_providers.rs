@@ -5,7 +5,9 @@
 //! moto finding (5.2.5): an unsigned request at the root URL is routed by
 //! its body's `Action` (`AssumeRoleWithWebIdentity` → STS) or its
 //! `X-Amz-Target` (`AWSCognitoIdentityService.*` → cognito-identity), so no
-//! `Host` header is needed and a browser's `fetch` can reach it. But once
+//! `Host` header is needed and a browser's `fetch` can reach it (checked by
+//! hand against a moto without authentication: both unsigned calls answer
+//! 200 with credentials at `http://127.0.0.1:<port>/`). But once
 //! the free requests are spent (kms-local spends all three), moto checks a
 //! signature on every request except `GetId` / `GetOpenIdToken`: unsigned
 //! `AssumeRoleWithWebIdentity` and `GetCredentialsForIdentity` fail with a
