@@ -2,7 +2,7 @@
 // (browser/bundler: index.js, Node: node.js, workerd: workerd.js).
 // Shapes follow @aws-sdk/client-kms: PascalCase members, Uint8Array blobs,
 // Date timestamps, errors whose `name` is the KMS exception.
-import init, { WasmKms } from './kms_wasm.js';
+import init, { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, decryptMessage } from './kms_wasm.js';
 import { OPERATIONS, EXCEPTION_CLASSES } from './model.js';
 import { KMSServiceException, KmsWasmError } from './errors.js';
 
@@ -169,3 +169,191 @@ export const paginateListKeyPolicies = paginator('ListKeyPolicies');
 export const paginateListResourceTags = paginator('ListResourceTags');
 export const paginateListRetirableGrants = paginator('ListRetirableGrants');
 export const paginateListKeyRotations = paginator('ListKeyRotations');
+
+// ---- envelope encryption (shaped like @aws-crypto/client-browser) ------------------------
+
+/** Algorithm suites of the message format v2 (the committing ones; 0x0578 is the default). */
+export const AlgorithmSuiteIdentifier = Object.freeze({
+  ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY: 0x0478,
+  ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 0x0578,
+});
+
+/** Commitment policies, as in the official SDKs. */
+export const CommitmentPolicy = Object.freeze({
+  REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
+  REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
+  FORBID_ENCRYPT_ALLOW_DECRYPT: 'FORBID_ENCRYPT_ALLOW_DECRYPT',
+});
+
+async function lift(promiseFn) {
+  try {
+    return await promiseFn();
+  } catch (e) {
+    throw liftError(e);
+  }
+}
+
+class Keyring {
+  #wasm;
+  /** @internal a fresh wasm handle on this keyring (wasm calls may consume handles). */
+  async _handle() {
+    if (!this.#wasm) this.#wasm = await lift(() => this._build());
+    return this.#wasm.clone();
+  }
+}
+
+/**
+ * KMS keyring: `new KmsKeyring({ client, generatorKeyId, keyIds })`, or a discovery keyring
+ * `new KmsKeyring({ client, discovery: true, discoveryFilter: { partition, accountIds } })`.
+ * `client` is a kms-wasm `KMS`.
+ */
+export class KmsKeyring extends Keyring {
+  constructor({ client, generatorKeyId, keyIds = [], discovery = false, discoveryFilter, grantTokens = [] } = {}) {
+    super();
+    if (!(client instanceof KMS)) throw kmsWasmError('ConfigError', 'client: must be a kms-wasm KMS instance', 'client');
+    Object.assign(this, { client, generatorKeyId, keyIds, discovery, discoveryFilter, grantTokens });
+  }
+  async _build() {
+    const wasm = await this.client._wasm();
+    return WasmKeyring.kms(wasm, this.generatorKeyId, this.keyIds, this.discovery, this.discoveryFilter, this.grantTokens);
+  }
+}
+
+/** Raw AES keyring, interoperable with the official SDKs' raw AES keyrings. */
+export class RawAesKeyring extends Keyring {
+  #key;
+  constructor({ keyName, keyNamespace, wrappingKey } = {}) {
+    super();
+    if (typeof keyName !== 'string' || typeof keyNamespace !== 'string') throw kmsWasmError('ConfigError', 'keyName and keyNamespace must be strings', 'keyName');
+    this.keyName = keyName;
+    this.keyNamespace = keyNamespace;
+    this.#key = toBytes(wrappingKey, 'wrappingKey').slice();
+  }
+  async _build() {
+    await ready();
+    return WasmKeyring.rawAes(this.keyNamespace, this.keyName, this.#key);
+  }
+}
+
+/** Multi-keyring: the generator makes the data key; every child wraps it as well. */
+export class MultiKeyring extends Keyring {
+  constructor({ generator, children = [] } = {}) {
+    super();
+    this.generator = generator;
+    this.children = children;
+  }
+  async _build() {
+    const gen = this.generator ? await this.generator._handle() : undefined;
+    const kids = [];
+    for (const c of this.children) kids.push(await c._handle());
+    return WasmKeyring.multi(gen, kids);
+  }
+}
+
+function checkKeyring(keyring) {
+  if (!(keyring instanceof Keyring)) throw kmsWasmError('ConfigError', 'keyring: must be a KmsKeyring, RawAesKeyring or MultiKeyring', 'keyring');
+}
+
+/** Encrypts `plaintext` into one message: `{ result, messageHeader }`. */
+export async function encrypt(keyring, plaintext, options = {}) {
+  checkKeyring(keyring);
+  const bytes = toBytes(plaintext, 'plaintext');
+  const handle = await keyring._handle();
+  return lift(() => encryptMessage(handle, bytes, options));
+}
+
+/** Decrypts one message: `{ plaintext, messageHeader }`. Releases nothing unless every check passes. */
+export async function decrypt(keyring, ciphertext, options = {}) {
+  checkKeyring(keyring);
+  const bytes = toBytes(ciphertext, 'ciphertext');
+  const handle = await keyring._handle();
+  return lift(() => decryptMessage(handle, bytes, options));
+}
+
+/**
+ * A TransformStream that encrypts what is written to it into one message.
+ * Memory stays bounded by the frame length. `stream.messageHeader` resolves once the data key is ready.
+ */
+export function encryptStream(keyring, options = {}) {
+  checkKeyring(keyring);
+  let encryptor;
+  let resolveHeader, rejectHeader;
+  const messageHeader = new Promise((res, rej) => { resolveHeader = res; rejectHeader = rej; });
+  messageHeader.catch(() => {});
+  const stream = new TransformStream({
+    async start() {
+      try {
+        const handle = await keyring._handle();
+        encryptor = await lift(() => WasmEncryptor.create(handle, options));
+        resolveHeader(encryptor.messageHeader());
+      } catch (e) {
+        rejectHeader(e);
+        throw e;
+      }
+    },
+    transform(chunk, controller) {
+      const out = liftSync(() => encryptor.update(toBytes(chunk, 'chunk')));
+      if (out.length) controller.enqueue(out);
+    },
+    flush(controller) {
+      const out = liftSync(() => encryptor.finish());
+      if (out.length) controller.enqueue(out);
+      encryptor.free();
+    },
+  });
+  stream.messageHeader = messageHeader;
+  return stream;
+}
+
+/**
+ * A TransformStream that decrypts one message. A frame's plaintext is released only after
+ * its tag verifies. For signed suites (0x0578) the signature covers the whole message and is
+ * checked at the end: the stream then errors if it fails, after earlier frames were released.
+ * Use `decrypt` when nothing may be released before the signature verifies.
+ */
+export function decryptStream(keyring, options = {}) {
+  checkKeyring(keyring);
+  let decryptor;
+  let resolveHeader, rejectHeader;
+  const messageHeader = new Promise((res, rej) => { resolveHeader = res; rejectHeader = rej; });
+  messageHeader.catch(() => {});
+  const stream = new TransformStream({
+    async start() {
+      const handle = await keyring._handle();
+      decryptor = liftSync(() => new WasmDecryptor(handle, options));
+    },
+    async transform(chunk, controller) {
+      try {
+        const out = await lift(() => decryptor.update(toBytes(chunk, 'chunk')));
+        const header = decryptor.messageHeader();
+        if (header) resolveHeader(header);
+        if (out.length) controller.enqueue(out);
+      } catch (e) {
+        rejectHeader(e);
+        throw e;
+      }
+    },
+    flush(controller) {
+      try {
+        const out = liftSync(() => decryptor.finish());
+        if (out.length) controller.enqueue(out);
+        resolveHeader(decryptor.messageHeader());
+      } catch (e) {
+        rejectHeader(e);
+        throw e;
+      } finally {
+        decryptor.free();
+      }
+    },
+  });
+  stream.messageHeader = messageHeader;
+  return stream;
+}
+
+function liftSync(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw liftError(e);
+  }
+}

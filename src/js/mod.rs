@@ -2,6 +2,8 @@
 //! `src/js/*.js` builds the public API on. No logic lives here that the
 //! native build would not also run; it converts JS values and errors.
 
+mod envelope;
+
 use std::sync::Arc;
 
 use js_sys::{Function, Object, Promise, Reflect};
@@ -188,7 +190,6 @@ impl WasmKms {
 
 impl WasmKms {
     /// The Rust client, for other bindings (keyrings).
-    #[allow(dead_code)]
     pub(crate) fn client(&self) -> &KmsClient {
         &self.client
     }

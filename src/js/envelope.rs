@@ -1,0 +1,246 @@
+//! wasm-bindgen glue for envelope encryption: keyrings, one-shot and
+//! chunked encrypt/decrypt. The JS entry (`core.js`) builds the
+//! `@aws-crypto/client-browser`-shaped API and the TransformStreams on these.
+
+use std::sync::Arc;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::{to_js_error, WasmKms};
+use crate::envelope::{
+    AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring,
+    MessageHeader, MultiKeyring, RawAesKeyring,
+};
+use crate::error::Error;
+
+fn js_err(e: Error) -> JsValue {
+    to_js_error(&e)
+}
+
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    if obj.is_undefined() || obj.is_null() {
+        return None;
+    }
+    Reflect::get(obj, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<EncryptionContext, Error> {
+    let mut ctx = EncryptionContext::new();
+    let Some(value) = value else { return Ok(ctx) };
+    if !value.is_object() {
+        return Err(Error::validation(field, "must be an object of string values"));
+    }
+    for key in Object::keys(&Object::from(value.clone())).iter() {
+        let k = key.as_string().unwrap_or_default();
+        let v = Reflect::get(&value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("value of `{k}` must be a string")))?;
+        ctx.insert(k, v);
+    }
+    Ok(ctx)
+}
+
+fn context_to_js(ctx: &EncryptionContext) -> JsValue {
+    let o = Object::new();
+    for (k, v) in ctx {
+        let _ = Reflect::set(&o, &k.into(), &v.into());
+    }
+    o.into()
+}
+
+fn policy_from_js(value: Option<JsValue>) -> Result<CommitmentPolicy, Error> {
+    match value.and_then(|v| v.as_string()).as_deref() {
+        None | Some("REQUIRE_ENCRYPT_REQUIRE_DECRYPT") => Ok(CommitmentPolicy::RequireEncryptRequireDecrypt),
+        Some("REQUIRE_ENCRYPT_ALLOW_DECRYPT") => Ok(CommitmentPolicy::RequireEncryptAllowDecrypt),
+        Some("FORBID_ENCRYPT_ALLOW_DECRYPT") => Ok(CommitmentPolicy::ForbidEncryptAllowDecrypt),
+        Some(other) => Err(Error::validation("commitmentPolicy", format!("unknown policy {other}"))),
+    }
+}
+
+fn encrypt_options(opts: &JsValue) -> Result<EncryptOptions, Error> {
+    let mut o = EncryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, ..Default::default() };
+    if let Some(id) = get(opts, "suiteId") {
+        let id = id.as_f64().filter(|n| n.fract() == 0.0 && (0.0..65536.0).contains(n)).ok_or_else(|| Error::validation("suiteId", "must be a suite number such as 0x0578"))?;
+        o.suite = AlgorithmSuite::from_id(id as u16)?;
+    }
+    if let Some(n) = get(opts, "frameLength") {
+        o.frame_length = n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0).ok_or_else(|| Error::validation("frameLength", "must be a positive integer"))? as u64;
+    }
+    o.commitment_policy = policy_from_js(get(opts, "commitmentPolicy"))?;
+    Ok(o)
+}
+
+fn decrypt_options(opts: &JsValue) -> Result<DecryptOptions, Error> {
+    let mut o = DecryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, ..Default::default() };
+    o.commitment_policy = policy_from_js(get(opts, "commitmentPolicy"))?;
+    if let Some(n) = get(opts, "maxEncryptedDataKeys") {
+        o.max_encrypted_data_keys = Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxEncryptedDataKeys", "must be a positive integer"))? as usize);
+    }
+    Ok(o)
+}
+
+/// The message header as `@aws-crypto/client-*` reports it.
+fn header_to_js(h: &MessageHeader) -> JsValue {
+    let o = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&o, &k.into(), &v);
+    };
+    set("version", h.version.into());
+    set("suiteId", h.suite.id().into());
+    set("messageId", Uint8Array::from(h.message_id.as_slice()).into());
+    set("encryptionContext", context_to_js(&h.encryption_context));
+    let edks = Array::new();
+    for edk in &h.encrypted_data_keys {
+        let e = Object::new();
+        let _ = Reflect::set(&e, &"providerId".into(), &edk.provider_id.as_str().into());
+        let _ = Reflect::set(&e, &"providerInfo".into(), &String::from_utf8_lossy(&edk.provider_info).into_owned().into());
+        let _ = Reflect::set(&e, &"encryptedDataKey".into(), &Uint8Array::from(edk.ciphertext.as_slice()).into());
+        edks.push(&e);
+    }
+    set("encryptedDataKeys", edks.into());
+    set("contentType", (if matches!(h.content_type, crate::envelope::ContentType::Framed) { 2 } else { 1 }).into());
+    set("frameLength", h.frame_length.into());
+    o.into()
+}
+
+/// A keyring usable from JS; what `KmsKeyring`, `RawAesKeyring` and `MultiKeyring` wrap.
+#[wasm_bindgen]
+pub struct WasmKeyring {
+    inner: Arc<dyn Keyring>,
+}
+
+#[wasm_bindgen]
+impl WasmKeyring {
+    /// KMS keyring: `generatorKeyId` → GenerateDataKey, `keyIds` → Encrypt of the same data key;
+    /// with `discovery`, decrypts with any key the optional filter `{ partition, accountIds }` allows.
+    pub fn kms(client: &WasmKms, generator: Option<String>, key_ids: Vec<String>, discovery: bool, filter: JsValue, grant_tokens: Vec<String>) -> Result<WasmKeyring, JsValue> {
+        let client = client.client().clone();
+        let keyring = if discovery {
+            if generator.is_some() || !key_ids.is_empty() {
+                return Err(js_err(Error::config("discovery", "a discovery keyring takes no generatorKeyId or keyIds")));
+            }
+            let filter = match get(&filter, "partition") {
+                None => None,
+                Some(p) => {
+                    let accounts = get(&filter, "accountIds").map(|a| Array::from(&a).iter().filter_map(|v| v.as_string()).collect()).unwrap_or_default();
+                    Some(DiscoveryFilter { partition: p.as_string().unwrap_or_default(), account_ids: accounts })
+                }
+            };
+            KmsKeyring::discovery(client, filter)
+        } else {
+            KmsKeyring::new(client, generator, key_ids).map_err(js_err)?
+        };
+        Ok(WasmKeyring { inner: Arc::new(keyring.with_grant_tokens(grant_tokens)) })
+    }
+
+    /// Raw AES keyring with a 16-, 24- or 32-byte wrapping key.
+    #[wasm_bindgen(js_name = rawAes)]
+    pub fn raw_aes(key_namespace: String, key_name: String, wrapping_key: &[u8]) -> Result<WasmKeyring, JsValue> {
+        Ok(WasmKeyring { inner: Arc::new(RawAesKeyring::new(key_namespace, key_name, wrapping_key).map_err(js_err)?) })
+    }
+
+    /// Multi-keyring: the generator makes the data key, every child wraps it too.
+    pub fn multi(generator: Option<WasmKeyring>, children: Vec<WasmKeyring>) -> Result<WasmKeyring, JsValue> {
+        let inner = MultiKeyring::new(generator.map(|g| g.inner), children.into_iter().map(|c| c.inner).collect()).map_err(js_err)?;
+        Ok(WasmKeyring { inner: Arc::new(inner) })
+    }
+
+    /// A second handle on the same keyring (to pass it into `multi`).
+    #[wasm_bindgen(js_name = clone)]
+    pub fn clone_handle(&self) -> WasmKeyring {
+        WasmKeyring { inner: self.inner.clone() }
+    }
+}
+
+/// Encrypts a whole plaintext: `{ result: Uint8Array, messageHeader }`.
+#[wasm_bindgen(js_name = encryptMessage)]
+pub async fn encrypt_message(keyring: &WasmKeyring, plaintext: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
+    let opts = encrypt_options(&options).map_err(js_err)?;
+    let out = crate::envelope::encrypt(keyring.inner.as_ref(), &plaintext, &opts).await.map_err(js_err)?;
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"result".into(), &Uint8Array::from(out.ciphertext.as_slice()).into());
+    let _ = Reflect::set(&o, &"messageHeader".into(), &header_to_js(&out.header));
+    Ok(o.into())
+}
+
+/// Decrypts a whole message: `{ plaintext, messageHeader }`. Nothing is released unless everything verifies.
+#[wasm_bindgen(js_name = decryptMessage)]
+pub async fn decrypt_message(keyring: &WasmKeyring, ciphertext: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
+    let opts = decrypt_options(&options).map_err(js_err)?;
+    let out = crate::envelope::decrypt(keyring.inner.as_ref(), &ciphertext, &opts).await.map_err(js_err)?;
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"plaintext".into(), &Uint8Array::from(out.plaintext.as_slice()).into());
+    let _ = Reflect::set(&o, &"messageHeader".into(), &header_to_js(&out.header));
+    Ok(o.into())
+}
+
+/// Chunked encryption; memory bounded by the frame length.
+#[wasm_bindgen]
+pub struct WasmEncryptor {
+    inner: Option<Encryptor>,
+}
+
+#[wasm_bindgen]
+impl WasmEncryptor {
+    /// Obtains the data key from the keyring and prepares the header.
+    pub async fn create(keyring: &WasmKeyring, options: JsValue) -> Result<WasmEncryptor, JsValue> {
+        let opts = encrypt_options(&options).map_err(js_err)?;
+        let enc = Encryptor::new(keyring.inner.as_ref(), &opts).await.map_err(js_err)?;
+        Ok(WasmEncryptor { inner: Some(enc) })
+    }
+
+    /// The header of the message being written.
+    #[wasm_bindgen(js_name = messageHeader)]
+    pub fn message_header(&self) -> JsValue {
+        self.inner.as_ref().map(|e| header_to_js(e.header())).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Encrypts a chunk; returns the message bytes now complete (header first, then whole frames).
+    pub fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.update(chunk).map_err(js_err)
+    }
+
+    /// The final frame and footer.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.finish().map_err(js_err)
+    }
+}
+
+/// Chunked decryption: a frame's plaintext is released only after its tag verifies;
+/// for signed suites `finish` checks the signature and fails if it does not verify.
+#[wasm_bindgen]
+pub struct WasmDecryptor {
+    inner: Option<Decryptor<Arc<dyn Keyring>>>,
+}
+
+#[wasm_bindgen]
+impl WasmDecryptor {
+    /// A decryptor that asks `keyring` for the data key once the header arrives.
+    #[wasm_bindgen(constructor)]
+    pub fn new(keyring: &WasmKeyring, options: JsValue) -> Result<WasmDecryptor, JsValue> {
+        let opts = decrypt_options(&options).map_err(js_err)?;
+        Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)) })
+    }
+
+    /// The verified header, once parsed.
+    #[wasm_bindgen(js_name = messageHeader)]
+    pub fn message_header(&self) -> JsValue {
+        self.inner.as_ref().and_then(|d| d.header()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Takes message bytes; returns the plaintext of frames that verified.
+    pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
+        let dec = self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?;
+        match dec.update(&chunk).await {
+            Ok(out) => Ok(out),
+            Err(e) => {
+                self.inner = None;
+                Err(js_err(e))
+            }
+        }
+    }
+
+    /// Checks the message is complete (and its signature); returns any last plaintext.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?.finish().map_err(js_err)
+    }
+}
