@@ -8,6 +8,7 @@ import { KMSServiceException, KmsWasmError } from './errors.js';
 
 export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
+export * from './deploy.js';
 
 let initializing;
 /** Loads the wasm module once; every API call awaits it, so calling it yourself is optional. */

@@ -2,6 +2,7 @@
 //! `src/js/*.js` builds the public API on. No logic lives here that the
 //! native build would not also run; it converts JS values and errors.
 
+mod deploy;
 mod envelope;
 
 use std::sync::Arc;

@@ -1,0 +1,2 @@
+// Key provisioning, the KMS wrapper and credential providers (issue 7): in progress.
+export {};

@@ -1,0 +1,1 @@
+//! wasm-bindgen glue for provisioning, the KMS wrapper and credential providers (in progress).
