@@ -1,0 +1,114 @@
+// Interop of the message format with the official JavaScript Encryption SDK
+// (@aws-crypto/client-node) over the same local KMS, both ways, through the built package.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as esdk from '@aws-crypto/client-node';
+import { KMS as SdkKMS } from '@aws-sdk/client-kms';
+import { localEnv, importPackage } from './helpers.mjs';
+
+const ours = await importPackage();
+const env = localEnv();
+const creds = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+const theirClient = new SdkKMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds });
+const clientProvider = () => theirClient;
+const { encrypt: theirEncrypt, decrypt: theirDecrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const kms = KMSWithEnv();
+
+function KMSWithEnv() {
+  return ours.KMS.fromEnv(env);
+}
+
+async function newKey() {
+  return (await kms.createKey({ Description: 'interop' })).KeyMetadata.Arn;
+}
+
+const FRAME = 4096;
+const SIZES = [0, 1, FRAME - 1, FRAME, FRAME + 1, 3 * 1024 * 1024];
+const SUITES = [0x0478, 0x0578];
+
+test('our messages decrypt with @aws-crypto/client-node (both suites, edge sizes, one and two keys)', async () => {
+  const [k1, k2] = [await newKey(), await newKey()];
+  const single = new ours.KmsKeyring({ client: kms, generatorKeyId: k1 });
+  const double = new ours.KmsKeyring({ client: kms, generatorKeyId: k1, keyIds: [k2] });
+  const theirsOnlyK2 = new esdk.KmsKeyringNode({ clientProvider, keyIds: [k2] });
+  const theirsDiscovery = new esdk.KmsKeyringNode({ clientProvider, discovery: true });
+  for (const suiteId of SUITES) {
+    for (const size of SIZES) {
+      const plaintext = randomBytes(size);
+      const context = { case: `${suiteId}-${size}` };
+      const { result } = await ours.encrypt(single, plaintext, { suiteId, frameLength: FRAME, encryptionContext: context });
+      const back = await theirDecrypt(theirsDiscovery, result);
+      assert.ok(Buffer.from(back.plaintext).equals(plaintext), `suite ${suiteId} size ${size}`);
+      assert.equal(back.messageHeader.suiteId, suiteId);
+      assert.equal(back.messageHeader.encryptionContext.case, context.case);
+    }
+    // Two-key message: the second key alone opens it on their side.
+    const plaintext = randomBytes(FRAME + 7);
+    const { result, messageHeader } = await ours.encrypt(double, plaintext, { suiteId, frameLength: FRAME });
+    assert.equal(messageHeader.encryptedDataKeys.length, 2);
+    const back = await theirDecrypt(theirsOnlyK2, result);
+    assert.ok(Buffer.from(back.plaintext).equals(plaintext));
+  }
+});
+
+test('@aws-crypto/client-node messages decrypt with ours (defaults and 0x0478)', async () => {
+  const key = await newKey();
+  const theirs = new esdk.KmsKeyringNode({ clientProvider, generatorKeyId: key });
+  const ourKeyring = new ours.KmsKeyring({ client: kms, generatorKeyId: key });
+  for (const options of [{}, { suiteId: esdk.AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY }, { frameLength: 1000 }]) {
+    for (const size of [0, 1, 5000, 100_000]) {
+      const plaintext = randomBytes(size);
+      const { result } = await theirEncrypt(theirs, plaintext, { encryptionContext: { from: 'esdk' }, ...options });
+      const back = await ours.decrypt(ourKeyring, result, { encryptionContext: { from: 'esdk' } });
+      assert.ok(Buffer.from(back.plaintext).equals(plaintext), `${JSON.stringify(options)} size ${size}`);
+    }
+  }
+});
+
+test('raw AES keyrings interoperate both ways', async () => {
+  const wrappingKey = randomBytes(32);
+  const names = { keyName: 'interop-key', keyNamespace: 'interop-ns' };
+  const theirs = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey), // the SDK zeroes the key it is given wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+  const mine = new ours.RawAesKeyring({ ...names, wrappingKey });
+  const plaintext = randomBytes(70_000);
+  const { result: fromUs } = await ours.encrypt(mine, plaintext, { encryptionContext: { raw: 'yes' } });
+  assert.ok(Buffer.from((await theirDecrypt(theirs, fromUs)).plaintext).equals(plaintext));
+  const { result: fromThem } = await theirEncrypt(theirs, plaintext, { encryptionContext: { raw: 'yes' } });
+  assert.ok(Buffer.from((await ours.decrypt(mine, fromThem)).plaintext).equals(plaintext));
+});
+
+test('streams: encryptStream output decrypts with their SDK; their output streams through decryptStream', async () => {
+  const key = await newKey();
+  const mine = new ours.KmsKeyring({ client: kms, generatorKeyId: key });
+  const theirs = new esdk.KmsKeyringNode({ clientProvider, generatorKeyId: key });
+  const plaintext = randomBytes(1_000_003);
+  const pieces = (buf, n) => new ReadableStream({ start(c) { for (let i = 0; i < buf.length; i += n) c.enqueue(new Uint8Array(buf.subarray(i, i + n))); c.close(); } });
+  const collect = async (readable) => { const out = []; for await (const c of readable) out.push(c); return Buffer.concat(out); };
+  const encrypted = await collect(pieces(plaintext, 77_777).pipeThrough(ours.encryptStream(mine, { frameLength: 65536 })));
+  assert.ok(Buffer.from((await theirDecrypt(theirs, encrypted)).plaintext).equals(plaintext));
+  const { result } = await theirEncrypt(theirs, plaintext);
+  const ds = ours.decryptStream(mine);
+  const decrypted = await collect(pieces(result, 10_000).pipeThrough(ds));
+  assert.ok(decrypted.equals(plaintext));
+  assert.equal((await ds.messageHeader).suiteId, 0x0578);
+});
+
+test('a tampered message errors in decryptStream and decrypt releases nothing', async () => {
+  const mine = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const plaintext = randomBytes(20_000);
+  const { result } = await ours.encrypt(mine, plaintext, { frameLength: 4096 });
+  const bad = Uint8Array.from(result);
+  bad[bad.length - 200] ^= 0x40; // inside the last frame
+  await assert.rejects(ours.decrypt(mine, bad), (e) => e instanceof ours.KmsWasmError && /AuthenticationError|SignatureError/.test(e.name));
+  const released = [];
+  const ds = ours.decryptStream(mine);
+  const writer = ds.writable.getWriter();
+  const reading = (async () => { for await (const c of ds.readable) released.push(c); })();
+  await writer.write(bad).catch(() => {});
+  await writer.close().catch(() => {});
+  await assert.rejects(reading);
+  const total = released.reduce((n, c) => n + c.length, 0);
+  assert.ok(total < plaintext.length, 'the tampered frame was not released');
+  assert.ok(Buffer.concat(released).equals(plaintext.subarray(0, total)), 'what was released had verified');
+});
