@@ -69,7 +69,7 @@ test('@aws-crypto/client-node messages decrypt with ours (defaults and 0x0478)',
 test('raw AES keyrings interoperate both ways', async () => {
   const wrappingKey = randomBytes(32);
   const names = { keyName: 'interop-key', keyNamespace: 'interop-ns' };
-  const theirs = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey), // the SDK zeroes the key it is given wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+  const theirs = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey) /* the SDK zeroes the key it is given */, wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
   const mine = new ours.RawAesKeyring({ ...names, wrappingKey });
   const plaintext = randomBytes(70_000);
   const { result: fromUs } = await ours.encrypt(mine, plaintext, { encryptionContext: { raw: 'yes' } });
