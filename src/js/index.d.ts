@@ -79,3 +79,117 @@ export declare function paginateListKeyPolicies(config: KMSPaginationConfigurati
 export declare function paginateListResourceTags(config: KMSPaginationConfiguration, input: ListResourceTagsRequest): AsyncGenerator<Page<ListResourceTagsResponse>, void, unknown>;
 export declare function paginateListRetirableGrants(config: KMSPaginationConfiguration, input: ListRetirableGrantsRequest): AsyncGenerator<Page<ListGrantsResponse>, void, unknown>;
 export declare function paginateListKeyRotations(config: KMSPaginationConfiguration, input: ListKeyRotationsRequest): AsyncGenerator<Page<ListKeyRotationsResponse>, void, unknown>;
+
+// ---- envelope encryption (shaped like @aws-crypto/client-browser) ----
+
+/** Algorithm suites kms-wasm encrypts with (message format v2, key commitment). */
+export declare const AlgorithmSuiteIdentifier: {
+  readonly ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY: 0x0478;
+  readonly ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 0x0578;
+};
+export type AlgorithmSuiteId = 0x0478 | 0x0578 | (number & {});
+
+/** Commitment policies, as in the official SDKs (default REQUIRE_ENCRYPT_REQUIRE_DECRYPT). */
+export declare const CommitmentPolicy: {
+  readonly REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT';
+  readonly REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT';
+  readonly FORBID_ENCRYPT_ALLOW_DECRYPT: 'FORBID_ENCRYPT_ALLOW_DECRYPT';
+};
+export type CommitmentPolicyName = (typeof CommitmentPolicy)[keyof typeof CommitmentPolicy];
+
+/** Encryption context: non-secret string pairs bound to the message. */
+export type EncryptionContext = Record<string, string>;
+
+/** One wrapped copy of the data key in a message header. */
+export interface EncryptedDataKey {
+  /** `aws-kms` for KMS, the key namespace for raw AES. */
+  providerId: string;
+  /** The KMS key ARN, or the raw keyring's key name plus IV info. */
+  providerInfo: string;
+  encryptedDataKey: Uint8Array;
+}
+
+/** The parsed (and, on decrypt, authenticated) message header. */
+export interface MessageHeader {
+  version: number;
+  suiteId: number;
+  messageId: Uint8Array;
+  /** Includes `aws-crypto-public-key` for signing suites. */
+  encryptionContext: EncryptionContext;
+  encryptedDataKeys: EncryptedDataKey[];
+  /** 2 = framed, 1 = non-framed (decrypt only). */
+  contentType: number;
+  frameLength: number;
+}
+
+/** Base of the keyrings; pass any of them to encrypt/decrypt. */
+export declare abstract class Keyring {
+  private readonly __keyring: never;
+}
+
+export interface KmsKeyringInput {
+  /** A kms-wasm KMS client. */
+  client: KMS;
+  /** Key that makes the data key (GenerateDataKey). */
+  generatorKeyId?: string;
+  /** Further keys that each wrap the same data key (Encrypt); on decrypt, the keys that may be used. */
+  keyIds?: string[];
+  /** Decrypt with whatever KMS key the message names (filtered by discoveryFilter). */
+  discovery?: boolean;
+  discoveryFilter?: { partition: string; accountIds: string[] };
+  grantTokens?: string[];
+}
+export declare class KmsKeyring extends Keyring {
+  constructor(input: KmsKeyringInput);
+}
+
+export interface RawAesKeyringInput {
+  keyName: string;
+  keyNamespace: string;
+  /** 16, 24 or 32 bytes. */
+  wrappingKey: Uint8Array;
+}
+export declare class RawAesKeyring extends Keyring {
+  constructor(input: RawAesKeyringInput);
+  readonly keyName: string;
+  readonly keyNamespace: string;
+}
+
+export declare class MultiKeyring extends Keyring {
+  constructor(input: { generator?: Keyring; children?: Keyring[] });
+}
+
+export interface EncryptOptions {
+  encryptionContext?: EncryptionContext;
+  /** Default 0x0578 (with an ECDSA P-384 signature). */
+  suiteId?: AlgorithmSuiteId;
+  /** Plaintext bytes per frame (default 65536). */
+  frameLength?: number;
+  commitmentPolicy?: CommitmentPolicyName;
+}
+
+export interface DecryptOptions {
+  /** Pairs the message's encryption context must contain. */
+  encryptionContext?: EncryptionContext;
+  commitmentPolicy?: CommitmentPolicyName;
+  /** Refuse messages carrying more encrypted data keys than this. */
+  maxEncryptedDataKeys?: number;
+}
+
+/** Encrypts bytes into one message. */
+export declare function encrypt(keyring: Keyring, plaintext: Uint8Array | string, options?: EncryptOptions): Promise<{ result: Uint8Array; messageHeader: MessageHeader }>;
+/** Decrypts one message; releases nothing unless every tag, the commitment and the signature verify. */
+export declare function decrypt(keyring: Keyring, ciphertext: Uint8Array, options?: DecryptOptions): Promise<{ plaintext: Uint8Array; messageHeader: MessageHeader }>;
+
+/** A TransformStream with the message header available once known. */
+export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> {
+  readonly messageHeader: Promise<MessageHeader>;
+}
+/** Encrypts a stream into one message with memory bounded by the frame length. */
+export declare function encryptStream(keyring: Keyring, options?: EncryptOptions): EnvelopeStream;
+/**
+ * Decrypts a stream. Each frame is released only after its tag verifies; with 0x0578 the
+ * signature is checked at the end and the stream errors if it fails (earlier frames were
+ * already released). Use `decrypt` when nothing may be released unverified.
+ */
+export declare function decryptStream(keyring: Keyring, options?: DecryptOptions): EnvelopeStream;

@@ -1,0 +1,117 @@
+// The package as a user gets it: `npm pack`, installed into a fresh project, then used from
+// Node, workerd (bundled as a Worker), headless Chromium (import map) and an esbuild bundle,
+// and type-checked with tsc --strict.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { localEnv, repoPath, packageDir } from './helpers.mjs';
+import { launchChromium, serveStatic } from './browser.mjs';
+import { runWorkerdTest } from './workerd.mjs';
+
+const env = localEnv();
+let project;
+let installed;
+
+before(() => {
+  project = mkdtempSync(join(tmpdir(), 'kms-wasm-user-'));
+  const tarball = execFileSync('npm', ['pack', packageDir(), '--pack-destination', project, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(project, tarball)], { cwd: project, stdio: 'pipe' });
+  installed = join(project, 'node_modules', 'kms-wasm');
+  cpSync(repoPath('tests/js/package'), join(project, 'src'), { recursive: true });
+});
+
+after(() => rmSync(project, { recursive: true, force: true }));
+
+test('the tarball holds one .wasm, the JS entries and the types', () => {
+  const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  assert.equal(pkg.name, 'kms-wasm');
+  assert.equal(pkg.type, 'module');
+  const exp = pkg.exports['.'];
+  assert.deepEqual(Object.keys(exp), ['types', 'workerd', 'node', 'browser', 'import', 'default']);
+  for (const f of ['index.js', 'node.js', 'workerd.js', 'core.js', 'index.d.ts', 'kms_wasm_bg.wasm']) readFileSync(join(installed, f));
+});
+
+test('Node: the installed package does KMS calls and an envelope round trip', () => {
+  const script = `import { run, expected } from './src/app.mjs'; const out = await run(${JSON.stringify(env)}); console.log(JSON.stringify({ out, expected }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const { out, expected } = JSON.parse(r.stdout.trim().split('\n').pop());
+  assert.deepEqual(out, expected);
+});
+
+test('workerd: a Worker bundled the way Workers bundle (workerd condition, .wasm as a module) encrypts a request body', async () => {
+  const dir = join(project, 'workerd');
+  mkdirSync(dir);
+  await build({
+    entryPoints: [join(project, 'src/worker.js')], bundle: true, format: 'esm', platform: 'neutral', outfile: join(dir, 'worker.js'),
+    conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['*.wasm'], absWorkingDir: project, logLevel: 'silent',
+  });
+  const bundled = readFileSync(join(dir, 'worker.js'), 'utf8');
+  const wasmImport = bundled.match(/from\s*"([^"]*kms_wasm_bg\.wasm)"/)[1];
+  cpSync(join(installed, 'kms_wasm_bg.wasm'), join(dir, 'kms_wasm_bg.wasm'));
+  const { KMS } = await import(join(packageDir(), 'node.js'));
+  const key = (await KMS.fromEnv(env).createKey({})).KeyMetadata.Arn;
+  const bindings = { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, KEY_ARN: key };
+  const text = (s) => JSON.stringify(String(s));
+  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker), (name = "internet", network = (allow = ["public", "private", "local"]))],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = ${text(wasmImport.replace(/^\.\//, ''))}, wasm = embed "kms_wasm_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [${Object.entries(bindings).map(([k, v]) => `(name = ${text(k)}, text = ${text(v)})`).join(', ')}],
+);
+`);
+  const r = runWorkerdTest(join(dir, 'config.capnp'));
+  const output = `${r.stdout}\n${r.stderr}`;
+  assert.equal(r.status, 0, output);
+  assert.match(output, /packaged worker: envelope round trip passed/);
+});
+
+async function inChromium(root, pagePath, expectedResult) {
+  const server = await serveStatic(root);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(new URL(pagePath, server.url).href);
+    const out = await page.evaluate(async (e) => window.runApp(e), env);
+    assert.deepEqual(out, expectedResult, errors.join('\n'));
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+test('Chromium: a page importing the installed package as an ES module (import map)', async () => {
+  const { expected } = await import(join(project, 'src/app.mjs'));
+  writeFileSync(join(project, 'page.html'), `<!doctype html><script type="importmap">{"imports":{"kms-wasm":"/node_modules/kms-wasm/index.js"}}</script>
+<script type="module">import { run } from '/src/app.mjs'; window.runApp = run; window.appReady = true;</script>`);
+  await inChromium(project, 'page.html', expected);
+});
+
+test('esbuild: a bundled app runs in Chromium, loading the .wasm next to the bundle', async () => {
+  const out = join(project, 'dist');
+  await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
+  assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
+  cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
+  writeFileSync(join(out, 'index.html'), `<!doctype html><script type="module">import { run } from './app.js'; window.runApp = run;</script>`);
+  const { expected } = await import(join(project, 'src/app.mjs'));
+  await inChromium(out, 'index.html', expected);
+});
+
+test('types: tsc --strict accepts an example using every export', () => {
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] }, files: ['src/types-example.ts'] }));
+  const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(project, 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});

@@ -1,0 +1,55 @@
+// Uses every export of kms-wasm under `tsc --strict --noEmit`.
+import {
+  KMS, KMSServiceException, KmsWasmError, NotFoundException, DisabledException, KeySpec, KeyUsageType,
+  paginateListKeys, paginateListAliases, paginateListGrants, paginateListKeyPolicies, paginateListResourceTags,
+  paginateListRetirableGrants, paginateListKeyRotations, ready,
+  KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
+  AlgorithmSuiteIdentifier, CommitmentPolicy,
+  type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader,
+} from 'kms-wasm';
+
+async function main(): Promise<void> {
+  await ready();
+  const config: KMSClientConfig = { region: 'us-east-1', credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), onAudit: (e: AuditEvent) => void e.durationMs };
+  const kms = new KMS(config);
+  const fromEnv = KMS.fromEnv({ AWS_REGION: 'us-east-1' });
+  const req: EncryptRequest = { KeyId: 'alias/x', Plaintext: new Uint8Array([1]), EncryptionContext: { a: 'b' } };
+  const out = await kms.encrypt(req);
+  const plainOut: EncryptResponse = out;
+  const blob: Uint8Array | undefined = out.CiphertextBlob;
+  const meta: KeyMetadata | undefined = (await kms.describeKey({ KeyId: 'alias/x' })).KeyMetadata;
+  const created: Date | undefined = meta?.CreationDate;
+  const spec: KeySpec | undefined = meta?.KeySpec;
+  const usage: KeyUsageType = KeyUsageType.ENCRYPT_DECRYPT;
+  const status: number | undefined = out.$metadata.httpStatusCode;
+  const generic = await fromEnv.call('GenerateRandom', { NumberOfBytes: 8 });
+  const random: Uint8Array | undefined = generic.Plaintext;
+  for await (const page of paginateListKeys({ client: kms })) void page.Keys?.length;
+  for await (const page of paginateListAliases({ client: kms }, {})) void page.Aliases;
+  for await (const page of paginateListGrants({ client: kms }, { KeyId: 'k' })) void page.Grants;
+  for await (const page of paginateListKeyPolicies({ client: kms }, { KeyId: 'k' })) void page.PolicyNames;
+  for await (const page of paginateListResourceTags({ client: kms }, { KeyId: 'k' })) void page.Tags;
+  for await (const page of paginateListRetirableGrants({ client: kms }, { RetiringPrincipal: 'p' })) void page.Grants;
+  for await (const page of paginateListKeyRotations({ client: kms }, { KeyId: 'k' })) void page.Rotations;
+  try {
+    await kms.decrypt({ CiphertextBlob: blob });
+  } catch (e) {
+    if (e instanceof NotFoundException || e instanceof DisabledException) void e.$metadata.requestId;
+    if (e instanceof KMSServiceException) void e.$fault;
+    if (e instanceof KmsWasmError) void e.field;
+  }
+  const keyring = new KmsKeyring({ client: kms, generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/x', keyIds: [] });
+  const discovery = new KmsKeyring({ client: kms, discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['111122223333'] } });
+  const raw = new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32) });
+  const multi = new MultiKeyring({ generator: keyring, children: [raw, discovery] });
+  const enc = await encrypt(multi, new Uint8Array(4), { encryptionContext: { a: 'b' }, suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, frameLength: 4096 });
+  const header: MessageHeader = enc.messageHeader;
+  const dec = await decrypt(raw, enc.result, { encryptionContext: { a: 'b' }, commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 3 });
+  const plain: Uint8Array = dec.plaintext;
+  const es: TransformStream<Uint8Array, Uint8Array> = encryptStream(raw, { frameLength: 65536 });
+  const ds = decryptStream(raw, {});
+  const h: MessageHeader = await ds.messageHeader;
+  void [plainOut, created, spec, usage, status, random, header.suiteId, plain, es, h];
+  kms.destroy();
+}
+void main;

@@ -1,0 +1,44 @@
+// workerd helpers shared by the workerd and package tests.
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoPath } from './helpers.mjs';
+
+/** Writes a workerd config for `workerFile` with the package copied under ./kms-wasm/. */
+export function workerdConfig(dir, workerFile, pkg, bindings, extraModules = []) {
+  cpSync(workerFile, join(dir, 'worker.js'));
+  cpSync(pkg, join(dir, 'kms-wasm'), { recursive: true });
+  const pkgModules = readdirSync(join(dir, 'kms-wasm'))
+    .filter((f) => f.endsWith('.js') || f.endsWith('.wasm'))
+    .map((f) => f.endsWith('.wasm')
+      ? `(name = "kms-wasm/${f}", wasm = embed "kms-wasm/${f}")`
+      : `(name = "kms-wasm/${f}", esModule = embed "kms-wasm/${f}")`);
+  const text = (s) => JSON.stringify(String(s));
+  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # Loopback is "local" to workerd: allow it for the local KMS.
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    ${[...pkgModules, ...extraModules].join(',\n    ')}
+  ],
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [
+    ${Object.entries(bindings).map(([k, v]) => `(name = ${text(k)}, text = ${text(v)})`).join(',\n    ')}
+  ],
+);
+`);
+  return join(dir, 'config.capnp');
+}
+
+export function runWorkerdTest(config) {
+  return spawnSync(repoPath('tests/node_modules/.bin/workerd'), ['test', config, '--verbose'], { encoding: 'utf8', timeout: 120_000 });
+}
+
