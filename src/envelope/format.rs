@@ -348,7 +348,7 @@ pub fn parse_footer(buf: &[u8]) -> Result<Option<(&[u8], usize)>> {
     })())
 }
 
-/// Serializes a regular frame (`final_len == None`) or the final frame.
+/// Serializes a frame; the final frame also carries the end marker and its content length.
 pub fn write_frame(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8; IV_LEN], ciphertext: &[u8], tag: &[u8; TAG_LEN]) {
     if is_final {
         out.extend_from_slice(&SEQUENCE_NUMBER_END.to_be_bytes());

@@ -6,7 +6,7 @@
 //! configurable frame length (65536 by default). They decrypt with the
 //! official SDKs and `aws-encryption-cli`, and theirs decrypt here.
 //!
-//! Layers, each in its own module: [`format`] (bytes only), [`context`]
+//! Layers, each in its own module: [`format`](mod@format) (bytes only), [`context`]
 //! (encryption context rules), [`crypto`] (derivation, frame AES-GCM,
 //! signatures), [`keyring`] and the keyrings, [`stream`] (chunked
 //! encryptor/decryptor); the one-shot [`encrypt`] and [`decrypt`] are thin

@@ -283,7 +283,8 @@ impl<K: Keyring> Decryptor<K> {
     /// Consumes `chunk` and returns the plaintext that is verified so far.
     /// After an error the decryptor only returns errors.
     pub async fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
+        // Reserve the most this call can release, so no reallocation leaves plaintext copies behind.
+        let mut out = Vec::with_capacity(self.input.len() + chunk.len());
         match self.update_into(chunk, &mut out).await {
             Ok(()) => Ok(out),
             Err(e) => {
@@ -366,7 +367,7 @@ impl<K: Keyring> Decryptor<K> {
                     }
                     *pos += n;
                     if is_final {
-                        self.body_done(out);
+                        self.body_done();
                     } else {
                         self.next_seq = self.next_seq.checked_add(1).ok_or_else(|| malformed("too many frames"))?;
                     }
@@ -388,7 +389,7 @@ impl<K: Keyring> Decryptor<K> {
                         v.update(&avail[..total]);
                     }
                     *pos += total;
-                    self.body_done(out);
+                    self.body_done();
                 }
                 State::Footer => {
                     let Some((sig, n)) = format::parse_footer(avail)? else { return Ok(()) };
@@ -410,7 +411,7 @@ impl<K: Keyring> Decryptor<K> {
         }
     }
 
-    fn body_done(&mut self, _out: &mut Vec<u8>) {
+    fn body_done(&mut self) {
         self.state = if self.verifier.is_some() { State::Footer } else { State::Done };
     }
 
