@@ -521,3 +521,17 @@ async fn pluggable_frame_cipher_and_external_frames() {
         assert_eq!(&dec.plaintext[..], &pt[..]);
     }
 }
+
+#[tokio::test]
+async fn frame_length_limit_on_decrypt() {
+    let kr = keyring("k", &[0x12; 32]);
+    let msg = encrypt(&kr, &data(300), &opts(S0578, 100)).await.unwrap().ciphertext;
+    let limit = |n| DecryptOptions { max_frame_length: Some(n), ..Default::default() };
+    assert_eq!(decrypt(&kr, &msg, &limit(99)).await.unwrap_err().name(), "LimitExceededError");
+    assert!(decrypt(&kr, &msg, &limit(100)).await.is_ok());
+    let nf = handmade(&kr, 0, &[(1, true, b"0123456789")], 0, ContentType::NonFramed).await;
+    assert_eq!(decrypt(&kr, &nf, &limit(9)).await.unwrap_err().name(), "LimitExceededError");
+    assert!(decrypt(&kr, &nf, &limit(10)).await.is_ok());
+    let zero = DecryptOptions { max_encrypted_data_keys: Some(0), ..Default::default() };
+    assert_eq!(decrypt(&kr, &msg, &zero).await.unwrap_err().name(), "ValidationError");
+}

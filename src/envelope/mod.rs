@@ -23,6 +23,7 @@
 //! - `EncryptionContextError`: reserved `aws-crypto-` key on encrypt, an expected
 //!   pair missing or different on decrypt, or a context too large to serialize.
 //! - `TooManyEncryptedDataKeysError`: more EDKs than `max_encrypted_data_keys`.
+//! - `LimitExceededError`: a frame length or non-framed body above `max_frame_length`.
 //! - `NoUsableKeyError`: no EDK the keyring may use, or every unwrap attempt
 //!   failed (the message lists the KMS error names, never key material).
 //! - `KeyringError`: a keyring is misused (discovery keyring on encrypt) or
@@ -84,6 +85,11 @@ pub struct DecryptOptions {
     pub commitment_policy: CommitmentPolicy,
     /// Refuse messages with more encrypted data keys than this (default: no limit below the format's 65535).
     pub max_encrypted_data_keys: Option<usize>,
+    /// Refuse framed messages whose frame length exceeds this, and non-framed
+    /// bodies longer than this, before any KMS call (default: no limit). A
+    /// streaming decryptor buffers up to one frame, so this bounds its memory
+    /// against hostile headers.
+    pub max_frame_length: Option<u64>,
     /// Pairs the message's encryption context must contain (`EncryptionContextError` otherwise).
     pub encryption_context: EncryptionContext,
 }

@@ -344,6 +344,9 @@ impl<K: Keyring> Decryptor<K> {
             match self.state {
                 State::Header => {
                     let max = self.options.max_encrypted_data_keys.unwrap_or(u16::MAX as usize);
+                    if max == 0 {
+                        return Err(Error::validation("maxEncryptedDataKeys", "must be at least 1"));
+                    }
                     let Some(parsed) = format::parse_header(avail, max)? else { return Ok(()) };
                     self.start(parsed, pos).await?;
                 }
@@ -374,6 +377,9 @@ impl<K: Keyring> Decryptor<K> {
                 }
                 State::NonFramed => {
                     let Some((iv, len)) = format::parse_non_framed_prefix(avail)? else { return Ok(()) };
+                    if self.options.max_frame_length.is_some_and(|limit| len > limit) {
+                        return Err(Error::envelope("LimitExceededError", format!("non-framed body of {len} bytes exceeds the limit")));
+                    }
                     let total = NON_FRAMED_PREFIX_LEN as u64 + len + TAG_LEN as u64;
                     if (avail.len() as u64) < total {
                         return Ok(());
@@ -419,6 +425,11 @@ impl<K: Keyring> Decryptor<K> {
     async fn start(&mut self, parsed: format::ParsedHeader, pos: &mut usize) -> Result<()> {
         let h = &parsed.header;
         self.options.commitment_policy.check_decrypt(h.suite)?;
+        if let Some(limit) = self.options.max_frame_length {
+            if h.content_type == ContentType::Framed && u64::from(h.frame_length) > limit {
+                return Err(Error::envelope("LimitExceededError", format!("frame length {} exceeds the limit of {limit} bytes", h.frame_length)));
+            }
+        }
         context::check_expected(&h.encryption_context, &self.options.encryption_context)?;
         let verifier = match (h.suite.is_signing(), h.encryption_context.get(PUBLIC_KEY_FIELD)) {
             (true, Some(pk)) => Some(MessageVerifier::from_public_key_base64(pk)?),
