@@ -535,3 +535,21 @@ async fn frame_length_limit_on_decrypt() {
     let zero = DecryptOptions { max_encrypted_data_keys: Some(0), ..Default::default() };
     assert_eq!(decrypt(&kr, &msg, &zero).await.unwrap_err().name(), "ValidationError");
 }
+
+/// Native throughput, for the record: `cargo test --release --test envelope_format -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn throughput() {
+    let kr = keyring("k", &[0x13; 32]);
+    let pt = data(64 << 20);
+    for suite in [S0478, S0578] {
+        let t = std::time::Instant::now();
+        let msg = encrypt(&kr, &pt, &opts(suite, 65536)).await.unwrap().ciphertext;
+        let enc = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let dec = decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap();
+        let dect = t.elapsed().as_secs_f64();
+        assert_eq!(dec.plaintext.len(), pt.len());
+        println!("{suite:?}: encrypt {:.0} MB/s, decrypt {:.0} MB/s (64 MiB)", 64.0 * 1.048576 / enc, 64.0 * 1.048576 / dect);
+    }
+}
