@@ -203,6 +203,94 @@ impl WasmEncryptor {
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
         self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.finish().map_err(js_err)
     }
+
+    // External framing: JS seals frames with WebCrypto (several in flight) and this
+    // object supplies the header, per-frame IV/AAD/prefix, the signature hash and footer,
+    // so the bytes are those the Rust path writes.
+
+    fn enc(&self) -> Result<&Encryptor, JsValue> {
+        self.inner.as_ref().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))
+    }
+
+    /// Header body and auth tag; from here on JS writes the frames.
+    #[wasm_bindgen(js_name = externalHeader)]
+    pub fn external_header(&mut self) -> Result<Vec<u8>, JsValue> {
+        Ok(self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.take_header_bytes())
+    }
+
+    /// A copy of the derived content key, for `crypto.subtle.importKey`; the caller wipes it after import.
+    #[wasm_bindgen(js_name = contentKey)]
+    pub fn content_key(&self) -> Result<Vec<u8>, JsValue> {
+        Ok(self.enc()?.content_key().expose().to_vec())
+    }
+
+    /// Whether the suite signs (JS must then `absorb` every body byte in order).
+    #[wasm_bindgen(getter)]
+    pub fn signing(&self) -> bool {
+        self.inner.as_ref().is_some_and(|e| e.header().suite.is_signing())
+    }
+
+    /// Frame bytes before the ciphertext: `[0xFFFFFFFF] seq IV [u32 length]`.
+    #[wasm_bindgen(js_name = framePrefix)]
+    pub fn frame_prefix(seq: u32, is_final: bool, len: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity(24);
+        if is_final {
+            out.extend_from_slice(&crate::envelope::format::SEQUENCE_NUMBER_END.to_be_bytes());
+        }
+        out.extend_from_slice(&seq.to_be_bytes());
+        out.extend_from_slice(&crate::envelope::crypto::frame_iv(seq));
+        if is_final {
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+        out
+    }
+
+    /// IV of frame `seq`.
+    #[wasm_bindgen(js_name = frameIv)]
+    pub fn frame_iv(seq: u32) -> Vec<u8> {
+        crate::envelope::crypto::frame_iv(seq).to_vec()
+    }
+
+    /// AES-GCM additional data of a frame.
+    #[wasm_bindgen(js_name = frameAad)]
+    pub fn frame_aad(&self, seq: u32, is_final: bool, len: u32) -> Result<Vec<u8>, JsValue> {
+        use crate::envelope::crypto::{body_aad, BodyAadKind};
+        let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
+        Ok(body_aad(&self.enc()?.header().message_id, kind, seq, len as u64))
+    }
+
+    /// A whole frame sealed by the aes-gcm crate (for what WebCrypto cannot do everywhere: empty frames).
+    #[wasm_bindgen(js_name = sealFrame)]
+    pub fn seal_frame(&self, seq: u32, is_final: bool, plaintext: &[u8]) -> Result<Vec<u8>, JsValue> {
+        use crate::envelope::crypto::{AesGcmCipher, FrameCipher};
+        let enc = self.enc()?;
+        let mut out = Self::frame_prefix(seq, is_final, plaintext.len() as u32);
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        let aad = self.frame_aad(seq, is_final, plaintext.len() as u32)?;
+        let tag = AesGcmCipher.seal(enc.content_key(), &crate::envelope::crypto::frame_iv(seq), &aad, &mut out[start..]).map_err(js_err)?;
+        out.extend_from_slice(&tag);
+        Ok(out)
+    }
+
+    /// Feeds body bytes written by JS into the signature hash, in message order.
+    pub fn absorb(&mut self, bytes: &[u8]) {
+        if let Some(e) = self.inner.as_mut() {
+            e.absorb_body_bytes(bytes);
+        }
+    }
+
+    /// The footer (empty for unsigned suites); ends the message.
+    #[wasm_bindgen(js_name = externalFooter)]
+    pub fn external_footer(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.external_footer().map_err(js_err)
+    }
+
+    /// Plaintext bytes per frame.
+    #[wasm_bindgen(getter, js_name = frameLength)]
+    pub fn frame_length(&self) -> u32 {
+        self.inner.as_ref().map_or(0, |e| e.header().frame_length)
+    }
 }
 
 /// Chunked decryption: a frame's plaintext is released only after its tag verifies;
