@@ -29,13 +29,14 @@ test('frames sealed by WebCrypto equal frames sealed by the aes-gcm crate', asyn
 
 test('whole messages from either path decrypt with the other, for edge sizes', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
-  for (const size of [0, 1, 4095, 4096, 4097, 3 * 4096, 100_000]) {
+  for (const [suiteId, size] of [0, 1, 4095, 4096, 4097, 3 * 4096, 100_000].flatMap((n) => [[0x0478, n], [0x0578, n]])) {
     const pt = randomBytes(size);
     ours.useWebCrypto(true);
-    const web = await ours.encrypt(keyring, pt, { frameLength: 4096 });
+    const web = await ours.encrypt(keyring, pt, { frameLength: 4096, suiteId });
     ours.useWebCrypto(false);
-    const wasm = await ours.encrypt(keyring, pt, { frameLength: 4096 });
-    assert.equal(web.result.length, wasm.result.length, `same length at ${size}`);
+    const wasm = await ours.encrypt(keyring, pt, { frameLength: 4096, suiteId });
+    // Unsigned messages have a fixed length; signed ones differ only by the DER signature's length.
+    if (suiteId === 0x0478) assert.equal(web.result.length, wasm.result.length, `same length at ${size}`);
     assert.ok(Buffer.from((await ours.decrypt(keyring, web.result)).plaintext).equals(pt));
     ours.useWebCrypto(true);
     assert.ok(Buffer.from((await ours.decrypt(keyring, wasm.result)).plaintext).equals(pt));
