@@ -331,16 +331,26 @@ impl<K: Keyring> Decryptor<K> {
     }
 
     async fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        self.input.extend_from_slice(chunk);
         let mut pos = 0usize;
-        let r = self.process_buffered(&mut pos, out).await;
-        self.input.drain(..pos);
+        if self.input.is_empty() {
+            // Parse straight from the caller's bytes; keep only an incomplete tail.
+            let r = self.process_buffered(chunk, &mut pos, out).await;
+            if r.is_ok() {
+                self.input.extend_from_slice(&chunk[pos..]);
+            }
+            return r;
+        }
+        let mut buf = std::mem::take(&mut self.input);
+        buf.extend_from_slice(chunk);
+        let r = self.process_buffered(&buf, &mut pos, out).await;
+        buf.drain(..pos);
+        self.input = buf;
         r
     }
 
-    async fn process_buffered(&mut self, pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
+    async fn process_buffered(&mut self, data: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
         loop {
-            let avail = &self.input[*pos..];
+            let avail = &data[*pos..];
             match self.state {
                 State::Header => {
                     let max = self.options.max_encrypted_data_keys.unwrap_or(u16::MAX as usize);
@@ -348,7 +358,7 @@ impl<K: Keyring> Decryptor<K> {
                         return Err(Error::validation("maxEncryptedDataKeys", "must be at least 1"));
                     }
                     let Some(parsed) = format::parse_header(avail, max)? else { return Ok(()) };
-                    self.start(parsed, pos).await?;
+                    self.start(parsed, data, pos).await?;
                 }
                 State::Frames => {
                     let header = self.header.as_ref().expect("header read");
@@ -422,7 +432,7 @@ impl<K: Keyring> Decryptor<K> {
     }
 
     /// Checks policy and context, unwraps the data key, verifies commitment and header tag.
-    async fn start(&mut self, parsed: format::ParsedHeader, pos: &mut usize) -> Result<()> {
+    async fn start(&mut self, parsed: format::ParsedHeader, data: &[u8], pos: &mut usize) -> Result<()> {
         let h = &parsed.header;
         self.options.commitment_policy.check_decrypt(h.suite)?;
         if let Some(limit) = self.options.max_frame_length {
@@ -446,13 +456,13 @@ impl<K: Keyring> Decryptor<K> {
                 return Err(Error::envelope("AuthenticationError", "key commitment does not match the data key"));
             }
         }
-        let header_body = &self.input[*pos..*pos + parsed.body_len];
+        let header_body = &data[*pos..*pos + parsed.body_len];
         self.cipher
             .open(&key, &parsed.auth_iv, header_body, &mut [], &parsed.auth_tag)
             .map_err(|_| Error::envelope("AuthenticationError", "header authentication tag does not verify"))?;
         let mut verifier = verifier;
         if let Some(v) = verifier.as_mut() {
-            v.update(&self.input[*pos..*pos + parsed.total_len]);
+            v.update(&data[*pos..*pos + parsed.total_len]);
         }
         *pos += parsed.total_len;
         self.state = match h.content_type {
