@@ -1,0 +1,15 @@
+// Envelope throughput in Node against the anchors (memory: envelope-memory.mjs, in a fresh process).
+import * as esdk from '@aws-crypto/client-node';
+import { benchEnvelope } from './envelope-core.mjs';
+import { importPackage } from '../js/helpers.mjs';
+
+const ours = await importPackage();
+const { encrypt, decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const theirs = {
+  name: '@aws-crypto/client-node',
+  keyring: (key) => new esdk.RawAesKeyringNode({ keyName: 'bench', keyNamespace: 'bench', unencryptedMasterKey: Uint8Array.from(key), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING }),
+  encrypt: (kr, data, { suiteId }) => encrypt(kr, data, { suiteId }),
+  decrypt: (kr, ct) => decrypt(kr, ct),
+};
+await benchEnvelope({ ours, theirs, sizes: [1 << 20, 64 << 20], suites: [0x0578, 0x0478], runtime: `Node ${process.version}` });
+
