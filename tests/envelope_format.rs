@@ -553,3 +553,11 @@ async fn throughput() {
         println!("{suite:?}: encrypt {:.0} MB/s, decrypt {:.0} MB/s (64 MiB)", 64.0 * 1.048576 / enc, 64.0 * 1.048576 / dect);
     }
 }
+
+#[tokio::test]
+async fn oversized_context_is_rejected() {
+    let kr = keyring("k", &[0x14; 32]);
+    let big: EncryptionContext = (0..700).map(|i| (format!("key-{i:04}"), "v".repeat(90))).collect();
+    let o = EncryptOptions { encryption_context: big, ..Default::default() };
+    assert_eq!(encrypt(&kr, b"x", &o).await.unwrap_err().name(), "EncryptionContextError");
+}

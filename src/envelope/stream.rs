@@ -487,3 +487,36 @@ fn open_into(cipher: &dyn FrameCipher, key: &ContentKey, iv: &[u8; IV_LEN], aad:
     }
     Ok(())
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::envelope::{AlgorithmSuite, RawAesKeyring};
+
+    #[tokio::test]
+    async fn memory_stays_within_a_frame() {
+        let kr = RawAesKeyring::new("ns", "k", &[1u8; 32]).unwrap();
+        let frame = 4096usize;
+        let pt: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        for suite in [AlgorithmSuite::Aes256GcmHkdfSha512CommitKey, AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384] {
+            let opts = EncryptOptions { suite, frame_length: frame as u64, ..Default::default() };
+            let mut enc = Encryptor::new(&kr, &opts).await.unwrap();
+            let mut msg = Vec::new();
+            for c in pt.chunks(777) {
+                msg.extend(enc.update(c).unwrap());
+                assert!(enc.pending.len() < frame);
+            }
+            msg.extend(enc.finish().unwrap());
+            let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+            let mut got = Vec::new();
+            for c in msg.chunks(1000) {
+                got.extend(dec.update(c).await.unwrap());
+                // An incomplete frame (plus at most one chunk) and the withheld final frame.
+                assert!(dec.input.len() < frame + 40 + 1000, "{}", dec.input.len());
+                assert!(dec.held.len() <= frame);
+            }
+            got.extend(dec.finish().unwrap());
+            assert_eq!(got, pt);
+        }
+    }
+}
