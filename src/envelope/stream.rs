@@ -238,6 +238,24 @@ pub struct Decryptor<K: Keyring> {
     verifier: Option<MessageVerifier>,
     next_seq: u32,
     held: Zeroizing<Vec<u8>>,
+    /// `Some` when an external backend opens the frames (see [`Decryptor::with_external_frames`]).
+    sealed: Option<Vec<SealedFrame>>,
+}
+
+/// A parsed, not yet opened frame, for an external AES-GCM backend (WebCrypto).
+/// Sequence, IV and order are already checked, and its bytes are already in the
+/// signature hash; opening it is the backend's job.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct SealedFrame {
+    /// Frame IV.
+    pub iv: [u8; IV_LEN],
+    /// AES-GCM additional data.
+    pub aad: Vec<u8>,
+    /// Ciphertext followed by the 16-byte tag.
+    pub ciphertext_and_tag: Vec<u8>,
+    /// The final frame of a signed message: release it only after the signature verified ([`Decryptor::finish`]).
+    pub hold_until_finished: bool,
 }
 
 impl<K: Keyring> std::fmt::Debug for Decryptor<K> {
@@ -260,7 +278,22 @@ impl<K: Keyring> Decryptor<K> {
             verifier: None,
             next_seq: 1,
             held: Zeroizing::new(Vec::new()),
+            sealed: None,
         }
+    }
+
+    /// Hands framed bodies' frames out through [`take_sealed_frames`](Self::take_sealed_frames)
+    /// instead of opening them, so a backend can open several at once (WebCrypto).
+    #[doc(hidden)]
+    pub fn with_external_frames(mut self) -> Self {
+        self.sealed = Some(Vec::new());
+        self
+    }
+
+    /// Frames parsed since the last call, in message order (external mode only).
+    #[doc(hidden)]
+    pub fn take_sealed_frames(&mut self) -> Vec<SealedFrame> {
+        self.sealed.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Replaces the AES-GCM backend of the frames.
@@ -324,6 +357,9 @@ impl<K: Keyring> Decryptor<K> {
 
     fn fail(&mut self) {
         self.state = State::Failed;
+        if let Some(sealed) = self.sealed.as_mut() {
+            sealed.clear();
+        }
         self.key = None;
         zeroize::Zeroize::zeroize(&mut *self.held);
         self.held.clear();
@@ -372,8 +408,15 @@ impl<K: Keyring> Decryptor<K> {
                     let kind = if frame.is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
                     let aad = crypto::body_aad(&header.message_id, kind, frame.seq, frame.ciphertext.len() as u64);
                     let hold = frame.is_final && header.suite.is_signing();
-                    let dst: &mut Vec<u8> = if hold { &mut self.held } else { out };
-                    open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &frame.iv, &aad, frame.ciphertext, &frame.tag, dst)?;
+                    if let Some(sealed) = self.sealed.as_mut() {
+                        let mut ciphertext_and_tag = Vec::with_capacity(frame.ciphertext.len() + TAG_LEN);
+                        ciphertext_and_tag.extend_from_slice(frame.ciphertext);
+                        ciphertext_and_tag.extend_from_slice(&frame.tag);
+                        sealed.push(SealedFrame { iv: frame.iv, aad, ciphertext_and_tag, hold_until_finished: hold });
+                    } else {
+                        let dst: &mut Vec<u8> = if hold { &mut self.held } else { out };
+                        open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &frame.iv, &aad, frame.ciphertext, &frame.tag, dst)?;
+                    }
                     let is_final = frame.is_final;
                     if let Some(v) = self.verifier.as_mut() {
                         v.update(&avail[..n]);

@@ -296,7 +296,9 @@ async function webCryptoSealer(encryptor, emit) {
     seq += 1;
     const iv = WasmEncryptor.frameIv(seq);
     const additionalData = encryptor.frameAad(seq, false, frameLength);
-    inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed: subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, frame) });
+    const sealed = subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, frame);
+    sealed.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
+    inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed });
     if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne();
   };
   return {
@@ -340,6 +342,50 @@ async function webCryptoSealer(encryptor, emit) {
   };
 }
 
+// Decryption with WebCrypto: wasm parses and checks the message (header, commitment, frame
+// order, signature); JS opens the frames it hands out, several at once, and releases each
+// frame's plaintext in order once its tag verified. A signed message's final frame is held
+// until the signature verified.
+function webCryptoOpener(decryptor) {
+  decryptor.useExternalFrames();
+  const inFlight = [];
+  let key;
+  let held;
+  const drainOne = async (emit) => {
+    const frame = inFlight.shift();
+    const plaintext = await frame.opened;
+    if (!plaintext) throw new KmsWasmError({ name: 'AuthenticationError', message: 'frame authentication tag does not verify' });
+    if (frame.hold) held = plaintext;
+    else emit(plaintext);
+  };
+  return {
+    async push(chunk, emit) {
+      const out = await decryptor.update(chunk);
+      if (out.length) emit(out); // a non-framed body is opened in wasm
+      const frames = decryptor.takeSealedFrames();
+      if (frames.length && !key) {
+        const raw = decryptor.contentKey();
+        try {
+          key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+        } finally {
+          raw.fill(0);
+        }
+      }
+      for (const f of frames) {
+        const opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, f.body).then((b) => new Uint8Array(b), () => null);
+        inFlight.push({ opened, hold: f.hold });
+        if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
+      }
+    },
+    async finish(emit) {
+      while (inFlight.length) await drainOne(emit);
+      const last = decryptor.finish(); // fails if the message is incomplete
+      if (last.length) emit(last);
+      if (held) emit(held);
+    },
+  };
+}
+
 function canUseWebCrypto() {
   return !webCryptoDisabled && typeof subtle?.encrypt === 'function';
 }
@@ -373,7 +419,25 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   checkKeyring(keyring);
   const bytes = toBytes(ciphertext, 'ciphertext');
   const handle = await keyring._handle();
-  return lift(() => decryptMessage(handle, bytes, options));
+  if (!canUseWebCrypto()) return lift(() => decryptMessage(handle, bytes, options));
+  const decryptor = liftSync(() => new WasmDecryptor(handle, options));
+  const parts = [];
+  try {
+    const opener = webCryptoOpener(decryptor);
+    await opener.push(bytes, (p) => parts.push(p));
+    const messageHeader = decryptor.messageHeader();
+    await opener.finish((p) => parts.push(p));
+    // Only now, with every tag and the signature verified, is anything released.
+    const plaintext = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { plaintext.set(p, at); at += p.length; }
+    return { plaintext, messageHeader };
+  } catch (e) {
+    for (const p of parts) p.fill(0);
+    throw liftError(e);
+  } finally {
+    decryptor.free();
+  }
 }
 
 /**
@@ -428,6 +492,7 @@ export function encryptStream(keyring, options = {}) {
 export function decryptStream(keyring, options = {}) {
   checkKeyring(keyring);
   let decryptor;
+  let opener;
   let resolveHeader, rejectHeader;
   const messageHeader = new Promise((res, rej) => { resolveHeader = res; rejectHeader = rej; });
   messageHeader.catch(() => {});
@@ -435,22 +500,32 @@ export function decryptStream(keyring, options = {}) {
     async start() {
       const handle = await keyring._handle();
       decryptor = liftSync(() => new WasmDecryptor(handle, options));
+      if (canUseWebCrypto()) opener = webCryptoOpener(decryptor);
     },
     async transform(chunk, controller) {
       try {
-        const out = await lift(() => decryptor.update(toBytes(chunk, 'chunk')));
+        const bytes = toBytes(chunk, 'chunk');
+        if (opener) {
+          await lift(() => opener.push(bytes, (p) => controller.enqueue(p)));
+        } else {
+          const out = await lift(() => decryptor.update(bytes));
+          if (out.length) controller.enqueue(out);
+        }
         const header = decryptor.messageHeader();
         if (header) resolveHeader(header);
-        if (out.length) controller.enqueue(out);
       } catch (e) {
         rejectHeader(e);
         throw e;
       }
     },
-    flush(controller) {
+    async flush(controller) {
       try {
-        const out = liftSync(() => decryptor.finish());
-        if (out.length) controller.enqueue(out);
+        if (opener) {
+          await lift(() => opener.finish((p) => controller.enqueue(p)));
+        } else {
+          const out = liftSync(() => decryptor.finish());
+          if (out.length) controller.enqueue(out);
+        }
         resolveHeader(decryptor.messageHeader());
       } catch (e) {
         rejectHeader(e);

@@ -315,6 +315,37 @@ impl WasmDecryptor {
         self.inner.as_ref().and_then(|d| d.header()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
     }
 
+    /// A copy of the content key once the header verified, for `crypto.subtle.importKey`; wiped by the caller.
+    #[wasm_bindgen(js_name = contentKey)]
+    pub fn content_key(&self) -> Option<Vec<u8>> {
+        self.inner.as_ref().and_then(|d| d.content_key()).map(|k| k.expose().to_vec())
+    }
+
+    /// Leaves the AES-GCM of framed bodies to JS (WebCrypto): `update` then returns no
+    /// plaintext for frames, and `takeSealedFrames` hands them out, checked and in order.
+    #[wasm_bindgen(js_name = useExternalFrames)]
+    pub fn use_external_frames(&mut self) {
+        self.inner = self.inner.take().map(Decryptor::with_external_frames);
+    }
+
+    /// Frames parsed so far: `[{ iv, aad, body (ciphertext‖tag), hold }]`; a frame with `hold`
+    /// may be released only after `finish()` succeeded (the signature verified).
+    #[wasm_bindgen(js_name = takeSealedFrames)]
+    pub fn take_sealed_frames(&mut self) -> Array {
+        let out = Array::new();
+        if let Some(d) = self.inner.as_mut() {
+            for f in d.take_sealed_frames() {
+                let o = Object::new();
+                let _ = Reflect::set(&o, &"iv".into(), &Uint8Array::from(&f.iv[..]).into());
+                let _ = Reflect::set(&o, &"aad".into(), &Uint8Array::from(f.aad.as_slice()).into());
+                let _ = Reflect::set(&o, &"body".into(), &Uint8Array::from(f.ciphertext_and_tag.as_slice()).into());
+                let _ = Reflect::set(&o, &"hold".into(), &f.hold_until_finished.into());
+                out.push(&o);
+            }
+        }
+        out
+    }
+
     /// Takes message bytes; returns the plaintext of frames that verified.
     pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
         let dec = self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?;
