@@ -1,0 +1,27 @@
+// Worker example: POST /encrypt returns an Encryption SDK message of the body, POST /decrypt the
+// plaintext of one. Configured from env bindings: AWS_REGION, AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_KMS (optional) and KEY_ARN.
+// Run: pkg-scripts/example worker
+import { KMS, KmsKeyring, encrypt, decrypt } from 'kms-wasm';
+
+export default {
+  async fetch(request, env) {
+    const { pathname } = new URL(request.url);
+    if (request.method !== 'POST') return new Response('POST /encrypt or /decrypt\n', { status: 405 });
+    const keyring = new KmsKeyring({ client: KMS.fromEnv(env), generatorKeyId: env.KEY_ARN });
+    const body = new Uint8Array(await request.arrayBuffer());
+    try {
+      if (pathname === '/encrypt') {
+        const { result } = await encrypt(keyring, body, { encryptionContext: { service: 'worker-example' } });
+        return new Response(result, { headers: { 'content-type': 'application/octet-stream' } });
+      }
+      if (pathname === '/decrypt') {
+        const { plaintext } = await decrypt(keyring, body, { encryptionContext: { service: 'worker-example' } });
+        return new Response(plaintext);
+      }
+      return new Response('not found\n', { status: 404 });
+    } catch (e) {
+      return Response.json({ error: e.name, message: e.message }, { status: 400 });
+    }
+  },
+};
