@@ -1,2 +1,183 @@
-// Key provisioning, the KMS wrapper and credential providers (issue 7): in progress.
-export {};
+// Deployment tools over the KMS client (issue 7): key provisioning, the key-id-carrying
+// KmsWrapper and credential providers. Free functions taking a KMS first, so the KMS
+// class keeps exactly the SDK's surface. The logic is Rust (src/provision.rs,
+// src/wrapper.rs, src/credentials.rs); this file converts shapes.
+import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
+import { KMS, ready, liftError } from './core.js';
+import { KmsWasmError } from './errors.js';
+
+async function lifted(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    throw liftError(e);
+  }
+}
+
+function checkClient(kms) {
+  if (!(kms instanceof KMS)) throw new KmsWasmError({ name: 'ConfigError', message: 'kms: must be a kms-wasm KMS instance', field: 'kms' });
+}
+
+const seconds = (s) => (s === undefined || s === null ? undefined : new Date(s * 1000));
+
+// KeyMetadata arrives as the JSON wire form: timestamps are epoch seconds.
+function keyMetadata(text) {
+  const m = JSON.parse(text);
+  for (const k of ['CreationDate', 'DeletionDate', 'ValidTo']) if (k in m) m[k] = seconds(m[k]);
+  return m;
+}
+
+function bytes(value, field) {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return new TextEncoder().encode(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new KmsWasmError({ name: 'ValidationError', message: `${field}: expected a Uint8Array or a string`, field });
+}
+
+const defaultEnv = () => globalThis.process?.env ?? {};
+
+// ---- provisioning ---------------------------------------------------------------------------
+
+/**
+ * Creates (or finds again, and reconciles) the key of `<app>/<environment>/<service>` and its
+ * alias. Every option is checked before the first request; errors name the option (`field`).
+ * Resolves to `{ KeyMetadata, AliasName, AliasArn, variables, created }`.
+ */
+export async function provisionKey(kms, options) {
+  checkClient(kms);
+  const wasm = await kms._wasm();
+  const r = await lifted(() => wasmProvisionKey(wasm, options));
+  return { KeyMetadata: keyMetadata(r.keyMetadata), AliasName: r.aliasName, AliasArn: r.aliasArn, variables: { ...r.variables }, created: r.created };
+}
+
+/**
+ * Deletes the alias (a name, or the one provisioning `options` name) and schedules its key's
+ * deletion after `deletionWindowInDays` (else the options' window, else 30).
+ * Resolves to `{ KeyId, AliasName, DeletionDate, PendingWindowInDays }`.
+ */
+export async function retireKey(kms, aliasOrOptions, deletionWindowInDays) {
+  checkClient(kms);
+  if (deletionWindowInDays !== undefined && !Number.isInteger(deletionWindowInDays)) {
+    throw new KmsWasmError({ name: 'ValidationError', message: 'deletionWindowInDays: must be an integer', field: 'deletionWindowInDays' });
+  }
+  const wasm = await kms._wasm();
+  const r = await lifted(() => wasmRetireKey(wasm, aliasOrOptions, deletionWindowInDays));
+  return { KeyId: r.keyId, AliasName: r.aliasName, DeletionDate: seconds(r.deletionDate), PendingWindowInDays: r.pendingWindowInDays };
+}
+
+// ---- the wrapper ----------------------------------------------------------------------------
+
+/**
+ * Envelope encryption with one KMS key; every blob records the key that encrypted it, so
+ * rotating the key or configuring another one leaves old blobs decryptable.
+ * Only symmetric encryption keys; a disabled or pending-deletion key fails encrypt/decrypt
+ * with DisabledException / KMSInvalidStateException while describe() still works.
+ */
+const HANDLE = Symbol('handle');
+
+export class KmsWrapper {
+  #handle;
+
+  /** `new KmsWrapper({ client, keyId, onAudit })`: over an existing kms-wasm KMS (any credentials). */
+  constructor({ client, keyId, onAudit, [HANDLE]: handle } = {}) {
+    if (handle) {
+      this.#handle = handle;
+      return;
+    }
+    checkClient(client);
+    this.#handle = client._wasm().then((wasm) => lifted(() => WasmKmsWrapper.fromClient(wasm, { keyId, onAudit })));
+    this.#handle.catch(() => {}); // reported by the first call
+  }
+
+  /**
+   * A wrapper configured field by field from `config` ({ region, accessKey, secretKey,
+   * sessionToken, keyId, endpoint, onAudit }), else `env` (AWS_REGION / AWS_DEFAULT_REGION,
+   * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWSKMS_WRAPPER_KEY_ID,
+   * AWS_KMS_ENDPOINT), else defaults. Rejects with an error naming the field or variable.
+   */
+  static async fromConfig(config = {}, env = defaultEnv()) {
+    await ready();
+    const handle = await lifted(() => WasmKmsWrapper.fromConfig(config, env));
+    return new KmsWrapper({ [HANDLE]: Promise.resolve(handle) });
+  }
+
+  /** ARN of the KMS key a blob names (no KMS call). */
+  static async keyIdOf(blob) {
+    await ready();
+    return lifted(() => WasmKmsWrapper.keyIdOf(bytes(blob, 'blob')));
+  }
+
+  /** The configured key id, as given. */
+  async keyId() {
+    return (await this.#handle).keyId;
+  }
+
+  /** Encrypts `plaintext` (bytes or a string); `aad` must be given again to decrypt. */
+  async encrypt(plaintext, aad) {
+    const h = await this.#handle;
+    return lifted(() => h.encrypt(bytes(plaintext, 'plaintext') ?? new Uint8Array(0), bytes(aad, 'aad')));
+  }
+
+  /** Decrypts a blob with the key it names. */
+  async decrypt(blob, aad) {
+    const h = await this.#handle;
+    return lifted(() => h.decrypt(bytes(blob, 'blob'), bytes(aad, 'aad')));
+  }
+
+  /** DescribeKey of the configured key: SDK-shaped KeyMetadata, whatever the key's state. */
+  async describe() {
+    const h = await this.#handle;
+    return keyMetadata(await lifted(() => h.describe()));
+  }
+}
+
+// ---- credential providers -------------------------------------------------------------------
+
+// A provider is an async function, as in @aws-sdk/credential-providers, so it also works as
+// `credentials` of the AWS SDK. The wasm handle is made on first use (the module may still be
+// loading when the provider is created); `__kmsWasmProvider` lets `new KMS({ credentials })`
+// use the Rust provider directly. The Rust side caches: refresh 5 minutes before expiry,
+// one fetch in flight however many callers wait.
+function provider(make) {
+  let handle;
+  const get = () => (handle ??= make());
+  const fn = async () => {
+    await ready();
+    return lifted(() => get().credentials());
+  };
+  Object.defineProperty(fn, '__kmsWasmProvider', {
+    get() {
+      try {
+        return get().id;
+      } catch {
+        return undefined; // the function itself reports the error on first use
+      }
+    },
+  });
+  /** Forgets the cached credentials (e.g. after KMS rejected them). */
+  fn.invalidate = () => handle?.invalidate();
+  return fn;
+}
+
+/** Temporary credentials from STS AssumeRoleWithWebIdentity (an unsigned call). */
+export function fromWebIdentity(options = {}) {
+  return provider(() => WasmCredentialsProvider.webIdentity(options));
+}
+
+/** Temporary credentials from a Cognito identity pool (GetId + GetCredentialsForIdentity, unsigned). */
+export function fromCognitoIdentityPool(options = {}) {
+  return provider(() => WasmCredentialsProvider.cognito(options));
+}
+
+/** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of `env` (default `process.env`), read on first use. */
+export function fromEnv(env) {
+  return provider(() => WasmCredentialsProvider.env(env ?? defaultEnv()));
+}
+
+/** The caller's async function, cached like the others (refreshed 5 minutes before `expiration`). */
+export function fromFunction(fn) {
+  if (typeof fn !== 'function') throw new KmsWasmError({ name: 'ConfigError', message: 'fromFunction: expects a function', field: 'credentials' });
+  return provider(() => WasmCredentialsProvider.function(fn));
+}

@@ -1,1 +1,418 @@
-//! wasm-bindgen glue for provisioning, the KMS wrapper and credential providers (in progress).
+//! wasm-bindgen glue for issue 7: key provisioning, the KMS wrapper and
+//! credential providers. Conversions only; the logic is in
+//! `crate::provision`, `crate::wrapper` and `crate::credentials`.
+//! Structured answers cross as JSON text (serde_json is already linked;
+//! `deploy.js` turns the timestamps into Dates), options are read with Reflect.
+
+// The core types want `Arc`; on single-threaded wasm32 they are simply not Send/Sync.
+#![allow(clippy::arc_with_non_send_sync)]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::{get, get_string, js_message, to_js_error, JsCredentialsFunction, SendSyncFunction, WasmKms};
+use crate::credentials::{CachingProvider, CognitoIdentityProvider, Credentials, CredentialsProvider, EnvCredentialsProvider, SecretString, SharedCredentialsProvider, TokenSource, WebIdentityProvider};
+use crate::error::Error;
+use crate::kms::{KeySpec, KeyUsageType};
+use crate::platform::BoxFuture;
+use crate::provision::{self, ProvisionOptions, RetireTarget};
+use crate::wrapper::{KmsWrapper, WrapperAuditEvent, WrapperConfig};
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn js_err(e: Error) -> JsValue {
+    to_js_error(&e)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> JsValue {
+    serde_json::to_string(v).map(JsValue::from).unwrap_or(JsValue::NULL)
+}
+
+/// Calls `f()` and awaits the answer if it is a promise.
+async fn call_async(f: &Function) -> Result<JsValue, JsValue> {
+    let v = f.call0(&JsValue::UNDEFINED)?;
+    match v.dyn_ref::<Promise>() {
+        Some(p) => JsFuture::from(p.clone()).await,
+        None => Ok(v),
+    }
+}
+
+fn get_bool(obj: &JsValue, key: &'static str) -> Result<Option<bool>, Error> {
+    get(obj, key).map(|v| v.as_bool().ok_or_else(|| Error::validation(key, "must be a boolean"))).transpose()
+}
+
+fn get_int(obj: &JsValue, key: &'static str) -> Result<Option<i32>, Error> {
+    get(obj, key)
+        .map(|v| v.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 1e9).map(|n| n as i32).ok_or_else(|| Error::validation(key, "must be an integer")))
+        .transpose()
+}
+
+/// String pairs of a plain object (`{ k: "v" }`), or of SDK tags (`[{ TagKey, TagValue }]`).
+fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    if let Some(items) = value.dyn_ref::<js_sys::Array>() {
+        for item in items.iter() {
+            let k = get_string(&item, "TagKey", field)?.ok_or_else(|| Error::validation(field, "each tag needs TagKey and TagValue"))?;
+            out.push((k, get_string(&item, "TagValue", field)?.unwrap_or_default()));
+        }
+        return Ok(out);
+    }
+    if !value.is_object() {
+        return Err(Error::validation(field, "must be an object of string values"));
+    }
+    for key in Object::keys(&Object::from(value.clone())).iter() {
+        let k = key.as_string().unwrap_or_default();
+        let v = Reflect::get(value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("the value of `{k}` must be a string")))?;
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+/// Env map (`process.env`, a Worker's `env`): string values only.
+fn env_pairs(env: &JsValue) -> Vec<(String, String)> {
+    if !env.is_object() {
+        return Vec::new();
+    }
+    Object::keys(&Object::from(env.clone()))
+        .iter()
+        .filter_map(|k| Some((k.as_string()?, Reflect::get(env, &k).ok()?.as_string()?)))
+        .collect()
+}
+
+// ---- provisioning ---------------------------------------------------------------------------
+
+fn provision_options(o: &JsValue) -> Result<ProvisionOptions, Error> {
+    if !o.is_object() {
+        return Err(Error::validation("options", "must be an object { app, environment, service, … }"));
+    }
+    let s = |k: &'static str| get_string(o, k, k).map_err(|_| Error::validation(k, "must be a string"));
+    let mut p = ProvisionOptions::new(s("app")?.unwrap_or_default(), s("environment")?.unwrap_or_default(), s("service")?.unwrap_or_default());
+    p.alias = s("alias")?;
+    p.auto_rotate = get_bool(o, "autoRotate")?;
+    p.rotation_period_in_days = get_int(o, "rotationPeriodInDays")?;
+    p.description = s("description")?;
+    // Unknown names would pass the spec/usage check and fail only at CreateKey: refuse them here.
+    if let Some(spec) = s("keySpec")? {
+        p.key_spec = Some(match KeySpec::from(spec.as_str()) {
+            KeySpec::Unknown(_) => return Err(Error::validation("keySpec", format!("unknown key spec `{spec}`"))),
+            k => k,
+        });
+    }
+    if let Some(usage) = s("keyUsage")? {
+        p.key_usage = Some(match KeyUsageType::from(usage.as_str()) {
+            KeyUsageType::Unknown(_) => return Err(Error::validation("keyUsage", format!("unknown key usage `{usage}`"))),
+            k => k,
+        });
+    }
+    p.policy = s("policy")?;
+    p.deletion_window_in_days = get_int(o, "deletionWindowInDays")?;
+    p.multi_region = get_bool(o, "multiRegion")?.unwrap_or(false);
+    p.enabled = get_bool(o, "enabled")?.unwrap_or(true);
+    if let Some(tags) = get(o, "tags") {
+        p.tags = string_map(&tags, "tags")?.into_iter().collect();
+    }
+    Ok(p)
+}
+
+/// `provisionKey(kms, options)`: resolves to `{ keyMetadata (JSON), aliasName, aliasArn, variables, created }`.
+#[wasm_bindgen(js_name = provisionKey)]
+pub fn provision_key(kms: &WasmKms, options: JsValue) -> Promise {
+    let client = kms.client().clone();
+    let options = provision_options(&options);
+    future_to_promise(async move {
+        let p = provision::provision_key(&client, &options.map_err(js_err)?).await.map_err(js_err)?;
+        let out = Object::new();
+        let variables = Object::new();
+        for (k, v) in &p.variables {
+            Reflect::set(&variables, &k.into(), &v.into())?;
+        }
+        Reflect::set(&out, &"keyMetadata".into(), &json(&p.key_metadata))?;
+        Reflect::set(&out, &"aliasName".into(), &p.alias_name.into())?;
+        Reflect::set(&out, &"aliasArn".into(), &p.alias_arn.into())?;
+        Reflect::set(&out, &"variables".into(), &variables)?;
+        Reflect::set(&out, &"created".into(), &p.created.into())?;
+        Ok(out.into())
+    })
+}
+
+/// `retireKey(kms, aliasOrOptions, deletionWindowInDays?)`: resolves to `{ keyId, aliasName, deletionDate (epoch s), pendingWindowInDays }`.
+#[wasm_bindgen(js_name = retireKey)]
+pub fn retire_key(kms: &WasmKms, target: JsValue, deletion_window_in_days: Option<i32>) -> Promise {
+    let client = kms.client().clone();
+    let target = match target.as_string() {
+        Some(alias) => Ok(RetireTarget::Alias(alias)),
+        None => provision_options(&target).map(RetireTarget::from),
+    };
+    future_to_promise(async move {
+        let r = provision::retire_key(&client, target.map_err(js_err)?, deletion_window_in_days).await.map_err(js_err)?;
+        let out = Object::new();
+        Reflect::set(&out, &"keyId".into(), &r.key_id.into())?;
+        Reflect::set(&out, &"aliasName".into(), &r.alias_name.into())?;
+        Reflect::set(&out, &"deletionDate".into(), &r.deletion_date.map(|t| JsValue::from(t.0)).unwrap_or(JsValue::UNDEFINED))?;
+        Reflect::set(&out, &"pendingWindowInDays".into(), &r.pending_window_in_days.into())?;
+        Ok(out.into())
+    })
+}
+
+// ---- the wrapper ----------------------------------------------------------------------------
+
+fn wrapper_audit(hook: Function) -> crate::wrapper::WrapperAuditHook {
+    let hook = SendSyncFunction(hook);
+    Arc::new(move |e: &WrapperAuditEvent| {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"action".into(), &e.action.into());
+        let _ = Reflect::set(&o, &"keyId".into(), &e.key_id.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+        let _ = Reflect::set(&o, &"ok".into(), &e.ok.into());
+        let _ = Reflect::set(&o, &"errorName".into(), &e.error_name.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+        // A throwing callback must not turn a successful encrypt into a failure.
+        let _ = hook.0.call1(&JsValue::UNDEFINED, &o);
+    })
+}
+
+/// The `KmsWrapper` of `crate::wrapper`, driven by the JS class of the same name.
+#[wasm_bindgen]
+pub struct WasmKmsWrapper {
+    inner: Arc<KmsWrapper>,
+}
+
+#[wasm_bindgen]
+impl WasmKmsWrapper {
+    /// `config`: `{ region, accessKey, secretKey, sessionToken, keyId, endpoint, onAudit }`, each
+    /// falling back to `env` (AWS_REGION, …, AWSKMS_WRAPPER_KEY_ID, AWS_KMS_ENDPOINT).
+    #[wasm_bindgen(js_name = fromConfig)]
+    pub fn from_config(config: JsValue, env: JsValue) -> JsResult<WasmKmsWrapper> {
+        let s = |k: &'static str| get_string(&config, k, k).map_err(js_err);
+        let c = WrapperConfig {
+            region: s("region")?,
+            access_key: s("accessKey")?,
+            secret_key: s("secretKey")?.map(SecretString::new),
+            session_token: s("sessionToken")?.map(SecretString::new),
+            key_id: s("keyId")?,
+            endpoint: s("endpoint")?,
+        };
+        let w = KmsWrapper::from_config(c, env_pairs(&env)).map_err(js_err)?;
+        Ok(Self::finish(w, &config))
+    }
+
+    /// A wrapper over an existing `KMS` client (any credentials provider): `options` `{ keyId, onAudit }`.
+    #[wasm_bindgen(js_name = fromClient)]
+    pub fn from_client(kms: &WasmKms, options: JsValue) -> JsResult<WasmKmsWrapper> {
+        let key_id = get_string(&options, "keyId", "keyId").map_err(js_err)?.filter(|k| !k.trim().is_empty()).ok_or_else(|| js_err(Error::config("keyId", "is required")))?;
+        Ok(Self::finish(KmsWrapper::new(kms.client().clone(), key_id), &options))
+    }
+
+    fn finish(mut w: KmsWrapper, options: &JsValue) -> WasmKmsWrapper {
+        if let Some(f) = get(options, "onAudit").and_then(|f| f.dyn_into::<Function>().ok()) {
+            w = w.with_audit_hook(wrapper_audit(f));
+        }
+        WasmKmsWrapper { inner: Arc::new(w) }
+    }
+
+    /// The configured key id, as given.
+    #[wasm_bindgen(getter, js_name = keyId)]
+    pub fn key_id(&self) -> String {
+        self.inner.key_id().to_owned()
+    }
+
+    /// Encrypts under a fresh data key; the blob names the KMS key.
+    pub fn encrypt(&self, plaintext: Vec<u8>, aad: Option<Vec<u8>>) -> Promise {
+        let w = self.inner.clone();
+        future_to_promise(async move {
+            let blob = w.encrypt(&plaintext, aad.as_deref()).await.map_err(js_err)?;
+            Ok(Uint8Array::from(blob.as_slice()).into())
+        })
+    }
+
+    /// Decrypts with the key the blob names.
+    pub fn decrypt(&self, blob: Vec<u8>, aad: Option<Vec<u8>>) -> Promise {
+        let w = self.inner.clone();
+        future_to_promise(async move {
+            let mut plain = w.decrypt(&blob, aad.as_deref()).await.map_err(js_err)?;
+            let out = Uint8Array::from(plain.as_slice());
+            zeroize::Zeroize::zeroize(&mut plain);
+            Ok(out.into())
+        })
+    }
+
+    /// DescribeKey of the configured key (whatever its state), as JSON text.
+    pub fn describe(&self) -> Promise {
+        let w = self.inner.clone();
+        future_to_promise(async move { Ok(json(&w.describe().await.map_err(js_err)?)) })
+    }
+
+    /// ARN of the key a blob names, without calling KMS.
+    #[wasm_bindgen(js_name = keyIdOf)]
+    pub fn key_id_of(blob: &[u8]) -> JsResult<String> {
+        KmsWrapper::key_id_of(blob).map_err(js_err)
+    }
+}
+
+// ---- credential providers -------------------------------------------------------------------
+
+// Providers by id. The JS provider function carries its id, and `config_from_js`
+// hands the client the Rust provider itself, so requests never round-trip through JS.
+thread_local! {
+    static PROVIDERS: RefCell<(u32, HashMap<u32, SharedCredentialsProvider>)> = RefCell::default();
+}
+
+/// The provider behind a JS provider function (`credentials: fromWebIdentity(…)`), if it is one of ours.
+pub(super) fn provider_from_js(v: &JsValue) -> Option<SharedCredentialsProvider> {
+    let id = Reflect::get(v, &"__kmsWasmProvider".into()).ok()?.as_f64()? as u32;
+    PROVIDERS.with(|p| p.borrow().1.get(&id).cloned())
+}
+
+/// An OIDC token from a JS function (re-read before every STS call).
+struct JsTokenSource(Function);
+
+impl TokenSource for JsTokenSource {
+    fn token(&self) -> BoxFuture<'_, crate::Result<SecretString>> {
+        Box::pin(async move {
+            let v = call_async(&self.0).await.map_err(|e| Error::credentials(format!("tokenProvider failed: {}", js_message(&e))))?;
+            v.as_string().map(SecretString::new).ok_or_else(|| Error::config("tokenProvider", "must return a string (the OIDC token)"))
+        })
+    }
+}
+
+/// A cached credentials provider usable as `credentials` of `new KMS(…)`.
+#[wasm_bindgen]
+pub struct WasmCredentialsProvider {
+    id: u32,
+    cache: Arc<CachingProvider>,
+}
+
+impl Drop for WasmCredentialsProvider {
+    fn drop(&mut self) {
+        let _ = PROVIDERS.try_with(|p| p.borrow_mut().1.remove(&self.id));
+    }
+}
+
+/// Re-labels a builder error with the JS option's name (the Rust builder says `stsEndpoint`, …).
+fn relabel(field: &'static str) -> impl Fn(Error) -> Error {
+    move |e| match e.field() {
+        Some(f) if f != field && e.kind() == crate::ErrorKind::Config => Error::config(field, e.message().split_once(": ").map_or(e.message(), |(_, m)| m)),
+        _ => e,
+    }
+}
+
+#[wasm_bindgen]
+impl WasmCredentialsProvider {
+    fn register(inner: SharedCredentialsProvider) -> WasmCredentialsProvider {
+        let cache = Arc::new(CachingProvider::new(inner));
+        let shared: SharedCredentialsProvider = cache.clone();
+        let id = PROVIDERS.with(|p| {
+            let mut p = p.borrow_mut();
+            p.0 += 1;
+            let id = p.0;
+            p.1.insert(id, shared);
+            id
+        });
+        WasmCredentialsProvider { id, cache }
+    }
+
+    /// STS AssumeRoleWithWebIdentity: `{ roleArn, webIdentityToken | tokenProvider, roleSessionName?, region, endpoint?, durationSeconds?, policy? }`.
+    #[wasm_bindgen(js_name = webIdentity)]
+    pub fn web_identity(o: JsValue) -> JsResult<WasmCredentialsProvider> {
+        Self::web_identity_inner(&o).map_err(js_err)
+    }
+
+    fn web_identity_inner(o: &JsValue) -> crate::Result<WasmCredentialsProvider> {
+        let region = get_string(o, "region", "region")?.ok_or_else(|| Error::config("region", "is required (the STS region)"))?;
+        let role_arn = get_string(o, "roleArn", "roleArn")?.ok_or_else(|| Error::config("roleArn", "is required"))?;
+        let session = get_string(o, "roleSessionName", "roleSessionName")?.unwrap_or_else(|| format!("kms-wasm-{}", crate::platform::now_millis()));
+        let token: Arc<dyn TokenSource> = match (get_string(o, "webIdentityToken", "webIdentityToken")?, get(o, "tokenProvider")) {
+            (Some(t), None) => Arc::new(SecretString::new(t)),
+            (None, Some(f)) => Arc::new(JsTokenSource(f.dyn_into::<Function>().map_err(|_| Error::config("tokenProvider", "must be a function returning the token"))?)),
+            (Some(_), Some(_)) => return Err(Error::config("webIdentityToken", "give webIdentityToken or tokenProvider, not both")),
+            (None, None) => return Err(Error::config("webIdentityToken", "is required (or tokenProvider)")),
+        };
+        let mut p = WebIdentityProvider::with_token_source(&region, role_arn, session, token)?;
+        if let Some(url) = get_string(o, "endpoint", "endpoint")? {
+            p = p.endpoint(&url).map_err(relabel("endpoint"))?;
+        }
+        if let Some(d) = get_int(o, "durationSeconds").map_err(relabel("durationSeconds"))? {
+            p = p.duration_seconds(d.max(0) as u32)?;
+        }
+        if let Some(policy) = get_string(o, "policy", "policy")? {
+            p = p.policy(policy);
+        }
+        Ok(Self::register(Arc::new(p)))
+    }
+
+    /// Cognito identity pool: `{ identityPoolId, logins?, endpoint?, accountId?, customRoleArn?, identityId? }`.
+    pub fn cognito(o: JsValue) -> JsResult<WasmCredentialsProvider> {
+        Self::cognito_inner(&o).map_err(js_err)
+    }
+
+    fn cognito_inner(o: &JsValue) -> crate::Result<WasmCredentialsProvider> {
+        let pool = get_string(o, "identityPoolId", "identityPoolId")?.ok_or_else(|| Error::config("identityPoolId", "is required"))?;
+        let mut p = CognitoIdentityProvider::new(pool)?;
+        if let Some(logins) = get(o, "logins") {
+            let logins = string_map(&logins, "logins").map_err(|e| Error::config("logins", e.message().split_once(": ").map_or(e.message(), |(_, m)| m)))?;
+            p = p.logins(logins.into_iter().map(|(k, v)| (k, SecretString::new(v))));
+        }
+        if let Some(url) = get_string(o, "endpoint", "endpoint")? {
+            p = p.endpoint(&url).map_err(relabel("endpoint"))?;
+        }
+        if let Some(a) = get_string(o, "accountId", "accountId")? {
+            p = p.account_id(a);
+        }
+        if let Some(r) = get_string(o, "customRoleArn", "customRoleArn")? {
+            p = p.custom_role_arn(r);
+        }
+        if let Some(id) = get_string(o, "identityId", "identityId")? {
+            p = p.identity_id(id);
+        }
+        Ok(Self::register(Arc::new(p)))
+    }
+
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of an env map (captured now).
+    pub fn env(env: JsValue) -> WasmCredentialsProvider {
+        Self::register(Arc::new(EnvCredentialsProvider::new(env_pairs(&env))))
+    }
+
+    /// The caller's function (`() => ({ accessKeyId, secretAccessKey, sessionToken?, expiration? })`), cached.
+    pub fn function(f: Function) -> WasmCredentialsProvider {
+        Self::register(Arc::new(JsCredentialsFunction(f)))
+    }
+
+    /// Id under which `config_from_js` finds this provider.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Current credentials (cached; refreshed 5 minutes before expiry, one fetch in flight).
+    pub fn credentials(&self) -> Promise {
+        let cache = self.cache.clone();
+        future_to_promise(async move {
+            let c = cache.credentials().await.map_err(js_err)?;
+            Ok(credentials_to_js(&c))
+        })
+    }
+
+    /// Forgets the cached credentials (e.g. after KMS rejected them).
+    pub fn invalidate(&self) {
+        self.cache.invalidate();
+    }
+}
+
+/// `AwsCredentialIdentity` shape (what AWS SDK providers return).
+fn credentials_to_js(c: &Credentials) -> JsValue {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"accessKeyId".into(), &c.access_key_id.as_str().into());
+    let _ = Reflect::set(&o, &"secretAccessKey".into(), &c.secret_access_key.expose().into());
+    if let Some(t) = &c.session_token {
+        let _ = Reflect::set(&o, &"sessionToken".into(), &t.expose().into());
+    }
+    if let Some(ms) = c.expires_at_millis {
+        let _ = Reflect::set(&o, &"expiration".into(), &js_sys::Date::new(&(ms as f64).into()));
+    }
+    o.into()
+}
+

@@ -75,6 +75,9 @@ fn decrypt_options(opts: &JsValue) -> Result<DecryptOptions, Error> {
     if let Some(n) = get(opts, "maxEncryptedDataKeys") {
         o.max_encrypted_data_keys = Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxEncryptedDataKeys", "must be a positive integer"))? as usize);
     }
+    if let Some(n) = get(opts, "maxFrameLength") {
+        o.max_frame_length = Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxFrameLength", "must be a positive integer"))? as u64);
+    }
     Ok(o)
 }
 

@@ -174,6 +174,8 @@ export interface DecryptOptions {
   commitmentPolicy?: CommitmentPolicyName;
   /** Refuse messages carrying more encrypted data keys than this. */
   maxEncryptedDataKeys?: number;
+  /** Refuse frames (and non-framed bodies) larger than this many bytes: bounds what a stream buffers. */
+  maxFrameLength?: number;
 }
 
 /** Encrypts bytes into one message. */

@@ -95,9 +95,13 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
         builder = builder.endpoint(endpoint);
     }
     if let Some(creds) = get(options, "credentials") {
-        builder = match creds.dyn_into::<Function>() {
-            Ok(f) => builder.credentials_provider(Arc::new(JsCredentialsFunction(f))),
-            Err(obj) => builder.credentials(credentials_from_js(&obj)?),
+        // A kms-wasm provider (fromWebIdentity, …) is used directly, without a JS round trip.
+        builder = match deploy::provider_from_js(&creds) {
+            Some(provider) => builder.credentials_provider(provider),
+            None => match creds.dyn_into::<Function>() {
+                Ok(f) => builder.credentials_provider(Arc::new(JsCredentialsFunction(f))),
+                Err(obj) => builder.credentials(credentials_from_js(&obj)?),
+            },
         };
     }
     let mut retry = RetryConfig::default();

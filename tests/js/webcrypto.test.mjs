@@ -42,3 +42,13 @@ test('whole messages from either path decrypt with the other, for edge sizes', a
     assert.ok(Buffer.from((await ours.decrypt(keyring, wasm.result)).plaintext).equals(pt));
   }
 });
+
+test('maxFrameLength and maxEncryptedDataKeys refuse oversized messages before decrypting', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const { result } = await ours.encrypt(keyring, randomBytes(10_000), { frameLength: 8192 });
+  await assert.rejects(ours.decrypt(keyring, result, { maxFrameLength: 4096 }), (e) => e.name === 'LimitExceededError');
+  assert.equal((await ours.decrypt(keyring, result, { maxFrameLength: 8192 })).plaintext.length, 10_000);
+  const multi = new ours.MultiKeyring({ generator: keyring, children: [new ours.RawAesKeyring({ keyName: 'k2', keyNamespace: 'ns', wrappingKey: randomBytes(32) })] });
+  const two = await ours.encrypt(multi, randomBytes(10));
+  await assert.rejects(ours.decrypt(keyring, two.result, { maxEncryptedDataKeys: 1 }), (e) => e.name === 'TooManyEncryptedDataKeysError');
+});
