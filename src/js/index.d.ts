@@ -7,6 +7,7 @@ import type { ResponseMetadata } from './errors.js';
 
 export * from './model.js';
 export * from './errors.js';
+export * from './deploy.js';
 
 /** AWS credentials, as @aws-sdk/types' AwsCredentialIdentity. */
 export interface AwsCredentialIdentity {
