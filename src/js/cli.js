@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+// `npx kms-wasm <command>`: key provisioning, key listing and file encryption in the
+// AWS Encryption SDK format, on Node over the same wasm as the library.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat, rename, link, unlink, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { KMS, KmsKeyring, encryptStream, decryptStream, provisionKey, paginateListKeys, paginateListAliases } from './node.js';
+
+const HELP = `Usage: kms-wasm <command> [options]
+
+Commands:
+  provision   create (or find again and reconcile) the key of <app>/<environment>/<service>;
+              prints its variables as KEY=value lines
+  keys        list keys with their aliases and states
+  encrypt     encrypt a file into an AWS Encryption SDK message
+  decrypt     decrypt an AWS Encryption SDK message
+
+Connection (else AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT,
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN):
+  --region R            --endpoint URL
+
+provision --app A --environment E --service S [options]
+  --alias NAME                     instead of alias/<app>/<environment>/<service>
+  --no-auto-rotate                 rotation is on by default for symmetric encryption keys
+  --rotation-period-in-days N      90-2560
+  --description TEXT   --key-spec SPEC   --key-usage USAGE
+  --policy JSON|@FILE              key policy of a new key
+  --deletion-window-in-days N      7-30 (default 30)
+  --multi-region   --disabled      --tag KEY=VALUE (repeatable)
+
+encrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] [--frame-length N] IN
+  --key-id defaults to AWSKMS_WRAPPER_KEY_ID; OUT defaults to IN.encrypted
+decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] IN
+  without --key-id any key the message names is tried (discovery); OUT defaults to IN
+  without .encrypted (else IN.decrypted)
+
+Output is written to a temporary file next to OUT and renamed on success, so a failure
+leaves no partial file; an existing OUT is only replaced with --force. Files over 4 MB
+show a progress bar on stderr (--quiet hides it).
+`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  'key-id': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  force: { type: 'boolean', short: 'f' },
+  quiet: { type: 'boolean', short: 'q' },
+  context: { type: 'string', multiple: true },
+  'frame-length': { type: 'string' },
+  app: { type: 'string' },
+  environment: { type: 'string' },
+  service: { type: 'string' },
+  alias: { type: 'string' },
+  'no-auto-rotate': { type: 'boolean' },
+  'auto-rotate': { type: 'boolean' },
+  'rotation-period-in-days': { type: 'string' },
+  description: { type: 'string' },
+  'key-spec': { type: 'string' },
+  'key-usage': { type: 'string' },
+  policy: { type: 'string' },
+  'deletion-window-in-days': { type: 'string' },
+  'multi-region': { type: 'boolean' },
+  disabled: { type: 'boolean' },
+  tag: { type: 'string', multiple: true },
+};
+
+class UsageError extends Error {}
+// Refusals (an existing output, a missing input) exit 1 like other failures, without the usage hint.
+class Refusal extends Error {}
+
+function pairs(list, flag) {
+  const out = {};
+  for (const item of list ?? []) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+function integer(value, flag) {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`${flag} expects an integer, got "${value}"`);
+  return Number(value);
+}
+
+function client(values) {
+  const options = {};
+  if (values.region) options.region = values.region;
+  if (values.endpoint) options.endpoint = values.endpoint;
+  const env = { ...process.env };
+  // AWS_KMS_ENDPOINT is the wrapper tools' name for the endpoint; the client reads AWS_ENDPOINT_URL_KMS.
+  if (env.AWS_KMS_ENDPOINT && !env.AWS_ENDPOINT_URL_KMS) env.AWS_ENDPOINT_URL_KMS = env.AWS_KMS_ENDPOINT;
+  return KMS.fromEnv(env, options);
+}
+
+// ---- provision / keys -------------------------------------------------------------------------
+
+async function provision(values) {
+  let policy = values.policy;
+  if (policy?.startsWith('@')) policy = await readFile(policy.slice(1), 'utf8');
+  if (values['no-auto-rotate'] && values['auto-rotate']) throw new UsageError('--auto-rotate and --no-auto-rotate exclude each other');
+  const r = await provisionKey(client(values), {
+    app: values.app,
+    environment: values.environment,
+    service: values.service,
+    alias: values.alias,
+    autoRotate: values['no-auto-rotate'] ? false : values['auto-rotate'] ? true : undefined,
+    rotationPeriodInDays: integer(values['rotation-period-in-days'], '--rotation-period-in-days'),
+    description: values.description,
+    keySpec: values['key-spec'],
+    keyUsage: values['key-usage'],
+    policy,
+    deletionWindowInDays: integer(values['deletion-window-in-days'], '--deletion-window-in-days'),
+    multiRegion: values['multi-region'] || undefined,
+    enabled: values.disabled ? false : undefined,
+    tags: pairs(values.tag, '--tag'),
+  });
+  for (const [k, v] of Object.entries(r.variables)) process.stdout.write(`${k}=${v}\n`);
+  process.stderr.write(`${r.created ? 'created' : 'reconciled'} ${r.AliasName} -> ${r.KeyMetadata.KeyId} (${r.KeyMetadata.KeyState})\n`);
+}
+
+async function keys(values) {
+  const kms = client(values);
+  const aliases = new Map();
+  for await (const page of paginateListAliases({ client: kms })) {
+    for (const a of page.Aliases ?? []) {
+      if (!a.TargetKeyId) continue;
+      aliases.set(a.TargetKeyId, [...(aliases.get(a.TargetKeyId) ?? []), a.AliasName]);
+    }
+  }
+  const rows = [];
+  for await (const page of paginateListKeys({ client: kms })) {
+    for (const k of page.Keys ?? []) {
+      const m = (await kms.describeKey({ KeyId: k.KeyId })).KeyMetadata ?? {};
+      rows.push([k.KeyId, m.KeyState ?? '?', [m.KeySpec, m.KeyUsage].filter(Boolean).join('/') || '-', (aliases.get(k.KeyId) ?? []).join(',') || '-']);
+    }
+  }
+  const header = ['KEY ID', 'STATE', 'SPEC', 'ALIASES'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('  ') + '\n');
+}
+
+// ---- encrypt / decrypt ------------------------------------------------------------------------
+
+const PROGRESS_FROM = 4 * 1024 * 1024;
+
+function progressBar(total, quiet) {
+  if (quiet || total < PROGRESS_FROM) return { add() {}, done() {} };
+  const mb = (n) => (n / 1e6).toFixed(1);
+  let seen = 0;
+  let last = 0;
+  const draw = () => {
+    const pct = Math.min(100, Math.floor((seen / total) * 100));
+    const fill = Math.round(pct / 5);
+    process.stderr.write(`\r[${'#'.repeat(fill)}${'-'.repeat(20 - fill)}] ${String(pct).padStart(3)}% ${mb(seen)}/${mb(total)} MB`);
+  };
+  return {
+    add(n) {
+      seen += n;
+      const now = Date.now();
+      if (now - last > 100) {
+        last = now;
+        draw();
+      }
+    },
+    done() {
+      draw();
+      process.stderr.write('\n');
+    },
+  };
+}
+
+async function exists(path) {
+  return stat(path).then(() => true, (e) => (e.code === 'ENOENT' ? false : Promise.reject(e)));
+}
+
+// Streams `input` through `transform` into `output` via a temporary file in the same directory:
+// renamed on success, removed on failure, so no partial output is ever left behind.
+async function transformFile(input, output, transform, { force, quiet }) {
+  const info = await stat(input).catch(() => Promise.reject(new Refusal(`cannot read ${input}`)));
+  if (!info.isFile()) throw new Refusal(`${input} is not a file`);
+  if (!force && (await exists(output))) throw new Refusal(`${output} exists; use --force to overwrite it`);
+  const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
+  const bar = progressBar(info.size, quiet);
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      bar.add(chunk.length);
+      controller.enqueue(chunk);
+    },
+  });
+  try {
+    const stream = Readable.toWeb(createReadStream(input)).pipeThrough(counter).pipeThrough(transform);
+    await pipeline(Readable.fromWeb(stream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    bar.done();
+    if (force) {
+      await rename(tmp, output);
+    } else {
+      // link fails if OUT appeared meanwhile: never replace a file without --force.
+      await link(tmp, output).catch((e) => Promise.reject(e.code === 'EEXIST' ? new Refusal(`${output} exists; use --force to overwrite it`) : e));
+      await unlink(tmp);
+    }
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+function inputPath(positionals, command) {
+  if (positionals.length !== 1) throw new UsageError(`${command} expects one input file`);
+  return positionals[0];
+}
+
+async function encryptFile(values, positionals) {
+  const input = inputPath(positionals, 'encrypt');
+  const keyId = values['key-id'] ?? process.env.AWSKMS_WRAPPER_KEY_ID;
+  if (!keyId) throw new UsageError('encrypt needs --key-id (or AWSKMS_WRAPPER_KEY_ID)');
+  const keyring = new KmsKeyring({ client: client(values), generatorKeyId: keyId });
+  const options = { encryptionContext: pairs(values.context, '--context'), frameLength: integer(values['frame-length'], '--frame-length') };
+  const output = values.output ?? `${input}.encrypted`;
+  await transformFile(input, output, encryptStream(keyring, options), values);
+  process.stderr.write(`encrypted ${input} -> ${output}\n`);
+}
+
+async function decryptFile(values, positionals) {
+  const input = inputPath(positionals, 'decrypt');
+  const kms = client(values);
+  const keyring = values['key-id'] ? new KmsKeyring({ client: kms, keyIds: [values['key-id']] }) : new KmsKeyring({ client: kms, discovery: true });
+  const output = values.output ?? (input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
+  try {
+    await transformFile(input, output, decryptStream(keyring, { encryptionContext: pairs(values.context, '--context') }), values);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof Refusal) throw e;
+    e.message = `cannot decrypt ${input} (${e.message}); no output was written`;
+    throw e;
+  }
+  process.stderr.write(`decrypted ${input} -> ${output}\n`);
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+const COMMANDS = { provision, keys, encrypt: encryptFile, decrypt: decryptFile };
+
+async function main(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command "${command}"`);
+  await run(values, rest);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`kms-wasm: ${e.message}\nRun kms-wasm --help for usage.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (e instanceof Refusal) {
+    process.stderr.write(`kms-wasm: ${e.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const field = e.field ? ` [${e.field}]` : '';
+  process.stderr.write(`kms-wasm: ${e.name ?? 'Error'}${field}: ${e.message}\n`);
+  process.exitCode = 1;
+});
