@@ -1,0 +1,471 @@
+// Issue 7 from JavaScript against kms-local: provisionKey / retireKey, KmsWrapper, the audit
+// hooks and the credential providers. Tests named `fixture …` run against a local fake
+// STS on 127.0.0.1 (what moto cannot show: refresh timing, single flight, error answers).
+//
+// moto 5.2.5 checks a signature on every request once kms-local's free requests are spent,
+// except Cognito GetId/GetOpenIdToken: the unsigned AssumeRoleWithWebIdentity and
+// GetCredentialsForIdentity calls would get a 500. So, as the Rust tests do with a signing
+// HttpClient, the providers here talk to a small proxy on 127.0.0.1 that records each request
+// as it arrives (unsigned, as sent to AWS) and signs it with the kms-local user's key on its
+// way to moto. The KMS calls made with the resulting credentials go straight to kms-local.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { AwsClient } from 'aws4fetch';
+import { localEnv, importPackage } from './helpers.mjs';
+
+const pkg = await importPackage();
+const { KMS, KmsWasmError, DisabledException, KMSInvalidStateException, provisionKey, retireKey, KmsWrapper, fromEnv, fromFunction, fromWebIdentity, fromCognitoIdentityPool } = pkg;
+const env = localEnv();
+const unique = (p) => `${p}-${Math.random().toString(36).slice(2, 10)}`;
+const text = (b) => new TextDecoder().decode(b);
+
+function client(audit) {
+  return KMS.fromEnv(env, audit ? { onAudit: (e) => audit.push(e) } : {});
+}
+
+// ---- provisioning -------------------------------------------------------------------------------
+
+test('provisionKey creates key and alias, returns SDK-shaped metadata and the variables', async () => {
+  const kms = client();
+  const service = unique('billing-api');
+  const r = await provisionKey(kms, { app: 'shop', environment: 'test', service, description: 'billing', tags: { team: 'pay' } });
+  assert.equal(r.created, true);
+  assert.equal(r.AliasName, `alias/shop/test/${service}`);
+  assert.match(r.AliasArn, /^arn:aws:kms:us-east-1:\d{12}:alias\/shop\/test\//);
+  assert.ok(r.KeyMetadata.CreationDate instanceof Date);
+  assert.equal(r.KeyMetadata.KeyState, 'Enabled');
+  assert.equal(r.KeyMetadata.Description, 'billing');
+  const prefix = service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  assert.deepEqual(r.variables, {
+    [`${prefix}_KEY_ID`]: r.KeyMetadata.KeyId,
+    [`${prefix}_KEY_ARN`]: r.KeyMetadata.Arn,
+    [`${prefix}_ALIAS_NAME`]: r.AliasName,
+    [`${prefix}_ALIAS_ARN`]: r.AliasArn,
+  });
+  assert.equal((await kms.getKeyRotationStatus({ KeyId: r.KeyMetadata.KeyId })).KeyRotationEnabled, true, 'rotation on by default');
+  const tags = (await kms.listResourceTags({ KeyId: r.KeyMetadata.KeyId })).Tags;
+  assert.deepEqual(tags, [{ TagKey: 'team', TagValue: 'pay' }]);
+});
+
+test('provisionKey is idempotent and reconciles description, tags, rotation and enabled state', async () => {
+  const kms = client();
+  const base = { app: 'shop', environment: 'test', service: unique('svc') };
+  const first = await provisionKey(kms, base);
+  const again = await provisionKey(kms, { ...base, description: 'now described', tags: { env: 'test' }, autoRotate: false, enabled: false });
+  assert.equal(again.created, false);
+  assert.equal(again.KeyMetadata.KeyId, first.KeyMetadata.KeyId, 'the alias key is reused');
+  assert.equal(again.KeyMetadata.Description, 'now described');
+  assert.equal(again.KeyMetadata.KeyState, 'Disabled');
+  assert.equal((await kms.getKeyRotationStatus({ KeyId: first.KeyMetadata.KeyId })).KeyRotationEnabled, false);
+  assert.deepEqual((await kms.listResourceTags({ KeyId: first.KeyMetadata.KeyId })).Tags, [{ TagKey: 'env', TagValue: 'test' }]);
+  const back = await provisionKey(kms, { ...base, rotationPeriodInDays: 180 });
+  assert.equal(back.KeyMetadata.KeyState, 'Enabled');
+  const rot = await kms.getKeyRotationStatus({ KeyId: first.KeyMetadata.KeyId });
+  assert.equal(rot.KeyRotationEnabled, true);
+  // moto 5.2.5 leaves RotationPeriodInDays out of GetKeyRotationStatus; KMS returns it.
+  if (rot.RotationPeriodInDays !== undefined) assert.equal(rot.RotationPeriodInDays, 180);
+  const aliases = (await kms.listAliases({ KeyId: first.KeyMetadata.KeyId })).Aliases.map((a) => a.AliasName);
+  assert.deepEqual(aliases, [first.AliasName], 'one alias per key');
+});
+
+test('provisionKey: a custom alias, an HMAC key (no rotation) and an asymmetric key', async () => {
+  const kms = client();
+  const alias = unique('custom/name');
+  const r = await provisionKey(kms, { service: 'mac', alias, keySpec: 'HMAC_256' });
+  assert.equal(r.AliasName, `alias/${alias}`);
+  assert.equal(r.KeyMetadata.KeySpec, 'HMAC_256');
+  assert.ok(r.variables.MAC_KEY_ID);
+  const rsa = await provisionKey(kms, { app: 'shop', environment: 'test', service: unique('sign'), keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY' });
+  assert.equal(rsa.KeyMetadata.KeySpec, 'RSA_2048');
+  const mismatch = await provisionKey(kms, { service: 'mac', alias, keySpec: 'SYMMETRIC_DEFAULT' }).catch((e) => e);
+  assert.equal(mismatch.field, 'keySpec', 'an existing key\'s spec is never changed');
+});
+
+test('provisionKey validates every option before any request, naming the field', async () => {
+  const audit = [];
+  const kms = client(audit);
+  const ok = { app: 'shop', environment: 'test', service: 'api' };
+  const cases = [
+    [{ ...ok, service: '' }, 'service'],
+    [{ ...ok, service: undefined }, 'service'],
+    [{ ...ok, app: 'my app' }, 'app'],
+    [{ ...ok, environment: 'prod/eu' }, 'environment'],
+    [{ ...ok, alias: 'alias/aws/reserved' }, 'alias'],
+    [{ ...ok, rotationPeriodInDays: 89 }, 'rotationPeriodInDays'],
+    [{ ...ok, rotationPeriodInDays: 2561 }, 'rotationPeriodInDays'],
+    [{ ...ok, rotationPeriodInDays: 100, autoRotate: false }, 'rotationPeriodInDays'],
+    [{ ...ok, rotationPeriodInDays: 99.5 }, 'rotationPeriodInDays'],
+    [{ ...ok, deletionWindowInDays: 6 }, 'deletionWindowInDays'],
+    [{ ...ok, deletionWindowInDays: 31 }, 'deletionWindowInDays'],
+    [{ ...ok, keySpec: 'ECC_NIST_P256', keyUsage: 'ENCRYPT_DECRYPT' }, 'keyUsage'],
+    [{ ...ok, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'SIGN_VERIFY' }, 'keyUsage'],
+    [{ ...ok, keySpec: 'RSA_2048', keyUsage: 'ENCRYPT_DECRYPT', autoRotate: true }, 'autoRotate'],
+    [{ ...ok, keySpec: 'AES_999' }, 'keySpec'],
+    [{ ...ok, keyUsage: 'DECRYPT_ONLY' }, 'keyUsage'],
+    [{ ...ok, policy: 'not json' }, 'policy'],
+    [{ ...ok, tags: { 'aws:reserved': 'x' } }, 'tags'],
+    [{ ...ok, tags: { team: 5 } }, 'tags'],
+    [{ ...ok, enabled: 'yes' }, 'enabled'],
+  ];
+  for (const [options, field] of cases) {
+    const err = await provisionKey(kms, options).catch((e) => e);
+    assert.ok(err instanceof KmsWasmError, `${JSON.stringify(options)}: ${err}`);
+    assert.equal(err.name, 'ValidationError', JSON.stringify(options));
+    assert.equal(err.field, field, `${JSON.stringify(options)} → ${err.message}`);
+  }
+  const notClient = await provisionKey({ describeKey() {} }, ok).catch((e) => e);
+  assert.equal(notClient.field, 'kms');
+  assert.equal(audit.length, 0, 'nothing was sent');
+});
+
+test('retireKey deletes the alias and schedules deletion; by alias or by options', async () => {
+  const audit = [];
+  const kms = client(audit);
+  const opts = { app: 'shop', environment: 'test', service: unique('old'), deletionWindowInDays: 8 };
+  const r = await provisionKey(kms, opts);
+  const bad = await retireKey(kms, r.AliasName, 31).catch((e) => e);
+  assert.equal(bad.field, 'deletionWindowInDays');
+  const sent = audit.length;
+  const retired = await retireKey(kms, opts);
+  assert.equal(audit.length > sent, true);
+  assert.equal(retired.AliasName, r.AliasName);
+  assert.equal(retired.PendingWindowInDays, 8, "the options' window");
+  assert.ok(retired.DeletionDate instanceof Date && retired.DeletionDate > new Date());
+  assert.equal((await kms.describeKey({ KeyId: r.KeyMetadata.KeyId })).KeyMetadata.KeyState, 'PendingDeletion');
+  const gone = await kms.describeKey({ KeyId: r.AliasName }).catch((e) => e);
+  assert.equal(gone.name, 'NotFoundException');
+
+  const second = await provisionKey(kms, { app: 'shop', environment: 'test', service: unique('old2') });
+  const byAlias = await retireKey(kms, second.AliasName.slice('alias/'.length), 7);
+  assert.equal(byAlias.PendingWindowInDays, 7);
+  const again = await retireKey(kms, second.AliasName, 7).catch((e) => e);
+  assert.equal(again.name, 'NotFoundException');
+});
+
+// ---- the wrapper ----------------------------------------------------------------------------------
+
+const wrapperEnv = () => ({ AWS_REGION: env.AWS_REGION, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_KMS_ENDPOINT: env.AWS_ENDPOINT_URL_KMS });
+
+test('KmsWrapper: round trip, aad, and blobs that name their key survive a change of key', async () => {
+  const kms = client();
+  const k1 = (await kms.createKey({})).KeyMetadata;
+  const k2 = (await kms.createKey({})).KeyMetadata;
+  const w1 = await KmsWrapper.fromConfig({}, { ...wrapperEnv(), AWSKMS_WRAPPER_KEY_ID: k1.KeyId });
+  assert.equal(await w1.keyId(), k1.KeyId);
+  const blob = await w1.encrypt('secret payload', 'record-7');
+  assert.ok(blob instanceof Uint8Array);
+  assert.equal(text(blob.subarray(0, 4)), 'KMSW');
+  assert.equal(await KmsWrapper.keyIdOf(blob), k1.Arn);
+  assert.equal(text(await w1.decrypt(blob, 'record-7')), 'secret payload');
+  assert.equal((await w1.decrypt(blob, new TextEncoder().encode('wrong').subarray(0)).catch((e) => e)).name, 'AuthenticationError');
+  assert.equal((await w1.decrypt(blob).catch((e) => e)).name, 'AuthenticationError', 'aad is required again');
+  const empty = await w1.encrypt(new Uint8Array(0));
+  assert.equal((await w1.decrypt(empty)).length, 0);
+
+  // Configured with another key (config beats env): new blobs use it, old ones still decrypt.
+  const w2 = await KmsWrapper.fromConfig({ keyId: k2.Arn }, { ...wrapperEnv(), AWSKMS_WRAPPER_KEY_ID: k1.KeyId });
+  assert.equal(text(await w2.decrypt(blob, 'record-7')), 'secret payload');
+  assert.equal(await KmsWrapper.keyIdOf(await w2.encrypt('new')), k2.Arn);
+
+  // After a rotation the same key decrypts old blobs.
+  await kms.rotateKeyOnDemand({ KeyId: k1.KeyId }).catch(() => {}); // moto may not implement it
+  assert.equal(text(await w1.decrypt(blob, 'record-7')), 'secret payload');
+
+  const tampered = blob.slice();
+  tampered[tampered.length - 1] ^= 1;
+  assert.equal((await w1.decrypt(tampered, 'record-7').catch((e) => e)).name, 'AuthenticationError');
+  assert.equal((await w1.decrypt(new Uint8Array([1, 2, 3])).catch((e) => e)).name, 'MalformedMessageError');
+});
+
+test('KmsWrapper.fromConfig: precedence and errors naming the field or variable', async () => {
+  const e = (config, vars) => KmsWrapper.fromConfig(config, vars).then(() => null, (err) => err);
+  assert.equal((await e({}, {})).field, 'region');
+  assert.equal((await e({}, { AWS_REGION: 'Not A Region' })).field, 'AWS_REGION');
+  assert.equal((await e({}, { AWS_REGION: 'us-east-1' })).field, 'accessKey');
+  assert.equal((await e({ accessKey: 'AKID' }, { AWS_REGION: 'us-east-1' })).field, 'secretKey');
+  assert.equal((await e({}, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' })).field, 'keyId');
+  const err = await e({ keyId: 'k' }, { AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'top-secret-value', AWS_KMS_ENDPOINT: 'http://kms.example.com' });
+  assert.equal(err.field, 'AWS_KMS_ENDPOINT');
+  assert.ok(!err.message.includes('top-secret-value'));
+  assert.ok(err instanceof KmsWasmError);
+  // Explicit config wins over the environment: a bad env region is not even read.
+  const kms = client();
+  const key = (await kms.createKey({})).KeyMetadata;
+  const w = await KmsWrapper.fromConfig(
+    { region: env.AWS_REGION, accessKey: env.AWS_ACCESS_KEY_ID, secretKey: env.AWS_SECRET_ACCESS_KEY, endpoint: env.AWS_ENDPOINT_URL_KMS, keyId: key.KeyId },
+    { AWS_REGION: 'Not A Region', AWS_ACCESS_KEY_ID: 'x', AWSKMS_WRAPPER_KEY_ID: 'y' },
+  );
+  assert.equal((await w.describe()).KeyId, key.KeyId);
+});
+
+test('KmsWrapper refuses keys that are not symmetric encryption keys, with a clear error', async () => {
+  const kms = client();
+  for (const [KeySpec, KeyUsage] of [['RSA_2048', 'ENCRYPT_DECRYPT'], ['HMAC_256', 'GENERATE_VERIFY_MAC']]) {
+    const key = (await kms.createKey({ KeySpec, KeyUsage })).KeyMetadata;
+    const w = new KmsWrapper({ client: kms, keyId: key.Arn });
+    const err = await w.encrypt('x').catch((e) => e);
+    assert.ok(err instanceof KmsWasmError, String(err));
+    assert.equal(err.field, 'keyId');
+    assert.match(err.message, new RegExp(`${KeySpec}.*symmetric encryption keys`));
+    assert.equal((await w.describe()).KeySpec, KeySpec, 'describe works');
+  }
+});
+
+test('KmsWrapper: disabled or pending-deletion keys fail encrypt/decrypt with typed errors; describe works', async () => {
+  const kms = client();
+  const key = (await kms.createKey({})).KeyMetadata;
+  const w = new KmsWrapper({ client: kms, keyId: key.KeyId });
+  const blob = await w.encrypt('before');
+  await kms.disableKey({ KeyId: key.KeyId }); // moto's DisableKey takes the id, not the ARN
+  const enc = await w.encrypt('after').catch((e) => e);
+  assert.ok(enc instanceof DisabledException, String(enc));
+  assert.equal(enc.name, 'DisabledException');
+  assert.ok((await w.decrypt(blob).catch((e) => e)) instanceof DisabledException, 'old blobs too');
+  assert.equal((await w.describe()).KeyState, 'Disabled');
+  await kms.enableKey({ KeyId: key.KeyId });
+  assert.equal(text(await w.decrypt(blob)), 'before', 'enabled again');
+  await kms.scheduleKeyDeletion({ KeyId: key.KeyId, PendingWindowInDays: 7 });
+  const pending = await w.decrypt(blob).catch((e) => e);
+  assert.ok(pending instanceof KMSInvalidStateException, String(pending));
+  assert.match(pending.message, /PendingDeletion/);
+  assert.equal((await w.describe()).KeyState, 'PendingDeletion');
+});
+
+test('audit: kms.encrypt/kms.decrypt entries from the wrapper and per-call entries from KMS, never secrets', async () => {
+  const calls = [];
+  const entries = [];
+  const kms = client(calls);
+  const key = (await kms.createKey({})).KeyMetadata;
+  const w = new KmsWrapper({ client: kms, keyId: key.KeyId, onAudit: (e) => entries.push(e) });
+  const plaintext = 'plaintext-that-must-not-leak';
+  const blob = await w.encrypt(plaintext);
+  await w.decrypt(blob);
+  await w.decrypt(blob, 'wrong-aad').catch(() => {});
+  assert.deepEqual(entries.map((e) => [e.action, e.ok, e.errorName]), [
+    ['kms.encrypt', true, undefined],
+    ['kms.decrypt', true, undefined],
+    ['kms.decrypt', false, 'AuthenticationError'],
+  ]);
+  assert.ok(entries.every((e) => e.keyId === key.Arn));
+  assert.deepEqual([...new Set(calls.map((c) => c.operation))].sort(), ['CreateKey', 'Decrypt', 'DescribeKey', 'GenerateDataKey']);
+  for (const c of calls) {
+    assert.equal(typeof c.durationMs, 'number');
+    assert.equal(c.attempts, 1);
+    assert.equal(c.httpStatus, 200);
+  }
+  // The throwing hook does not break the operation.
+  const loud = new KmsWrapper({ client: kms, keyId: key.KeyId, onAudit: () => { throw new Error('hook'); } });
+  assert.equal(text(await loud.decrypt(await loud.encrypt('ok'))), 'ok');
+
+  const dump = JSON.stringify([entries, calls]);
+  for (const secret of [plaintext, env.AWS_SECRET_ACCESS_KEY, Buffer.from(plaintext).toString('base64')]) assert.ok(!dump.includes(secret));
+  // Provisioning goes through the same hook.
+  await provisionKey(kms, { app: 'shop', environment: 'test', service: unique('audited') });
+  assert.ok(calls.some((c) => c.operation === 'CreateAlias'));
+  assert.ok(!JSON.stringify(calls).includes(env.AWS_SECRET_ACCESS_KEY));
+});
+
+// ---- credential providers ---------------------------------------------------------------------
+
+test('fromEnv and fromFunction providers sign KMS calls; the function is cached and called once in flight', async () => {
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromEnv(env) });
+  assert.ok((await kms.listKeys({})).Keys.length > 0);
+  const missing = await new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromEnv({}) }).listKeys({}).catch((e) => e);
+  assert.equal(missing.name, 'CredentialsProviderError');
+
+  let n = 0;
+  const fn = fromFunction(async () => {
+    n += 1;
+    await new Promise((r) => setTimeout(r, 30));
+    return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, expiration: new Date(Date.now() + 3600_000) };
+  });
+  const viaFn = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fn });
+  await Promise.all([viaFn.listKeys({}), viaFn.listKeys({}), fn(), fn(), viaFn.listAliases({})]);
+  await viaFn.listKeys({});
+  assert.equal(n, 1, 'one call for every concurrent and later request');
+  const c = await fn();
+  assert.ok(c.expiration instanceof Date);
+  fn.invalidate();
+  await fn();
+  assert.equal(n, 2, 'invalidate forces a new call');
+  assert.throws(() => fromFunction('nope'), (e) => e.field === 'credentials');
+});
+
+/** Signed call to moto with the kms-local user's key (test setup only). */
+function motoClient(service) {
+  return new AwsClient({ accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, region: env.AWS_REGION, service });
+}
+
+// RFC 3986 form encoding (URLSearchParams leaves `*` bare, which moto's signature check re-encodes).
+const strict = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const form = (params) => Object.entries(params).map(([k, v]) => `${strict(k)}=${strict(v)}`).join('&');
+
+async function createRole() {
+  const iam = motoClient('iam');
+  const name = unique('kms-wasm-js-role');
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'accounts.example.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] };
+  const call = async (params) => {
+    const res = await iam.fetch(env.AWS_ENDPOINT_URL_KMS, { method: 'POST', body: form({ ...params, Version: '2010-05-08' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    return body;
+  };
+  const created = await call({ Action: 'CreateRole', RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) });
+  await call({ Action: 'PutRolePolicy', RoleName: name, PolicyName: 'kms', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }) });
+  return created.match(/<Arn>([^<]+)<\/Arn>/)[1];
+}
+
+async function createIdentityPool() {
+  const res = await motoClient('cognito-identity').fetch(env.AWS_ENDPOINT_URL_KMS, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityService.CreateIdentityPool' },
+    body: JSON.stringify({ IdentityPoolName: unique('kmswasm').replace(/-/g, '_'), AllowUnauthenticatedIdentities: true }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body.IdentityPoolId;
+}
+
+/** Local HTTP server: `handler(req, body)` → { status, headers, body }. */
+async function serve(handler) {
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const out = await handler(req, Buffer.concat(chunks).toString());
+    res.writeHead(out.status, out.headers ?? {});
+    res.end(out.body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)), server };
+}
+
+// The signing proxy in front of moto (see the top of this file).
+let proxy;
+const seen = [];
+before(async () => {
+  proxy = await serve(async (req, body) => {
+    const target = req.headers['x-amz-target'];
+    const op = target ? target.split('.').pop() : new URLSearchParams(body).get('Action');
+    seen.push({ op, signed: 'authorization' in req.headers, body });
+    const headers = { 'content-type': req.headers['content-type'] };
+    if (target) headers['x-amz-target'] = target;
+    const init = { method: 'POST', headers, body };
+    const res = op === 'GetId' ? await fetch(env.AWS_ENDPOINT_URL_KMS, init) : await motoClient(target ? 'cognito-identity' : 'sts').fetch(env.AWS_ENDPOINT_URL_KMS, init);
+    return { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'text/xml' }, body: Buffer.from(await res.arrayBuffer()) };
+  });
+});
+after(() => proxy?.close());
+
+test('fromWebIdentity against moto STS: unsigned call, cached role credentials sign KMS calls', async () => {
+  const roleArn = await createRole();
+  const token = 'eyJhbGciOiJSUzI1NiJ9.test-oidc+token/x.sig';
+  const from = seen.length;
+  const provider = fromWebIdentity({ roleArn, webIdentityToken: token, roleSessionName: 'js-session', region: 'us-east-1', endpoint: proxy.url, durationSeconds: 900 });
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: provider });
+  const key = await kms.createKey({ Description: 'made with web identity credentials' });
+  assert.match(key.KeyMetadata.Arn, /^arn:aws:kms:/);
+  await kms.listKeys({});
+  const c = await provider();
+  assert.ok(c.sessionToken && c.accessKeyId !== env.AWS_ACCESS_KEY_ID);
+  const life = c.expiration.getTime() - Date.now();
+  assert.ok(life > 800_000 && life < 1_000_000, `900 s lifetime, got ${life} ms`);
+  const calls = seen.slice(from);
+  assert.deepEqual(calls.map((s) => [s.op, s.signed]), [['AssumeRoleWithWebIdentity', false]], 'one unsigned STS call for three uses');
+  assert.ok(new URLSearchParams(calls[0].body).get('WebIdentityToken') === token, 'the token arrives intact (+ and / encoded)');
+
+  // The same credentials without their session token are refused: moto checks the role's keys.
+  const noToken = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } });
+  assert.equal((await noToken.listKeys({}).catch((e) => e)).$metadata.httpStatusCode, 403);
+
+  // A token provider is asked before each STS call.
+  let asked = 0;
+  const viaFn = fromWebIdentity({ roleArn, tokenProvider: async () => (asked++, token), region: 'us-east-1', endpoint: proxy.url });
+  await new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: viaFn }).listKeys({});
+  assert.equal(asked, 1);
+});
+
+test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and leak no token', async () => {
+  const t = 'very-secret-oidc-token';
+  for (const [options, field] of [
+    [{ webIdentityToken: t, region: 'us-east-1' }, 'roleArn'],
+    [{ roleArn: 'role', webIdentityToken: t, region: 'us-east-1' }, 'roleArn'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, roleSessionName: 'a b', region: 'us-east-1' }, 'roleSessionName'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', region: 'us-east-1' }, 'webIdentityToken'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t }, 'region'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', durationSeconds: 60 }, 'durationSeconds'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', endpoint: 'http://sts.example.com' }, 'endpoint'],
+  ]) {
+    const err = await fromWebIdentity(options)().catch((e) => e);
+    assert.equal(err.field, field, `${JSON.stringify(options)} → ${err.message}`);
+    assert.ok(!err.message.includes(t));
+  }
+  assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'nopool' })().catch((e) => e)).field, 'identityPoolId');
+  assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { a: 1 } })().catch((e) => e)).field, 'logins');
+  // Handed to KMS, a broken provider fails the call (nothing is sent to KMS).
+  const audit = [];
+  const kms = new KMS({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromWebIdentity({ roleArn: 'bad', webIdentityToken: t, region: 'us-east-1' }), onAudit: (e) => audit.push(e) });
+  const err = await kms.listKeys({}).catch((e) => e);
+  assert.match(err.message, /roleArn/);
+});
+
+test('fromCognitoIdentityPool against moto: GetId then GetCredentialsForIdentity, unsigned, cached', async () => {
+  const pool = await createIdentityPool();
+  const from = seen.length;
+  const provider = fromCognitoIdentityPool({ identityPoolId: pool, endpoint: proxy.url });
+  const [a, b] = await Promise.all([provider(), provider()]);
+  assert.equal(a.accessKeyId, b.accessKeyId);
+  assert.ok(a.sessionToken && a.expiration > new Date());
+  await provider();
+  assert.deepEqual(seen.slice(from).map((s) => [s.op, s.signed]), [['GetId', false], ['GetCredentialsForIdentity', false]], 'single flight, then cached');
+  const withLogins = fromCognitoIdentityPool({ identityPoolId: pool, endpoint: proxy.url, logins: { 'accounts.google.com': 'google-id-token' } });
+  await withLogins();
+  assert.deepEqual(JSON.parse(seen.at(-2).body).Logins, { 'accounts.google.com': 'google-id-token' });
+  // moto's Cognito hands out fixed credentials it does not register with IAM, so it refuses
+  // KMS calls signed with them as an unknown key: that at least shows they were used to sign.
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: provider });
+  assert.equal((await kms.listKeys({}).catch((e) => e)).$metadata.httpStatusCode, 403);
+  const unknown = fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', endpoint: proxy.url });
+  const err = await unknown().catch((e) => e);
+  assert.ok(err instanceof Error && err.name !== 'Error', String(err));
+});
+
+// Fixture: a fake STS answering with short-lived credentials, to see the refresh and the single flight.
+test('fixture fromWebIdentity: refresh before expiry, one STS call in flight, STS errors named without the token', async () => {
+  let requests = 0;
+  let lifetime = 2000;
+  let fail = false;
+  const sts = await serve(async (_req, body) => {
+    requests += 1;
+    await new Promise((r) => setTimeout(r, 50));
+    if (fail) {
+      return { status: 403, headers: { 'content-type': 'text/xml' }, body: '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token rejected</Message></Error><RequestId>r-1</RequestId></ErrorResponse>' };
+    }
+    assert.equal(new URLSearchParams(body).get('Action'), 'AssumeRoleWithWebIdentity');
+    const exp = new Date(Date.now() + lifetime).toISOString();
+    return { status: 200, headers: { 'content-type': 'text/xml' }, body: `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>AKIAFAKE${requests}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>` };
+  });
+  try {
+    const provider = fromWebIdentity({ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: 'fixture-token-secret', region: 'us-east-1', endpoint: sts.url });
+    const all = await Promise.all(Array.from({ length: 20 }, () => provider()));
+    assert.ok(all.every((c) => c.accessKeyId === 'AKIAFAKE1'));
+    assert.equal(requests, 1, 'twenty callers, one request');
+    // Lifetimes under 10 minutes refresh at half-life (else 5 minutes before expiry).
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await provider()).accessKeyId, 'AKIAFAKE2', 'refreshed before expiry');
+    lifetime = 3600_000;
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await provider()).accessKeyId, 'AKIAFAKE3');
+    assert.equal((await provider()).accessKeyId, 'AKIAFAKE3', 'an hour of life: cached');
+    assert.equal(requests, 3);
+
+    fail = true;
+    const bad = fromWebIdentity({ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: 'fixture-token-secret', region: 'us-east-1', endpoint: sts.url });
+    const err = await bad().catch((e) => e);
+    assert.equal(err.name, 'InvalidIdentityToken');
+    assert.equal(err.$metadata.httpStatusCode, 403);
+    assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('fixture-token-secret'));
+  } finally {
+    await sts.close();
+  }
+});
