@@ -1,0 +1,148 @@
+// The `kms-wasm` command line (pkg/cli.js) against kms-local: provision, keys, and file
+// encryption in the AWS Encryption SDK format (temp file + rename, --force, progress bar).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, readdir, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localEnv, packageDir } from './helpers.mjs';
+
+const env = localEnv();
+const cli = join(packageDir(), 'cli.js');
+const unique = (p) => `${p}-${Math.random().toString(36).slice(2, 10)}`;
+let dir;
+
+/** Runs the CLI; resolves to { code, stdout, stderr } (never rejects on a non-zero exit). */
+function run(args, extraEnv = {}) {
+  const childEnv = { PATH: process.env.PATH, AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, ...extraEnv };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: dir, env: childEnv, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+let keyArn;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kms-wasm-cli-'));
+  const r = await run(['provision', '--app', 'cli', '--environment', 'test', '--service', unique('files')]);
+  assert.equal(r.code, 0, r.stderr);
+  keyArn = r.stdout.match(/_KEY_ARN=(\S+)/)[1];
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+test('--help prints the usage; unknown commands and flags are usage errors (exit 2)', async () => {
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: kms-wasm <command>/);
+  for (const cmd of ['provision', 'keys', 'encrypt', 'decrypt']) assert.match(help.stdout, new RegExp(`\\n  ${cmd} `));
+  const unknown = await run(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  assert.equal((await run(['keys', '--no-such-flag'])).code, 2);
+});
+
+test('provision prints the variables as KEY=value lines; again reconciles the same key', async () => {
+  const service = unique('billing-api');
+  const args = ['provision', '--app', 'shop', '--environment', 'prod', '--service', service, '--tag', 'team=pay', '--rotation-period-in-days', '180', '--description', 'from the CLI'];
+  const r = await run(args);
+  assert.equal(r.code, 0, r.stderr);
+  const prefix = service.toUpperCase().replace(/-/g, '_');
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines.map((l) => l.split('=')[0]).sort(), [`${prefix}_ALIAS_ARN`, `${prefix}_ALIAS_NAME`, `${prefix}_KEY_ARN`, `${prefix}_KEY_ID`]);
+  const vars = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  assert.equal(vars[`${prefix}_ALIAS_NAME`], `alias/shop/prod/${service}`);
+  assert.match(r.stderr, /^created /);
+  const again = await run(args);
+  assert.equal(again.code, 0);
+  assert.equal(again.stdout, r.stdout);
+  assert.match(again.stderr, /^reconciled /);
+  // Validation errors name the option and exit 1 before any request.
+  const bad = await run(['provision', '--app', 'shop', '--environment', 'prod', '--service', service, '--deletion-window-in-days', '3']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /ValidationError \[deletionWindowInDays\]/);
+  assert.equal(bad.stdout, '');
+});
+
+test('keys lists keys with their aliases and states', async () => {
+  const service = unique('listed');
+  const p = await run(['provision', '--app', 'cli', '--environment', 'test', '--service', service, '--disabled']);
+  assert.equal(p.code, 0, p.stderr);
+  const id = p.stdout.match(/_KEY_ID=(\S+)/)[1];
+  const r = await run(['keys']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^KEY ID\s+STATE\s+SPEC\s+ALIASES\n/);
+  const row = r.stdout.split('\n').find((l) => l.startsWith(id));
+  assert.ok(row, `${id} listed`);
+  assert.match(row, new RegExp(`\\sDisabled\\s.*alias/cli/test/${service}$`));
+});
+
+test('encrypt → decrypt round trip of a multi-MB file, with a progress bar; AWS_KMS_ENDPOINT and AWSKMS_WRAPPER_KEY_ID work too', async () => {
+  const data = randomBytes(6 * 1024 * 1024 + 123);
+  await writeFile(join(dir, 'big.bin'), data);
+  const enc = await run(['encrypt', '--key-id', keyArn, '--context', 'purpose=test', 'big.bin']);
+  assert.equal(enc.code, 0, enc.stderr);
+  assert.match(enc.stderr, /\[#+\] 100% 6\.3\/6\.3 MB/);
+  const ciphertext = await readFile(join(dir, 'big.bin.encrypted'));
+  assert.equal(ciphertext[0], 0x02, 'message format version 2');
+  assert.ok(ciphertext.length > data.length);
+  assert.equal((await stat(join(dir, 'big.bin.encrypted'))).mode & 0o777, 0o600);
+
+  const dec = await run(['decrypt', '-o', 'big.out', '--context', 'purpose=test', 'big.bin.encrypted']);
+  assert.equal(dec.code, 0, dec.stderr);
+  assert.ok(data.equals(await readFile(join(dir, 'big.out'))));
+  const wrongContext = await run(['decrypt', '-o', 'ctx.out', '--context', 'purpose=other', 'big.bin.encrypted']);
+  assert.equal(wrongContext.code, 1);
+
+  // Endpoint and key from the wrapper variables; small files show no progress bar.
+  await writeFile(join(dir, 'small.txt'), 'hello');
+  const alt = { AWS_ENDPOINT_URL_KMS: '', AWS_KMS_ENDPOINT: env.AWS_ENDPOINT_URL_KMS, AWSKMS_WRAPPER_KEY_ID: keyArn };
+  const small = await run(['encrypt', 'small.txt'], alt);
+  assert.equal(small.code, 0, small.stderr);
+  assert.doesNotMatch(small.stderr, /%/);
+  const back = await run(['decrypt', '--key-id', keyArn, '-o', 'small.back', 'small.txt.encrypted'], alt);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(await readFile(join(dir, 'small.back'), 'utf8'), 'hello');
+  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
+});
+
+test('refuses to overwrite without --force; --force replaces', async () => {
+  await writeFile(join(dir, 'a.txt'), 'new content');
+  await writeFile(join(dir, 'a.txt.encrypted'), 'precious');
+  const r = await run(['encrypt', '--key-id', keyArn, 'a.txt']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /a\.txt\.encrypted exists; use --force/);
+  assert.equal(await readFile(join(dir, 'a.txt.encrypted'), 'utf8'), 'precious', 'untouched');
+  const forced = await run(['encrypt', '--key-id', keyArn, '--force', 'a.txt']);
+  assert.equal(forced.code, 0, forced.stderr);
+  const dec = await run(['decrypt', '--force', 'a.txt.encrypted']);
+  assert.equal(dec.code, 0, dec.stderr);
+  assert.equal(await readFile(join(dir, 'a.txt'), 'utf8'), 'new content');
+  const missing = await run(['encrypt', '--key-id', keyArn, 'nope.txt']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read nope\.txt/);
+});
+
+test('a tampered file fails with a clear message and leaves no output file', async () => {
+  const data = randomBytes(5 * 1024 * 1024);
+  await writeFile(join(dir, 't.bin'), data);
+  assert.equal((await run(['encrypt', '--key-id', keyArn, 't.bin'])).code, 0);
+  const ciphertext = await readFile(join(dir, 't.bin.encrypted'));
+  // Late in the body: several frames were already written to the temporary file when it fails.
+  ciphertext[ciphertext.length - 4096] ^= 0x01;
+  await writeFile(join(dir, 'tampered.encrypted'), ciphertext);
+  const r = await run(['decrypt', '-o', 't.out', 'tampered.encrypted']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /kms-wasm: \w+Error: cannot decrypt tampered\.encrypted \(.+\); no output was written/);
+  const files = await readdir(dir);
+  assert.ok(!files.includes('t.out'), 'no output file');
+  assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'no temporary file');
+  // Truncated and garbage input fail the same way.
+  await writeFile(join(dir, 'cut.encrypted'), ciphertext.subarray(0, ciphertext.length / 2));
+  const cut = await run(['decrypt', '-o', 'cut.out', 'cut.encrypted']);
+  assert.equal(cut.code, 1);
+  assert.ok(!(await readdir(dir)).includes('cut.out'));
+  assert.ok(!r.stderr.includes(env.AWS_SECRET_ACCESS_KEY));
+});
