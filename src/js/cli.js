@@ -152,7 +152,7 @@ async function keys(values) {
 const PROGRESS_FROM = 4 * 1024 * 1024;
 
 function progressBar(total, quiet) {
-  if (quiet || total < PROGRESS_FROM) return { add() {}, done() {} };
+  if (quiet || total < PROGRESS_FROM) return { add() {}, done() {}, abort() {} };
   const mb = (n) => (n / 1e6).toFixed(1);
   let seen = 0;
   let last = 0;
@@ -173,6 +173,9 @@ function progressBar(total, quiet) {
     done() {
       draw();
       process.stderr.write('\n');
+    },
+    abort() {
+      if (last) process.stderr.write('\n'); // end the bar's line before the error message
     },
   };
 }
@@ -207,6 +210,7 @@ async function transformFile(input, output, transform, { force, quiet }) {
       await unlink(tmp);
     }
   } catch (e) {
+    bar.abort();
     await unlink(tmp).catch(() => {});
     throw e;
   }

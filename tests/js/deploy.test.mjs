@@ -11,8 +11,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
-import { localEnv, importPackage } from './helpers.mjs';
+import { localEnv, importPackage, packageDir, repoPath } from './helpers.mjs';
 
 const pkg = await importPackage();
 const { KMS, KmsWasmError, DisabledException, KMSInvalidStateException, provisionKey, retireKey, KmsWrapper, fromEnv, fromFunction, fromWebIdentity, fromCognitoIdentityPool } = pkg;
@@ -467,5 +471,40 @@ test('fixture fromWebIdentity: refresh before expiry, one STS call in flight, ST
     assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('fixture-token-secret'));
   } finally {
     await sts.close();
+  }
+});
+
+test('types: tsc --strict accepts code using the deployment API', () => {
+  const project = mkdtempSync(join(tmpdir(), 'kms-wasm-deploy-types-'));
+  try {
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(packageDir(), join(project, 'node_modules', 'kms-wasm'), 'dir');
+    writeFileSync(join(project, 'example.ts'), `
+import { KMS, KmsWrapper, provisionKey, retireKey, fromWebIdentity, fromCognitoIdentityPool, fromEnv, fromFunction, DisabledException,
+  type ProvisionedKey, type WrapperAuditEvent, type CredentialsProvider, type KeyMetadata, type RetiredKey } from 'kms-wasm';
+export async function demo(env: Record<string, string | undefined>): Promise<string> {
+  const kms = new KMS({ region: 'us-east-1', credentials: fromWebIdentity({ roleArn: 'arn:aws:iam::1:role/r', tokenProvider: async () => 'jwt', region: 'us-east-1' }) });
+  const p: ProvisionedKey = await provisionKey(kms, { app: 'a', environment: 'e', service: 's', tags: { team: 'x' }, keySpec: 'SYMMETRIC_DEFAULT', rotationPeriodInDays: 180 });
+  const created: Date | undefined = p.KeyMetadata.CreationDate;
+  const keyId: string = p.variables['S_KEY_ID'] ?? p.KeyMetadata.KeyId;
+  const r: RetiredKey = await retireKey(kms, p.AliasName, 7);
+  const log: WrapperAuditEvent[] = [];
+  const w = await KmsWrapper.fromConfig({ keyId, onAudit: (e) => log.push(e) }, env);
+  const w2 = new KmsWrapper({ client: kms, keyId });
+  const blob: Uint8Array = await w.encrypt('x', 'aad');
+  const plain: Uint8Array = await w2.decrypt(blob);
+  const meta: KeyMetadata = await w.describe();
+  const providers: CredentialsProvider[] = [fromEnv(env), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { 'accounts.google.com': 't' } }),
+    fromFunction(async () => ({ accessKeyId: 'a', secretAccessKey: 's', expiration: new Date() }))];
+  providers[0]!.invalidate();
+  try { await w.encrypt(plain); } catch (e) { if (e instanceof DisabledException) return e.name; }
+  return [created?.toISOString(), r.DeletionDate?.toISOString(), meta.KeyState, await KmsWrapper.keyIdOf(blob), (await providers[1]!()).accessKeyId].join();
+}
+`);
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] }, files: ['example.ts'] }));
+    const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(project, 'tsconfig.json')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
   }
 });
