@@ -80,14 +80,18 @@ async fn alias_names_are_checked_for_create_update_and_delete() {
         refused(kms.update_alias(UpdateAliasRequest { alias_name: alias.clone(), target_key_id: "k".into() }).await.unwrap_err(), "AliasName");
         refused(kms.delete_alias(DeleteAliasRequest { alias_name: alias.clone() }).await.unwrap_err(), "AliasName");
     }
+    for target in ["alias/other", "arn:aws:kms:us-east-1:111122223333:alias/other"] {
+        refused(kms.create_alias(CreateAliasRequest { alias_name: "alias/ok".into(), target_key_id: target.into() }).await.unwrap_err(), "TargetKeyId");
+        refused(kms.update_alias(UpdateAliasRequest { alias_name: "alias/ok".into(), target_key_id: target.into() }).await.unwrap_err(), "TargetKeyId");
+    }
     let reserved = kms.create_alias(CreateAliasRequest { alias_name: "alias/aws/ebs".into(), target_key_id: "k".into() }).await.unwrap_err();
     assert!(reserved.message().contains("reserved"), "{reserved}");
 
     let (ok, sent) = counting();
     let good = ["alias/app".to_string(), "alias/App/Prod/billing_1-a".into(), "alias/awsome".into(), "alias/x/aws/y".into(), long_alias(256)];
     for alias in &good {
-        ok.create_alias(CreateAliasRequest { alias_name: alias.clone(), target_key_id: "k".into() }).await.unwrap();
-        ok.update_alias(UpdateAliasRequest { alias_name: alias.clone(), target_key_id: "k".into() }).await.unwrap();
+        ok.create_alias(CreateAliasRequest { alias_name: alias.clone(), target_key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".into() }).await.unwrap();
+        ok.update_alias(UpdateAliasRequest { alias_name: alias.clone(), target_key_id: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into() }).await.unwrap();
         ok.delete_alias(DeleteAliasRequest { alias_name: alias.clone() }).await.unwrap();
     }
     assert_eq!(sent.0.load(Ordering::SeqCst), 3 * good.len() as u32);

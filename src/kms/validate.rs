@@ -20,6 +20,12 @@ pub fn check(operation: &str, body: &Value) -> Result<()> {
             if let Some(alias) = str_field("AliasName") {
                 alias_name(alias)?;
             }
+            // An alias must point at a key (key id or key ARN), never at another alias.
+            if let Some(target) = str_field("TargetKeyId") {
+                if target.starts_with("alias/") || target.contains(":alias/") {
+                    return Err(Error::validation("TargetKeyId", format!("`{target}` is an alias; give the key id or key ARN of a KMS key")));
+                }
+            }
         }
         "ScheduleKeyDeletion" => {
             if let Some(days) = int_field("PendingWindowInDays") {
