@@ -7,6 +7,8 @@ import { mkdtemp, readFile, writeFile, readdir, rm, stat } from 'node:fs/promise
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esdk from '@aws-crypto/client-node';
+import { KMS as SdkKMS } from '@aws-sdk/client-kms';
 import { localEnv, packageDir } from './helpers.mjs';
 
 const env = localEnv();
@@ -145,4 +147,21 @@ test('a tampered file fails with a clear message and leaves no output file', asy
   assert.equal(cut.code, 1);
   assert.ok(!(await readdir(dir)).includes('cut.out'));
   assert.ok(!r.stderr.includes(env.AWS_SECRET_ACCESS_KEY));
+});
+
+test('files interoperate with the official Encryption SDK (@aws-crypto/client-node), both ways', async () => {
+  const sdkClient = new SdkKMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } });
+  const keyring = new esdk.KmsKeyringNode({ clientProvider: () => sdkClient, generatorKeyId: keyArn });
+  const { encrypt, decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const data = randomBytes(300 * 1024);
+  await writeFile(join(dir, 'ours.bin'), data);
+  assert.equal((await run(['encrypt', '--key-id', keyArn, '--context', 'origin=cli', 'ours.bin'])).code, 0);
+  const theirs = await decrypt(keyring, await readFile(join(dir, 'ours.bin.encrypted')));
+  assert.ok(data.equals(theirs.plaintext));
+  assert.equal(theirs.messageHeader.encryptionContext.origin, 'cli');
+  const { result } = await encrypt(keyring, data, { encryptionContext: { origin: 'sdk' } });
+  await writeFile(join(dir, 'theirs.encrypted'), result);
+  const r = await run(['decrypt', '--key-id', keyArn, '--context', 'origin=sdk', 'theirs.encrypted']); // → theirs
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(data.equals(await readFile(join(dir, 'theirs'))));
 });
