@@ -269,6 +269,9 @@ async function main(argv) {
   await run(values, rest);
 }
 
+// `kms-wasm keys | head`: a closed pipe ends the output, it is not an error.
+process.stdout.on('error', (e) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+
 main(process.argv.slice(2)).catch((e) => {
   if (e instanceof UsageError) {
     process.stderr.write(`kms-wasm: ${e.message}\nRun kms-wasm --help for usage.\n`);

@@ -2,7 +2,7 @@
 // encryption in the AWS Encryption SDK format (temp file + rename, --force, progress bar).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, readdir, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -164,4 +164,17 @@ test('files interoperate with the official Encryption SDK (@aws-crypto/client-no
   const r = await run(['decrypt', '--key-id', keyArn, '--context', 'origin=sdk', 'theirs.encrypted']); // → theirs
   assert.equal(r.code, 0, r.stderr);
   assert.ok(data.equals(await readFile(join(dir, 'theirs'))));
+});
+
+test('npx kms-wasm runs the bin of the installed package', async () => {
+  const project = await mkdtemp(join(tmpdir(), 'kms-wasm-npx-'));
+  try {
+    const tarball = execFileSync('npm', ['pack', packageDir(), '--pack-destination', project, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'npx-user', private: true, type: 'module' }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(project, tarball)], { cwd: project, stdio: 'pipe' });
+    const out = execFileSync('npx', ['--no-install', 'kms-wasm', '--help'], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.match(out, /^Usage: kms-wasm <command>/);
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
 });
