@@ -386,6 +386,21 @@ function webCryptoOpener(decryptor) {
   };
 }
 
+function concatBytes(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** The `messageHeader` promise of a stream; never an unhandled rejection (the stream errors too). */
+function headerPromise() {
+  let resolve, reject;
+  const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
 function canUseWebCrypto() {
   return !webCryptoDisabled && typeof subtle?.encrypt === 'function';
 }
@@ -403,10 +418,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
     const sealer = await webCryptoSealer(encryptor, (b) => parts.push(b));
     await sealer.push(bytes);
     await sealer.finish();
-    const result = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) { result.set(p, at); at += p.length; }
-    return { result, messageHeader };
+    return { result: concatBytes(parts), messageHeader };
   } catch (e) {
     throw liftError(e);
   } finally {
@@ -428,10 +440,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
     const messageHeader = decryptor.messageHeader();
     await opener.finish((p) => parts.push(p));
     // Only now, with every tag and the signature verified, is anything released.
-    const plaintext = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) { plaintext.set(p, at); at += p.length; }
-    return { plaintext, messageHeader };
+    return { plaintext: concatBytes(parts), messageHeader };
   } catch (e) {
     for (const p of parts) p.fill(0);
     throw liftError(e);
@@ -448,9 +457,7 @@ export function encryptStream(keyring, options = {}) {
   checkKeyring(keyring);
   let encryptor;
   let sealer;
-  let resolveHeader, rejectHeader;
-  const messageHeader = new Promise((res, rej) => { resolveHeader = res; rejectHeader = rej; });
-  messageHeader.catch(() => {});
+  const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
   const stream = new TransformStream({
     async start(controller) {
       try {
@@ -493,9 +500,7 @@ export function decryptStream(keyring, options = {}) {
   checkKeyring(keyring);
   let decryptor;
   let opener;
-  let resolveHeader, rejectHeader;
-  const messageHeader = new Promise((res, rej) => { resolveHeader = res; rejectHeader = rej; });
-  messageHeader.catch(() => {});
+  const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
   const stream = new TransformStream({
     async start() {
       const handle = await keyring._handle();
