@@ -177,6 +177,16 @@ async function loadKeys() {
   }
   state.keyPages = paginateListKeys({ client: kms, pageSize: KEYS_PAGE_SIZE });
   await loadMoreKeys();
+  // The chosen key stays listed (and chosen) even when it is on a later page.
+  const chosen = state.selectedArn;
+  if (chosen && !selectedKey()) {
+    try {
+      addKeyRow((await kms.describeKey({ KeyId: chosen })).KeyMetadata, true);
+    } catch {
+      state.selectedArn = null;
+    }
+  }
+  refreshRunButtons();
 }
 
 async function loadMoreKeys() {
@@ -225,6 +235,7 @@ function addKeyRow(meta, atTop) {
   const arn = meta.Arn ?? meta.KeyId;
   const m = /^arn:([^:]+):kms:[^:]*:(\d+):/.exec(arn);
   if (m) { state.partition = m[1]; state.accounts.add(m[2]); }
+  if (state.keys.has(meta.KeyId)) return; // already listed (the chosen key, shown ahead of its page)
   const aliases = state.aliases.get(meta.KeyId) ?? [];
   state.keys.set(meta.KeyId, { meta, aliases });
   const ok = usable(meta);
