@@ -80,7 +80,7 @@ export function explain(e, what = 'kms') {
       return what === 'decrypt' ? 'This is not an encrypted file in the Encryption SDK format, or it is truncated.' : `Invalid message: ${e.message}`;
     case 'AuthenticationError':
     case 'SignatureError':
-      return 'The file was tampered with or damaged: it does not authenticate. Nothing was saved.';
+      return 'The file was tampered with or damaged: it does not authenticate.';
     case 'UnsupportedSuiteError':
     case 'CommitmentPolicyError':
       return `The file uses an algorithm suite this page does not accept (${e.message}).`;
@@ -243,11 +243,11 @@ function addKeyRow(meta, atTop) {
   const radio = el('input', { type: 'radio', name: 'key', value: arn, disabled: !ok, checked: state.selectedArn === arn, 'aria-label': `Use ${label}` });
   radio.addEventListener('change', () => { state.selectedArn = arn; refreshRunButtons(); });
   const row = el('tr', { 'data-key-id': meta.KeyId, 'data-state': meta.KeyState ?? 'unknown', class: ok ? '' : 'unusable' },
-    el('td', {}, radio),
-    el('td', { class: 'alias' }, aliases.join(', ') || '—'),
-    el('td', { class: 'mono', title: arn }, meta.KeyId),
-    el('td', {}, el('span', { class: `badge ${ok ? 'ok' : 'bad'}`, text: stateText(meta) })),
-    el('td', {}, meta.CreationDate instanceof Date ? meta.CreationDate.toLocaleString() : ''));
+    el('td', { class: 'pick' }, radio),
+    el('td', { class: 'alias', 'data-label': 'Alias' }, aliases.join(', ') || '—'),
+    el('td', { class: 'mono', title: arn, 'data-label': 'Key' }, meta.KeyId),
+    el('td', { 'data-label': 'State' }, el('span', { class: `badge ${ok ? 'ok' : 'bad'}`, text: stateText(meta) })),
+    el('td', { 'data-label': 'Created' }, meta.CreationDate instanceof Date ? meta.CreationDate.toLocaleString() : ''));
   if (atTop) keyTbody.prepend(row);
   else keyTbody.append(row);
   $('#no-keys').hidden = true;
@@ -303,12 +303,12 @@ const auditTbody = $('#audit-table tbody');
 function logAudit(e) {
   const status = e.errorName ? `${e.httpStatus ?? ''} ${e.errorName}`.trim() : String(e.httpStatus ?? '');
   const row = el('tr', { class: e.errorName ? 'failed' : '' },
-    el('td', {}, new Date().toLocaleTimeString()),
-    el('td', {}, e.operation),
-    el('td', { class: 'mono', title: e.keyId ?? '' }, shortKey(e.keyId) || '—'),
-    el('td', {}, status),
-    el('td', { class: 'mono' }, e.requestId ?? '—'),
-    el('td', { class: 'num' }, String(Math.round(e.durationMs))));
+    el('td', { 'data-label': 'Time' }, new Date().toLocaleTimeString()),
+    el('td', { 'data-label': 'Operation' }, e.operation),
+    el('td', { class: 'mono', title: e.keyId ?? '', 'data-label': 'Key' }, shortKey(e.keyId) || '—'),
+    el('td', { 'data-label': 'Status' }, status),
+    el('td', { class: 'mono', 'data-label': 'Request ID' }, e.requestId ?? '—'),
+    el('td', { class: 'num', 'data-label': 'ms' }, String(Math.round(e.durationMs))));
   auditTbody.prepend(row);
   while (auditTbody.rows.length > 500) auditTbody.deleteRow(-1);
 }
@@ -545,6 +545,7 @@ async function run(job) {
     card.dataset.error = reason?.name ?? 'Error';
     if (header && !encrypting) showHeader(card, header, 'Header (read before the failure)');
   } finally {
+    paint(true);
     job.running = false;
     job.abort = null;
     $('.cancel', card).hidden = true;

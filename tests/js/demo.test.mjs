@@ -75,7 +75,7 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (name, fullPage = true) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 const lastCard = () => page.locator('.file-card').last();
 
 async function clearFiles() {
@@ -268,6 +268,17 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   await page.locator(`#key-table input[value="${keyArn}"]`).check();
 });
 
+test('"remember" keeps the settings in sessionStorage only, and unticking forgets them', async () => {
+  await page.check('#remember');
+  await page.click('#connect');
+  await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'ok', null, { timeout: 30_000 });
+  const stored = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length }));
+  assert.deepEqual(stored, { session: ['kms-wasm-demo:connection'], local: 0 });
+  await page.uncheck('#remember');
+  assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
+  await page.locator(`#key-table input[value="${keyArn}"]`).check();
+});
+
 test(`a ${BIG_MIB} MiB file encrypts with JS heap + wasm memory under 150 MiB`, { timeout: 200_000 }, async () => {
   const bigPath = join(tmp, `big-${BIG_MIB}MiB.bin`);
   {
@@ -348,6 +359,9 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
     reached.push(await page.evaluate(() => document.activeElement?.className || document.activeElement?.id || document.activeElement?.tagName));
   }
   assert.ok(reached.includes('run'), `Tab reaches the Encrypt button (${reached.join(', ')})`);
-  await shot('11-phone');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot('11-phone-top', false);
+  await lastCard().scrollIntoViewIfNeeded();
+  await shot('12-phone-file', false);
   await clearFiles();
 });
