@@ -13,16 +13,20 @@
 //! Both are free functions taking the client first, so [`KmsClient`] keeps
 //! exactly the SDK's surface. Every option is checked before the first
 //! request, with errors naming the option (`rotationPeriodInDays`, `alias`, …).
+//!
+//! KMS is spoken to in untyped JSON ([`KmsClient::call_value`]): the typed
+//! model's (de)serializers would otherwise be linked into the wasm module for
+//! a handful of fields read here. [`Provisioned::key_metadata`] gives the
+//! typed metadata on demand.
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+use serde_json::{json, Value};
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::kms::validate;
-use crate::kms::{
-    CreateAliasRequest, CreateKeyRequest, DeleteAliasRequest, DescribeKeyRequest, DisableKeyRequest, DisableKeyRotationRequest, EnableKeyRequest, EnableKeyRotationRequest,
-    GetKeyRotationStatusRequest, KeyMetadata, KeySpec, KeyState, KeyUsageType, KmsClient, ListResourceTagsRequest, ScheduleKeyDeletionRequest, Tag, TagResourceRequest,
-    UpdateKeyDescriptionRequest,
-};
+use crate::kms::{KeyMetadata, KeySpec, KeyUsageType, KmsClient, Timestamp};
 
 /// Deletion window used when none is given, in days.
 pub const DEFAULT_DELETION_WINDOW_DAYS: i32 = 30;
@@ -106,8 +110,9 @@ impl ProvisionOptions {
 /// What [`provision_key`] did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Provisioned {
-    /// Metadata of the key, read after provisioning.
-    pub key_metadata: KeyMetadata,
+    /// `KeyMetadata` of the key, read after provisioning, as KMS sent it
+    /// (wire JSON: timestamps in epoch seconds). Typed: [`key_metadata`](Self::key_metadata).
+    pub key_metadata_json: Value,
     /// The alias, `alias/…`.
     pub alias_name: String,
     /// ARN of the alias.
@@ -116,6 +121,20 @@ pub struct Provisioned {
     pub variables: BTreeMap<String, String>,
     /// Whether a new key was created (`false`: the alias's key was reused).
     pub created: bool,
+}
+
+impl Provisioned {
+    /// The key's metadata, typed. Deserialized on each call rather than kept,
+    /// so that code not calling this (the wasm glue) carries no `KeyMetadata`
+    /// deserializer.
+    pub fn key_metadata(&self) -> Result<KeyMetadata> {
+        KeyMetadata::deserialize(&self.key_metadata_json).map_err(|e| Error::service("SerializationException", format!("cannot parse KeyMetadata: {e}"), 200, None))
+    }
+
+    /// Id of the key (`KeyMetadata.KeyId`).
+    pub fn key_id(&self) -> &str {
+        self.key_metadata_json["KeyId"].as_str().unwrap_or_default()
+    }
 }
 
 /// What [`retire_key`] did.
@@ -302,15 +321,35 @@ fn alias_arn(key_arn: &str, alias: &str) -> Result<String> {
     }
 }
 
-async fn describe(kms: &KmsClient, key_id: &str) -> Result<KeyMetadata> {
-    kms.describe_key(DescribeKeyRequest { key_id: key_id.to_owned(), ..Default::default() })
-        .await?
-        .key_metadata
-        .ok_or_else(|| Error::service("SerializationException", "DescribeKey answered without KeyMetadata", 200, None))
+fn missing(op: &str, field: &str) -> Error {
+    Error::service("SerializationException", format!("{op} answered without {field}"), 200, None)
+}
+
+/// Takes `KeyMetadata` out of a DescribeKey/CreateKey answer; it always has a `KeyId` afterwards.
+fn take_metadata(op: &str, mut answer: Value) -> Result<Value> {
+    let m = answer.get_mut("KeyMetadata").map(Value::take).filter(Value::is_object).ok_or_else(|| missing(op, "KeyMetadata"))?;
+    if !m["KeyId"].is_string() {
+        return Err(missing(op, "KeyMetadata.KeyId"));
+    }
+    Ok(m)
+}
+
+/// A string field of the metadata (absent, `null` or not a string: `None`).
+fn field<'a>(m: &'a Value, name: &str) -> Option<&'a str> {
+    m[name].as_str()
+}
+
+/// The bare key id (checked present by [`take_metadata`]).
+fn key_id_of(m: &Value) -> String {
+    field(m, "KeyId").unwrap_or_default().to_owned()
+}
+
+async fn describe(kms: &KmsClient, key_id: &str) -> Result<Value> {
+    take_metadata("DescribeKey", kms.call_value("DescribeKey", json!({ "KeyId": key_id })).await?)
 }
 
 /// `Ok(None)` when the alias does not exist.
-async fn describe_alias(kms: &KmsClient, alias: &str) -> Result<Option<KeyMetadata>> {
+async fn describe_alias(kms: &KmsClient, alias: &str) -> Result<Option<Value>> {
     match describe(kms, alias).await {
         Ok(m) => Ok(Some(m)),
         Err(e) if e.kind() == ErrorKind::Service && e.name() == "NotFoundException" => Ok(None),
@@ -333,101 +372,109 @@ pub async fn provision_key(kms: &KmsClient, options: &ProvisionOptions) -> Resul
             Err(e) => return Err(e),
         },
     };
-    let key_arn = metadata.arn.clone().ok_or_else(|| Error::service("SerializationException", "DescribeKey answered without Arn", 200, None))?;
+    let key_arn = field(&metadata, "Arn").ok_or_else(|| missing("DescribeKey", "Arn"))?.to_owned();
     let alias_arn = alias_arn(&key_arn, &plan.alias)?;
-    let variables = variables(&options.service, &metadata.key_id, &key_arn, &plan.alias, &alias_arn);
-    Ok(Provisioned { key_metadata: metadata, alias_name: plan.alias, alias_arn, variables, created })
+    let variables = variables(&options.service, &key_id_of(&metadata), &key_arn, &plan.alias, &alias_arn);
+    Ok(Provisioned { key_metadata_json: metadata, alias_name: plan.alias, alias_arn, variables, created })
 }
 
-async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<KeyMetadata> {
-    let tags: Vec<Tag> = o.tags.iter().map(|(k, v)| Tag { tag_key: k.clone(), tag_value: v.clone() }).collect();
-    let created = kms
-        .create_key(CreateKeyRequest {
-            description: o.description.clone(),
-            key_usage: Some(plan.key_usage.clone()),
-            key_spec: Some(plan.key_spec.clone()),
-            policy: o.policy.clone(),
-            tags: (!tags.is_empty()).then_some(tags),
-            multi_region: o.multi_region.then_some(true),
-            ..Default::default()
-        })
-        .await?
-        .key_metadata
-        .ok_or_else(|| Error::service("SerializationException", "CreateKey answered without KeyMetadata", 200, None))?;
+fn tags_json<'a>(tags: impl IntoIterator<Item = (&'a String, &'a String)>) -> Value {
+    tags.into_iter().map(|(k, v)| json!({ "TagKey": k, "TagValue": v })).collect()
+}
+
+fn enable_rotation_request(key_id: &str, plan: &Plan) -> Value {
+    let mut req = json!({ "KeyId": key_id });
+    if let Some(days) = plan.rotation_period {
+        req["RotationPeriodInDays"] = days.into();
+    }
+    req
+}
+
+async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Value> {
+    let mut req = json!({ "KeyUsage": plan.key_usage.as_str(), "KeySpec": plan.key_spec.as_str() });
+    if let Some(d) = &o.description {
+        req["Description"] = d.as_str().into();
+    }
+    if let Some(p) = &o.policy {
+        req["Policy"] = p.as_str().into();
+    }
+    if !o.tags.is_empty() {
+        req["Tags"] = tags_json(&o.tags);
+    }
+    if o.multi_region {
+        req["MultiRegion"] = true.into();
+    }
+    let created = take_metadata("CreateKey", kms.call_value("CreateKey", req).await?)?;
     // The bare key id everywhere: KMS takes an ARN too, but moto's EnableKey,
     // DisableKey and ScheduleKeyDeletion fail on one.
-    let key_id = created.key_id.clone();
-    if let Err(e) = kms.create_alias(CreateAliasRequest { alias_name: plan.alias.clone(), target_key_id: key_id.clone() }).await {
+    let key_id = key_id_of(&created);
+    if let Err(e) = kms.call_value("CreateAlias", json!({ "AliasName": plan.alias, "TargetKeyId": key_id })).await {
         // Don't leave an unreachable key behind; the shortest window, best effort.
-        let _ = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key_id.clone(), pending_window_in_days: Some(7) }).await;
+        let _ = kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": key_id, "PendingWindowInDays": 7 })).await;
         return Err(e);
     }
     if plan.rotate {
-        kms.enable_key_rotation(EnableKeyRotationRequest { key_id: key_id.clone(), rotation_period_in_days: plan.rotation_period }).await?;
+        kms.call_value("EnableKeyRotation", enable_rotation_request(&key_id, plan)).await?;
     }
     if !o.enabled {
-        kms.disable_key(DisableKeyRequest { key_id: key_id.clone() }).await?;
+        kms.call_value("DisableKey", json!({ "KeyId": key_id })).await?;
     }
     describe(kms, &key_id).await
 }
 
-async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing: KeyMetadata) -> Result<KeyMetadata> {
-    let key_id = existing.key_id.clone(); // see `create` on why not the ARN
+async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing: Value) -> Result<Value> {
+    let key_id = key_id_of(&existing); // see `create` on why not the ARN
+    let have_spec = field(&existing, "KeySpec").map(KeySpec::from);
+    let have_usage = field(&existing, "KeyUsage").map(KeyUsageType::from);
     // The spec and usage of a key never change: refuse a mismatch the caller asked for explicitly.
-    if let (Some(want), Some(have)) = (&o.key_spec, &existing.key_spec) {
+    if let (Some(want), Some(have)) = (&o.key_spec, &have_spec) {
         if want != have {
             return Err(Error::validation("keySpec", format!("{} points at a {have} key; {want} was asked for (a key's spec cannot change)", plan.alias)));
         }
     }
-    if let (Some(want), Some(have)) = (&o.key_usage, &existing.key_usage) {
+    if let (Some(want), Some(have)) = (&o.key_usage, &have_usage) {
         if want != have {
             return Err(Error::validation("keyUsage", format!("{} points at a {have} key; {want} was asked for (a key's usage cannot change)", plan.alias)));
         }
     }
-    match existing.key_state {
-        Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion) => {
-            return Err(Error::validation("alias", format!("{} points at a key pending deletion; cancel the deletion or choose another alias", plan.alias)));
-        }
-        _ => {}
+    let state = field(&existing, "KeyState");
+    if matches!(state, Some("PendingDeletion" | "PendingReplicaDeletion")) {
+        return Err(Error::validation("alias", format!("{} points at a key pending deletion; cancel the deletion or choose another alias", plan.alias)));
     }
-    let is_enabled = existing.key_state == Some(KeyState::Enabled) || existing.key_state.is_none() && existing.enabled == Some(true);
+    let is_enabled = state == Some("Enabled") || state.is_none() && existing["Enabled"].as_bool() == Some(true);
     if o.enabled && !is_enabled {
-        kms.enable_key(EnableKeyRequest { key_id: key_id.clone() }).await?;
+        kms.call_value("EnableKey", json!({ "KeyId": key_id })).await?;
     }
     if let Some(d) = &o.description {
-        if existing.description.as_deref().unwrap_or("") != d {
-            kms.update_key_description(UpdateKeyDescriptionRequest { key_id: key_id.clone(), description: d.clone() }).await?;
+        if field(&existing, "Description").unwrap_or("") != d {
+            kms.call_value("UpdateKeyDescription", json!({ "KeyId": key_id, "Description": d })).await?;
         }
     }
-    let have_spec = existing.key_spec.clone().unwrap_or(KeySpec::SymmetricDefault);
-    let have_usage = existing.key_usage.clone().unwrap_or(KeyUsageType::EncryptDecrypt);
+    let have_spec = have_spec.unwrap_or(KeySpec::SymmetricDefault);
+    let have_usage = have_usage.unwrap_or(KeyUsageType::EncryptDecrypt);
     // KMS refuses rotation changes on a disabled key: a key that stays
     // disabled keeps its rotation setting until it is provisioned enabled again.
     let enabled_now = is_enabled || o.enabled;
     if enabled_now && is_rotatable(&have_spec, &have_usage) {
-        let status = kms.get_key_rotation_status(GetKeyRotationStatusRequest { key_id: key_id.clone() }).await?;
-        let on = status.key_rotation_enabled.unwrap_or(false);
-        let period_differs = plan.rotation_period.is_some_and(|p| status.rotation_period_in_days != Some(p));
+        let status = kms.call_value("GetKeyRotationStatus", json!({ "KeyId": key_id })).await?;
+        let on = status["KeyRotationEnabled"].as_bool().unwrap_or(false);
+        let period_differs = plan.rotation_period.is_some_and(|p| status["RotationPeriodInDays"].as_i64() != Some(i64::from(p)));
         if plan.rotate && (!on || period_differs) {
-            kms.enable_key_rotation(EnableKeyRotationRequest { key_id: key_id.clone(), rotation_period_in_days: plan.rotation_period }).await?;
+            kms.call_value("EnableKeyRotation", enable_rotation_request(&key_id, plan)).await?;
         } else if !plan.rotate && on {
-            kms.disable_key_rotation(DisableKeyRotationRequest { key_id: key_id.clone() }).await?;
+            kms.call_value("DisableKeyRotation", json!({ "KeyId": key_id })).await?;
         }
     }
     if !o.tags.is_empty() {
-        let have = kms.list_resource_tags(ListResourceTagsRequest { key_id: key_id.clone(), limit: Some(50), ..Default::default() }).await?.tags.unwrap_or_default();
-        let missing: Vec<Tag> = o
-            .tags
-            .iter()
-            .filter(|(k, v)| !have.iter().any(|t| &t.tag_key == *k && &t.tag_value == *v))
-            .map(|(k, v)| Tag { tag_key: k.clone(), tag_value: v.clone() })
-            .collect();
-        if !missing.is_empty() {
-            kms.tag_resource(TagResourceRequest { key_id: key_id.clone(), tags: missing }).await?;
+        let answer = kms.call_value("ListResourceTags", json!({ "KeyId": key_id, "Limit": 50 })).await?;
+        let have: &[Value] = answer["Tags"].as_array().map_or(&[], Vec::as_slice);
+        let missing = tags_json(o.tags.iter().filter(|(k, v)| !have.iter().any(|t| t["TagKey"].as_str() == Some(k.as_str()) && t["TagValue"].as_str() == Some(v.as_str()))));
+        if missing.as_array().is_some_and(|m| !m.is_empty()) {
+            kms.call_value("TagResource", json!({ "KeyId": key_id, "Tags": missing })).await?;
         }
     }
     if !o.enabled && is_enabled {
-        kms.disable_key(DisableKeyRequest { key_id: key_id.clone() }).await?;
+        kms.call_value("DisableKey", json!({ "KeyId": key_id })).await?;
     }
     describe(kms, &key_id).await
 }
@@ -448,15 +495,16 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
     check_alias(&alias)?;
     let window = check_window(if deletion_window_in_days.is_some() { "deletionWindowInDays" } else { "deletionWindowInDays (options)" }, window)?;
     let key = describe(kms, &alias).await?;
-    let key_id = key.arn.clone().unwrap_or(key.key_id.clone());
-    kms.delete_alias(DeleteAliasRequest { alias_name: alias.clone() }).await?;
+    let bare_id = key_id_of(&key);
+    let key_id = field(&key, "Arn").map_or_else(|| bare_id.clone(), str::to_owned);
+    kms.call_value("DeleteAlias", json!({ "AliasName": alias })).await?;
     // The bare key id: KMS takes either, moto's ScheduleKeyDeletion only the id.
-    let scheduled = kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key.key_id.clone(), pending_window_in_days: Some(window) }).await?;
+    let scheduled = kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": bare_id, "PendingWindowInDays": window })).await?;
     Ok(Retired {
-        key_id: scheduled.key_id.unwrap_or(key_id),
+        key_id: field(&scheduled, "KeyId").map_or(key_id, str::to_owned),
         alias_name: alias,
-        deletion_date: scheduled.deletion_date,
-        pending_window_in_days: scheduled.pending_window_in_days.unwrap_or(window),
+        deletion_date: scheduled["DeletionDate"].as_f64().map(Timestamp),
+        pending_window_in_days: scheduled["PendingWindowInDays"].as_i64().and_then(|d| i32::try_from(d).ok()).unwrap_or(window),
     })
 }
 

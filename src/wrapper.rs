@@ -41,6 +41,11 @@
 //! [`describe`](KmsWrapper::describe) keeps working.
 //!
 //! Data keys live in zeroize-on-drop buffers and are wiped after use.
+//!
+//! KMS is spoken to in untyped JSON ([`KmsClient::call_value`]), so the
+//! wasm module carries no typed request/response (de)serializers for the few
+//! fields read here; [`describe`](KmsWrapper::describe) deserializes the
+//! typed [`KeyMetadata`] on demand, [`describe_json`](KmsWrapper::describe_json) does not.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -48,12 +53,16 @@ use std::sync::{Arc, Mutex};
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::Aes256Gcm;
-use zeroize::Zeroize;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::Config;
 use crate::credentials::{Credentials, SecretString};
 use crate::error::{Error, Result};
-use crate::kms::{DataKeySpec, DecryptRequest, DescribeKeyRequest, GenerateDataKeyRequest, KeyMetadata, KeySpec, KeyState, KeyUsageType, KmsClient};
+use crate::kms::{KeyMetadata, KmsClient};
 use crate::platform;
 
 /// First bytes of every blob.
@@ -109,8 +118,40 @@ pub struct WrapperAuditEvent {
 /// Receives a [`WrapperAuditEvent`] after every encrypt and decrypt.
 pub type WrapperAuditHook = Arc<dyn Fn(&WrapperAuditEvent) + Send + Sync>;
 
+/// What the key checks need of a `KeyMetadata`.
+#[derive(Clone, Debug)]
+struct KeyInfo {
+    key_id: String,
+    arn: Option<String>,
+    /// `KeySpec`, else `CustomerMasterKeySpec`, else `SYMMETRIC_DEFAULT`.
+    spec: String,
+    /// `KeyUsage`, else `ENCRYPT_DECRYPT`.
+    usage: String,
+    state: Option<String>,
+    enabled: Option<bool>,
+}
+
+impl KeyInfo {
+    fn of(m: &Value) -> Self {
+        let s = |k: &str| m[k].as_str().map(str::to_owned);
+        KeyInfo {
+            key_id: s("KeyId").unwrap_or_default(),
+            arn: s("Arn"),
+            spec: s("KeySpec").or_else(|| s("CustomerMasterKeySpec")).unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned()),
+            usage: s("KeyUsage").unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned()),
+            state: s("KeyState"),
+            enabled: m["Enabled"].as_bool(),
+        }
+    }
+
+    /// The ARN, else the key id.
+    fn arn_or_id(&self) -> &str {
+        self.arn.as_deref().unwrap_or(&self.key_id)
+    }
+}
+
 struct CachedKey {
-    metadata: KeyMetadata,
+    info: KeyInfo,
     fetched_at: i64,
 }
 
@@ -224,8 +265,15 @@ impl KmsWrapper {
 
     /// Metadata of the configured key, whatever its state.
     pub async fn describe(&self) -> Result<KeyMetadata> {
+        let m = self.describe_json().await?;
+        KeyMetadata::deserialize(&m).map_err(|e| Error::service("SerializationException", format!("cannot parse the DescribeKey answer: {e}"), 200, None))
+    }
+
+    /// Like [`describe`](Self::describe), as the wire JSON of `KeyMetadata`
+    /// (timestamps in epoch seconds); carries no typed deserializer.
+    pub async fn describe_json(&self) -> Result<Value> {
         let m = self.describe_raw(&self.key_id).await?;
-        self.remember(&self.key_id, &m);
+        self.remember(&self.key_id, KeyInfo::of(&m));
         Ok(m)
     }
 
@@ -264,15 +312,12 @@ impl KmsWrapper {
 
     async fn encrypt_inner(&self, plaintext: &[u8], aad: &[u8], used_key: &mut Option<String>) -> Result<Vec<u8>> {
         let meta = self.usable_key(&self.key_id).await?;
-        let arn = meta.arn.clone().unwrap_or(meta.key_id.clone());
+        let arn = meta.arn_or_id().to_owned();
         *used_key = Some(arn.clone());
-        let dk = self
-            .client
-            .generate_data_key(GenerateDataKeyRequest { key_id: arn.clone(), key_spec: Some(DataKeySpec::Aes256), encryption_context: Some(context()), ..Default::default() })
-            .await?;
-        let data_key = dk.plaintext.ok_or_else(|| missing("GenerateDataKey", "Plaintext"))?;
-        let encrypted_key = dk.ciphertext_blob.ok_or_else(|| missing("GenerateDataKey", "CiphertextBlob"))?.into_inner();
-        let key_arn = dk.key_id.unwrap_or(arn);
+        let mut dk = self.client.call_value("GenerateDataKey", json!({ "KeyId": arn, "KeySpec": "AES_256", "EncryptionContext": context() })).await?;
+        let data_key = take_secret(&mut dk, "GenerateDataKey", "Plaintext")?;
+        let encrypted_key = take_secret(&mut dk, "GenerateDataKey", "CiphertextBlob")?.to_vec();
+        let key_arn = dk["KeyId"].as_str().map_or(arn, str::to_owned);
         *used_key = Some(key_arn.clone());
         if data_key.len() != 32 {
             return Err(Error::service("SerializationException", format!("GenerateDataKey returned a {}-byte data key, not 32", data_key.len()), 200, None));
@@ -285,7 +330,7 @@ impl KmsWrapper {
         let mut out = header;
         let body_start = out.len();
         out.extend_from_slice(plaintext);
-        let cipher = Aes256Gcm::new_from_slice(data_key.expose()).map_err(|_| Error::envelope("AuthenticationError", "bad data key length"))?;
+        let cipher = Aes256Gcm::new_from_slice(&data_key).map_err(|_| Error::envelope("AuthenticationError", "bad data key length"))?;
         drop(data_key);
         let tag = cipher.encrypt_inout_detached(&iv.into(), &full_aad, (&mut out[body_start..]).into()).map_err(|_| Error::envelope("AuthenticationError", "AES-GCM encryption failed"))?;
         out.extend_from_slice(&tag);
@@ -296,16 +341,11 @@ impl KmsWrapper {
         let header = Header::parse(blob)?;
         *used_key = Some(header.key_arn.to_owned());
         self.usable_key(header.key_arn).await?;
-        let dec = self
+        let mut dec = self
             .client
-            .decrypt(DecryptRequest {
-                ciphertext_blob: Some(header.encrypted_key.to_vec().into()),
-                key_id: Some(header.key_arn.to_owned()),
-                encryption_context: Some(context()),
-                ..Default::default()
-            })
+            .call_value("Decrypt", json!({ "CiphertextBlob": STANDARD.encode(header.encrypted_key), "KeyId": header.key_arn, "EncryptionContext": context() }))
             .await?;
-        let data_key = dec.plaintext.ok_or_else(|| missing("Decrypt", "Plaintext"))?;
+        let data_key = take_secret(&mut dec, "Decrypt", "Plaintext")?;
         let header_len = header.len();
         let body = &blob[header_len..];
         if body.len() < TAG_LEN {
@@ -315,7 +355,7 @@ impl KmsWrapper {
         let mut full_aad = blob[..header_len].to_vec();
         full_aad.extend_from_slice(aad);
         let mut plain = ciphertext.to_vec();
-        let cipher = Aes256Gcm::new_from_slice(data_key.expose()).map_err(|_| Error::envelope("AuthenticationError", "KMS returned a data key that is not 32 bytes"))?;
+        let cipher = Aes256Gcm::new_from_slice(&data_key).map_err(|_| Error::envelope("AuthenticationError", "KMS returned a data key that is not 32 bytes"))?;
         drop(data_key);
         let tag: [u8; TAG_LEN] = tag.try_into().expect("split at TAG_LEN");
         let iv = header.iv;
@@ -326,32 +366,33 @@ impl KmsWrapper {
         Ok(plain)
     }
 
-    async fn describe_raw(&self, key_id: &str) -> Result<KeyMetadata> {
-        self.client
-            .describe_key(DescribeKeyRequest { key_id: key_id.to_owned(), ..Default::default() })
-            .await?
-            .key_metadata
-            .ok_or_else(|| missing("DescribeKey", "KeyMetadata"))
+    /// `KeyMetadata` of a DescribeKey answer (an object with a `KeyId`).
+    async fn describe_raw(&self, key_id: &str) -> Result<Value> {
+        let mut answer = self.client.call_value("DescribeKey", json!({ "KeyId": key_id })).await?;
+        match answer.get_mut("KeyMetadata").map(Value::take) {
+            Some(m) if m["KeyId"].is_string() => Ok(m),
+            _ => Err(missing("DescribeKey", "KeyMetadata")),
+        }
     }
 
-    fn remember(&self, key_id: &str, m: &KeyMetadata) {
+    fn remember(&self, key_id: &str, info: KeyInfo) {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        keys.insert(key_id.to_owned(), CachedKey { metadata: m.clone(), fetched_at: platform::now_millis() });
+        keys.insert(key_id.to_owned(), CachedKey { info, fetched_at: platform::now_millis() });
     }
 
-    /// The key's metadata if it is a symmetric encryption key in the Enabled state.
-    async fn usable_key(&self, key_id: &str) -> Result<KeyMetadata> {
+    /// What the key checks read of the key, if it is a symmetric encryption key in the Enabled state.
+    async fn usable_key(&self, key_id: &str) -> Result<KeyInfo> {
         let cached = {
             let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-            keys.get(key_id).map(|c| (c.metadata.clone(), platform::now_millis() - c.fetched_at))
+            keys.get(key_id).map(|c| (c.info.clone(), platform::now_millis() - c.fetched_at))
         };
         let meta = match cached {
             // Spec and usage never change, so a cached refusal needs no new call.
             Some((m, _)) if check_symmetric(key_id, &m).is_err() => m,
             Some((m, age)) if age < self.state_ttl_ms => m,
             _ => {
-                let m = self.describe_raw(key_id).await?;
-                self.remember(key_id, &m);
+                let m = KeyInfo::of(&self.describe_raw(key_id).await?);
+                self.remember(key_id, m.clone());
                 m
             }
         };
@@ -361,29 +402,39 @@ impl KmsWrapper {
     }
 }
 
-fn context() -> BTreeMap<String, String> {
-    BTreeMap::from([(CONTEXT_KEY.to_owned(), VERSION.to_string())])
+fn context() -> Value {
+    json!({ CONTEXT_KEY: VERSION.to_string() })
 }
 
 fn missing(op: &str, field: &str) -> Error {
     Error::service("SerializationException", format!("{op} answered without {field}"), 200, None)
 }
 
-fn check_symmetric(key_id: &str, m: &KeyMetadata) -> Result<()> {
-    let spec = m.key_spec.clone().or_else(|| m.customer_master_key_spec.as_ref().map(|s| s.as_str().into())).unwrap_or(KeySpec::SymmetricDefault);
-    let usage = m.key_usage.clone().unwrap_or(KeyUsageType::EncryptDecrypt);
-    if spec != KeySpec::SymmetricDefault || usage != KeyUsageType::EncryptDecrypt {
+/// Takes the base64 field `name` out of `answer` and decodes it; the base64
+/// text is wiped, the bytes come back in a wipe-on-drop buffer.
+fn take_secret(answer: &mut Value, op: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let Some(Value::String(mut text)) = answer.get_mut(name).map(Value::take) else {
+        return Err(missing(op, name));
+    };
+    let bytes = STANDARD.decode(text.as_bytes()).map(Zeroizing::new);
+    text.zeroize();
+    bytes.map_err(|_| Error::service("SerializationException", format!("{op} answered with {name} that is not base64"), 200, None))
+}
+
+fn check_symmetric(key_id: &str, m: &KeyInfo) -> Result<()> {
+    let (spec, usage) = (&m.spec, &m.usage);
+    if spec != "SYMMETRIC_DEFAULT" || usage != "ENCRYPT_DECRYPT" {
         return Err(Error::validation("keyId", format!("{key_id} is a {spec} {usage} key; the wrapper accepts only symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)")));
     }
     Ok(())
 }
 
-fn check_state(m: &KeyMetadata) -> Result<()> {
-    let arn = m.arn.as_deref().unwrap_or(&m.key_id);
-    match &m.key_state {
-        Some(KeyState::Enabled) => Ok(()),
+fn check_state(m: &KeyInfo) -> Result<()> {
+    let arn = m.arn_or_id();
+    match m.state.as_deref() {
+        Some("Enabled") => Ok(()),
         None if m.enabled != Some(false) => Ok(()),
-        Some(KeyState::Disabled) | None => Err(Error::service(KEY_DISABLED, format!("{arn} is disabled: encrypt and decrypt are refused (describe still works)"), 400, None)),
+        Some("Disabled") | None => Err(Error::service(KEY_DISABLED, format!("{arn} is disabled: encrypt and decrypt are refused (describe still works)"), 400, None)),
         Some(state) => Err(Error::service(KEY_INVALID_STATE, format!("{arn} is {state}: encrypt and decrypt are refused (describe still works)"), 400, None)),
     }
 }

@@ -38,14 +38,14 @@ async fn provisions_a_key_with_alias_rotation_tags_and_variables() {
     assert!(p.created);
     let alias = format!("alias/{app}/prod/billing-api");
     assert_eq!(p.alias_name, alias);
-    let arn = p.key_metadata.arn.clone().unwrap();
+    let arn = p.key_metadata().unwrap().arn.clone().unwrap();
     assert_eq!(p.alias_arn, format!("{}:{alias}", arn.rsplit_once(":key/").unwrap().0));
-    assert_eq!(p.key_metadata.description.as_deref(), Some("billing key"));
-    assert_eq!(p.key_metadata.key_state, Some(KeyState::Enabled));
+    assert_eq!(p.key_metadata().unwrap().description.as_deref(), Some("billing key"));
+    assert_eq!(p.key_metadata().unwrap().key_state, Some(KeyState::Enabled));
     assert_eq!(
         p.variables,
         BTreeMap::from([
-            ("BILLING_API_KEY_ID".to_owned(), p.key_metadata.key_id.clone()),
+            ("BILLING_API_KEY_ID".to_owned(), p.key_metadata().unwrap().key_id.clone()),
             ("BILLING_API_KEY_ARN".to_owned(), arn.clone()),
             ("BILLING_API_ALIAS_NAME".to_owned(), alias.clone()),
             ("BILLING_API_ALIAS_ARN".to_owned(), p.alias_arn.clone()),
@@ -53,7 +53,7 @@ async fn provisions_a_key_with_alias_rotation_tags_and_variables() {
     );
     // The alias reaches the key, rotation is on by default, tags are set.
     let by_alias = kms.describe_key(DescribeKeyRequest { key_id: alias.clone(), ..Default::default() }).await.unwrap().key_metadata.unwrap();
-    assert_eq!(by_alias.key_id, p.key_metadata.key_id);
+    assert_eq!(by_alias.key_id, p.key_metadata().unwrap().key_id);
     assert_eq!(rotation(&kms, &arn).await.key_rotation_enabled, Some(true));
     assert_eq!(tags(&kms, &arn).await.get("team").map(String::as_str), Some("payments"));
     let aliases = kms.list_aliases(ListAliasesRequest { key_id: Some(arn.clone()), ..Default::default() }).await.unwrap().aliases.unwrap();
@@ -65,12 +65,12 @@ async fn second_call_reuses_the_key_and_reconciles() {
     let kms = common::client();
     let opts = ProvisionOptions { description: Some("v1".into()), tags: BTreeMap::from([("a".into(), "1".into())]), ..ProvisionOptions::new(unique(), "staging", "orders") };
     let first = provision_key(&kms, &opts).await.unwrap();
-    let arn = first.key_metadata.arn.clone().unwrap();
+    let arn = first.key_metadata().unwrap().arn.clone().unwrap();
 
     // Same options: nothing new.
     let again = provision_key(&kms, &opts).await.unwrap();
     assert!(!again.created);
-    assert_eq!(again.key_metadata.key_id, first.key_metadata.key_id);
+    assert_eq!(again.key_metadata().unwrap().key_id, first.key_metadata().unwrap().key_id);
     assert_eq!(again.variables, first.variables);
 
     // Changed description, tags and rotation period: reconciled on the same key.
@@ -88,8 +88,8 @@ async fn second_call_reuses_the_key_and_reconciles() {
     assert!(ops.contains(&"EnableKeyRotation".to_owned()) && ops.contains(&"UpdateKeyDescription".to_owned()) && ops.contains(&"TagResource".to_owned()), "{ops:?}");
     assert!(!ops.contains(&"CreateKey".to_owned()), "{ops:?}");
     assert!(!p.created);
-    assert_eq!(p.key_metadata.key_id, first.key_metadata.key_id);
-    assert_eq!(p.key_metadata.description.as_deref(), Some("v2"));
+    assert_eq!(p.key_metadata().unwrap().key_id, first.key_metadata().unwrap().key_id);
+    assert_eq!(p.key_metadata().unwrap().description.as_deref(), Some("v2"));
     let r = rotation(&kms, &arn).await;
     assert_eq!(r.key_rotation_enabled, Some(true));
     // moto 5.2.5 ignores RotationPeriodInDays (and never reports it); KMS does.
@@ -100,10 +100,10 @@ async fn second_call_reuses_the_key_and_reconciles() {
     // Rotation off, key disabled; then back on.
     let off = ProvisionOptions { auto_rotate: Some(false), enabled: false, ..opts.clone() };
     let p = provision_key(&kms, &off).await.unwrap();
-    assert_eq!(p.key_metadata.key_state, Some(KeyState::Disabled));
+    assert_eq!(p.key_metadata().unwrap().key_state, Some(KeyState::Disabled));
     assert_eq!(rotation(&kms, &arn).await.key_rotation_enabled, Some(false));
     let p = provision_key(&kms, &opts).await.unwrap();
-    assert_eq!(p.key_metadata.key_state, Some(KeyState::Enabled));
+    assert_eq!(p.key_metadata().unwrap().key_state, Some(KeyState::Enabled));
     assert_eq!(rotation(&kms, &arn).await.key_rotation_enabled, Some(true));
 
     // Asking for another key spec under the same alias is refused, naming the option.
@@ -123,8 +123,8 @@ async fn custom_alias_and_asymmetric_keys() {
     };
     let p = provision_key(&kms, &opts).await.unwrap();
     assert_eq!(p.alias_name, format!("alias/{alias}"));
-    assert_eq!(p.key_metadata.key_spec, Some(KeySpec::EccNistP256));
-    assert_eq!(p.key_metadata.key_usage, Some(KeyUsageType::SignVerify));
+    assert_eq!(p.key_metadata().unwrap().key_spec, Some(KeySpec::EccNistP256));
+    assert_eq!(p.key_metadata().unwrap().key_usage, Some(KeyUsageType::SignVerify));
     assert!(p.variables.contains_key("SIGNER_KEY_ARN"));
     assert!(!provision_key(&kms, &opts).await.unwrap().created);
 }
@@ -173,16 +173,16 @@ async fn retire_deletes_the_alias_and_schedules_deletion() {
     let r = retire_key(&kms, &opts, None).await.unwrap();
     assert_eq!(r.alias_name, p.alias_name);
     assert_eq!(r.pending_window_in_days, 9);
-    assert!(r.key_id.ends_with(&p.key_metadata.key_id));
+    assert!(r.key_id.ends_with(&p.key_metadata().unwrap().key_id));
     let e = kms.describe_key(DescribeKeyRequest { key_id: p.alias_name.clone(), ..Default::default() }).await.unwrap_err();
     assert_eq!(e.name(), "NotFoundException");
-    let m = kms.describe_key(DescribeKeyRequest { key_id: p.key_metadata.key_id.clone(), ..Default::default() }).await.unwrap().key_metadata.unwrap();
+    let m = kms.describe_key(DescribeKeyRequest { key_id: p.key_metadata().unwrap().key_id.clone(), ..Default::default() }).await.unwrap().key_metadata.unwrap();
     assert_eq!(m.key_state, Some(KeyState::PendingDeletion));
 
     // Provisioning again creates a new key under the same alias.
     let again = provision_key(&kms, &opts).await.unwrap();
     assert!(again.created);
-    assert_ne!(again.key_metadata.key_id, p.key_metadata.key_id);
+    assert_ne!(again.key_metadata().unwrap().key_id, p.key_metadata().unwrap().key_id);
 
     // Retiring by alias name (prefix optional) with an explicit window.
     let r = retire_key(&kms, again.alias_name.trim_start_matches("alias/"), Some(7)).await.unwrap();

@@ -12,13 +12,22 @@
 //! its configured identifiers (so configure key ARNs to decrypt: an alias
 //! or bare key id never equals an EDK's ARN); a discovery keyring may use
 //! any key, optionally limited to one partition and a set of accounts.
+//!
+//! KMS is called with untyped JSON ([`KmsClient::call_value`]): the typed
+//! request/response (de)serializers would add kilobytes to the wasm module
+//! for the three fields read here.
 
 use std::fmt;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Value};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::format::EncryptedDataKey;
 use super::keyring::{DataKey, DecryptionMaterials, EncryptionMaterials, Keyring};
 use crate::error::{Error, Result};
-use crate::kms::{Blob, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, KmsClient, SecretBytes};
+use crate::kms::KmsClient;
 use crate::platform::BoxFuture;
 
 /// Provider id of every KMS EDK.
@@ -104,8 +113,15 @@ impl KmsKeyring {
         self
     }
 
-    fn grant_tokens(&self) -> Option<Vec<String>> {
-        (!self.grant_tokens.is_empty()).then(|| self.grant_tokens.clone())
+    /// Adds the fields every request carries: the encryption context (left
+    /// out when empty, like the Python SDK) and the grant tokens.
+    fn common_fields(&self, request: &mut Value, ctx: &super::context::EncryptionContext) {
+        if !ctx.is_empty() {
+            request["EncryptionContext"] = ctx.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>().into();
+        }
+        if !self.grant_tokens.is_empty() {
+            request["GrantTokens"] = self.grant_tokens.iter().map(|t| Value::from(t.as_str())).collect();
+        }
     }
 
     /// Whether this keyring may try the key `arn`.
@@ -123,9 +139,18 @@ fn bad_response(op: &str, what: &str) -> Error {
     Error::envelope("KeyringError", format!("KMS {op} answered with {what}"))
 }
 
-fn context_for_kms(ctx: &super::context::EncryptionContext) -> Option<std::collections::BTreeMap<String, String>> {
-    // Like the Python SDK, leave the field out when the context is empty.
-    (!ctx.is_empty()).then(|| ctx.clone())
+/// Takes the base64 field `name` out of a KMS answer and decodes it (`None`
+/// when absent or not base64). The base64 text is wiped: it may be a data key.
+fn take_bytes(answer: &mut Value, name: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let Some(Value::String(mut text)) = answer.get_mut(name).map(Value::take) else { return None };
+    let bytes = STANDARD.decode(text.as_bytes()).ok().map(Zeroizing::new);
+    text.zeroize();
+    bytes
+}
+
+/// The answer's `KeyId` if it is a key ARN.
+fn answered_arn(answer: &Value) -> Option<String> {
+    answer["KeyId"].as_str().filter(|k| KeyArn::parse(k).is_some()).map(str::to_owned)
 }
 
 impl Keyring for KmsKeyring {
@@ -138,24 +163,17 @@ impl Keyring for KmsKeyring {
             let mut wrap_with: Vec<&String> = Vec::new();
             match (&m.data_key, generator) {
                 (None, Some(g)) => {
-                    let out = self
-                        .client
-                        .generate_data_key(GenerateDataKeyRequest {
-                            key_id: g.clone(),
-                            number_of_bytes: Some(key_len as i32),
-                            encryption_context: context_for_kms(&m.encryption_context),
-                            grant_tokens: self.grant_tokens(),
-                            ..Default::default()
-                        })
-                        .await?;
-                    let plaintext = out.plaintext.ok_or_else(|| bad_response("GenerateDataKey", "no plaintext"))?;
+                    let mut request = json!({ "KeyId": g, "NumberOfBytes": key_len });
+                    self.common_fields(&mut request, &m.encryption_context);
+                    let mut out = self.client.call_value("GenerateDataKey", request).await?;
+                    let plaintext = take_bytes(&mut out, "Plaintext").ok_or_else(|| bad_response("GenerateDataKey", "no plaintext"))?;
                     if plaintext.len() != key_len {
                         return Err(bad_response("GenerateDataKey", "a data key of the wrong length"));
                     }
-                    let arn = out.key_id.filter(|k| KeyArn::parse(k).is_some()).ok_or_else(|| bad_response("GenerateDataKey", "no key ARN"))?;
-                    let blob = out.ciphertext_blob.ok_or_else(|| bad_response("GenerateDataKey", "no ciphertext"))?;
-                    m.encrypted_data_keys.push(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: arn.into_bytes(), ciphertext: blob.0 });
-                    m.data_key = Some(DataKey::new(plaintext.expose().to_vec()));
+                    let arn = answered_arn(&out).ok_or_else(|| bad_response("GenerateDataKey", "no key ARN"))?;
+                    let blob = take_bytes(&mut out, "CiphertextBlob").ok_or_else(|| bad_response("GenerateDataKey", "no ciphertext"))?;
+                    m.encrypted_data_keys.push(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: arn.into_bytes(), ciphertext: blob.to_vec() });
+                    m.data_key = Some(DataKey::new(plaintext.to_vec()));
                 }
                 (None, None) => return Err(Error::envelope("KeyringError", "no data key to wrap and this KMS keyring has no generator")),
                 (Some(_), Some(g)) => wrap_with.push(g),
@@ -164,19 +182,12 @@ impl Keyring for KmsKeyring {
             wrap_with.extend(key_ids.iter());
             let data_key = m.data_key.clone().expect("set above");
             for key_id in wrap_with {
-                let out = self
-                    .client
-                    .encrypt(EncryptRequest {
-                        key_id: key_id.clone(),
-                        plaintext: SecretBytes::from(data_key.expose()),
-                        encryption_context: context_for_kms(&m.encryption_context),
-                        grant_tokens: self.grant_tokens(),
-                        ..Default::default()
-                    })
-                    .await?;
-                let arn = out.key_id.filter(|k| KeyArn::parse(k).is_some()).ok_or_else(|| bad_response("Encrypt", "no key ARN"))?;
-                let blob = out.ciphertext_blob.ok_or_else(|| bad_response("Encrypt", "no ciphertext"))?;
-                m.encrypted_data_keys.push(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: arn.into_bytes(), ciphertext: blob.0 });
+                let mut request = json!({ "KeyId": key_id, "Plaintext": STANDARD.encode(data_key.expose()) });
+                self.common_fields(&mut request, &m.encryption_context);
+                let mut out = self.client.call_value("Encrypt", request).await?;
+                let arn = answered_arn(&out).ok_or_else(|| bad_response("Encrypt", "no key ARN"))?;
+                let blob = take_bytes(&mut out, "CiphertextBlob").ok_or_else(|| bad_response("Encrypt", "no ciphertext"))?;
+                m.encrypted_data_keys.push(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: arn.into_bytes(), ciphertext: blob.to_vec() });
             }
             Ok(m)
         })
@@ -196,25 +207,17 @@ impl Keyring for KmsKeyring {
                 if !self.allows(arn) {
                     continue;
                 }
-                let result = self
-                    .client
-                    .decrypt(DecryptRequest {
-                        ciphertext_blob: Some(Blob(edk.ciphertext.clone())),
-                        encryption_context: context_for_kms(&m.encryption_context),
-                        grant_tokens: self.grant_tokens(),
-                        key_id: Some(arn.to_owned()),
-                        ..Default::default()
-                    })
-                    .await;
-                match result {
-                    Ok(out) => {
-                        if out.key_id.as_deref() != Some(arn) {
+                let mut request = json!({ "CiphertextBlob": STANDARD.encode(&edk.ciphertext), "KeyId": arn });
+                self.common_fields(&mut request, &m.encryption_context);
+                match self.client.call_value("Decrypt", request).await {
+                    Ok(mut out) => {
+                        if out["KeyId"].as_str() != Some(arn) {
                             failures.push(format!("{arn}: KMS answered for another key"));
                             continue;
                         }
-                        match out.plaintext {
+                        match take_bytes(&mut out, "Plaintext") {
                             Some(p) if p.len() == m.suite.key_len() => {
-                                m.data_key = Some(DataKey::new(p.expose().to_vec()));
+                                m.data_key = Some(DataKey::new(p.to_vec()));
                                 return Ok(m);
                             }
                             _ => failures.push(format!("{arn}: KMS answered with a data key of the wrong length")),

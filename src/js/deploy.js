@@ -5,6 +5,7 @@
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
 import { KMS, ready, liftError } from './core.js';
 import { KmsWasmError } from './errors.js';
+import { OPERATIONS } from './model.js';
 
 async function lifted(fn) {
   try {
@@ -20,10 +21,21 @@ function checkClient(kms) {
 
 const seconds = (s) => (s === undefined || s === null ? undefined : new Date(s * 1000));
 
-// KeyMetadata arrives as the JSON wire form: timestamps are epoch seconds.
+// `null` members are left out (moto sends some), as the typed Rust model used to leave them out.
+function withoutNulls(v) {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  const out = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+  return out;
+}
+
+// KeyMetadata arrives as the JSON KMS sent: timestamps (epoch seconds) become Dates per
+// the DescribeKey output table, as KMS.describeKey converts them.
+const KEY_METADATA_MAP = OPERATIONS.DescribeKey[1].KeyMetadata;
 function keyMetadata(text) {
-  const m = JSON.parse(text);
-  for (const k of ['CreationDate', 'DeletionDate', 'ValidTo']) if (k in m) m[k] = seconds(m[k]);
+  const m = withoutNulls(JSON.parse(text));
+  for (const [k, kind] of Object.entries(KEY_METADATA_MAP)) if (kind === 't' && k in m) m[k] = seconds(m[k]);
   return m;
 }
 

@@ -1,8 +1,10 @@
 //! wasm-bindgen glue for issue 7: key provisioning, the KMS wrapper and
 //! credential providers. Conversions only; the logic is in
 //! `crate::provision`, `crate::wrapper` and `crate::credentials`.
-//! Structured answers cross as JSON text (serde_json is already linked;
-//! `deploy.js` turns the timestamps into Dates), options are read with Reflect.
+//! Structured answers cross as the wire JSON text KMS sent (`deploy.js`
+//! converts it like the KMS client's answers), options are read with Reflect.
+//! No typed model (de)serializer is used here: each would add kilobytes to
+//! the wasm module.
 
 // The core types want `Arc`; on single-threaded wasm32 they are simply not Send/Sync.
 #![allow(clippy::arc_with_non_send_sync)]
@@ -30,7 +32,9 @@ fn js_err(e: Error) -> JsValue {
     to_js_error(&e)
 }
 
-fn json<T: serde::Serialize>(v: &T) -> JsValue {
+/// JSON text of an untyped value (`to_string`, not `Display`: the same
+/// serializer instance the request bodies use).
+fn json(v: &serde_json::Value) -> JsValue {
     serde_json::to_string(v).map(JsValue::from).unwrap_or(JsValue::NULL)
 }
 
@@ -132,7 +136,7 @@ pub fn provision_key(kms: &WasmKms, options: JsValue) -> Promise {
         for (k, v) in &p.variables {
             Reflect::set(&variables, &k.into(), &v.into())?;
         }
-        Reflect::set(&out, &"keyMetadata".into(), &json(&p.key_metadata))?;
+        Reflect::set(&out, &"keyMetadata".into(), &json(&p.key_metadata_json))?;
         Reflect::set(&out, &"aliasName".into(), &p.alias_name.into())?;
         Reflect::set(&out, &"aliasArn".into(), &p.alias_arn.into())?;
         Reflect::set(&out, &"variables".into(), &variables)?;
@@ -244,7 +248,7 @@ impl WasmKmsWrapper {
     /// DescribeKey of the configured key (whatever its state), as JSON text.
     pub fn describe(&self) -> Promise {
         let w = self.inner.clone();
-        future_to_promise(async move { Ok(json(&w.describe().await.map_err(js_err)?)) })
+        future_to_promise(async move { Ok(json(&w.describe_json().await.map_err(js_err)?)) })
     }
 
     /// ARN of the key a blob names, without calling KMS.

@@ -127,6 +127,19 @@ impl KmsClient {
         }
         result
     }
+
+    /// Like [`call_json`](Self::call_json), answering with the parsed JSON
+    /// (`{}` for an empty or `null` answer). Read fields by name
+    /// (`v["KeyMetadata"]["KeyState"].as_str()`): unlike [`send`](Self::send)
+    /// this instantiates no typed (de)serializer, which keeps the wasm module
+    /// small. The raw answer is wiped once parsed (it may carry plaintext);
+    /// wiping secret fields of the returned value is the caller's job.
+    pub async fn call_value(&self, operation: &str, input: serde_json::Value) -> Result<serde_json::Value> {
+        let (mut bytes, meta) = self.call_json(operation, input).await?;
+        let parsed = decode_output::<serde_json::Value>(operation, &bytes).map_err(|e| e.with_attempts(meta.attempts));
+        zeroize::Zeroize::zeroize(&mut bytes);
+        parsed
+    }
 }
 
 fn decode_output<T: DeserializeOwned>(operation: &str, bytes: &[u8]) -> Result<T> {
