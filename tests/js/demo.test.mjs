@@ -341,13 +341,46 @@ test(`a ${BIG_MIB} MiB file encrypts with JS heap + wasm memory under 150 MiB`, 
   // bounded, and far from the file's size.
   const peakAll = peak((s) => s.jsHeap + s.wasm + s.backing);
   assert.ok(peakAll < 256 * MiB, `JS heap + wasm + ArrayBuffer backing stores peaked at ${(peakAll / MiB).toFixed(1)} MiB`);
+  await clearFiles();
+
+  // Cancel part-way: the card says so and nothing is downloaded.
+  await page.setInputFiles('#file-input', bigPath);
+  const card = lastCard();
+  await card.locator('.run:not([disabled])').waitFor();
+  const downloadsBefore = downloads;
+  // Clicked from inside the page: at ~150 MB/s a round trip per click could miss the window.
+  const cancelledAt = await card.evaluate((el) => new Promise((resolve) => {
+    el.querySelector('.run').click();
+    const poll = () => {
+      const value = el.querySelector('progress').value;
+      if (value > 3 || el.dataset.state !== 'running') {
+        el.querySelector('.cancel').click();
+        resolve(value);
+      } else setTimeout(poll, 5);
+    };
+    poll();
+  }));
+  assert.ok(cancelledAt < 100, `cancelled at ${cancelledAt}%`);
+  await page.waitForFunction((el) => el.dataset.state !== 'running', await card.elementHandle(), { timeout: 30_000 });
+  assert.equal(await card.getAttribute('data-state'), 'cancelled', await card.locator('.message').textContent());
+  assert.match(await card.locator('.message').textContent(), /Cancelled/);
+  await page.waitForTimeout(300);
+  assert.equal(downloads, downloadsBefore);
+  await shot('11-cancelled');
   await rm(bigPath);
   await clearFiles();
 });
 
 test('phone width: the page reflows and stays usable by keyboard', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.setInputFiles('#file-input', { name: 'phone.txt', mimeType: 'text/plain', buffer: Buffer.from('small') });
+  // Dropped rather than chosen: the drop zone takes files too.
+  const dataTransfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['small'], 'phone.txt', { type: 'text/plain' }));
+    return dt;
+  });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+  assert.equal(await lastCard().locator('.file-name').textContent(), 'phone.txt');
   await lastCard().locator('.run:not([disabled])').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling (overflow ${overflow}px)`);
@@ -360,8 +393,8 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
   }
   assert.ok(reached.includes('run'), `Tab reaches the Encrypt button (${reached.join(', ')})`);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot('11-phone-top', false);
+  await shot('12-phone-top', false);
   await lastCard().scrollIntoViewIfNeeded();
-  await shot('12-phone-file', false);
+  await shot('13-phone-file', false);
   await clearFiles();
 });
