@@ -534,7 +534,7 @@ async function run(job) {
     link.textContent = `Save ${name} (${formatBytes(blob.size)})`;
     link.hidden = false;
     showHeader(card, header, encrypting ? 'Header written' : 'Header of the decrypted file (authenticated)');
-    setStatus(msg, `${encrypting ? 'Encrypted' : 'Decrypted'} ${formatBytes(total)} in ${secs.toFixed(1)} s (${(total / 1e6 / Math.max(secs, 1e-3)).toFixed(1)} MB/s); download started.`, 'ok');
+    setStatus(msg, `${encrypting ? 'Encrypted' : 'Decrypted'} ${formatBytes(total)} into ${formatBytes(blob.size)} in ${secs.toFixed(1)} s (${(total / 1e6 / Math.max(secs, 1e-3)).toFixed(1)} MB/s); download started.`, 'ok');
     card.dataset.state = 'done';
     link.click();
   } catch (e) {

@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, execFile } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -279,7 +279,7 @@ test('"remember" keeps the settings in sessionStorage only, and unticking forget
   await page.locator(`#key-table input[value="${keyArn}"]`).check();
 });
 
-test(`a ${BIG_MIB} MiB file encrypts with JS heap + wasm memory under 150 MiB`, { timeout: 200_000 }, async () => {
+test(`a ${BIG_MIB} MiB file encrypts and decrypts with JS heap + wasm memory under 150 MiB`, { timeout: 200_000 }, async () => {
   const bigPath = join(tmp, `big-${BIG_MIB}MiB.bin`);
   {
     // Stream-written: random 1 MiB blocks, each slightly varied.
@@ -294,53 +294,73 @@ test(`a ${BIG_MIB} MiB file encrypts with JS heap + wasm memory under 150 MiB`, 
   }
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  await cdp.send('HeapProfiler.collectGarbage');
-  const samples = [];
-  let sampling = true;
-  const sample = async () => {
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize').value;
-    const usage = await cdp.send('Runtime.getHeapUsage');
-    const wasm = await page.evaluate(() => window.kmsDemo.wasmMemoryBytes());
-    samples.push({ jsHeap, wasm, backing: usage.backingStorageSize ?? 0 });
+
+  /** Runs one file with the page's memory sampled through the DevTools protocol. */
+  async function measured(path, what) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const samples = [];
+    let sampling = true;
+    const sample = async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize').value;
+      const usage = await cdp.send('Runtime.getHeapUsage');
+      const wasm = await page.evaluate(() => window.kmsDemo.wasmMemoryBytes());
+      samples.push({ jsHeap, wasm, backing: usage.backingStorageSize ?? 0 });
+    };
+    const sampler = (async () => {
+      while (sampling) {
+        await sample().catch(() => {});
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const started = Date.now();
+    const r = await runFile(path, { timeout: 180_000 });
+    const secs = (Date.now() - started) / 1000;
+    sampling = false;
+    await sampler;
+    await sample();
+    assert.equal(r.state, 'done', r.message);
+    const peak = (k) => Math.max(...samples.map(k));
+    const peakSum = peak((s) => s.jsHeap + s.wasm);
+    const peakAll = peak((s) => s.jsHeap + s.wasm + s.backing);
+    const report = {
+      samples: samples.length,
+      seconds: secs.toFixed(1),
+      MBps: (BIG_MIB * MiB / 1e6 / secs).toFixed(1),
+      peakJsHeapMiB: (peak((s) => s.jsHeap) / MiB).toFixed(1),
+      peakWasmMiB: (peak((s) => s.wasm) / MiB).toFixed(1),
+      peakJsHeapPlusWasmMiB: (peakSum / MiB).toFixed(1),
+      peakArrayBufferBackingMiB: (peak((s) => s.backing) / MiB).toFixed(1),
+      peakAllMiB: (peakAll / MiB).toFixed(1),
+      pageMessage: r.message,
+    };
+    console.log(`# demo big file ${what}: ${JSON.stringify(report)}`);
+    assert.ok(samples.length >= 3, `memory was sampled during ${what}`);
+    assert.ok(peakSum < MEMORY_LIMIT, `${what}: JS heap + wasm memory peaked at ${(peakSum / MiB).toFixed(1)} MiB`);
+    // ArrayBuffer backing stores outside the V8 heap (stream chunks not yet collected) lag behind GC;
+    // bounded, and far from the file's size.
+    assert.ok(peakAll < 256 * MiB, `${what}: JS heap + wasm + ArrayBuffer backing stores peaked at ${(peakAll / MiB).toFixed(1)} MiB`);
+    return r;
+  }
+
+  const sha256 = async (file) => {
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(file)) h.update(chunk);
+    return h.digest('hex');
   };
-  const sampler = (async () => {
-    while (sampling) {
-      await sample().catch(() => {});
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  const started = Date.now();
-  const r = await runFile(bigPath, { timeout: 180_000 });
-  const secs = (Date.now() - started) / 1000;
-  sampling = false;
-  await sampler;
-  await sample();
-  assert.equal(r.state, 'done', r.message);
-  const size = (await stat(await r.download.path())).size;
-  assert.ok(size > BIG_MIB * MiB, `ciphertext of ${size} bytes`);
-  await r.download.delete();
+  const enc = await measured(bigPath, 'encrypt');
   await shot('10-big-file');
-  const peak = (k) => Math.max(...samples.map(k));
-  const peakSum = peak((s) => s.jsHeap + s.wasm);
-  const report = {
-    samples: samples.length,
-    seconds: secs.toFixed(1),
-    MBps: (BIG_MIB * MiB / 1e6 / secs).toFixed(1),
-    peakJsHeapMiB: (peak((s) => s.jsHeap) / MiB).toFixed(1),
-    peakWasmMiB: (peak((s) => s.wasm) / MiB).toFixed(1),
-    peakJsHeapPlusWasmMiB: (peakSum / MiB).toFixed(1),
-    peakArrayBufferBackingMiB: (peak((s) => s.backing) / MiB).toFixed(1),
-    peakAllMiB: (peak((s) => s.jsHeap + s.wasm + s.backing) / MiB).toFixed(1),
-    pageMessage: r.message,
-  };
-  console.log(`# demo big file: ${JSON.stringify(report)}`);
-  assert.ok(samples.length >= 3, 'memory was sampled while the file was encrypted');
-  assert.ok(peakSum < MEMORY_LIMIT, `JS heap + wasm memory peaked at ${(peakSum / MiB).toFixed(1)} MiB`);
-  // ArrayBuffer backing stores outside the V8 heap (stream chunks not yet collected) lag behind GC;
-  // bounded, and far from the file's size.
-  const peakAll = peak((s) => s.jsHeap + s.wasm + s.backing);
-  assert.ok(peakAll < 256 * MiB, `JS heap + wasm + ArrayBuffer backing stores peaked at ${(peakAll / MiB).toFixed(1)} MiB`);
+  const bigCipher = join(tmp, 'big', `big-${BIG_MIB}MiB.bin.encrypted`);
+  mkdirSync(join(tmp, 'big'));
+  await enc.download.saveAs(bigCipher);
+  await enc.download.delete();
+  assert.ok((await stat(bigCipher)).size > BIG_MIB * MiB);
+  await clearFiles();
+  const dec = await measured(bigCipher, 'decrypt');
+  assert.equal(dec.download.suggestedFilename(), `big-${BIG_MIB}MiB.bin`);
+  assert.equal(await sha256(await dec.download.path()), await sha256(bigPath), 'decrypts to the same bytes');
+  await dec.download.delete();
+  await rm(bigCipher);
   await clearFiles();
 
   // Cancel part-way: the card says so and nothing is downloaded.
