@@ -86,7 +86,7 @@ async function serveFile(req, res, pathname) {
 }
 
 function serveConfig(req, res) {
-  const host = req.headers.host ?? `127.0.0.1:${server.address().port}`;
+  const host = req.headers.host;
   // A local demo: the local KMS user's keys go to the page (never logged).
   const body = JSON.stringify({
     region: kmsEnv.AWS_REGION,
@@ -118,6 +118,12 @@ function forwardToKms(req, res) {
 }
 
 const server = createServer((req, res) => {
+  // Only our own names: a DNS-rebinding page under another host name gets nothing (not the config, not KMS).
+  const port = server.address().port;
+  if (![`127.0.0.1:${port}`, `localhost:${port}`].includes(req.headers.host)) {
+    res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('misdirected request\n');
+    return;
+  }
   const { pathname } = new URL(req.url, 'http://x');
   if (req.method === 'POST' && pathname === '/' && req.headers['x-amz-target']) return forwardToKms(req, res);
   if (req.method === 'GET' || req.method === 'HEAD') {
