@@ -662,7 +662,12 @@ impl CognitoIdentityProvider {
         if self.logins.is_empty() {
             return None;
         }
-        Some(serde_json::Value::Object(self.logins.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.expose().to_owned()))).collect()))
+        // Inserts, not `collect()`: a map's collect sorts, code the wasm module need not carry.
+        let mut map = serde_json::Map::new();
+        for (k, v) in &self.logins {
+            map.insert(k.clone(), serde_json::Value::String(v.expose().to_owned()));
+        }
+        Some(serde_json::Value::Object(map))
     }
 
     async fn call(&self, operation: &str, body: serde_json::Value) -> Result<serde_json::Value> {

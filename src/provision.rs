@@ -305,12 +305,12 @@ pub fn variable_prefix(service: &str) -> String {
 /// The four variables of a provisioned key.
 pub fn variables(service: &str, key_id: &str, key_arn: &str, alias_name: &str, alias_arn: &str) -> BTreeMap<String, String> {
     let p = variable_prefix(service);
-    BTreeMap::from([
-        (format!("{p}_KEY_ID"), key_id.to_owned()),
-        (format!("{p}_KEY_ARN"), key_arn.to_owned()),
-        (format!("{p}_ALIAS_NAME"), alias_name.to_owned()),
-        (format!("{p}_ALIAS_ARN"), alias_arn.to_owned()),
-    ])
+    // Inserts rather than `BTreeMap::from([…])`, whose sort is code the wasm module need not carry.
+    let mut vars = BTreeMap::new();
+    for (suffix, value) in [("KEY_ID", key_id), ("KEY_ARN", key_arn), ("ALIAS_NAME", alias_name), ("ALIAS_ARN", alias_arn)] {
+        vars.insert(format!("{p}_{suffix}"), value.to_owned());
+    }
+    vars
 }
 
 /// `arn:aws:kms:r:a:key/id` + `alias/x` → `arn:aws:kms:r:a:alias/x`.
@@ -344,8 +344,13 @@ fn key_id_of(m: &Value) -> String {
     field(m, "KeyId").unwrap_or_default().to_owned()
 }
 
+/// `{"KeyId": key_id}`, the request of most operations here (one function, not a `json!` at each call).
+fn key_request(key_id: &str) -> Value {
+    json!({ "KeyId": key_id })
+}
+
 async fn describe(kms: &KmsClient, key_id: &str) -> Result<Value> {
-    take_metadata("DescribeKey", kms.call_value("DescribeKey", json!({ "KeyId": key_id })).await?)
+    take_metadata("DescribeKey", kms.call_value("DescribeKey", key_request(key_id)).await?)
 }
 
 /// `Ok(None)` when the alias does not exist.
@@ -383,7 +388,7 @@ fn tags_json<'a>(tags: impl IntoIterator<Item = (&'a String, &'a String)>) -> Va
 }
 
 fn enable_rotation_request(key_id: &str, plan: &Plan) -> Value {
-    let mut req = json!({ "KeyId": key_id });
+    let mut req = key_request(key_id);
     if let Some(days) = plan.rotation_period {
         req["RotationPeriodInDays"] = days.into();
     }
@@ -417,7 +422,7 @@ async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Va
         kms.call_value("EnableKeyRotation", enable_rotation_request(&key_id, plan)).await?;
     }
     if !o.enabled {
-        kms.call_value("DisableKey", json!({ "KeyId": key_id })).await?;
+        kms.call_value("DisableKey", key_request(&key_id)).await?;
     }
     describe(kms, &key_id).await
 }
@@ -443,7 +448,7 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
     }
     let is_enabled = state == Some("Enabled") || state.is_none() && existing["Enabled"].as_bool() == Some(true);
     if o.enabled && !is_enabled {
-        kms.call_value("EnableKey", json!({ "KeyId": key_id })).await?;
+        kms.call_value("EnableKey", key_request(&key_id)).await?;
     }
     if let Some(d) = &o.description {
         if field(&existing, "Description").unwrap_or("") != d {
@@ -456,13 +461,13 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
     // disabled keeps its rotation setting until it is provisioned enabled again.
     let enabled_now = is_enabled || o.enabled;
     if enabled_now && is_rotatable(&have_spec, &have_usage) {
-        let status = kms.call_value("GetKeyRotationStatus", json!({ "KeyId": key_id })).await?;
+        let status = kms.call_value("GetKeyRotationStatus", key_request(&key_id)).await?;
         let on = status["KeyRotationEnabled"].as_bool().unwrap_or(false);
         let period_differs = plan.rotation_period.is_some_and(|p| status["RotationPeriodInDays"].as_i64() != Some(i64::from(p)));
         if plan.rotate && (!on || period_differs) {
             kms.call_value("EnableKeyRotation", enable_rotation_request(&key_id, plan)).await?;
         } else if !plan.rotate && on {
-            kms.call_value("DisableKeyRotation", json!({ "KeyId": key_id })).await?;
+            kms.call_value("DisableKeyRotation", key_request(&key_id)).await?;
         }
     }
     if !o.tags.is_empty() {
@@ -474,7 +479,7 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
         }
     }
     if !o.enabled && is_enabled {
-        kms.call_value("DisableKey", json!({ "KeyId": key_id })).await?;
+        kms.call_value("DisableKey", key_request(&key_id)).await?;
     }
     describe(kms, &key_id).await
 }

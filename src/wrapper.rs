@@ -47,7 +47,7 @@
 //! fields read here; [`describe`](KmsWrapper::describe) deserializes the
 //! typed [`KeyMetadata`] on demand, [`describe_json`](KmsWrapper::describe_json) does not.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -151,6 +151,7 @@ impl KeyInfo {
 }
 
 struct CachedKey {
+    key_id: String,
     info: KeyInfo,
     fetched_at: i64,
 }
@@ -159,7 +160,9 @@ struct CachedKey {
 pub struct KmsWrapper {
     client: KmsClient,
     key_id: String,
-    keys: Mutex<HashMap<String, CachedKey>>,
+    // A few keys at most (the configured one and those old blobs name): a
+    // list, which is less wasm code than a HashMap instance of its own.
+    keys: Mutex<Vec<CachedKey>>,
     state_ttl_ms: i64,
     audit: Option<WrapperAuditHook>,
 }
@@ -182,8 +185,12 @@ fn given(v: &Option<String>) -> Option<&str> {
 impl KmsWrapper {
     /// Builds a wrapper from `config`, falling back field by field to `env`
     /// (see [`WrapperConfig`]). Errors name the field or variable at fault.
-    pub fn from_config<K: AsRef<str>, V: AsRef<str>>(config: WrapperConfig, env: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
-        let mut env: BTreeMap<String, String> = env.into_iter().map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned())).collect();
+    pub fn from_config<K: AsRef<str>, V: AsRef<str>>(config: WrapperConfig, env_vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+        // Inserts, not `collect()`: no sort routine for the wasm module to carry.
+        let mut env = BTreeMap::new();
+        for (k, v) in env_vars {
+            env.insert(k.as_ref().to_owned(), v.as_ref().to_owned());
+        }
         let result = Self::build(&config, &env);
         for v in env.values_mut() {
             v.zeroize();
@@ -237,7 +244,7 @@ impl KmsWrapper {
 
     /// A wrapper over an existing client (any credentials provider, custom HTTP client).
     pub fn new(client: KmsClient, key_id: impl Into<String>) -> Self {
-        KmsWrapper { client, key_id: key_id.into(), keys: Mutex::new(HashMap::new()), state_ttl_ms: 0, audit: None }
+        KmsWrapper { client, key_id: key_id.into(), keys: Mutex::new(Vec::new()), state_ttl_ms: 0, audit: None }
     }
 
     /// Calls `hook` after every encrypt and decrypt (`kms.encrypt` / `kms.decrypt`).
@@ -377,14 +384,15 @@ impl KmsWrapper {
 
     fn remember(&self, key_id: &str, info: KeyInfo) {
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        keys.insert(key_id.to_owned(), CachedKey { info, fetched_at: platform::now_millis() });
+        keys.retain(|c| c.key_id != key_id);
+        keys.push(CachedKey { key_id: key_id.to_owned(), info, fetched_at: platform::now_millis() });
     }
 
     /// What the key checks read of the key, if it is a symmetric encryption key in the Enabled state.
     async fn usable_key(&self, key_id: &str) -> Result<KeyInfo> {
         let cached = {
             let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-            keys.get(key_id).map(|c| (c.info.clone(), platform::now_millis() - c.fetched_at))
+            keys.iter().find(|c| c.key_id == key_id).map(|c| (c.info.clone(), platform::now_millis() - c.fetched_at))
         };
         let meta = match cached {
             // Spec and usage never change, so a cached refusal needs no new call.

@@ -117,7 +117,12 @@ impl KmsKeyring {
     /// out when empty, like the Python SDK) and the grant tokens.
     fn common_fields(&self, request: &mut Value, ctx: &super::context::EncryptionContext) {
         if !ctx.is_empty() {
-            request["EncryptionContext"] = ctx.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>().into();
+            // Inserts, not `collect()`: a map's collect sorts, code the wasm module need not carry.
+            let mut map = serde_json::Map::new();
+            for (k, v) in ctx {
+                map.insert(k.clone(), Value::from(v.as_str()));
+            }
+            request["EncryptionContext"] = map.into();
         }
         if !self.grant_tokens.is_empty() {
             request["GrantTokens"] = self.grant_tokens.iter().map(|t| Value::from(t.as_str())).collect();

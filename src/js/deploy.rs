@@ -10,7 +10,6 @@
 #![allow(clippy::arc_with_non_send_sync)]
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
@@ -119,7 +118,10 @@ fn provision_options(o: &JsValue) -> Result<ProvisionOptions, Error> {
     p.multi_region = get_bool(o, "multiRegion")?.unwrap_or(false);
     p.enabled = get_bool(o, "enabled")?.unwrap_or(true);
     if let Some(tags) = get(o, "tags") {
-        p.tags = string_map(&tags, "tags")?.into_iter().collect();
+        // Inserts, not `collect()` (whose sort would be more wasm code); a repeated key: the last wins, as before.
+        for (k, v) in string_map(&tags, "tags")? {
+            p.tags.insert(k, v);
+        }
     }
     Ok(p)
 }
@@ -263,13 +265,14 @@ impl WasmKmsWrapper {
 // Providers by id. The JS provider function carries its id, and `config_from_js`
 // hands the client the Rust provider itself, so requests never round-trip through JS.
 thread_local! {
-    static PROVIDERS: RefCell<(u32, HashMap<u32, SharedCredentialsProvider>)> = RefCell::default();
+    // A list: a handful of providers, and less wasm code than a HashMap instance.
+    static PROVIDERS: RefCell<(u32, Vec<(u32, SharedCredentialsProvider)>)> = RefCell::default();
 }
 
 /// The provider behind a JS provider function (`credentials: fromWebIdentity(…)`), if it is one of ours.
 pub(super) fn provider_from_js(v: &JsValue) -> Option<SharedCredentialsProvider> {
     let id = Reflect::get(v, &"__kmsWasmProvider".into()).ok()?.as_f64()? as u32;
-    PROVIDERS.with(|p| p.borrow().1.get(&id).cloned())
+    PROVIDERS.with(|p| p.borrow().1.iter().find(|(i, _)| *i == id).map(|(_, p)| p.clone()))
 }
 
 /// An OIDC token from a JS function (re-read before every STS call).
@@ -293,7 +296,7 @@ pub struct WasmCredentialsProvider {
 
 impl Drop for WasmCredentialsProvider {
     fn drop(&mut self) {
-        let _ = PROVIDERS.try_with(|p| p.borrow_mut().1.remove(&self.id));
+        let _ = PROVIDERS.try_with(|p| p.borrow_mut().1.retain(|(i, _)| *i != self.id));
     }
 }
 
@@ -314,7 +317,7 @@ impl WasmCredentialsProvider {
             let mut p = p.borrow_mut();
             p.0 += 1;
             let id = p.0;
-            p.1.insert(id, shared);
+            p.1.push((id, shared));
             id
         });
         WasmCredentialsProvider { id, cache }
