@@ -396,6 +396,11 @@ function setMode(job, mode) {
 }
 
 function refreshRunButtons() {
+  const waiting = [...state.jobs].filter((j) => !j.running && j.card.dataset.state !== 'done');
+  const all = $('#run-all');
+  all.hidden = state.jobs.size < 2;
+  all.disabled = !state.kms || !waiting.length || (waiting.some((j) => j.mode === 'encrypt') && !selectedKey());
+  all.textContent = `Run all (${waiting.length})`;
   for (const job of state.jobs) {
     const run = $('.run', job.card);
     run.disabled = job.running || !state.kms || (job.mode === 'encrypt' && !selectedKey());
@@ -420,6 +425,7 @@ async function addFile(file) {
     if (job.url) URL.revokeObjectURL(job.url);
     state.jobs.delete(job);
     card.remove();
+    refreshRunButtons();
   });
   $('.add-row', card).addEventListener('click', () => $('.ctx-key', addContextRow(card)).focus());
   $('.run', card).addEventListener('click', () => run(job));
@@ -552,6 +558,20 @@ async function run(job) {
     refreshRunButtons();
   }
 }
+
+// One file after another: each streams, so memory stays bounded however many there are.
+$('#run-all').addEventListener('click', async () => {
+  const jobs = [...state.jobs].filter((j) => !j.running && j.card.dataset.state !== 'done');
+  let ok = 0;
+  for (const [i, job] of jobs.entries()) {
+    if (!state.jobs.has(job)) continue; // removed meanwhile
+    setStatus($('#run-all-status'), `File ${i + 1} of ${jobs.length}…`, 'busy');
+    await run(job);
+    if (job.card.dataset.state === 'done') ok++;
+  }
+  setStatus($('#run-all-status'), `${ok} of ${jobs.length} file${jobs.length === 1 ? '' : 's'} done.`, ok === jobs.length ? 'ok' : 'error');
+  refreshRunButtons();
+});
 
 const input = $('#file-input');
 input.addEventListener('change', () => {

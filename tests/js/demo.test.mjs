@@ -417,6 +417,23 @@ test(`a ${BIG_MIB} MiB file encrypts and decrypts with JS heap + wasm memory und
   await clearFiles();
 });
 
+test('several files at once: "Run all" encrypts each in turn', async () => {
+  const names = ['one.txt', 'two.txt', 'three.txt'];
+  await page.setInputFiles('#file-input', names.map((name) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(`contents of ${name}`) })));
+  await page.locator('#run-all:not([disabled])').waitFor();
+  assert.equal(await page.locator('.file-card').count(), 3);
+  const got = [];
+  const onDownload = (d) => got.push(d.suggestedFilename());
+  page.on('download', onDownload);
+  await page.click('#run-all');
+  await page.waitForFunction(() => /3 of 3 files done/.test(document.querySelector('#run-all-status').textContent), null, { timeout: 30_000 });
+  await page.waitForTimeout(200);
+  page.off('download', onDownload);
+  assert.deepEqual(got.sort(), names.map((n) => `${n}.encrypted`).sort());
+  await shot('12-run-all');
+  await clearFiles();
+});
+
 test('phone width: the page reflows and stays usable by keyboard', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   // Dropped rather than chosen: the drop zone takes files too.
@@ -439,8 +456,8 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
   }
   assert.ok(reached.includes('run'), `Tab reaches the Encrypt button (${reached.join(', ')})`);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot('12-phone-top', false);
+  await shot('13-phone-top', false);
   await lastCard().scrollIntoViewIfNeeded();
-  await shot('13-phone-file', false);
+  await shot('14-phone-file', false);
   await clearFiles();
 });
