@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, execFile } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,7 @@ before(async () => {
     });
     server.on('exit', (code) => reject(new Error(`demo server exited (${code}) before printing its address`)));
   });
+  rmSync(SHOTS, { recursive: true, force: true }); // this run's screenshots only
   mkdirSync(SHOTS, { recursive: true });
   tmp = await mkdtemp(join(tmpdir(), 'kms-wasm-demo-'));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
