@@ -200,18 +200,19 @@ impl KmsWrapper {
 
     fn build(config: &WrapperConfig, env: &BTreeMap<String, String>) -> Result<Self> {
         let mut builder = Config::builder();
-        // Values from the environment go through `env`, so errors name the variable.
+        // Values from the environment go through `env`, so errors name the variable. (A
+        // `Vec<(String, String)>` as the JS client passes: one `env` instance in the wasm module.)
         builder = match given(&config.region) {
             Some(r) => builder.region(r),
             None => match env_value(env, &["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-                Some((name, v)) => builder.env([(name, v)])?,
+                Some((name, v)) => builder.env(vec![(name.to_owned(), v.to_owned())])?,
                 None => return Err(Error::config("region", "is required (set it, AWS_REGION or AWS_DEFAULT_REGION)")),
             },
         };
         builder = match given(&config.endpoint) {
             Some(e) => builder.endpoint(e),
             None => match env_value(env, &["AWS_KMS_ENDPOINT", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"]) {
-                Some((name, v)) => builder.env([(name, v)])?,
+                Some((name, v)) => builder.env(vec![(name.to_owned(), v.to_owned())])?,
                 None => builder,
             },
         };
