@@ -339,6 +339,9 @@ async function webCryptoSealer(encryptor, emit) {
       pending.fill(0);
       emit(encryptor.externalFooter());
     },
+    wipe() {
+      pending.fill(0);
+    },
   };
 }
 
@@ -382,6 +385,11 @@ function webCryptoOpener(decryptor) {
       const last = decryptor.finish(); // fails if the message is incomplete
       if (last.length) emit(last);
       if (held) emit(held);
+      held = undefined;
+    },
+    wipe() {
+      held?.fill(0);
+      held = undefined;
     },
   };
 }
@@ -458,33 +466,43 @@ export function encryptStream(keyring, options = {}) {
   let encryptor;
   let sealer;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
+  // On error or cancel: wipe the plaintext still buffered and free the wasm side at once.
+  const release = () => {
+    sealer?.wipe();
+    encryptor?.free();
+    encryptor = sealer = undefined;
+  };
+  const guarded = (fn) => async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      rejectHeader(e);
+      release();
+      throw liftError(e);
+    }
+  };
   const stream = new TransformStream({
-    async start(controller) {
-      try {
-        const handle = await keyring._handle();
-        encryptor = await lift(() => WasmEncryptor.create(handle, options));
-        resolveHeader(encryptor.messageHeader());
-        if (canUseWebCrypto()) sealer = await webCryptoSealer(encryptor, (b) => controller.enqueue(b));
-      } catch (e) {
-        rejectHeader(e);
-        throw e;
-      }
-    },
-    async transform(chunk, controller) {
+    start: guarded(async (controller) => {
+      const handle = await keyring._handle();
+      encryptor = await WasmEncryptor.create(handle, options);
+      resolveHeader(encryptor.messageHeader());
+      if (canUseWebCrypto()) sealer = await webCryptoSealer(encryptor, (b) => controller.enqueue(b));
+    }),
+    transform: guarded(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');
-      if (sealer) return lift(() => sealer.push(bytes));
-      const out = liftSync(() => encryptor.update(bytes));
+      if (sealer) return sealer.push(bytes);
+      const out = encryptor.update(bytes);
       if (out.length) controller.enqueue(out);
-    },
-    async flush(controller) {
-      try {
-        if (sealer) return await lift(() => sealer.finish());
-        const out = liftSync(() => encryptor.finish());
+    }),
+    flush: guarded(async (controller) => {
+      if (sealer) await sealer.finish();
+      else {
+        const out = encryptor.finish();
         if (out.length) controller.enqueue(out);
-      } finally {
-        encryptor.free();
       }
-    },
+      release();
+    }),
+    cancel: release,
   });
   stream.messageHeader = messageHeader;
   return stream;
@@ -501,44 +519,49 @@ export function decryptStream(keyring, options = {}) {
   let decryptor;
   let opener;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
+  const release = () => {
+    opener?.wipe();
+    decryptor?.free();
+    decryptor = opener = undefined;
+  };
+  const guarded = (fn) => async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      rejectHeader(e);
+      release();
+      throw liftError(e);
+    }
+  };
   const stream = new TransformStream({
-    async start() {
+    start: guarded(async () => {
       const handle = await keyring._handle();
-      decryptor = liftSync(() => new WasmDecryptor(handle, options));
+      decryptor = new WasmDecryptor(handle, options);
       if (canUseWebCrypto()) opener = webCryptoOpener(decryptor);
-    },
-    async transform(chunk, controller) {
-      try {
-        const bytes = toBytes(chunk, 'chunk');
-        if (opener) {
-          await lift(() => opener.push(bytes, (p) => controller.enqueue(p)));
-        } else {
-          const out = await lift(() => decryptor.update(bytes));
-          if (out.length) controller.enqueue(out);
-        }
-        const header = decryptor.messageHeader();
-        if (header) resolveHeader(header);
-      } catch (e) {
-        rejectHeader(e);
-        throw e;
+    }),
+    transform: guarded(async (chunk, controller) => {
+      const bytes = toBytes(chunk, 'chunk');
+      if (opener) {
+        await opener.push(bytes, (p) => controller.enqueue(p));
+      } else {
+        const out = await decryptor.update(bytes);
+        if (out.length) controller.enqueue(out);
       }
-    },
-    async flush(controller) {
-      try {
-        if (opener) {
-          await lift(() => opener.finish((p) => controller.enqueue(p)));
-        } else {
-          const out = liftSync(() => decryptor.finish());
-          if (out.length) controller.enqueue(out);
-        }
-        resolveHeader(decryptor.messageHeader());
-      } catch (e) {
-        rejectHeader(e);
-        throw e;
-      } finally {
-        decryptor.free();
+      const header = decryptor.messageHeader();
+      if (header) resolveHeader(header);
+    }),
+    flush: guarded(async (controller) => {
+      const header = decryptor.messageHeader();
+      if (opener) {
+        await opener.finish((p) => controller.enqueue(p));
+      } else {
+        const out = decryptor.finish();
+        if (out.length) controller.enqueue(out);
       }
-    },
+      resolveHeader(header);
+      release();
+    }),
+    cancel: release,
   });
   stream.messageHeader = messageHeader;
   return stream;
