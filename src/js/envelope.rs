@@ -168,11 +168,16 @@ pub async fn encrypt_message(keyring: &WasmKeyring, plaintext: Vec<u8>, options:
 /// Decrypts a whole message: `{ plaintext, messageHeader }`. Nothing is released unless everything verifies.
 #[wasm_bindgen(js_name = decryptMessage)]
 pub async fn decrypt_message(keyring: &WasmKeyring, ciphertext: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
+    // Through the same `Decryptor<Arc<dyn Keyring>>` as the streams rather than
+    // `envelope::decrypt`, so the wasm carries one copy of the decryptor, not two.
     let opts = decrypt_options(&options).map_err(js_err)?;
-    let out = crate::envelope::decrypt(keyring.inner.as_ref(), &ciphertext, &opts).await.map_err(js_err)?;
+    let mut dec = Decryptor::new(keyring.inner.clone(), opts);
+    let mut plaintext = zeroize::Zeroizing::new(dec.update(&ciphertext).await.map_err(js_err)?);
+    let header = dec.header().map(header_to_js).unwrap_or(JsValue::UNDEFINED);
+    plaintext.extend_from_slice(&zeroize::Zeroizing::new(dec.finish().map_err(js_err)?));
     let o = Object::new();
-    let _ = Reflect::set(&o, &"plaintext".into(), &Uint8Array::from(out.plaintext.as_slice()).into());
-    let _ = Reflect::set(&o, &"messageHeader".into(), &header_to_js(&out.header));
+    let _ = Reflect::set(&o, &"plaintext".into(), &Uint8Array::from(plaintext.as_slice()).into());
+    let _ = Reflect::set(&o, &"messageHeader".into(), &header);
     Ok(o.into())
 }
 

@@ -5,88 +5,90 @@ import { KMSServiceException } from './errors.js';
 // 't' = timestamp (Date <-> epoch seconds); arrays describe list items, '*' map values.
 export const OPERATIONS = {"CancelKeyDeletion":[null,null],"ConnectCustomKeyStore":[null,null],"CreateAlias":[null,null],"CreateCustomKeyStore":[null,null],"CreateGrant":[null,null],"CreateKey":[null,{"KeyMetadata":{"CreationDate":"t","DeletionDate":"t","ValidTo":"t"}}],"Decapsulate":[{"SharedSecretCiphertextBlob":"b"},{"SharedSecret":"b"}],"Decrypt":[{"CiphertextBlob":"b","Recipient":{"AttestationDocument":"b"}},{"CiphertextForRecipient":"b","Plaintext":"b"}],"DeleteAlias":[null,null],"DeleteCustomKeyStore":[null,null],"DeleteImportedKeyMaterial":[null,null],"DeriveSharedSecret":[{"PublicKey":"b","Recipient":{"AttestationDocument":"b"}},{"CiphertextForRecipient":"b","SharedSecret":"b"}],"DescribeCustomKeyStores":[null,{"CustomKeyStores":[{"CreationDate":"t"}]}],"DescribeKey":[null,{"KeyMetadata":{"CreationDate":"t","DeletionDate":"t","ValidTo":"t"}}],"DisableKey":[null,null],"DisableKeyRotation":[null,null],"DisconnectCustomKeyStore":[null,null],"EnableKey":[null,null],"EnableKeyRotation":[null,null],"Encapsulate":[null,{"SharedSecret":"b","SharedSecretCiphertextBlob":"b"}],"Encrypt":[{"Plaintext":"b"},{"CiphertextBlob":"b"}],"GenerateDataKey":[{"Recipient":{"AttestationDocument":"b"}},{"CiphertextBlob":"b","CiphertextForRecipient":"b","Plaintext":"b"}],"GenerateDataKeyPair":[{"Recipient":{"AttestationDocument":"b"}},{"CiphertextForRecipient":"b","PrivateKeyCiphertextBlob":"b","PrivateKeyPlaintext":"b","PublicKey":"b"}],"GenerateDataKeyPairWithoutPlaintext":[null,{"PrivateKeyCiphertextBlob":"b","PublicKey":"b"}],"GenerateDataKeyWithoutPlaintext":[null,{"CiphertextBlob":"b"}],"GenerateMac":[{"Message":"b"},{"Mac":"b"}],"GenerateRandom":[{"Recipient":{"AttestationDocument":"b"}},{"CiphertextForRecipient":"b","Plaintext":"b"}],"GetKeyLastUsage":[null,{"KeyCreationDate":"t","KeyLastUsage":{"Timestamp":"t"},"TrackingStartDate":"t"}],"GetKeyPolicy":[null,null],"GetKeyRotationStatus":[null,{"NextRotationDate":"t","OnDemandRotationStartDate":"t"}],"GetParametersForImport":[null,{"ImportToken":"b","ParametersValidTo":"t","PublicKey":"b"}],"GetPublicKey":[null,{"PublicKey":"b"}],"ImportKeyMaterial":[{"EncryptedKeyMaterial":"b","ImportToken":"b","ValidTo":"t"},null],"ListAliases":[null,{"Aliases":[{"CreationDate":"t","LastUpdatedDate":"t"}]}],"ListGrants":[null,{"Grants":[{"CreationDate":"t"}]}],"ListKeyPolicies":[null,null],"ListKeyRotations":[null,{"Rotations":[{"RotationDate":"t","ValidTo":"t"}]}],"ListKeys":[null,null],"ListResourceTags":[null,null],"ListRetirableGrants":[null,{"Grants":[{"CreationDate":"t"}]}],"PutKeyPolicy":[null,null],"ReEncrypt":[{"CiphertextBlob":"b"},{"CiphertextBlob":"b"}],"ReplicateKey":[null,{"ReplicaKeyMetadata":{"CreationDate":"t","DeletionDate":"t","ValidTo":"t"}}],"RetireGrant":[null,null],"RevokeGrant":[null,null],"RotateKeyOnDemand":[null,null],"ScheduleKeyDeletion":[null,{"DeletionDate":"t"}],"Sign":[{"Message":"b"},{"Signature":"b"}],"TagResource":[null,null],"UntagResource":[null,null],"UpdateAlias":[null,null],"UpdateCustomKeyStore":[null,null],"UpdateKeyDescription":[null,null],"UpdatePrimaryRegion":[null,null],"Verify":[{"Message":"b","Signature":"b"},null],"VerifyMac":[{"Mac":"b","Message":"b"},null]};
 
-// Enum values, as the AWS SDK exports them (e.g. KeySpec.RSA_2048).
-export const AlgorithmSpec = Object.freeze({"RSAES_PKCS1_V1_5":"RSAES_PKCS1_V1_5","RSAES_OAEP_SHA_1":"RSAES_OAEP_SHA_1","RSAES_OAEP_SHA_256":"RSAES_OAEP_SHA_256","RSA_AES_KEY_WRAP_SHA_1":"RSA_AES_KEY_WRAP_SHA_1","RSA_AES_KEY_WRAP_SHA_256":"RSA_AES_KEY_WRAP_SHA_256","SM2PKE":"SM2PKE"});
-export const ConnectionErrorCodeType = Object.freeze({"INVALID_CREDENTIALS":"INVALID_CREDENTIALS","CLUSTER_NOT_FOUND":"CLUSTER_NOT_FOUND","NETWORK_ERRORS":"NETWORK_ERRORS","INTERNAL_ERROR":"INTERNAL_ERROR","INSUFFICIENT_CLOUDHSM_HSMS":"INSUFFICIENT_CLOUDHSM_HSMS","USER_LOCKED_OUT":"USER_LOCKED_OUT","USER_NOT_FOUND":"USER_NOT_FOUND","USER_LOGGED_IN":"USER_LOGGED_IN","SUBNET_NOT_FOUND":"SUBNET_NOT_FOUND","INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET":"INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET","XKS_PROXY_ACCESS_DENIED":"XKS_PROXY_ACCESS_DENIED","XKS_PROXY_NOT_REACHABLE":"XKS_PROXY_NOT_REACHABLE","XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND":"XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND","XKS_PROXY_INVALID_RESPONSE":"XKS_PROXY_INVALID_RESPONSE","XKS_PROXY_INVALID_CONFIGURATION":"XKS_PROXY_INVALID_CONFIGURATION","XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION":"XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION","XKS_PROXY_TIMED_OUT":"XKS_PROXY_TIMED_OUT","XKS_PROXY_INVALID_TLS_CONFIGURATION":"XKS_PROXY_INVALID_TLS_CONFIGURATION"});
-export const ConnectionStateType = Object.freeze({"CONNECTED":"CONNECTED","CONNECTING":"CONNECTING","FAILED":"FAILED","DISCONNECTED":"DISCONNECTED","DISCONNECTING":"DISCONNECTING"});
-export const CustomKeyStoreType = Object.freeze({"AWS_CLOUDHSM":"AWS_CLOUDHSM","EXTERNAL_KEY_STORE":"EXTERNAL_KEY_STORE"});
-export const CustomerMasterKeySpec = Object.freeze({"RSA_2048":"RSA_2048","RSA_3072":"RSA_3072","RSA_4096":"RSA_4096","ECC_NIST_P256":"ECC_NIST_P256","ECC_NIST_P384":"ECC_NIST_P384","ECC_NIST_P521":"ECC_NIST_P521","ECC_SECG_P256K1":"ECC_SECG_P256K1","SYMMETRIC_DEFAULT":"SYMMETRIC_DEFAULT","HMAC_224":"HMAC_224","HMAC_256":"HMAC_256","HMAC_384":"HMAC_384","HMAC_512":"HMAC_512","SM2":"SM2"});
-export const DataKeyPairSpec = Object.freeze({"RSA_2048":"RSA_2048","RSA_3072":"RSA_3072","RSA_4096":"RSA_4096","ECC_NIST_P256":"ECC_NIST_P256","ECC_NIST_P384":"ECC_NIST_P384","ECC_NIST_P521":"ECC_NIST_P521","ECC_SECG_P256K1":"ECC_SECG_P256K1","SM2":"SM2","ECC_NIST_EDWARDS25519":"ECC_NIST_EDWARDS25519","ML_KEM_512":"ML_KEM_512","ML_KEM_768":"ML_KEM_768","ML_KEM_1024":"ML_KEM_1024"});
-export const DataKeySpec = Object.freeze({"AES_256":"AES_256","AES_128":"AES_128"});
-export const DryRunModifierType = Object.freeze({"IGNORE_CIPHERTEXT":"IGNORE_CIPHERTEXT"});
-export const EncapsulationAlgorithmSpec = Object.freeze({"ML_KEM":"ML_KEM"});
-export const EncryptionAlgorithmSpec = Object.freeze({"SYMMETRIC_DEFAULT":"SYMMETRIC_DEFAULT","RSAES_OAEP_SHA_1":"RSAES_OAEP_SHA_1","RSAES_OAEP_SHA_256":"RSAES_OAEP_SHA_256","SM2PKE":"SM2PKE"});
-export const ExpirationModelType = Object.freeze({"KEY_MATERIAL_EXPIRES":"KEY_MATERIAL_EXPIRES","KEY_MATERIAL_DOES_NOT_EXPIRE":"KEY_MATERIAL_DOES_NOT_EXPIRE"});
-export const GrantOperation = Object.freeze({"Decrypt":"Decrypt","Encrypt":"Encrypt","GenerateDataKey":"GenerateDataKey","GenerateDataKeyWithoutPlaintext":"GenerateDataKeyWithoutPlaintext","ReEncryptFrom":"ReEncryptFrom","ReEncryptTo":"ReEncryptTo","Sign":"Sign","Verify":"Verify","GetPublicKey":"GetPublicKey","CreateGrant":"CreateGrant","RetireGrant":"RetireGrant","DescribeKey":"DescribeKey","GenerateDataKeyPair":"GenerateDataKeyPair","GenerateDataKeyPairWithoutPlaintext":"GenerateDataKeyPairWithoutPlaintext","GenerateMac":"GenerateMac","VerifyMac":"VerifyMac","DeriveSharedSecret":"DeriveSharedSecret","Encapsulate":"Encapsulate","Decapsulate":"Decapsulate"});
-export const ImportState = Object.freeze({"IMPORTED":"IMPORTED","PENDING_IMPORT":"PENDING_IMPORT"});
-export const ImportType = Object.freeze({"NEW_KEY_MATERIAL":"NEW_KEY_MATERIAL","EXISTING_KEY_MATERIAL":"EXISTING_KEY_MATERIAL"});
-export const IncludeKeyMaterial = Object.freeze({"ALL_KEY_MATERIAL":"ALL_KEY_MATERIAL","ROTATIONS_ONLY":"ROTATIONS_ONLY"});
-export const KeyAgreementAlgorithmSpec = Object.freeze({"ECDH":"ECDH"});
-export const KeyEncryptionMechanism = Object.freeze({"RSAES_OAEP_SHA_256":"RSAES_OAEP_SHA_256"});
-export const KeyLastUsageTrackingOperation = Object.freeze({"Decrypt":"Decrypt","DeriveSharedSecret":"DeriveSharedSecret","Encrypt":"Encrypt","GenerateDataKey":"GenerateDataKey","GenerateDataKeyPair":"GenerateDataKeyPair","GenerateDataKeyPairWithoutPlaintext":"GenerateDataKeyPairWithoutPlaintext","GenerateDataKeyWithoutPlaintext":"GenerateDataKeyWithoutPlaintext","GenerateMac":"GenerateMac","ReEncrypt":"ReEncrypt","Sign":"Sign","Verify":"Verify","VerifyMac":"VerifyMac","Encapsulate":"Encapsulate","Decapsulate":"Decapsulate"});
-export const KeyManagerType = Object.freeze({"AWS":"AWS","CUSTOMER":"CUSTOMER"});
-export const KeyMaterialState = Object.freeze({"NON_CURRENT":"NON_CURRENT","CURRENT":"CURRENT","PENDING_ROTATION":"PENDING_ROTATION","PENDING_MULTI_REGION_IMPORT_AND_ROTATION":"PENDING_MULTI_REGION_IMPORT_AND_ROTATION"});
-export const KeySpec = Object.freeze({"RSA_2048":"RSA_2048","RSA_3072":"RSA_3072","RSA_4096":"RSA_4096","ECC_NIST_P256":"ECC_NIST_P256","ECC_NIST_P384":"ECC_NIST_P384","ECC_NIST_P521":"ECC_NIST_P521","ECC_SECG_P256K1":"ECC_SECG_P256K1","SYMMETRIC_DEFAULT":"SYMMETRIC_DEFAULT","HMAC_224":"HMAC_224","HMAC_256":"HMAC_256","HMAC_384":"HMAC_384","HMAC_512":"HMAC_512","SM2":"SM2","ML_DSA_44":"ML_DSA_44","ML_DSA_65":"ML_DSA_65","ML_DSA_87":"ML_DSA_87","ECC_NIST_EDWARDS25519":"ECC_NIST_EDWARDS25519","ML_KEM_512":"ML_KEM_512","ML_KEM_768":"ML_KEM_768","ML_KEM_1024":"ML_KEM_1024"});
-export const KeyState = Object.freeze({"Creating":"Creating","Enabled":"Enabled","Disabled":"Disabled","PendingDeletion":"PendingDeletion","PendingImport":"PendingImport","PendingReplicaDeletion":"PendingReplicaDeletion","Unavailable":"Unavailable","Updating":"Updating"});
-export const KeyUsageType = Object.freeze({"SIGN_VERIFY":"SIGN_VERIFY","ENCRYPT_DECRYPT":"ENCRYPT_DECRYPT","GENERATE_VERIFY_MAC":"GENERATE_VERIFY_MAC","KEY_AGREEMENT":"KEY_AGREEMENT","ENCAPSULATE_DECAPSULATE":"ENCAPSULATE_DECAPSULATE"});
-export const MacAlgorithmSpec = Object.freeze({"HMAC_SHA_224":"HMAC_SHA_224","HMAC_SHA_256":"HMAC_SHA_256","HMAC_SHA_384":"HMAC_SHA_384","HMAC_SHA_512":"HMAC_SHA_512"});
-export const MessageType = Object.freeze({"RAW":"RAW","DIGEST":"DIGEST","EXTERNAL_MU":"EXTERNAL_MU"});
-export const MultiRegionKeyType = Object.freeze({"PRIMARY":"PRIMARY","REPLICA":"REPLICA"});
-export const OriginType = Object.freeze({"AWS_KMS":"AWS_KMS","EXTERNAL":"EXTERNAL","AWS_CLOUDHSM":"AWS_CLOUDHSM","EXTERNAL_KEY_STORE":"EXTERNAL_KEY_STORE"});
-export const ResourceOwnerType = Object.freeze({"SELF":"SELF","OTHER_ACCOUNTS_VIA_RAM":"OTHER_ACCOUNTS_VIA_RAM"});
-export const RotationType = Object.freeze({"AUTOMATIC":"AUTOMATIC","ON_DEMAND":"ON_DEMAND"});
-export const SigningAlgorithmSpec = Object.freeze({"RSASSA_PSS_SHA_256":"RSASSA_PSS_SHA_256","RSASSA_PSS_SHA_384":"RSASSA_PSS_SHA_384","RSASSA_PSS_SHA_512":"RSASSA_PSS_SHA_512","RSASSA_PKCS1_V1_5_SHA_256":"RSASSA_PKCS1_V1_5_SHA_256","RSASSA_PKCS1_V1_5_SHA_384":"RSASSA_PKCS1_V1_5_SHA_384","RSASSA_PKCS1_V1_5_SHA_512":"RSASSA_PKCS1_V1_5_SHA_512","ECDSA_SHA_256":"ECDSA_SHA_256","ECDSA_SHA_384":"ECDSA_SHA_384","ECDSA_SHA_512":"ECDSA_SHA_512","SM2DSA":"SM2DSA","ML_DSA_SHAKE_256":"ML_DSA_SHAKE_256","ED25519_SHA_512":"ED25519_SHA_512","ED25519_PH_SHA_512":"ED25519_PH_SHA_512"});
-export const WrappingKeySpec = Object.freeze({"RSA_2048":"RSA_2048","RSA_3072":"RSA_3072","RSA_4096":"RSA_4096","SM2":"SM2"});
-export const XksProxyConnectivityType = Object.freeze({"PUBLIC_ENDPOINT":"PUBLIC_ENDPOINT","VPC_ENDPOINT_SERVICE":"VPC_ENDPOINT_SERVICE"});
+// Enum values, as the AWS SDK exports them (e.g. KeySpec.RSA_2048 === 'RSA_2048').
+const values = (list) => Object.freeze(Object.fromEntries(list.split(' ').map((v) => [v, v])));
+export const AlgorithmSpec = values("RSAES_PKCS1_V1_5 RSAES_OAEP_SHA_1 RSAES_OAEP_SHA_256 RSA_AES_KEY_WRAP_SHA_1 RSA_AES_KEY_WRAP_SHA_256 SM2PKE");
+export const ConnectionErrorCodeType = values("INVALID_CREDENTIALS CLUSTER_NOT_FOUND NETWORK_ERRORS INTERNAL_ERROR INSUFFICIENT_CLOUDHSM_HSMS USER_LOCKED_OUT USER_NOT_FOUND USER_LOGGED_IN SUBNET_NOT_FOUND INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET XKS_PROXY_ACCESS_DENIED XKS_PROXY_NOT_REACHABLE XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND XKS_PROXY_INVALID_RESPONSE XKS_PROXY_INVALID_CONFIGURATION XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION XKS_PROXY_TIMED_OUT XKS_PROXY_INVALID_TLS_CONFIGURATION");
+export const ConnectionStateType = values("CONNECTED CONNECTING FAILED DISCONNECTED DISCONNECTING");
+export const CustomKeyStoreType = values("AWS_CLOUDHSM EXTERNAL_KEY_STORE");
+export const CustomerMasterKeySpec = values("RSA_2048 RSA_3072 RSA_4096 ECC_NIST_P256 ECC_NIST_P384 ECC_NIST_P521 ECC_SECG_P256K1 SYMMETRIC_DEFAULT HMAC_224 HMAC_256 HMAC_384 HMAC_512 SM2");
+export const DataKeyPairSpec = values("RSA_2048 RSA_3072 RSA_4096 ECC_NIST_P256 ECC_NIST_P384 ECC_NIST_P521 ECC_SECG_P256K1 SM2 ECC_NIST_EDWARDS25519 ML_KEM_512 ML_KEM_768 ML_KEM_1024");
+export const DataKeySpec = values("AES_256 AES_128");
+export const DryRunModifierType = values("IGNORE_CIPHERTEXT");
+export const EncapsulationAlgorithmSpec = values("ML_KEM");
+export const EncryptionAlgorithmSpec = values("SYMMETRIC_DEFAULT RSAES_OAEP_SHA_1 RSAES_OAEP_SHA_256 SM2PKE");
+export const ExpirationModelType = values("KEY_MATERIAL_EXPIRES KEY_MATERIAL_DOES_NOT_EXPIRE");
+export const GrantOperation = values("Decrypt Encrypt GenerateDataKey GenerateDataKeyWithoutPlaintext ReEncryptFrom ReEncryptTo Sign Verify GetPublicKey CreateGrant RetireGrant DescribeKey GenerateDataKeyPair GenerateDataKeyPairWithoutPlaintext GenerateMac VerifyMac DeriveSharedSecret Encapsulate Decapsulate");
+export const ImportState = values("IMPORTED PENDING_IMPORT");
+export const ImportType = values("NEW_KEY_MATERIAL EXISTING_KEY_MATERIAL");
+export const IncludeKeyMaterial = values("ALL_KEY_MATERIAL ROTATIONS_ONLY");
+export const KeyAgreementAlgorithmSpec = values("ECDH");
+export const KeyEncryptionMechanism = values("RSAES_OAEP_SHA_256");
+export const KeyLastUsageTrackingOperation = values("Decrypt DeriveSharedSecret Encrypt GenerateDataKey GenerateDataKeyPair GenerateDataKeyPairWithoutPlaintext GenerateDataKeyWithoutPlaintext GenerateMac ReEncrypt Sign Verify VerifyMac Encapsulate Decapsulate");
+export const KeyManagerType = values("AWS CUSTOMER");
+export const KeyMaterialState = values("NON_CURRENT CURRENT PENDING_ROTATION PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+export const KeySpec = values("RSA_2048 RSA_3072 RSA_4096 ECC_NIST_P256 ECC_NIST_P384 ECC_NIST_P521 ECC_SECG_P256K1 SYMMETRIC_DEFAULT HMAC_224 HMAC_256 HMAC_384 HMAC_512 SM2 ML_DSA_44 ML_DSA_65 ML_DSA_87 ECC_NIST_EDWARDS25519 ML_KEM_512 ML_KEM_768 ML_KEM_1024");
+export const KeyState = values("Creating Enabled Disabled PendingDeletion PendingImport PendingReplicaDeletion Unavailable Updating");
+export const KeyUsageType = values("SIGN_VERIFY ENCRYPT_DECRYPT GENERATE_VERIFY_MAC KEY_AGREEMENT ENCAPSULATE_DECAPSULATE");
+export const MacAlgorithmSpec = values("HMAC_SHA_224 HMAC_SHA_256 HMAC_SHA_384 HMAC_SHA_512");
+export const MessageType = values("RAW DIGEST EXTERNAL_MU");
+export const MultiRegionKeyType = values("PRIMARY REPLICA");
+export const OriginType = values("AWS_KMS EXTERNAL AWS_CLOUDHSM EXTERNAL_KEY_STORE");
+export const ResourceOwnerType = values("SELF OTHER_ACCOUNTS_VIA_RAM");
+export const RotationType = values("AUTOMATIC ON_DEMAND");
+export const SigningAlgorithmSpec = values("RSASSA_PSS_SHA_256 RSASSA_PSS_SHA_384 RSASSA_PSS_SHA_512 RSASSA_PKCS1_V1_5_SHA_256 RSASSA_PKCS1_V1_5_SHA_384 RSASSA_PKCS1_V1_5_SHA_512 ECDSA_SHA_256 ECDSA_SHA_384 ECDSA_SHA_512 SM2DSA ML_DSA_SHAKE_256 ED25519_SHA_512 ED25519_PH_SHA_512");
+export const WrappingKeySpec = values("RSA_2048 RSA_3072 RSA_4096 SM2");
+export const XksProxyConnectivityType = values("PUBLIC_ENDPOINT VPC_ENDPOINT_SERVICE");
 
 // One class per exception of the model.
-export class AlreadyExistsException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'AlreadyExistsException' }); } }
-export class CloudHsmClusterInUseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CloudHsmClusterInUseException' }); } }
-export class CloudHsmClusterInvalidConfigurationException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CloudHsmClusterInvalidConfigurationException' }); } }
-export class CloudHsmClusterNotActiveException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CloudHsmClusterNotActiveException' }); } }
-export class CloudHsmClusterNotFoundException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CloudHsmClusterNotFoundException' }); } }
-export class CloudHsmClusterNotRelatedException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CloudHsmClusterNotRelatedException' }); } }
-export class ConflictException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'ConflictException' }); } }
-export class CustomKeyStoreHasCMKsException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CustomKeyStoreHasCMKsException' }); } }
-export class CustomKeyStoreInvalidStateException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CustomKeyStoreInvalidStateException' }); } }
-export class CustomKeyStoreNameInUseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CustomKeyStoreNameInUseException' }); } }
-export class CustomKeyStoreNotFoundException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'CustomKeyStoreNotFoundException' }); } }
-export class DependencyTimeoutException extends KMSServiceException { constructor(o) { super({ $fault: 'server', ...o, name: 'DependencyTimeoutException' }); } }
-export class DisabledException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'DisabledException' }); } }
-export class DryRunOperationException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'DryRunOperationException' }); } }
-export class ExpiredImportTokenException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'ExpiredImportTokenException' }); } }
-export class IncorrectKeyException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'IncorrectKeyException' }); } }
-export class IncorrectKeyMaterialException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'IncorrectKeyMaterialException' }); } }
-export class IncorrectTrustAnchorException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'IncorrectTrustAnchorException' }); } }
-export class InvalidAliasNameException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidAliasNameException' }); } }
-export class InvalidArnException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidArnException' }); } }
-export class InvalidCiphertextException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidCiphertextException' }); } }
-export class InvalidGrantIdException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidGrantIdException' }); } }
-export class InvalidGrantTokenException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidGrantTokenException' }); } }
-export class InvalidImportTokenException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidImportTokenException' }); } }
-export class InvalidKeyUsageException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidKeyUsageException' }); } }
-export class InvalidMarkerException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'InvalidMarkerException' }); } }
-export class KMSInternalException extends KMSServiceException { constructor(o) { super({ $fault: 'server', ...o, name: 'KMSInternalException' }); } }
-export class KMSInvalidMacException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'KMSInvalidMacException' }); } }
-export class KMSInvalidSignatureException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'KMSInvalidSignatureException' }); } }
-export class KMSInvalidStateException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'KMSInvalidStateException' }); } }
-export class KeyUnavailableException extends KMSServiceException { constructor(o) { super({ $fault: 'server', ...o, name: 'KeyUnavailableException' }); } }
-export class LimitExceededException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'LimitExceededException' }); } }
-export class MalformedPolicyDocumentException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'MalformedPolicyDocumentException' }); } }
-export class NotFoundException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'NotFoundException' }); } }
-export class TagException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'TagException' }); } }
-export class UnsupportedOperationException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'UnsupportedOperationException' }); } }
-export class XksKeyAlreadyInUseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksKeyAlreadyInUseException' }); } }
-export class XksKeyInvalidConfigurationException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksKeyInvalidConfigurationException' }); } }
-export class XksKeyNotFoundException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksKeyNotFoundException' }); } }
-export class XksProxyIncorrectAuthenticationCredentialException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyIncorrectAuthenticationCredentialException' }); } }
-export class XksProxyInvalidConfigurationException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyInvalidConfigurationException' }); } }
-export class XksProxyInvalidResponseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyInvalidResponseException' }); } }
-export class XksProxyUriEndpointInUseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyUriEndpointInUseException' }); } }
-export class XksProxyUriInUseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyUriInUseException' }); } }
-export class XksProxyUriUnreachableException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyUriUnreachableException' }); } }
-export class XksProxyVpcEndpointServiceInUseException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyVpcEndpointServiceInUseException' }); } }
-export class XksProxyVpcEndpointServiceInvalidConfigurationException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyVpcEndpointServiceInvalidConfigurationException' }); } }
-export class XksProxyVpcEndpointServiceNotFoundException extends KMSServiceException { constructor(o) { super({ $fault: 'client', ...o, name: 'XksProxyVpcEndpointServiceNotFoundException' }); } }
+const exception = (name, $fault) => ({ [name]: class extends KMSServiceException { constructor(o) { super({ $fault, ...o, name }); } } })[name];
+export const AlreadyExistsException = exception('AlreadyExistsException', 'client');
+export const CloudHsmClusterInUseException = exception('CloudHsmClusterInUseException', 'client');
+export const CloudHsmClusterInvalidConfigurationException = exception('CloudHsmClusterInvalidConfigurationException', 'client');
+export const CloudHsmClusterNotActiveException = exception('CloudHsmClusterNotActiveException', 'client');
+export const CloudHsmClusterNotFoundException = exception('CloudHsmClusterNotFoundException', 'client');
+export const CloudHsmClusterNotRelatedException = exception('CloudHsmClusterNotRelatedException', 'client');
+export const ConflictException = exception('ConflictException', 'client');
+export const CustomKeyStoreHasCMKsException = exception('CustomKeyStoreHasCMKsException', 'client');
+export const CustomKeyStoreInvalidStateException = exception('CustomKeyStoreInvalidStateException', 'client');
+export const CustomKeyStoreNameInUseException = exception('CustomKeyStoreNameInUseException', 'client');
+export const CustomKeyStoreNotFoundException = exception('CustomKeyStoreNotFoundException', 'client');
+export const DependencyTimeoutException = exception('DependencyTimeoutException', 'server');
+export const DisabledException = exception('DisabledException', 'client');
+export const DryRunOperationException = exception('DryRunOperationException', 'client');
+export const ExpiredImportTokenException = exception('ExpiredImportTokenException', 'client');
+export const IncorrectKeyException = exception('IncorrectKeyException', 'client');
+export const IncorrectKeyMaterialException = exception('IncorrectKeyMaterialException', 'client');
+export const IncorrectTrustAnchorException = exception('IncorrectTrustAnchorException', 'client');
+export const InvalidAliasNameException = exception('InvalidAliasNameException', 'client');
+export const InvalidArnException = exception('InvalidArnException', 'client');
+export const InvalidCiphertextException = exception('InvalidCiphertextException', 'client');
+export const InvalidGrantIdException = exception('InvalidGrantIdException', 'client');
+export const InvalidGrantTokenException = exception('InvalidGrantTokenException', 'client');
+export const InvalidImportTokenException = exception('InvalidImportTokenException', 'client');
+export const InvalidKeyUsageException = exception('InvalidKeyUsageException', 'client');
+export const InvalidMarkerException = exception('InvalidMarkerException', 'client');
+export const KMSInternalException = exception('KMSInternalException', 'server');
+export const KMSInvalidMacException = exception('KMSInvalidMacException', 'client');
+export const KMSInvalidSignatureException = exception('KMSInvalidSignatureException', 'client');
+export const KMSInvalidStateException = exception('KMSInvalidStateException', 'client');
+export const KeyUnavailableException = exception('KeyUnavailableException', 'server');
+export const LimitExceededException = exception('LimitExceededException', 'client');
+export const MalformedPolicyDocumentException = exception('MalformedPolicyDocumentException', 'client');
+export const NotFoundException = exception('NotFoundException', 'client');
+export const TagException = exception('TagException', 'client');
+export const UnsupportedOperationException = exception('UnsupportedOperationException', 'client');
+export const XksKeyAlreadyInUseException = exception('XksKeyAlreadyInUseException', 'client');
+export const XksKeyInvalidConfigurationException = exception('XksKeyInvalidConfigurationException', 'client');
+export const XksKeyNotFoundException = exception('XksKeyNotFoundException', 'client');
+export const XksProxyIncorrectAuthenticationCredentialException = exception('XksProxyIncorrectAuthenticationCredentialException', 'client');
+export const XksProxyInvalidConfigurationException = exception('XksProxyInvalidConfigurationException', 'client');
+export const XksProxyInvalidResponseException = exception('XksProxyInvalidResponseException', 'client');
+export const XksProxyUriEndpointInUseException = exception('XksProxyUriEndpointInUseException', 'client');
+export const XksProxyUriInUseException = exception('XksProxyUriInUseException', 'client');
+export const XksProxyUriUnreachableException = exception('XksProxyUriUnreachableException', 'client');
+export const XksProxyVpcEndpointServiceInUseException = exception('XksProxyVpcEndpointServiceInUseException', 'client');
+export const XksProxyVpcEndpointServiceInvalidConfigurationException = exception('XksProxyVpcEndpointServiceInvalidConfigurationException', 'client');
+export const XksProxyVpcEndpointServiceNotFoundException = exception('XksProxyVpcEndpointServiceNotFoundException', 'client');
 
 export const EXCEPTION_CLASSES = { AlreadyExistsException, CloudHsmClusterInUseException, CloudHsmClusterInvalidConfigurationException, CloudHsmClusterNotActiveException, CloudHsmClusterNotFoundException, CloudHsmClusterNotRelatedException, ConflictException, CustomKeyStoreHasCMKsException, CustomKeyStoreInvalidStateException, CustomKeyStoreNameInUseException, CustomKeyStoreNotFoundException, DependencyTimeoutException, DisabledException, DryRunOperationException, ExpiredImportTokenException, IncorrectKeyException, IncorrectKeyMaterialException, IncorrectTrustAnchorException, InvalidAliasNameException, InvalidArnException, InvalidCiphertextException, InvalidGrantIdException, InvalidGrantTokenException, InvalidImportTokenException, InvalidKeyUsageException, InvalidMarkerException, KMSInternalException, KMSInvalidMacException, KMSInvalidSignatureException, KMSInvalidStateException, KeyUnavailableException, LimitExceededException, MalformedPolicyDocumentException, NotFoundException, TagException, UnsupportedOperationException, XksKeyAlreadyInUseException, XksKeyInvalidConfigurationException, XksKeyNotFoundException, XksProxyIncorrectAuthenticationCredentialException, XksProxyInvalidConfigurationException, XksProxyInvalidResponseException, XksProxyUriEndpointInUseException, XksProxyUriInUseException, XksProxyUriUnreachableException, XksProxyVpcEndpointServiceInUseException, XksProxyVpcEndpointServiceInvalidConfigurationException, XksProxyVpcEndpointServiceNotFoundException };
