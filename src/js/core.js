@@ -457,6 +457,19 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   }
 }
 
+/** Wraps a stream step so that a failure rejects `messageHeader`, releases the wasm side and is re-typed. */
+function guardStep(release, rejectHeader) {
+  return (fn) => async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      rejectHeader(e);
+      release();
+      throw liftError(e);
+    }
+  };
+}
+
 /**
  * A TransformStream that encrypts what is written to it into one message.
  * Memory stays bounded by the frame length. `stream.messageHeader` resolves once the data key is ready.
@@ -472,15 +485,7 @@ export function encryptStream(keyring, options = {}) {
     encryptor?.free();
     encryptor = sealer = undefined;
   };
-  const guarded = (fn) => async (...args) => {
-    try {
-      return await fn(...args);
-    } catch (e) {
-      rejectHeader(e);
-      release();
-      throw liftError(e);
-    }
-  };
+  const guarded = guardStep(release, rejectHeader);
   const stream = new TransformStream({
     start: guarded(async (controller) => {
       const handle = await keyring._handle();
@@ -524,15 +529,7 @@ export function decryptStream(keyring, options = {}) {
     decryptor?.free();
     decryptor = opener = undefined;
   };
-  const guarded = (fn) => async (...args) => {
-    try {
-      return await fn(...args);
-    } catch (e) {
-      rejectHeader(e);
-      release();
-      throw liftError(e);
-    }
-  };
+  const guarded = guardStep(release, rejectHeader);
   const stream = new TransformStream({
     start: guarded(async () => {
       const handle = await keyring._handle();
