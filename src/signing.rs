@@ -30,14 +30,16 @@ pub struct SignableKmsRequest<'a> {
 /// Signs `request` for `region` at `time_millis` (Unix epoch milliseconds)
 /// and returns the headers to add, lower-cased as `aws-sigv4` writes them.
 pub fn sign_request(request: &SignableKmsRequest<'_>, credentials: &Credentials, region: &str, time_millis: i64) -> Result<Vec<(String, String)>> {
-    let identity = aws_credential_types::Credentials::new(
-        credentials.access_key_id.clone(),
-        credentials.secret_access_key.expose().to_owned(),
-        credentials.session_token.as_ref().map(|t| t.expose().to_owned()),
+    let identity = aws_smithy_runtime_api::client::identity::Identity::new(
+        aws_credential_types::Credentials::new(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.expose().to_owned(),
+            credentials.session_token.as_ref().map(|t| t.expose().to_owned()),
+            None,
+            "kms-wasm",
+        ),
         None,
-        "kms-wasm",
-    )
-    .into();
+    );
     let time = SystemTime::UNIX_EPOCH + Duration::from_millis(time_millis.max(0) as u64);
     let params = v4::SigningParams::builder()
         .identity(&identity)
