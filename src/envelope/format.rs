@@ -350,16 +350,22 @@ pub fn parse_footer(buf: &[u8]) -> Result<Option<(&[u8], usize)>> {
 
 /// Serializes a frame; the final frame also carries the end marker and its content length.
 pub fn write_frame(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8; IV_LEN], ciphertext: &[u8], tag: &[u8; TAG_LEN]) {
+    write_frame_prefix(out, seq, is_final, iv, ciphertext.len() as u32);
+    out.extend_from_slice(ciphertext);
+    out.extend_from_slice(tag);
+}
+
+/// The bytes of a frame before its ciphertext: `[0xFFFFFFFF] seq IV [u32 content length]`
+/// (the bracketed parts only in the final frame).
+pub fn write_frame_prefix(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8; IV_LEN], content_len: u32) {
     if is_final {
         out.extend_from_slice(&SEQUENCE_NUMBER_END.to_be_bytes());
     }
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(iv);
     if is_final {
-        out.extend_from_slice(&(ciphertext.len() as u32).to_be_bytes());
+        out.extend_from_slice(&content_len.to_be_bytes());
     }
-    out.extend_from_slice(ciphertext);
-    out.extend_from_slice(tag);
 }
 
 #[cfg(test)]

@@ -166,14 +166,7 @@ impl Encryptor {
         let iv = crypto::frame_iv(seq);
         let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
         let aad = crypto::body_aad(&self.header.message_id, kind, seq, plaintext.len() as u64);
-        if is_final {
-            out.extend_from_slice(&format::SEQUENCE_NUMBER_END.to_be_bytes());
-        }
-        out.extend_from_slice(&seq.to_be_bytes());
-        out.extend_from_slice(&iv);
-        if is_final {
-            out.extend_from_slice(&(plaintext.len() as u32).to_be_bytes());
-        }
+        format::write_frame_prefix(out, seq, is_final, &iv, plaintext.len() as u32);
         let ct_start = out.len();
         out.extend_from_slice(plaintext);
         let tag = self.cipher.seal(&self.key, &iv, &aad, &mut out[ct_start..])?;

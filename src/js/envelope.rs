@@ -7,23 +7,12 @@ use std::sync::Arc;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::{to_js_error, WasmKms};
+use super::{get, js_err, WasmKms};
 use crate::envelope::{
     AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring,
     MessageHeader, MultiKeyring, RawAesKeyring,
 };
 use crate::error::Error;
-
-fn js_err(e: Error) -> JsValue {
-    to_js_error(&e)
-}
-
-fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
-    if obj.is_undefined() || obj.is_null() {
-        return None;
-    }
-    Reflect::get(obj, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
-}
 
 fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<EncryptionContext, Error> {
     let mut ctx = EncryptionContext::new();
@@ -242,14 +231,7 @@ impl WasmEncryptor {
     #[wasm_bindgen(js_name = framePrefix)]
     pub fn frame_prefix(seq: u32, is_final: bool, len: u32) -> Vec<u8> {
         let mut out = Vec::with_capacity(24);
-        if is_final {
-            out.extend_from_slice(&crate::envelope::format::SEQUENCE_NUMBER_END.to_be_bytes());
-        }
-        out.extend_from_slice(&seq.to_be_bytes());
-        out.extend_from_slice(&crate::envelope::crypto::frame_iv(seq));
-        if is_final {
-            out.extend_from_slice(&len.to_be_bytes());
-        }
+        crate::envelope::format::write_frame_prefix(&mut out, seq, is_final, &crate::envelope::crypto::frame_iv(seq), len);
         out
     }
 
