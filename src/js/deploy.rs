@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{get, get_string, js_message, to_js_error, JsCredentialsFunction, SendSyncFunction, WasmKms};
+use super::{get, get_string, js_err, js_message, JsCredentialsFunction, SendSyncFunction, WasmKms};
 use crate::credentials::{CachingProvider, CognitoIdentityProvider, Credentials, CredentialsProvider, EnvCredentialsProvider, SecretString, SharedCredentialsProvider, TokenSource, WebIdentityProvider};
 use crate::error::Error;
 use crate::kms::{KeySpec, KeyUsageType};
@@ -26,10 +26,6 @@ use crate::provision::{self, ProvisionOptions, RetireTarget};
 use crate::wrapper::{KmsWrapper, WrapperAuditEvent, WrapperConfig};
 
 type JsResult<T> = Result<T, JsValue>;
-
-fn js_err(e: Error) -> JsValue {
-    to_js_error(&e)
-}
 
 /// JSON text of an untyped value (`to_string`, not `Display`: the same
 /// serializer instance the request bodies use).

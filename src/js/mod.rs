@@ -39,6 +39,11 @@ pub(crate) fn to_js_error(e: &Error) -> JsValue {
     err.into()
 }
 
+/// [`to_js_error`] by value, for `map_err`.
+fn js_err(e: Error) -> JsValue {
+    to_js_error(&e)
+}
+
 fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(obj, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
 }
