@@ -24,12 +24,10 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs the venv's aws-encryption-cli against kms-local.
-fn cli(args: &[&str]) {
+/// Points a botocore-based program at kms-local, with its user's keys and nothing from ~/.aws.
+fn against_local_kms(mut cmd: Command) -> Command {
     let env = common::local_env();
-    let out = Command::new(common::root().join(".venv/bin/aws-encryption-cli"))
-        .args(args)
-        .env("AWS_REGION", &env["AWS_REGION"])
+    cmd.env("AWS_REGION", &env["AWS_REGION"])
         .env("AWS_DEFAULT_REGION", &env["AWS_REGION"])
         .env("AWS_ACCESS_KEY_ID", &env["AWS_ACCESS_KEY_ID"])
         .env("AWS_SECRET_ACCESS_KEY", &env["AWS_SECRET_ACCESS_KEY"])
@@ -37,7 +35,14 @@ fn cli(args: &[&str]) {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_PROFILE");
+    cmd
+}
+
+/// Runs the venv's aws-encryption-cli against kms-local.
+fn cli(args: &[&str]) {
+    let out = against_local_kms(Command::new(common::root().join(".venv/bin/aws-encryption-cli")))
+        .args(args)
         .output()
         .expect("aws-encryption-cli runs (pkg-scripts/setup)");
     assert!(out.status.success(), "aws-encryption-cli {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -45,18 +50,10 @@ fn cli(args: &[&str]) {
 
 /// Runs a Python snippet with kms-local's variables in the environment.
 fn python(code: &str, args: &[&str]) -> String {
-    let env = common::local_env();
-    let out = Command::new(common::venv_python())
+    let out = against_local_kms(Command::new(common::venv_python()))
         .arg("-c")
         .arg(code)
         .args(args)
-        .env("AWS_REGION", &env["AWS_REGION"])
-        .env("AWS_DEFAULT_REGION", &env["AWS_REGION"])
-        .env("AWS_ACCESS_KEY_ID", &env["AWS_ACCESS_KEY_ID"])
-        .env("AWS_SECRET_ACCESS_KEY", &env["AWS_SECRET_ACCESS_KEY"])
-        .env("AWS_ENDPOINT_URL_KMS", &env["AWS_ENDPOINT_URL_KMS"])
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
         .expect("venv python runs");
     assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
