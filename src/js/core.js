@@ -261,13 +261,29 @@ function checkKeyring(keyring) {
 // (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once.
 const subtle = globalThis.crypto?.subtle;
 const FRAMES_IN_FLIGHT = 8;
+// How much of a chunk goes into wasm per call when decrypting (wasm memory never shrinks).
+const FEED_PIECE = 1 << 20;
 let webCryptoDisabled = false;
 /** Turns the WebCrypto fast path off (or on again); for tests and benchmarks. */
 export function useWebCrypto(on) {
   webCryptoDisabled = !on;
 }
 
-async function webCryptoSealer(encryptor, emit) {
+// The SHA-384 that signed suites (0x0578) compute over the whole message bounds their speed,
+// and wasm hashes at a fraction of native speed. So: where the runtime has an incremental
+// native hash (Node's entry installs `createHash`), streams and one-shot calls use it; otherwise
+// one-shot calls, which hold the message anyway, hash it with `crypto.subtle.digest`, and
+// streams hash in wasm. wasm signs or verifies the digest either way.
+let nativeSha384;
+/** Installs an incremental native SHA-384 `() => { update(bytes), digest(): Uint8Array }` (entries only). */
+export function useNativeSha384(factory) {
+  nativeSha384 = factory;
+}
+const digestOf = async (bytes) => new Uint8Array(await subtle.digest('SHA-384', bytes));
+
+// `digestWhole`, for one-shot calls: an async function giving the SHA-384 of all bytes emitted
+// so far, used for signed suites when there is no native incremental hash.
+async function webCryptoSealer(encryptor, emit, digestWhole) {
   const rawKey = encryptor.contentKey();
   let key;
   try {
@@ -277,15 +293,20 @@ async function webCryptoSealer(encryptor, emit) {
   }
   const frameLength = encryptor.frameLength;
   const signing = encryptor.signing;
+  const hash = signing ? nativeSha384?.() : undefined;
+  const absorbInWasm = signing && !hash && !digestWhole;
   const inFlight = [];
   let seq = 0;
   let pending = new Uint8Array(frameLength);
   let filled = 0;
   const out = (bytes) => {
-    if (signing) encryptor.absorb(bytes);
+    if (hash) hash.update(bytes);
+    else if (absorbInWasm) encryptor.absorb(bytes);
     emit(bytes);
   };
-  emit(encryptor.externalHeader()); // already in the signature hash
+  const header = encryptor.externalHeader();
+  hash?.update(header); // the wasm hash already has it
+  emit(header);
   const drainOne = async () => {
     const { prefix, sealed } = inFlight.shift();
     const body = new Uint8Array(await sealed);
@@ -337,7 +358,9 @@ async function webCryptoSealer(encryptor, emit) {
         out(body);
       }
       pending.fill(0);
-      emit(encryptor.externalFooter());
+      if (hash) emit(encryptor.externalFooterForDigest(hash.digest()));
+      else if (signing && digestWhole) emit(encryptor.externalFooterForDigest(await digestWhole()));
+      else emit(encryptor.externalFooter());
     },
     wipe() {
       pending.fill(0);
@@ -348,9 +371,36 @@ async function webCryptoSealer(encryptor, emit) {
 // Decryption with WebCrypto: wasm parses and checks the message (header, commitment, frame
 // order, signature); JS opens the frames it hands out, several at once, and releases each
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
-// until the signature verified.
-function webCryptoOpener(decryptor) {
+// until the signature verified. `whole`: the entire message, for one-shot calls, which then
+// hash it with `crypto.subtle.digest` alongside the frames.
+function webCryptoOpener(decryptor, whole) {
   decryptor.useExternalFrames();
+  let hash = whole ? undefined : nativeSha384?.();
+  if (hash || whole) decryptor.useExternalDigest();
+  // The message bytes fed in and still needed: wasm locates each frame's body in them (so
+  // bodies are not copied in and out of wasm) and the native hash reads them. `base` is the
+  // message offset of input[0].
+  let input = [];
+  let base = 0;
+  let hashed = 0;
+  let digest;
+  const viewAt = (offset, max) => {
+    let i = 0;
+    let at = base;
+    while (at + input[i].length <= offset) at += input[i++].length;
+    return input[i].subarray(offset - at, offset - at + max);
+  };
+  const bytesAt = (offset, length) => {
+    const first = viewAt(offset, length);
+    if (first.length === length) return first;
+    const out = new Uint8Array(length); // a frame split across chunks
+    for (let n = 0; n < length;) {
+      const part = n ? viewAt(offset + n, length - n) : first;
+      out.set(part, n);
+      n += part.length;
+    }
+    return out;
+  };
   const inFlight = [];
   let key;
   let held;
@@ -363,8 +413,27 @@ function webCryptoOpener(decryptor) {
   };
   return {
     async push(chunk, emit) {
-      const out = await decryptor.update(chunk);
-      if (out.length) emit(out); // a non-framed body is opened in wasm
+      // Into wasm in pieces, so its memory stays small whatever the chunk size.
+      for (let at = 0; at < chunk.length; at += FEED_PIECE) {
+        const piece = chunk.subarray(at, at + FEED_PIECE);
+        input.push(piece);
+        const out = await decryptor.update(piece);
+        if (out.length) emit(out); // a non-framed body is opened in wasm
+      }
+      const signing = decryptor.signing; // undefined until the header is read
+      if (signing === false) hash = undefined;
+      if (hash) {
+        for (const limit = decryptor.signedLength; hashed < limit;) {
+          const part = viewAt(hashed, limit - hashed);
+          hash.update(part);
+          hashed += part.length;
+        }
+      }
+      // One-shot: every byte is in, so the signed region is known; hash it beside the frames.
+      if (whole && signing && !digest) {
+        digest = digestOf(whole.subarray(0, decryptor.signedLength));
+        digest.catch(() => {});
+      }
       const frames = decryptor.takeSealedFrames();
       if (frames.length && !key) {
         const raw = decryptor.contentKey();
@@ -374,15 +443,23 @@ function webCryptoOpener(decryptor) {
           raw.fill(0);
         }
       }
-      for (const f of frames) {
-        const opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, f.body).then((b) => new Uint8Array(b), () => null);
+      const bodies = frames.map((f) => bytesAt(f.offset, f.length));
+      // Every body is a view or copy taken now, so input that wasm and the hash are done with can go.
+      const keep = Math.min(decryptor.consumed, hash ? hashed : Infinity);
+      while (input.length && base + input[0].length <= keep) base += input.shift().length;
+      for (let i = 0; i < frames.length; i++) {
+        const f = frames[i];
+        // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
+        const opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, bodies[i]).then((b) => new Uint8Array(b), () => null);
+        bodies[i] = undefined;
         inFlight.push({ opened, hold: f.hold });
         if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
       }
     },
     async finish(emit) {
       while (inFlight.length) await drainOne(emit);
-      const last = decryptor.finish(); // fails if the message is incomplete
+      // Fails if the message is incomplete or its signature does not verify.
+      const last = hash ? decryptor.finishWithDigest(hash.digest()) : digest ? decryptor.finishWithDigest(await digest) : decryptor.finish();
       if (last.length) emit(last);
       if (held) emit(held);
       held = undefined;
@@ -390,15 +467,9 @@ function webCryptoOpener(decryptor) {
     wipe() {
       held?.fill(0);
       held = undefined;
+      input = [];
     },
   };
-}
-
-function concatBytes(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
 }
 
 /** The `messageHeader` promise of a stream; never an unhandled rejection (the stream errors too). */
@@ -413,6 +484,9 @@ function canUseWebCrypto() {
   return !webCryptoDisabled && typeof subtle?.encrypt === 'function';
 }
 
+// The most a footer takes: u16 length + a DER P-384 signature of up to 104 bytes.
+const MAX_FOOTER = 2 + 104;
+
 /** Encrypts `plaintext` into one message: `{ result, messageHeader }`. */
 export async function encrypt(keyring, plaintext, options = {}) {
   checkKeyring(keyring);
@@ -422,11 +496,22 @@ export async function encrypt(keyring, plaintext, options = {}) {
   const encryptor = await lift(() => WasmEncryptor.create(handle, options));
   try {
     const messageHeader = encryptor.messageHeader();
-    const parts = [];
-    const sealer = await webCryptoSealer(encryptor, (b) => parts.push(b));
+    // The message is written straight into one buffer of its final size (plus room for a
+    // footer of unknown length), so it is neither collected in parts nor copied once more.
+    const frameLength = encryptor.frameLength;
+    const frames = Math.floor(bytes.length / frameLength);
+    const rest = bytes.length - frames * frameLength;
+    const regular = WasmEncryptor.framePrefix(1, false, frameLength).length + frameLength + 16;
+    const final = WasmEncryptor.framePrefix(1, true, rest).length + rest + 16;
+    const headerLength = encryptor.externalHeaderLength;
+    let result = new Uint8Array(headerLength + frames * regular + final + (encryptor.signing ? MAX_FOOTER : 0));
+    let at = 0;
+    const write = (b) => { result.set(b, at); at += b.length; };
+    const sealer = await webCryptoSealer(encryptor, write, () => digestOf(result.subarray(0, at)));
     await sealer.push(bytes);
     await sealer.finish();
-    return { result: concatBytes(parts), messageHeader };
+    if (at < result.length) result = result.buffer.transfer ? new Uint8Array(result.buffer.transfer(at)) : result.slice(0, at);
+    return { result, messageHeader };
   } catch (e) {
     throw liftError(e);
   } finally {
@@ -441,16 +526,20 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   const handle = await keyring._handle();
   if (!canUseWebCrypto()) return lift(() => decryptMessage(handle, bytes, options));
   const decryptor = liftSync(() => new WasmDecryptor(handle, options));
-  const parts = [];
+  // The plaintext is shorter than the message: write it into a buffer of the message's size as
+  // frames open (pages never written are never allocated), not into parts joined at the end.
+  const plaintext = new Uint8Array(bytes.length);
+  let at = 0;
+  const write = (p) => { plaintext.set(p, at); at += p.length; };
   try {
-    const opener = webCryptoOpener(decryptor);
-    await opener.push(bytes, (p) => parts.push(p));
+    const opener = webCryptoOpener(decryptor, bytes);
+    await opener.push(bytes, write);
     const messageHeader = decryptor.messageHeader();
-    await opener.finish((p) => parts.push(p));
+    await opener.finish(write);
     // Only now, with every tag and the signature verified, is anything released.
-    return { plaintext: concatBytes(parts), messageHeader };
+    return { plaintext: plaintext.subarray(0, at), messageHeader };
   } catch (e) {
-    for (const p of parts) p.fill(0);
+    plaintext.fill(0, 0, at);
     throw liftError(e);
   } finally {
     decryptor.free();

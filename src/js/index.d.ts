@@ -181,7 +181,11 @@ export interface DecryptOptions {
 
 /** Encrypts bytes into one message. */
 export declare function encrypt(keyring: Keyring, plaintext: Uint8Array | string, options?: EncryptOptions): Promise<{ result: Uint8Array; messageHeader: MessageHeader }>;
-/** Decrypts one message; releases nothing unless every tag, the commitment and the signature verify. */
+/**
+ * Decrypts one message; releases nothing unless every tag, the commitment and the signature verify.
+ * `plaintext` may be a view into a buffer the size of the message (use its `byteOffset`/`length`,
+ * not its whole `buffer`): that saves copying a large plaintext once more.
+ */
 export declare function decrypt(keyring: Keyring, ciphertext: Uint8Array, options?: DecryptOptions): Promise<{ plaintext: Uint8Array; messageHeader: MessageHeader }>;
 
 /** A TransformStream with the message header available once known. */

@@ -52,3 +52,77 @@ test('maxFrameLength and maxEncryptedDataKeys refuse oversized messages before d
   const two = await ours.encrypt(multi, randomBytes(10));
   await assert.rejects(ours.decrypt(keyring, two.result, { maxEncryptedDataKeys: 1 }), (e) => e.name === 'TooManyEncryptedDataKeysError');
 });
+
+// Signed messages hash the whole message with whatever is fastest where they run: Node's native
+// incremental SHA-384, `crypto.subtle.digest` over a one-shot message, or wasm in streams
+// elsewhere. Every path must accept the others' messages and refuse a signature that does not
+// match, releasing nothing from one-shot calls and never the final frame from streams.
+test('every SHA-384 path signs and verifies alike and refuses a foreign signature', async () => {
+  const { createHash } = await import('node:crypto');
+  const native = () => {
+    const h = createHash('sha384');
+    return { update: (b) => h.update(b), digest: () => new Uint8Array(h.digest()) };
+  };
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const opts = { suiteId: 0x0578, frameLength: 4096 };
+  let released = 0; // plaintext bytes a stream gave out before it failed
+  const collect = async (stream) => {
+    const parts = [];
+    released = 0;
+    for await (const p of stream) {
+      parts.push(p);
+      released += p.length;
+    }
+    return Buffer.concat(parts);
+  };
+  const chunks = (bytes, size) => new ReadableStream({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size));
+      c.close();
+    },
+  });
+  const apis = {
+    oneShot: {
+      enc: async (pt) => (await ours.encrypt(keyring, pt, opts)).result,
+      dec: async (ct) => Buffer.from((await ours.decrypt(keyring, ct)).plaintext),
+    },
+    stream: {
+      enc: (pt) => collect(chunks(pt, 5000).pipeThrough(ours.encryptStream(keyring, opts))),
+      dec: (ct) => collect(chunks(ct, 3001).pipeThrough(ours.decryptStream(keyring))),
+    },
+  };
+  const modes = { native, 'no native hash': undefined };
+  try {
+    for (const size of [0, 4096, 20_000]) {
+      const pt = randomBytes(size);
+      const made = [];
+      for (const [mode, factory] of Object.entries(modes)) {
+        ours.useNativeSha384(factory);
+        for (const [api, { enc }] of Object.entries(apis)) made.push([`${api} with ${mode}`, Buffer.from(await enc(pt))]);
+      }
+      for (const [mode, factory] of Object.entries(modes)) {
+        ours.useNativeSha384(factory);
+        for (const [api, { dec }] of Object.entries(apis)) {
+          for (const [from, ct] of made) assert.ok((await dec(ct)).equals(pt), `${from} → ${api} with ${mode}, ${size} bytes`);
+          // Message A with message B's footer: every frame verifies, the signature does not.
+          const [a, b] = [made[0][1], made[1][1]];
+          const forged = Buffer.concat([a.subarray(0, a.length - footerLength(a)), b.subarray(b.length - footerLength(b))]);
+          await assert.rejects(dec(forged), (e) => e.name === 'SignatureError', `${api} with ${mode} refuses a foreign signature`);
+          const finalFrame = size % 4096;
+          if (api === 'stream') assert.ok(released <= size - finalFrame, `the stream kept the final frame back (${released} of ${size} released)`);
+        }
+      }
+    }
+  } finally {
+    ours.useNativeSha384(native);
+  }
+});
+
+// Footer = u16 length ‖ DER signature; the DER starts with 0x30 and its length byte.
+function footerLength(message) {
+  for (let n = 2 + 8; n <= 2 + 104; n++) {
+    const at = message.length - n;
+    if (message.readUInt16BE(at) === n - 2 && message[at + 2] === 0x30 && message[at + 3] === n - 4) return n;
+  }
+  throw new Error('no footer found');
+}
