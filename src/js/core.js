@@ -269,21 +269,18 @@ export function useWebCrypto(on) {
   webCryptoDisabled = !on;
 }
 
-// The SHA-384 that signed suites (0x0578) compute over the whole message bounds their speed,
-// and wasm hashes at a fraction of native speed. So: where the runtime has an incremental
-// native hash (Node's entry installs `createHash`), streams and one-shot calls use it; otherwise
-// one-shot calls, which hold the message anyway, hash it with `crypto.subtle.digest`, and
-// streams hash in wasm. wasm signs or verifies the digest either way.
+// Signed suites (0x0578) hash the whole message with SHA-384 on the main thread, beside the
+// AES-GCM that WebCrypto runs elsewhere. Where the runtime has an incremental native hash
+// (Node's entry installs `createHash`: about twice wasm's speed) JS hashes and wasm signs or
+// verifies the digest; elsewhere wasm hashes. (`crypto.subtle.digest` is no substitute: it is
+// not incremental, and Chromium runs it on the same thread as the AES-GCM, not beside it.)
 let nativeSha384;
 /** Installs an incremental native SHA-384 `() => { update(bytes), digest(): Uint8Array }` (entries only). */
 export function useNativeSha384(factory) {
   nativeSha384 = factory;
 }
-const digestOf = async (bytes) => new Uint8Array(await subtle.digest('SHA-384', bytes));
 
-// `digestWhole`, for one-shot calls: an async function giving the SHA-384 of all bytes emitted
-// so far, used for signed suites when there is no native incremental hash.
-async function webCryptoSealer(encryptor, emit, digestWhole) {
+async function webCryptoSealer(encryptor, emit) {
   const rawKey = encryptor.contentKey();
   let key;
   try {
@@ -294,7 +291,7 @@ async function webCryptoSealer(encryptor, emit, digestWhole) {
   const frameLength = encryptor.frameLength;
   const signing = encryptor.signing;
   const hash = signing ? nativeSha384?.() : undefined;
-  const absorbInWasm = signing && !hash && !digestWhole;
+  const absorbInWasm = signing && !hash;
   const inFlight = [];
   let seq = 0;
   let pending = new Uint8Array(frameLength);
@@ -358,9 +355,7 @@ async function webCryptoSealer(encryptor, emit, digestWhole) {
         out(body);
       }
       pending.fill(0);
-      if (hash) emit(encryptor.externalFooterForDigest(hash.digest()));
-      else if (signing && digestWhole) emit(encryptor.externalFooterForDigest(await digestWhole()));
-      else emit(encryptor.externalFooter());
+      emit(hash ? encryptor.externalFooterForDigest(hash.digest()) : encryptor.externalFooter());
     },
     wipe() {
       pending.fill(0);
@@ -371,19 +366,17 @@ async function webCryptoSealer(encryptor, emit, digestWhole) {
 // Decryption with WebCrypto: wasm parses and checks the message (header, commitment, frame
 // order, signature); JS opens the frames it hands out, several at once, and releases each
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
-// until the signature verified. `whole`: the entire message, for one-shot calls, which then
-// hash it with `crypto.subtle.digest` alongside the frames.
-function webCryptoOpener(decryptor, whole) {
+// until the signature verified.
+function webCryptoOpener(decryptor) {
   decryptor.useExternalFrames();
-  let hash = whole ? undefined : nativeSha384?.();
-  if (hash || whole) decryptor.useExternalDigest();
+  let hash = nativeSha384?.();
+  if (hash) decryptor.useExternalDigest();
   // The message bytes fed in and still needed: wasm locates each frame's body in them (so
   // bodies are not copied in and out of wasm) and the native hash reads them. `base` is the
   // message offset of input[0].
   let input = [];
   let base = 0;
   let hashed = 0;
-  let digest;
   const viewAt = (offset, max) => {
     let i = 0;
     let at = base;
@@ -411,55 +404,53 @@ function webCryptoOpener(decryptor, whole) {
     if (frame.hold) held = plaintext;
     else emit(plaintext);
   };
+  const openFrames = async (emit) => {
+    if (decryptor.signing === false) hash = undefined; // undefined until the header is read
+    if (hash) {
+      for (const limit = decryptor.signedLength; hashed < limit;) {
+        const part = viewAt(hashed, limit - hashed);
+        hash.update(part);
+        hashed += part.length;
+      }
+    }
+    const frames = decryptor.takeSealedFrames();
+    if (frames.length && !key) {
+      const raw = decryptor.contentKey();
+      try {
+        key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+      } finally {
+        raw.fill(0);
+      }
+    }
+    const bodies = frames.map((f) => bytesAt(f.offset, f.length));
+    // Every body is now a view or a copy, so input that wasm and the hash are done with can go.
+    const keep = Math.min(decryptor.consumed, hash ? hashed : Infinity);
+    while (input.length && base + input[0].length <= keep) base += input.shift().length;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
+      const opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, bodies[i]).then((b) => new Uint8Array(b), () => null);
+      bodies[i] = undefined;
+      inFlight.push({ opened, hold: f.hold });
+      if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
+    }
+  };
   return {
     async push(chunk, emit) {
-      // Into wasm in pieces, so its memory stays small whatever the chunk size.
+      // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
+      // frames of one piece are opening while wasm parses (and hashes) the next.
       for (let at = 0; at < chunk.length; at += FEED_PIECE) {
         const piece = chunk.subarray(at, at + FEED_PIECE);
         input.push(piece);
         const out = await decryptor.update(piece);
         if (out.length) emit(out); // a non-framed body is opened in wasm
-      }
-      const signing = decryptor.signing; // undefined until the header is read
-      if (signing === false) hash = undefined;
-      if (hash) {
-        for (const limit = decryptor.signedLength; hashed < limit;) {
-          const part = viewAt(hashed, limit - hashed);
-          hash.update(part);
-          hashed += part.length;
-        }
-      }
-      // One-shot: every byte is in, so the signed region is known; hash it beside the frames.
-      if (whole && signing && !digest) {
-        digest = digestOf(whole.subarray(0, decryptor.signedLength));
-        digest.catch(() => {});
-      }
-      const frames = decryptor.takeSealedFrames();
-      if (frames.length && !key) {
-        const raw = decryptor.contentKey();
-        try {
-          key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
-        } finally {
-          raw.fill(0);
-        }
-      }
-      const bodies = frames.map((f) => bytesAt(f.offset, f.length));
-      // Every body is a view or copy taken now, so input that wasm and the hash are done with can go.
-      const keep = Math.min(decryptor.consumed, hash ? hashed : Infinity);
-      while (input.length && base + input[0].length <= keep) base += input.shift().length;
-      for (let i = 0; i < frames.length; i++) {
-        const f = frames[i];
-        // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
-        const opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, bodies[i]).then((b) => new Uint8Array(b), () => null);
-        bodies[i] = undefined;
-        inFlight.push({ opened, hold: f.hold });
-        if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
+        await openFrames(emit);
       }
     },
     async finish(emit) {
       while (inFlight.length) await drainOne(emit);
       // Fails if the message is incomplete or its signature does not verify.
-      const last = hash ? decryptor.finishWithDigest(hash.digest()) : digest ? decryptor.finishWithDigest(await digest) : decryptor.finish();
+      const last = hash ? decryptor.finishWithDigest(hash.digest()) : decryptor.finish();
       if (last.length) emit(last);
       if (held) emit(held);
       held = undefined;
@@ -504,14 +495,13 @@ export async function encrypt(keyring, plaintext, options = {}) {
     const regular = WasmEncryptor.framePrefix(1, false, frameLength).length + frameLength + 16;
     const final = WasmEncryptor.framePrefix(1, true, rest).length + rest + 16;
     const headerLength = encryptor.externalHeaderLength;
-    let result = new Uint8Array(headerLength + frames * regular + final + (encryptor.signing ? MAX_FOOTER : 0));
+    const result = new Uint8Array(headerLength + frames * regular + final + (encryptor.signing ? MAX_FOOTER : 0));
     let at = 0;
     const write = (b) => { result.set(b, at); at += b.length; };
-    const sealer = await webCryptoSealer(encryptor, write, () => digestOf(result.subarray(0, at)));
+    const sealer = await webCryptoSealer(encryptor, write);
     await sealer.push(bytes);
     await sealer.finish();
-    if (at < result.length) result = result.buffer.transfer ? new Uint8Array(result.buffer.transfer(at)) : result.slice(0, at);
-    return { result, messageHeader };
+    return { result: result.subarray(0, at), messageHeader };
   } catch (e) {
     throw liftError(e);
   } finally {
@@ -532,7 +522,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   let at = 0;
   const write = (p) => { plaintext.set(p, at); at += p.length; };
   try {
-    const opener = webCryptoOpener(decryptor, bytes);
+    const opener = webCryptoOpener(decryptor);
     await opener.push(bytes, write);
     const messageHeader = decryptor.messageHeader();
     await opener.finish(write);

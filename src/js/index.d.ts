@@ -179,7 +179,10 @@ export interface DecryptOptions {
   maxFrameLength?: number;
 }
 
-/** Encrypts bytes into one message. */
+/**
+ * Encrypts bytes into one message. With a signing suite, `result` may be a view into a buffer a
+ * few bytes longer (the signature's length is known only at the end): use its `byteOffset`/`length`.
+ */
 export declare function encrypt(keyring: Keyring, plaintext: Uint8Array | string, options?: EncryptOptions): Promise<{ result: Uint8Array; messageHeader: MessageHeader }>;
 /**
  * Decrypts one message; releases nothing unless every tag, the commitment and the signature verify.
