@@ -5,8 +5,8 @@ use std::sync::Arc;
 use kms_wasm::envelope::crypto::{self, BodyAadKind};
 use kms_wasm::envelope::format::{self, ContentType, MessageHeader};
 use kms_wasm::envelope::{
-    decrypt, encrypt, AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, EncryptOptions,
-    EncryptionContext, EncryptionMaterials, Encryptor, Keyring, MultiKeyring, RawAesKeyring,
+    decrypt, encrypt, AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, EncryptOptions, EncryptionContext, EncryptionMaterials, Encryptor, Keyring, MultiKeyring,
+    RawAesKeyring,
 };
 
 const S0478: AlgorithmSuite = AlgorithmSuite::Aes256GcmHkdfSha512CommitKey;
@@ -17,18 +17,11 @@ fn keyring(name: &str, key: &[u8]) -> RawAesKeyring {
 }
 
 fn opts(suite: AlgorithmSuite, frame_length: u64) -> EncryptOptions {
-    EncryptOptions {
-        suite,
-        frame_length,
-        ..Default::default()
-    }
+    EncryptOptions { suite, frame_length, ..Default::default() }
 }
 
 fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn data(n: usize) -> Vec<u8> {
@@ -36,10 +29,7 @@ fn data(n: usize) -> Vec<u8> {
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 }
 
 fn header_len(msg: &[u8]) -> usize {
@@ -63,22 +53,12 @@ async fn round_trips_both_suites_all_sizes() {
                 // Frames: full frames are regular; the final frame is short (empty on exact multiples).
                 let regular = n / f;
                 let final_len = n % f;
-                let footer = if suite == S0578 {
-                    out.ciphertext.len() - (hl + regular * (f + 32) + final_len + 40)
-                } else {
-                    0
-                };
-                assert_eq!(
-                    out.ciphertext.len(),
-                    hl + regular * (f + 32) + final_len + 40 + footer,
-                    "suite {suite:?} frame {frame} size {n}"
-                );
+                let footer = if suite == S0578 { out.ciphertext.len() - (hl + regular * (f + 32) + final_len + 40) } else { 0 };
+                assert_eq!(out.ciphertext.len(), hl + regular * (f + 32) + final_len + 40 + footer, "suite {suite:?} frame {frame} size {n}");
                 if suite == S0578 {
                     assert!((100..=106).contains(&footer), "footer {footer}");
                 }
-                let dec = decrypt(&kr, &out.ciphertext, &DecryptOptions::default())
-                    .await
-                    .unwrap();
+                let dec = decrypt(&kr, &out.ciphertext, &DecryptOptions::default()).await.unwrap();
                 assert_eq!(&dec.plaintext[..], &pt[..]);
                 assert_eq!(dec.header, out.header);
                 assert_eq!(dec.header.content_type, ContentType::Framed);
@@ -90,16 +70,11 @@ async fn round_trips_both_suites_all_sizes() {
 #[tokio::test]
 async fn default_options_are_0578_and_65536() {
     let kr = keyring("k", &[1u8; 16]);
-    let out = encrypt(&kr, b"hi", &EncryptOptions::default())
-        .await
-        .unwrap();
+    let out = encrypt(&kr, b"hi", &EncryptOptions::default()).await.unwrap();
     assert_eq!(out.ciphertext[0], 2);
     assert_eq!(&out.ciphertext[1..3], &[0x05, 0x78]);
     assert_eq!(out.header.frame_length, 65536);
-    assert!(out
-        .header
-        .encryption_context
-        .contains_key("aws-crypto-public-key"));
+    assert!(out.header.encryption_context.contains_key("aws-crypto-public-key"));
 }
 
 #[tokio::test]
@@ -107,18 +82,9 @@ async fn raw_aes_key_sizes() {
     for len in [16usize, 24, 32] {
         let kr = keyring("k", &vec![9u8; len]);
         let out = encrypt(&kr, b"x", &opts(S0478, 10)).await.unwrap();
-        assert_eq!(
-            &decrypt(&kr, &out.ciphertext, &DecryptOptions::default())
-                .await
-                .unwrap()
-                .plaintext[..],
-            b"x"
-        );
+        assert_eq!(&decrypt(&kr, &out.ciphertext, &DecryptOptions::default()).await.unwrap().plaintext[..], b"x");
     }
-    assert_eq!(
-        RawAesKeyring::new("n", "k", &[0u8; 20]).unwrap_err().name(),
-        "ValidationError"
-    );
+    assert_eq!(RawAesKeyring::new("n", "k", &[0u8; 20]).unwrap_err().name(), "ValidationError");
 }
 
 #[tokio::test]
@@ -139,9 +105,7 @@ async fn streaming_matches_one_shot_with_odd_chunks() {
                 if fixed == 1 {
                     assert_eq!(msg.len(), one_shot.ciphertext.len());
                 }
-                let expected = decrypt(&kr, &one_shot.ciphertext, &DecryptOptions::default())
-                    .await
-                    .unwrap();
+                let expected = decrypt(&kr, &one_shot.ciphertext, &DecryptOptions::default()).await.unwrap();
                 for dec_chunk in [1usize, 13, 5000, 1 << 20] {
                     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
                     let mut got = Vec::new();
@@ -161,10 +125,7 @@ async fn streaming_matches_one_shot_with_odd_chunks() {
 async fn streaming_decrypt_holds_back_final_frame_until_signature() {
     let kr = keyring("k", &[2u8; 32]);
     let pt = data(250);
-    let msg = encrypt(&kr, &pt, &opts(S0578, 100))
-        .await
-        .unwrap()
-        .ciphertext;
+    let msg = encrypt(&kr, &pt, &opts(S0578, 100)).await.unwrap().ciphertext;
     // Feed everything but the last byte: two regular frames are out, the final frame is held.
     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
     let got = dec.update(&msg[..msg.len() - 1]).await.unwrap();
@@ -203,59 +164,28 @@ async fn caller_hashed_signature_matches_and_tampering_fails() {
         let seq = seq as u32 + 1;
         let is_final = seq == 3;
         let mut frame = Vec::new();
-        format::write_frame_prefix(
-            &mut frame,
-            seq,
-            is_final,
-            &crypto::frame_iv(seq),
-            chunk.len() as u32,
-        );
+        format::write_frame_prefix(&mut frame, seq, is_final, &crypto::frame_iv(seq), chunk.len() as u32);
         let start = frame.len();
         frame.extend_from_slice(chunk);
-        let kind = if is_final {
-            BodyAadKind::FinalFrame
-        } else {
-            BodyAadKind::Frame
-        };
+        let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
         let aad = crypto::body_aad(&enc.header().message_id, kind, seq, chunk.len() as u64);
-        let tag = crypto::FrameCipher::seal(
-            &crypto::AesGcmCipher,
-            enc.content_key(),
-            &crypto::frame_iv(seq),
-            &aad,
-            &mut frame[start..],
-        )
-        .unwrap();
+        let tag = crypto::FrameCipher::seal(&crypto::AesGcmCipher, enc.content_key(), &crypto::frame_iv(seq), &aad, &mut frame[start..]).unwrap();
         frame.extend_from_slice(&tag);
         body.extend_from_slice(&frame);
     }
     let digest = sha384(&body);
-    assert!(Encryptor::new(&kr, &opts(S0578, 100))
-        .await
-        .unwrap()
-        .external_footer_for_digest(&digest[..47])
-        .is_err());
+    assert!(Encryptor::new(&kr, &opts(S0578, 100)).await.unwrap().external_footer_for_digest(&digest[..47]).is_err());
     let mut msg = body.clone();
     msg.extend_from_slice(&enc.external_footer_for_digest(&digest).unwrap());
     // Anyone's decryptor (hashing in Rust) accepts it.
-    assert_eq!(
-        *decrypt(&kr, &msg, &DecryptOptions::default())
-            .await
-            .unwrap()
-            .plaintext,
-        pt
-    );
+    assert_eq!(*decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap().plaintext, pt);
 
     // Decrypt: the caller hashes the first `signed_len` bytes; the final frame waits for it.
     for split in [1, 60, msg.len() - 1] {
         let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_digest();
         let mut got = dec.update(&msg[..split]).await.unwrap();
         got.extend(dec.update(&msg[split..]).await.unwrap());
-        assert_eq!(
-            got,
-            &pt[..200],
-            "the final frame is withheld until the digest is checked"
-        );
+        assert_eq!(got, &pt[..200], "the final frame is withheld until the digest is checked");
         assert_eq!(dec.signed_len(), body.len() as u64);
         got.extend(dec.finish_with_digest(&sha384(&msg[..body.len()])).unwrap());
         assert_eq!(got, pt);
@@ -263,12 +193,7 @@ async fn caller_hashed_signature_matches_and_tampering_fails() {
     // A wrong digest or none: SignatureError and the withheld frame never comes out.
     let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_digest();
     dec.update(&msg).await.unwrap();
-    assert_eq!(
-        dec.finish_with_digest(&sha384(&msg[..body.len() - 1]))
-            .unwrap_err()
-            .name(),
-        "SignatureError"
-    );
+    assert_eq!(dec.finish_with_digest(&sha384(&msg[..body.len() - 1])).unwrap_err().name(), "SignatureError");
     let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_digest();
     dec.update(&msg).await.unwrap();
     assert_eq!(dec.finish().unwrap_err().name(), "SignatureError");
@@ -277,78 +202,26 @@ async fn caller_hashed_signature_matches_and_tampering_fails() {
 #[tokio::test]
 async fn encryption_context_rules() {
     let kr = keyring("k", &[3u8; 32]);
-    let bad = EncryptOptions {
-        encryption_context: ctx(&[("aws-crypto-public-key", "x")]),
-        ..Default::default()
-    };
-    assert_eq!(
-        encrypt(&kr, b"x", &bad).await.unwrap_err().name(),
-        "EncryptionContextError"
-    );
-    let bad = EncryptOptions {
-        encryption_context: ctx(&[("aws-crypto-anything", "x")]),
-        ..Default::default()
-    };
-    assert_eq!(
-        encrypt(&kr, b"x", &bad).await.unwrap_err().name(),
-        "EncryptionContextError"
-    );
+    let bad = EncryptOptions { encryption_context: ctx(&[("aws-crypto-public-key", "x")]), ..Default::default() };
+    assert_eq!(encrypt(&kr, b"x", &bad).await.unwrap_err().name(), "EncryptionContextError");
+    let bad = EncryptOptions { encryption_context: ctx(&[("aws-crypto-anything", "x")]), ..Default::default() };
+    assert_eq!(encrypt(&kr, b"x", &bad).await.unwrap_err().name(), "EncryptionContextError");
 
     let c = ctx(&[("purpose", "test"), ("Zebra", "x"), ("b key", "ü")]);
     for suite in [S0478, S0578] {
-        let o = EncryptOptions {
-            suite,
-            encryption_context: c.clone(),
-            ..Default::default()
-        };
+        let o = EncryptOptions { suite, encryption_context: c.clone(), ..Default::default() };
         let msg = encrypt(&kr, b"secret", &o).await.unwrap().ciphertext;
-        let dec = decrypt(
-            &kr,
-            &msg,
-            &DecryptOptions {
-                encryption_context: ctx(&[("purpose", "test")]),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let dec = decrypt(&kr, &msg, &DecryptOptions { encryption_context: ctx(&[("purpose", "test")]), ..Default::default() }).await.unwrap();
         for (k, v) in &c {
             assert_eq!(dec.header.encryption_context.get(k), Some(v));
         }
-        assert_eq!(
-            dec.header
-                .encryption_context
-                .contains_key("aws-crypto-public-key"),
-            suite == S0578
-        );
-        for expected in [
-            ctx(&[("purpose", "prod")]),
-            ctx(&[("missing", "x")]),
-            ctx(&[("purpose", "test"), ("Zebra", "y")]),
-        ] {
-            let e = decrypt(
-                &kr,
-                &msg,
-                &DecryptOptions {
-                    encryption_context: expected.clone(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap_err();
+        assert_eq!(dec.header.encryption_context.contains_key("aws-crypto-public-key"), suite == S0578);
+        for expected in [ctx(&[("purpose", "prod")]), ctx(&[("missing", "x")]), ctx(&[("purpose", "test"), ("Zebra", "y")])] {
+            let e = decrypt(&kr, &msg, &DecryptOptions { encryption_context: expected.clone(), ..Default::default() }).await.unwrap_err();
             assert_eq!(e.name(), "EncryptionContextError");
             // Streaming: no plaintext either.
-            let mut dec = Decryptor::new(
-                &kr,
-                DecryptOptions {
-                    encryption_context: expected,
-                    ..Default::default()
-                },
-            );
-            assert_eq!(
-                dec.update(&msg).await.unwrap_err().name(),
-                "EncryptionContextError"
-            );
+            let mut dec = Decryptor::new(&kr, DecryptOptions { encryption_context: expected, ..Default::default() });
+            assert_eq!(dec.update(&msg).await.unwrap_err().name(), "EncryptionContextError");
         }
     }
 }
@@ -357,35 +230,15 @@ async fn encryption_context_rules() {
 async fn options_are_validated() {
     let kr = keyring("k", &[3u8; 32]);
     for frame in [0u64, 1 << 32] {
-        assert_eq!(
-            encrypt(&kr, b"x", &opts(S0478, frame))
-                .await
-                .unwrap_err()
-                .name(),
-            "ValidationError"
-        );
+        assert_eq!(encrypt(&kr, b"x", &opts(S0478, frame)).await.unwrap_err().name(), "ValidationError");
     }
-    assert_eq!(
-        encrypt(&kr, b"x", &opts(S0478, u32::MAX as u64))
-            .await
-            .map(|_| ())
-            .map_err(|e| e.name().to_owned()),
-        Ok(())
-    );
-    let legacy = EncryptOptions {
-        commitment_policy: CommitmentPolicy::ForbidEncryptAllowDecrypt,
-        ..Default::default()
-    };
-    assert_eq!(
-        encrypt(&kr, b"x", &legacy).await.unwrap_err().name(),
-        "CommitmentPolicyError"
-    );
+    assert_eq!(encrypt(&kr, b"x", &opts(S0478, u32::MAX as u64)).await.map(|_| ()).map_err(|e| e.name().to_owned()), Ok(()));
+    let legacy = EncryptOptions { commitment_policy: CommitmentPolicy::ForbidEncryptAllowDecrypt, ..Default::default() };
+    assert_eq!(encrypt(&kr, b"x", &legacy).await.unwrap_err().name(), "CommitmentPolicyError");
 }
 
 async fn expect_err(kr: &dyn Keyring, msg: &[u8], name: &str) {
-    let e = decrypt(kr, msg, &DecryptOptions::default())
-        .await
-        .unwrap_err();
+    let e = decrypt(kr, msg, &DecryptOptions::default()).await.unwrap_err();
     assert_eq!(e.name(), name, "{e}");
 }
 
@@ -393,14 +246,9 @@ async fn expect_err(kr: &dyn Keyring, msg: &[u8], name: &str) {
 async fn truncated_at_every_length() {
     let kr = keyring("k", &[4u8; 32]);
     for suite in [S0478, S0578] {
-        let msg = encrypt(&kr, &data(10), &opts(suite, 4))
-            .await
-            .unwrap()
-            .ciphertext;
+        let msg = encrypt(&kr, &data(10), &opts(suite, 4)).await.unwrap().ciphertext;
         for cut in 0..msg.len() {
-            let e = decrypt(&kr, &msg[..cut], &DecryptOptions::default())
-                .await
-                .unwrap_err();
+            let e = decrypt(&kr, &msg[..cut], &DecryptOptions::default()).await.unwrap_err();
             assert_eq!(e.name(), "MalformedMessageError", "cut at {cut}: {e}");
             // Streaming: finish reports the truncation.
             let mut dec = Decryptor::new(&kr, DecryptOptions::default());
@@ -418,57 +266,42 @@ fn every_flipped_bit_is_rejected() {
     let kr = Arc::new(keyring("k", &[5u8; 32]));
     for suite in [S0478, S0578] {
         let pt = data(10);
-        let msg = block_on(encrypt(&*kr, &pt, &opts(suite, 4)))
-            .unwrap()
-            .ciphertext;
+        let msg = block_on(encrypt(&*kr, &pt, &opts(suite, 4))).unwrap().ciphertext;
         let hl = header_len(&msg);
         // Two threads: the machine has two cores and signature checks dominate.
         let bits: Vec<usize> = (0..msg.len() * 8).collect();
         let failures: Vec<String> = std::thread::scope(|s| {
-            let handles: Vec<_> =
-                bits.chunks(bits.len() / 2 + 1)
-                    .map(|part| {
-                        let (kr, msg) = (kr.clone(), &msg);
-                        s.spawn(move || {
-                            block_on(async move {
-                                let mut bad = Vec::new();
-                                for &bit in part {
-                                    let mut m = msg.clone();
-                                    m[bit / 8] ^= 1 << (bit % 8);
-                                    match decrypt(&*kr, &m, &DecryptOptions::default()).await {
-                                        Ok(_) => bad
-                                            .push(format!("bit {bit} (byte {}) accepted", bit / 8)),
-                                        Err(e) if e.kind() != kms_wasm::ErrorKind::Envelope => {
-                                            bad.push(format!("bit {bit}: {e}"))
-                                        }
-                                        Err(_) => {}
-                                    }
+            let handles: Vec<_> = bits
+                .chunks(bits.len() / 2 + 1)
+                .map(|part| {
+                    let (kr, msg) = (kr.clone(), &msg);
+                    s.spawn(move || {
+                        block_on(async move {
+                            let mut bad = Vec::new();
+                            for &bit in part {
+                                let mut m = msg.clone();
+                                m[bit / 8] ^= 1 << (bit % 8);
+                                match decrypt(&*kr, &m, &DecryptOptions::default()).await {
+                                    Ok(_) => bad.push(format!("bit {bit} (byte {}) accepted", bit / 8)),
+                                    Err(e) if e.kind() != kms_wasm::ErrorKind::Envelope => bad.push(format!("bit {bit}: {e}")),
+                                    Err(_) => {}
                                 }
-                                bad
-                            })
+                            }
+                            bad
                         })
                     })
-                    .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap())
-                .collect()
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
         });
-        assert!(
-            failures.is_empty(),
-            "{suite:?} (header {hl} of {} bytes): {failures:?}",
-            msg.len()
-        );
+        assert!(failures.is_empty(), "{suite:?} (header {hl} of {} bytes): {failures:?}", msg.len());
     }
 }
 
 #[tokio::test]
 async fn typed_errors_for_header_tampering() {
     let kr = keyring("k", &[6u8; 32]);
-    let msg = encrypt(&kr, &data(10), &opts(S0478, 4))
-        .await
-        .unwrap()
-        .ciphertext;
+    let msg = encrypt(&kr, &data(10), &opts(S0478, 4)).await.unwrap().ciphertext;
     // Unknown suite.
     let mut m = msg.clone();
     m[1..3].copy_from_slice(&[0x09, 0x99]);
@@ -487,9 +320,7 @@ async fn typed_errors_for_header_tampering() {
     // Commit key changed: fails (the commitment is checked before the header tag).
     let mut m = msg.clone();
     m[hl - 20] ^= 0x40;
-    let e = decrypt(&kr, &m, &DecryptOptions::default())
-        .await
-        .unwrap_err();
+    let e = decrypt(&kr, &m, &DecryptOptions::default()).await.unwrap_err();
     assert_eq!(e.name(), "AuthenticationError");
     assert!(e.message().contains("commitment"), "{e}");
     // Header tag changed.
@@ -501,19 +332,14 @@ async fn typed_errors_for_header_tampering() {
 #[tokio::test]
 async fn frames_out_of_order() {
     let kr = keyring("k", &[7u8; 32]);
-    let msg = encrypt(&kr, &data(10), &opts(S0478, 4))
-        .await
-        .unwrap()
-        .ciphertext;
+    let msg = encrypt(&kr, &data(10), &opts(S0478, 4)).await.unwrap().ciphertext;
     let hl = header_len(&msg);
     let f = 4 + 12 + 4 + 16;
     let mut m = msg[..hl].to_vec();
     m.extend_from_slice(&msg[hl + f..hl + 2 * f]);
     m.extend_from_slice(&msg[hl..hl + f]);
     m.extend_from_slice(&msg[hl + 2 * f..]);
-    let e = decrypt(&kr, &m, &DecryptOptions::default())
-        .await
-        .unwrap_err();
+    let e = decrypt(&kr, &m, &DecryptOptions::default()).await.unwrap_err();
     assert_eq!(e.name(), "MalformedMessageError");
     assert!(e.message().contains("expected"), "{e}");
     // A dropped frame is out of order too.
@@ -524,26 +350,11 @@ async fn frames_out_of_order() {
 
 /// Builds a 0x0478 message by hand from the public building blocks, so tests
 /// can produce messages our encryptor never writes (with valid tags).
-async fn handmade(
-    kr: &RawAesKeyring,
-    commitment_delta: u8,
-    frames: &[(u32, bool, &[u8])],
-    frame_length: u32,
-    content_type: ContentType,
-) -> Vec<u8> {
+async fn handmade(kr: &RawAesKeyring, commitment_delta: u8, frames: &[(u32, bool, &[u8])], frame_length: u32, content_type: ContentType) -> Vec<u8> {
     let suite = S0478;
-    let m = kr
-        .on_encrypt(EncryptionMaterials {
-            suite,
-            encryption_context: EncryptionContext::new(),
-            data_key: None,
-            encrypted_data_keys: vec![],
-        })
-        .await
-        .unwrap();
+    let m = kr.on_encrypt(EncryptionMaterials { suite, encryption_context: EncryptionContext::new(), data_key: None, encrypted_data_keys: vec![] }).await.unwrap();
     let message_id = vec![0x42u8; 32];
-    let (key, commit) =
-        crypto::derive_keys(suite, m.data_key.as_ref().unwrap().expose(), &message_id).unwrap();
+    let (key, commit) = crypto::derive_keys(suite, m.data_key.as_ref().unwrap().expose(), &message_id).unwrap();
     let mut commitment = *commit.unwrap();
     commitment[0] ^= commitment_delta;
     let header = MessageHeader {
@@ -564,8 +375,7 @@ async fn handmade(
         let iv = [9u8; 12];
         let aad = crypto::body_aad(&message_id, BodyAadKind::SingleBlock, 1, pt.len() as u64);
         let mut ct = pt.to_vec();
-        let tag =
-            crypto::FrameCipher::seal(&crypto::AesGcmCipher, &key, &iv, &aad, &mut ct).unwrap();
+        let tag = crypto::FrameCipher::seal(&crypto::AesGcmCipher, &key, &iv, &aad, &mut ct).unwrap();
         out.extend_from_slice(&iv);
         out.extend_from_slice(&(pt.len() as u64).to_be_bytes());
         out.extend_from_slice(&ct);
@@ -574,15 +384,10 @@ async fn handmade(
     }
     for &(seq, is_final, pt) in frames {
         let iv = crypto::frame_iv(seq);
-        let kind = if is_final {
-            BodyAadKind::FinalFrame
-        } else {
-            BodyAadKind::Frame
-        };
+        let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
         let aad = crypto::body_aad(&message_id, kind, seq, pt.len() as u64);
         let mut ct = pt.to_vec();
-        let tag =
-            crypto::FrameCipher::seal(&crypto::AesGcmCipher, &key, &iv, &aad, &mut ct).unwrap();
+        let tag = crypto::FrameCipher::seal(&crypto::AesGcmCipher, &key, &iv, &aad, &mut ct).unwrap();
         format::write_frame(&mut out, seq, is_final, &iv, &ct, &tag);
     }
     out
@@ -591,76 +396,24 @@ async fn handmade(
 #[tokio::test]
 async fn handmade_messages() {
     let kr = keyring("k", &[8u8; 32]);
-    let ok = handmade(
-        &kr,
-        0,
-        &[(1, false, b"abcd"), (2, true, b"ef")],
-        4,
-        ContentType::Framed,
-    )
-    .await;
-    assert_eq!(
-        &decrypt(&kr, &ok, &DecryptOptions::default())
-            .await
-            .unwrap()
-            .plaintext[..],
-        b"abcdef"
-    );
+    let ok = handmade(&kr, 0, &[(1, false, b"abcd"), (2, true, b"ef")], 4, ContentType::Framed).await;
+    assert_eq!(&decrypt(&kr, &ok, &DecryptOptions::default()).await.unwrap().plaintext[..], b"abcdef");
     // Final frame exactly the frame length (the JS SDK's form) is accepted.
-    let full = handmade(
-        &kr,
-        0,
-        &[(1, false, b"abcd"), (2, true, b"efgh")],
-        4,
-        ContentType::Framed,
-    )
-    .await;
-    assert_eq!(
-        &decrypt(&kr, &full, &DecryptOptions::default())
-            .await
-            .unwrap()
-            .plaintext[..],
-        b"abcdefgh"
-    );
+    let full = handmade(&kr, 0, &[(1, false, b"abcd"), (2, true, b"efgh")], 4, ContentType::Framed).await;
+    assert_eq!(&decrypt(&kr, &full, &DecryptOptions::default()).await.unwrap().plaintext[..], b"abcdefgh");
     // Wrong commitment with a valid header tag.
     let bad = handmade(&kr, 1, &[(1, true, b"ab")], 4, ContentType::Framed).await;
-    let e = decrypt(&kr, &bad, &DecryptOptions::default())
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.name(), e.message().contains("commitment")),
-        ("AuthenticationError", true),
-        "{e}"
-    );
+    let e = decrypt(&kr, &bad, &DecryptOptions::default()).await.unwrap_err();
+    assert_eq!((e.name(), e.message().contains("commitment")), ("AuthenticationError", true), "{e}");
     // Frames with valid tags but out of order.
-    let swapped = handmade(
-        &kr,
-        0,
-        &[(2, false, b"efgh"), (1, false, b"abcd"), (3, true, b"")],
-        4,
-        ContentType::Framed,
-    )
-    .await;
+    let swapped = handmade(&kr, 0, &[(2, false, b"efgh"), (1, false, b"abcd"), (3, true, b"")], 4, ContentType::Framed).await;
     expect_err(&kr, &swapped, "MalformedMessageError").await;
     // Sequence starting at 0.
     let zero = handmade(&kr, 0, &[(0, true, b"ab")], 4, ContentType::Framed).await;
     expect_err(&kr, &zero, "MalformedMessageError").await;
     // Non-framed body (read only).
-    let nf = handmade(
-        &kr,
-        0,
-        &[(1, true, b"non-framed body")],
-        0,
-        ContentType::NonFramed,
-    )
-    .await;
-    assert_eq!(
-        &decrypt(&kr, &nf, &DecryptOptions::default())
-            .await
-            .unwrap()
-            .plaintext[..],
-        b"non-framed body"
-    );
+    let nf = handmade(&kr, 0, &[(1, true, b"non-framed body")], 0, ContentType::NonFramed).await;
+    assert_eq!(&decrypt(&kr, &nf, &DecryptOptions::default()).await.unwrap().plaintext[..], b"non-framed body");
     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
     let mut got = Vec::new();
     for c in nf.chunks(3) {
@@ -673,14 +426,8 @@ async fn handmade_messages() {
 #[tokio::test]
 async fn signature_swapped_or_missing() {
     let kr = keyring("k", &[9u8; 32]);
-    let a = encrypt(&kr, b"same", &opts(S0578, 100))
-        .await
-        .unwrap()
-        .ciphertext;
-    let b = encrypt(&kr, b"same", &opts(S0578, 100))
-        .await
-        .unwrap()
-        .ciphertext;
+    let a = encrypt(&kr, b"same", &opts(S0578, 100)).await.unwrap().ciphertext;
+    let b = encrypt(&kr, b"same", &opts(S0578, 100)).await.unwrap().ciphertext;
     let footer = |m: &[u8]| {
         let hl = header_len(m);
         hl + (4 + 4 + 12 + 4 + 4 + 16)
@@ -704,75 +451,40 @@ async fn edk_limits_and_unusable_keys() {
     let k2: Arc<dyn Keyring> = Arc::new(keyring("k2", &[2u8; 32]));
     let k3: Arc<dyn Keyring> = Arc::new(keyring("k3", &[3u8; 32]));
     let multi = MultiKeyring::new(Some(k1.clone()), vec![k2.clone(), k3.clone()]).unwrap();
-    let msg = encrypt(&multi, b"three keys", &opts(S0578, 100))
-        .await
-        .unwrap();
+    let msg = encrypt(&multi, b"three keys", &opts(S0578, 100)).await.unwrap();
     assert_eq!(msg.header.encrypted_data_keys.len(), 3);
     let msg = msg.ciphertext;
     for k in [&k1, &k2, &k3] {
-        assert_eq!(
-            &decrypt(&**k, &msg, &DecryptOptions::default())
-                .await
-                .unwrap()
-                .plaintext[..],
-            b"three keys"
-        );
+        assert_eq!(&decrypt(&**k, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..], b"three keys");
     }
-    let limited = |n| DecryptOptions {
-        max_encrypted_data_keys: Some(n),
-        ..Default::default()
-    };
-    assert_eq!(
-        decrypt(&*k3, &msg, &limited(2)).await.unwrap_err().name(),
-        "TooManyEncryptedDataKeysError"
-    );
+    let limited = |n| DecryptOptions { max_encrypted_data_keys: Some(n), ..Default::default() };
+    assert_eq!(decrypt(&*k3, &msg, &limited(2)).await.unwrap_err().name(), "TooManyEncryptedDataKeysError");
     assert!(decrypt(&*k3, &msg, &limited(3)).await.is_ok());
     // Streaming fails as soon as the count is read.
     let mut dec = Decryptor::new(&*k3, limited(1));
-    assert_eq!(
-        dec.update(&msg[..200]).await.unwrap_err().name(),
-        "TooManyEncryptedDataKeysError"
-    );
+    assert_eq!(dec.update(&msg[..200]).await.unwrap_err().name(), "TooManyEncryptedDataKeysError");
 
     // Keyrings the message was not encrypted for.
     expect_err(&keyring("other", &[1u8; 32]), &msg, "NoUsableKeyError").await;
     expect_err(&keyring("k1", &[7u8; 32]), &msg, "NoUsableKeyError").await;
     let ns = RawAesKeyring::new("other-ns", "k1", &[1u8; 32]).unwrap();
     expect_err(&ns, &msg, "NoUsableKeyError").await;
-    let wrong = MultiKeyring::new(
-        None,
-        vec![
-            Arc::new(keyring("x", &[1u8; 32])),
-            Arc::new(keyring("y", &[1u8; 32])),
-        ],
-    )
-    .unwrap();
-    let e = decrypt(&wrong, &msg, &DecryptOptions::default())
-        .await
-        .unwrap_err();
+    let wrong = MultiKeyring::new(None, vec![Arc::new(keyring("x", &[1u8; 32])), Arc::new(keyring("y", &[1u8; 32]))]).unwrap();
+    let e = decrypt(&wrong, &msg, &DecryptOptions::default()).await.unwrap_err();
     assert_eq!(e.name(), "NoUsableKeyError");
     // Multi-keyring decrypt falls through to a child that works.
-    let good =
-        MultiKeyring::new(None, vec![Arc::new(keyring("x", &[1u8; 32])), k2.clone()]).unwrap();
-    assert!(decrypt(&good, &msg, &DecryptOptions::default())
-        .await
-        .is_ok());
+    let good = MultiKeyring::new(None, vec![Arc::new(keyring("x", &[1u8; 32])), k2.clone()]).unwrap();
+    assert!(decrypt(&good, &msg, &DecryptOptions::default()).await.is_ok());
 }
 
 #[tokio::test]
 async fn secrets_stay_out_of_debug_and_errors() {
     let kr = keyring("k", &[0xAB; 32]);
     assert!(!format!("{kr:?}").contains("171"));
-    let out = encrypt(&kr, b"TOPSECRETPLAINTEXT", &EncryptOptions::default())
-        .await
-        .unwrap();
-    let dec = decrypt(&kr, &out.ciphertext, &DecryptOptions::default())
-        .await
-        .unwrap();
+    let out = encrypt(&kr, b"TOPSECRETPLAINTEXT", &EncryptOptions::default()).await.unwrap();
+    let dec = decrypt(&kr, &out.ciphertext, &DecryptOptions::default()).await.unwrap();
     assert!(!format!("{dec:?}").contains("TOPSECRET"));
-    let enc = Encryptor::new(&kr, &EncryptOptions::default())
-        .await
-        .unwrap();
+    let enc = Encryptor::new(&kr, &EncryptOptions::default()).await.unwrap();
     let dbg = format!("{enc:?} {:?}", enc.content_key());
     assert!(dbg.contains("redacted") || !dbg.contains("content_key"));
 }
@@ -783,43 +495,22 @@ async fn policy_on_decrypt() {
     let kr = keyring("k", &[1u8; 32]);
     let mut m = vec![1u8, 0x80, 0x01, 0x78];
     m.extend_from_slice(&[0u8; 16]);
-    m.extend_from_slice(&[
-        0, 0, 0, 1, 0, 1, b'n', 0, 1, b'k', 0, 1, 0, 2, 0, 0, 0, 0, 12, 0, 0, 0, 4,
-    ]);
+    m.extend_from_slice(&[0, 0, 0, 1, 0, 1, b'n', 0, 1, b'k', 0, 1, 0, 2, 0, 0, 0, 0, 12, 0, 0, 0, 4]);
     m.extend_from_slice(&[0u8; 28]);
     expect_err(&kr, &m, "CommitmentPolicyError").await;
-    let relaxed = DecryptOptions {
-        commitment_policy: CommitmentPolicy::RequireEncryptAllowDecrypt,
-        ..Default::default()
-    };
-    assert_eq!(
-        decrypt(&kr, &m, &relaxed).await.unwrap_err().name(),
-        "NoUsableKeyError"
-    );
+    let relaxed = DecryptOptions { commitment_policy: CommitmentPolicy::RequireEncryptAllowDecrypt, ..Default::default() };
+    assert_eq!(decrypt(&kr, &m, &relaxed).await.unwrap_err().name(), "NoUsableKeyError");
 }
 
 /// A second AES-GCM backend (delegating, counting calls) stands in for WebCrypto.
 struct CountingCipher(std::sync::atomic::AtomicU32);
 
 impl crypto::FrameCipher for CountingCipher {
-    fn seal(
-        &self,
-        key: &crypto::ContentKey,
-        iv: &[u8; 12],
-        aad: &[u8],
-        in_out: &mut [u8],
-    ) -> kms_wasm::Result<[u8; 16]> {
+    fn seal(&self, key: &crypto::ContentKey, iv: &[u8; 12], aad: &[u8], in_out: &mut [u8]) -> kms_wasm::Result<[u8; 16]> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         crypto::AesGcmCipher.seal(key, iv, aad, in_out)
     }
-    fn open(
-        &self,
-        key: &crypto::ContentKey,
-        iv: &[u8; 12],
-        aad: &[u8],
-        in_out: &mut [u8],
-        tag: &[u8; 16],
-    ) -> kms_wasm::Result<()> {
+    fn open(&self, key: &crypto::ContentKey, iv: &[u8; 12], aad: &[u8], in_out: &mut [u8], tag: &[u8; 16]) -> kms_wasm::Result<()> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         crypto::AesGcmCipher.open(key, iv, aad, in_out, tag)
     }
@@ -835,8 +526,7 @@ async fn pluggable_frame_cipher_and_external_frames() {
         let mut enc = enc.with_frame_cipher(Box::new(CountingCipher(Default::default())));
         let mut msg = enc.update(&pt).unwrap();
         msg.extend(enc.finish().unwrap());
-        let mut dec = Decryptor::new(&kr, DecryptOptions::default())
-            .with_frame_cipher(Box::new(CountingCipher(Default::default())));
+        let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_frame_cipher(Box::new(CountingCipher(Default::default())));
         let mut got = dec.update(&msg).await.unwrap();
         got.extend(dec.finish().unwrap());
         assert_eq!(got, pt);
@@ -852,21 +542,10 @@ async fn pluggable_frame_cipher_and_external_frames() {
                 .map(|(i, c)| {
                     let seq = i as u32 + 1;
                     let is_final = i + 1 == n && c.len() < 1000;
-                    let kind = if is_final {
-                        BodyAadKind::FinalFrame
-                    } else {
-                        BodyAadKind::Frame
-                    };
+                    let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
                     let iv = crypto::frame_iv(seq);
                     let mut ct = c.to_vec();
-                    let tag = crypto::FrameCipher::seal(
-                        &crypto::AesGcmCipher,
-                        key,
-                        &iv,
-                        &crypto::body_aad(message_id, kind, seq, c.len() as u64),
-                        &mut ct,
-                    )
-                    .unwrap();
+                    let tag = crypto::FrameCipher::seal(&crypto::AesGcmCipher, key, &iv, &crypto::body_aad(message_id, kind, seq, c.len() as u64), &mut ct).unwrap();
                     let mut frame = Vec::new();
                     format::write_frame(&mut frame, seq, is_final, &iv, &ct, &tag);
                     frame
@@ -890,9 +569,7 @@ async fn pluggable_frame_cipher_and_external_frames() {
             external.extend(frame);
         }
         external.extend(enc.external_footer().unwrap());
-        let dec = decrypt(&kr, &external, &DecryptOptions::default())
-            .await
-            .unwrap();
+        let dec = decrypt(&kr, &external, &DecryptOptions::default()).await.unwrap();
         assert_eq!(&dec.plaintext[..], &pt[..]);
     }
 }
@@ -900,40 +577,15 @@ async fn pluggable_frame_cipher_and_external_frames() {
 #[tokio::test]
 async fn frame_length_limit_on_decrypt() {
     let kr = keyring("k", &[0x12; 32]);
-    let msg = encrypt(&kr, &data(300), &opts(S0578, 100))
-        .await
-        .unwrap()
-        .ciphertext;
-    let limit = |n| DecryptOptions {
-        max_frame_length: Some(n),
-        ..Default::default()
-    };
-    assert_eq!(
-        decrypt(&kr, &msg, &limit(99)).await.unwrap_err().name(),
-        "LimitExceededError"
-    );
+    let msg = encrypt(&kr, &data(300), &opts(S0578, 100)).await.unwrap().ciphertext;
+    let limit = |n| DecryptOptions { max_frame_length: Some(n), ..Default::default() };
+    assert_eq!(decrypt(&kr, &msg, &limit(99)).await.unwrap_err().name(), "LimitExceededError");
     assert!(decrypt(&kr, &msg, &limit(100)).await.is_ok());
-    let nf = handmade(
-        &kr,
-        0,
-        &[(1, true, b"0123456789")],
-        0,
-        ContentType::NonFramed,
-    )
-    .await;
-    assert_eq!(
-        decrypt(&kr, &nf, &limit(9)).await.unwrap_err().name(),
-        "LimitExceededError"
-    );
+    let nf = handmade(&kr, 0, &[(1, true, b"0123456789")], 0, ContentType::NonFramed).await;
+    assert_eq!(decrypt(&kr, &nf, &limit(9)).await.unwrap_err().name(), "LimitExceededError");
     assert!(decrypt(&kr, &nf, &limit(10)).await.is_ok());
-    let zero = DecryptOptions {
-        max_encrypted_data_keys: Some(0),
-        ..Default::default()
-    };
-    assert_eq!(
-        decrypt(&kr, &msg, &zero).await.unwrap_err().name(),
-        "ValidationError"
-    );
+    let zero = DecryptOptions { max_encrypted_data_keys: Some(0), ..Default::default() };
+    assert_eq!(decrypt(&kr, &msg, &zero).await.unwrap_err().name(), "ValidationError");
 }
 
 /// Native throughput, for the record: `cargo test --release --test envelope_format -- --ignored --nocapture`.
@@ -944,37 +596,20 @@ async fn throughput() {
     let pt = data(64 << 20);
     for suite in [S0478, S0578] {
         let t = std::time::Instant::now();
-        let msg = encrypt(&kr, &pt, &opts(suite, 65536))
-            .await
-            .unwrap()
-            .ciphertext;
+        let msg = encrypt(&kr, &pt, &opts(suite, 65536)).await.unwrap().ciphertext;
         let enc = t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
-        let dec = decrypt(&kr, &msg, &DecryptOptions::default())
-            .await
-            .unwrap();
+        let dec = decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap();
         let dect = t.elapsed().as_secs_f64();
         assert_eq!(dec.plaintext.len(), pt.len());
-        println!(
-            "{suite:?}: encrypt {:.0} MB/s, decrypt {:.0} MB/s (64 MiB)",
-            64.0 * 1.048576 / enc,
-            64.0 * 1.048576 / dect
-        );
+        println!("{suite:?}: encrypt {:.0} MB/s, decrypt {:.0} MB/s (64 MiB)", 64.0 * 1.048576 / enc, 64.0 * 1.048576 / dect);
     }
 }
 
 #[tokio::test]
 async fn oversized_context_is_rejected() {
     let kr = keyring("k", &[0x14; 32]);
-    let big: EncryptionContext = (0..700)
-        .map(|i| (format!("key-{i:04}"), "v".repeat(90)))
-        .collect();
-    let o = EncryptOptions {
-        encryption_context: big,
-        ..Default::default()
-    };
-    assert_eq!(
-        encrypt(&kr, b"x", &o).await.unwrap_err().name(),
-        "EncryptionContextError"
-    );
+    let big: EncryptionContext = (0..700).map(|i| (format!("key-{i:04}"), "v".repeat(90))).collect();
+    let o = EncryptOptions { encryption_context: big, ..Default::default() };
+    assert_eq!(encrypt(&kr, b"x", &o).await.unwrap_err().name(), "EncryptionContextError");
 }

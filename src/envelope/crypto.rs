@@ -52,20 +52,9 @@ impl fmt::Debug for ContentKey {
 
 /// Derives the content key and, for committing suites, the commit key from
 /// the plaintext data key (`framework/transitive-requirements.md`).
-pub fn derive_keys(
-    suite: AlgorithmSuite,
-    data_key: &[u8],
-    message_id: &[u8],
-) -> Result<(ContentKey, Option<Zeroizing<[u8; COMMIT_KEY_LEN]>>)> {
+pub fn derive_keys(suite: AlgorithmSuite, data_key: &[u8], message_id: &[u8]) -> Result<(ContentKey, Option<Zeroizing<[u8; COMMIT_KEY_LEN]>>)> {
     if data_key.len() != suite.key_len() {
-        return Err(Error::envelope(
-            "NoUsableKeyError",
-            format!(
-                "data key is {} bytes; the suite needs {}",
-                data_key.len(),
-                suite.key_len()
-            ),
-        ));
+        return Err(Error::envelope("NoUsableKeyError", format!("data key is {} bytes; the suite needs {}", data_key.len(), suite.key_len())));
     }
     let mut key = Zeroizing::new(vec![0u8; suite.key_len()]);
     let expand_err = |_| Error::envelope("AuthenticationError", "key derivation failed");
@@ -78,15 +67,11 @@ pub fn derive_keys(
             Ok((ContentKey(key), None))
         }
         Kdf::HkdfSha256 => {
-            Hkdf::<Sha256>::new(None, data_key)
-                .expand(&legacy_info, &mut key)
-                .map_err(expand_err)?;
+            Hkdf::<Sha256>::new(None, data_key).expand(&legacy_info, &mut key).map_err(expand_err)?;
             Ok((ContentKey(key), None))
         }
         Kdf::HkdfSha384 => {
-            Hkdf::<Sha384>::new(None, data_key)
-                .expand(&legacy_info, &mut key)
-                .map_err(expand_err)?;
+            Hkdf::<Sha384>::new(None, data_key).expand(&legacy_info, &mut key).map_err(expand_err)?;
             Ok((ContentKey(key), None))
         }
         Kdf::HkdfSha512Commit => {
@@ -97,8 +82,7 @@ pub fn derive_keys(
             info.extend_from_slice(b"DERIVEKEY");
             hk.expand(&info, &mut key).map_err(expand_err)?;
             let mut commit = Zeroizing::new([0u8; COMMIT_KEY_LEN]);
-            hk.expand(b"COMMITKEY", &mut commit[..])
-                .map_err(expand_err)?;
+            hk.expand(b"COMMITKEY", &mut commit[..]).map_err(expand_err)?;
             Ok((ContentKey(key), Some(commit)))
         }
     }
@@ -156,22 +140,9 @@ pub fn body_aad(message_id: &[u8], kind: BodyAadKind, seq: u32, len: u64) -> Vec
 /// [`AesGcmCipher`]; other backends must produce byte-identical output.
 pub trait FrameCipher: MaybeSend + MaybeSync {
     /// Encrypts `in_out` in place and returns the tag.
-    fn seal(
-        &self,
-        key: &ContentKey,
-        iv: &[u8; IV_LEN],
-        aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<[u8; TAG_LEN]>;
+    fn seal(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]>;
     /// Checks `tag` and decrypts `in_out` in place; `AuthenticationError` when the tag does not verify.
-    fn open(
-        &self,
-        key: &ContentKey,
-        iv: &[u8; IV_LEN],
-        aad: &[u8],
-        in_out: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<()>;
+    fn open(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()>;
 }
 
 /// [`FrameCipher`] backed by the `aes-gcm` crate (AES-128/192/256; handles empty plaintexts).
@@ -185,8 +156,7 @@ macro_rules! with_aes_gcm {
         let k: &[u8] = $key;
         match k.len() {
             16 => {
-                let $c =
-                    aes_gcm::Aes128Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
+                let $c = aes_gcm::Aes128Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
                 $body
             }
             24 => {
@@ -194,77 +164,39 @@ macro_rules! with_aes_gcm {
                 $body
             }
             32 => {
-                let $c =
-                    aes_gcm::Aes256Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
+                let $c = aes_gcm::Aes256Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
                 $body
             }
-            n => Err(Error::validation(
-                "key",
-                format!("AES keys are 16, 24 or 32 bytes, not {n}"),
-            )),
+            n => Err(Error::validation("key", format!("AES keys are 16, 24 or 32 bytes, not {n}"))),
         }
     }};
 }
 
 /// AES-GCM seal with raw key bytes (content keys and raw AES wrapping keys).
-pub(crate) fn gcm_seal(
-    key: &[u8],
-    iv: &[u8; IV_LEN],
-    aad: &[u8],
-    in_out: &mut [u8],
-) -> Result<[u8; TAG_LEN]> {
+pub(crate) fn gcm_seal(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]> {
     with_aes_gcm!(key, |c| {
-        let tag = c
-            .encrypt_inout_detached(&(*iv).into(), aad, in_out.into())
-            .map_err(|_| auth_error("AES-GCM encryption failed"))?;
+        let tag = c.encrypt_inout_detached(&(*iv).into(), aad, in_out.into()).map_err(|_| auth_error("AES-GCM encryption failed"))?;
         Ok(tag.into())
     })
 }
 
 /// AES-GCM open with raw key bytes.
-pub(crate) fn gcm_open(
-    key: &[u8],
-    iv: &[u8; IV_LEN],
-    aad: &[u8],
-    in_out: &mut [u8],
-    tag: &[u8; TAG_LEN],
-) -> Result<()> {
-    with_aes_gcm!(key, |c| {
-        c.decrypt_inout_detached(&(*iv).into(), aad, in_out.into(), &(*tag).into())
-            .map_err(|_| auth_error("authentication tag does not verify"))
-    })
+pub(crate) fn gcm_open(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()> {
+    with_aes_gcm!(key, |c| { c.decrypt_inout_detached(&(*iv).into(), aad, in_out.into(), &(*tag).into()).map_err(|_| auth_error("authentication tag does not verify")) })
 }
 
 impl FrameCipher for AesGcmCipher {
-    fn seal(
-        &self,
-        key: &ContentKey,
-        iv: &[u8; IV_LEN],
-        aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<[u8; TAG_LEN]> {
+    fn seal(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]> {
         gcm_seal(key.expose(), iv, aad, in_out)
     }
-    fn open(
-        &self,
-        key: &ContentKey,
-        iv: &[u8; IV_LEN],
-        aad: &[u8],
-        in_out: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<()> {
+    fn open(&self, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()> {
         gcm_open(key.expose(), iv, aad, in_out, tag)
     }
 }
 
 /// The v2 header authentication tag: AES-GCM with a zero IV over an empty
 /// plaintext, with the header body as AAD.
-pub fn header_auth_tag(
-    cipher: &dyn FrameCipher,
-    key: &ContentKey,
-    header_body: &[u8],
-    iv: &[u8; IV_LEN],
-) -> Result<[u8; TAG_LEN]> {
+pub fn header_auth_tag(cipher: &dyn FrameCipher, key: &ContentKey, header_body: &[u8], iv: &[u8; IV_LEN]) -> Result<[u8; TAG_LEN]> {
     cipher.seal(key, iv, header_body, &mut [])
 }
 
@@ -292,10 +224,7 @@ impl MessageSigner {
         loop {
             platform::fill_random(&mut seed[..])?;
             if let Ok(key) = SigningKey::from_slice(&seed[..]) {
-                return Ok(MessageSigner {
-                    key,
-                    hash: Sha384::new(),
-                });
+                return Ok(MessageSigner { key, hash: Sha384::new() });
             }
         }
     }
@@ -303,8 +232,7 @@ impl MessageSigner {
     /// The SEC1 compressed verification key, base64 (the `aws-crypto-public-key` value).
     pub fn public_key_base64(&self) -> String {
         use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .encode(self.key.verifying_key().to_sec1_point(true).as_bytes())
+        base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().to_sec1_point(true).as_bytes())
     }
 
     /// Adds message bytes to the signed hash, in order.
@@ -322,15 +250,9 @@ impl MessageSigner {
     /// caller computed itself (a native hash is several times faster than one in wasm).
     pub fn footer_for_digest(self, digest: &[u8]) -> Result<Vec<u8>> {
         if digest.len() != SHA384_LEN {
-            return Err(Error::validation(
-                "digest",
-                "must be the 48-byte SHA-384 of the message",
-            ));
+            return Err(Error::validation("digest", "must be the 48-byte SHA-384 of the message"));
         }
-        let sig: Signature = self
-            .key
-            .sign_prehash(digest)
-            .map_err(|_| Error::envelope("SignatureError", "signing failed"))?;
+        let sig: Signature = self.key.sign_prehash(digest).map_err(|_| Error::envelope("SignatureError", "signing failed"))?;
         let der = der_encode(&sig);
         let mut out = Vec::with_capacity(2 + der.len());
         out.extend_from_slice(&(der.len() as u16).to_be_bytes());
@@ -356,20 +278,10 @@ impl MessageVerifier {
     /// From the base64 SEC1 public key of the `aws-crypto-public-key` context entry.
     pub fn from_public_key_base64(b64: &str) -> Result<Self> {
         use base64::Engine as _;
-        let bad = || {
-            Error::envelope(
-                "MalformedMessageError",
-                "aws-crypto-public-key is not a P-384 public key",
-            )
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_bytes())
-            .map_err(|_| bad())?;
+        let bad = || Error::envelope("MalformedMessageError", "aws-crypto-public-key is not a P-384 public key");
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| bad())?;
         let key = VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?;
-        Ok(MessageVerifier {
-            key,
-            hash: Sha384::new(),
-        })
+        Ok(MessageVerifier { key, hash: Sha384::new() })
     }
 
     /// Adds message bytes to the hash, in order.
@@ -476,17 +388,11 @@ mod tests {
         for len in [16usize, 24, 32] {
             let key = ContentKey::from_bytes(&vec![3u8; len]);
             let mut buf = b"hello".to_vec();
-            let tag = AesGcmCipher
-                .seal(&key, &frame_iv(1), b"aad", &mut buf)
-                .unwrap();
-            AesGcmCipher
-                .open(&key, &frame_iv(1), b"aad", &mut buf, &tag)
-                .unwrap();
+            let tag = AesGcmCipher.seal(&key, &frame_iv(1), b"aad", &mut buf).unwrap();
+            AesGcmCipher.open(&key, &frame_iv(1), b"aad", &mut buf, &tag).unwrap();
             assert_eq!(buf, b"hello");
             let tag = AesGcmCipher.seal(&key, &frame_iv(1), b"", &mut []).unwrap();
-            assert!(AesGcmCipher
-                .open(&key, &frame_iv(1), b"x", &mut [], &tag)
-                .is_err());
+            assert!(AesGcmCipher.open(&key, &frame_iv(1), b"x", &mut [], &tag).is_err());
         }
     }
 
@@ -498,10 +404,7 @@ mod tests {
         s.update(b"message");
         let footer = s.footer().unwrap();
         let der = &footer[2..];
-        assert_eq!(
-            u16::from_be_bytes([footer[0], footer[1]]) as usize,
-            der.len()
-        );
+        assert_eq!(u16::from_be_bytes([footer[0], footer[1]]) as usize, der.len());
         let mut v = MessageVerifier::from_public_key_base64(&pk).unwrap();
         v.update(b"message");
         v.clone().verify(der).unwrap();

@@ -17,10 +17,7 @@
 use zeroize::Zeroizing;
 
 use super::context::{self, PUBLIC_KEY_FIELD};
-use super::crypto::{
-    self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier,
-    IV_LEN, TAG_LEN,
-};
+use super::crypto::{self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier, IV_LEN, TAG_LEN};
 use super::format::{self, ContentType, MessageHeader, NON_FRAMED_PREFIX_LEN};
 use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
 use super::{DecryptOptions, EncryptOptions};
@@ -46,10 +43,7 @@ pub struct Encryptor {
 
 impl std::fmt::Debug for Encryptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Encryptor")
-            .field("header", &self.header)
-            .field("frames", &self.seq)
-            .finish_non_exhaustive()
+        f.debug_struct("Encryptor").field("header", &self.header).field("frames", &self.seq).finish_non_exhaustive()
     }
 }
 
@@ -65,16 +59,7 @@ impl Encryptor {
         let frame_length = u32::try_from(options.frame_length)
             .ok()
             .filter(|&n| n > 0)
-            .ok_or_else(|| {
-                Error::validation(
-                    "frameLength",
-                    format!(
-                        "must be between 1 and {} bytes, not {}",
-                        u32::MAX,
-                        options.frame_length
-                    ),
-                )
-            })?;
+            .ok_or_else(|| Error::validation("frameLength", format!("must be between 1 and {} bytes, not {}", u32::MAX, options.frame_length)))?;
         context::check_no_reserved(&options.encryption_context)?;
         let mut ctx = options.encryption_context.clone();
         let signer = if suite.is_signing() {
@@ -86,22 +71,10 @@ impl Encryptor {
         };
         // Fail on an oversized context before calling the keyring.
         context::serialize(&ctx)?;
-        let m = keyring
-            .on_encrypt(EncryptionMaterials {
-                suite,
-                encryption_context: ctx,
-                data_key: None,
-                encrypted_data_keys: Vec::new(),
-            })
-            .await?;
-        let data_key = m
-            .data_key
-            .ok_or_else(|| Error::envelope("KeyringError", "the keyring produced no data key"))?;
+        let m = keyring.on_encrypt(EncryptionMaterials { suite, encryption_context: ctx, data_key: None, encrypted_data_keys: Vec::new() }).await?;
+        let data_key = m.data_key.ok_or_else(|| Error::envelope("KeyringError", "the keyring produced no data key"))?;
         if m.encrypted_data_keys.is_empty() {
-            return Err(Error::envelope(
-                "KeyringError",
-                "the keyring produced no encrypted data key",
-            ));
+            return Err(Error::envelope("KeyringError", "the keyring produced no encrypted data key"));
         }
         let mut message_id = vec![0u8; suite.message_id_len()];
         platform::fill_random(&mut message_id)?;
@@ -124,17 +97,7 @@ impl Encryptor {
         if let Some(s) = signer.as_mut() {
             s.update(&header_bytes);
         }
-        Ok(Encryptor {
-            header,
-            header_bytes,
-            header_emitted: false,
-            key,
-            cipher,
-            signer,
-            pending: Zeroizing::new(Vec::new()),
-            frame_len: frame_length as usize,
-            seq: 0,
-        })
+        Ok(Encryptor { header, header_bytes, header_emitted: false, key, cipher, signer, pending: Zeroizing::new(Vec::new()), frame_len: frame_length as usize, seq: 0 })
     }
 
     /// Replaces the AES-GCM backend of the frames (the header tag is already computed).
@@ -197,26 +160,17 @@ impl Encryptor {
 
     fn seal_frame(&mut self, plaintext: &[u8], is_final: bool, out: &mut Vec<u8>) -> Result<()> {
         // Regular frames may use 1..2^32-2; 0xFFFFFFFF marks the final frame.
-        let seq = self
-            .seq
-            .checked_add(1)
-            .filter(|&s| is_final || s < format::SEQUENCE_NUMBER_END)
-            .ok_or_else(|| Error::validation("plaintext", "too many frames for one message"))?;
+        let seq =
+            self.seq.checked_add(1).filter(|&s| is_final || s < format::SEQUENCE_NUMBER_END).ok_or_else(|| Error::validation("plaintext", "too many frames for one message"))?;
         self.seq = seq;
         let start = out.len();
         let iv = crypto::frame_iv(seq);
-        let kind = if is_final {
-            BodyAadKind::FinalFrame
-        } else {
-            BodyAadKind::Frame
-        };
+        let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
         let aad = crypto::body_aad(&self.header.message_id, kind, seq, plaintext.len() as u64);
         format::write_frame_prefix(out, seq, is_final, &iv, plaintext.len() as u32);
         let ct_start = out.len();
         out.extend_from_slice(plaintext);
-        let tag = self
-            .cipher
-            .seal(&self.key, &iv, &aad, &mut out[ct_start..])?;
+        let tag = self.cipher.seal(&self.key, &iv, &aad, &mut out[ct_start..])?;
         out.extend_from_slice(&tag);
         if let Some(s) = self.signer.as_mut() {
             s.update(&out[start..]);
@@ -328,10 +282,7 @@ pub struct SealedFrame {
 
 impl<K: Keyring> std::fmt::Debug for Decryptor<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decryptor")
-            .field("state", &self.state)
-            .field("header", &self.header)
-            .finish_non_exhaustive()
+        f.debug_struct("Decryptor").field("state", &self.state).field("header", &self.header).finish_non_exhaustive()
     }
 }
 
@@ -464,10 +415,7 @@ impl<K: Keyring> Decryptor<K> {
             State::Failed => Err(malformed("the decryptor already failed")),
             State::AwaitingDigest => {
                 self.fail();
-                Err(Error::envelope(
-                    "SignatureError",
-                    "the signature was not checked: end with finish_with_digest",
-                ))
+                Err(Error::envelope("SignatureError", "the signature was not checked: end with finish_with_digest"))
             }
             _ => {
                 self.fail();
@@ -518,25 +466,14 @@ impl<K: Keyring> Decryptor<K> {
         r
     }
 
-    async fn process_buffered(
-        &mut self,
-        data: &[u8],
-        pos: &mut usize,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
+    async fn process_buffered(&mut self, data: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
         loop {
             let avail = &data[*pos..];
             match self.state {
                 State::Header => {
-                    let max = self
-                        .options
-                        .max_encrypted_data_keys
-                        .unwrap_or(u16::MAX as usize);
+                    let max = self.options.max_encrypted_data_keys.unwrap_or(u16::MAX as usize);
                     if max == 0 {
-                        return Err(Error::validation(
-                            "maxEncryptedDataKeys",
-                            "must be at least 1",
-                        ));
+                        return Err(Error::validation("maxEncryptedDataKeys", "must be at least 1"));
                     }
                     let Some(parsed) = format::parse_header(avail, max)? else {
                         return Ok(());
@@ -549,48 +486,22 @@ impl<K: Keyring> Decryptor<K> {
                         return Ok(());
                     };
                     if frame.seq != self.next_seq {
-                        return Err(malformed(format!(
-                            "frame {} arrived where frame {} was expected",
-                            frame.seq, self.next_seq
-                        )));
+                        return Err(malformed(format!("frame {} arrived where frame {} was expected", frame.seq, self.next_seq)));
                     }
                     if frame.iv != crypto::frame_iv(frame.seq) {
                         return Err(malformed("frame IV does not match its sequence number"));
                     }
-                    let kind = if frame.is_final {
-                        BodyAadKind::FinalFrame
-                    } else {
-                        BodyAadKind::Frame
-                    };
-                    let aad = crypto::body_aad(
-                        &header.message_id,
-                        kind,
-                        frame.seq,
-                        frame.ciphertext.len() as u64,
-                    );
+                    let kind = if frame.is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
+                    let aad = crypto::body_aad(&header.message_id, kind, frame.seq, frame.ciphertext.len() as u64);
                     let hold = frame.is_final && header.suite.is_signing();
                     if let Some(sealed) = self.sealed.as_mut() {
                         // The body ends the frame: ciphertext, then tag.
                         let body_len = frame.ciphertext.len() + TAG_LEN;
                         let body_offset = self.consumed + (*pos + n - body_len) as u64;
-                        sealed.push(SealedFrame {
-                            iv: frame.iv,
-                            aad,
-                            body_offset,
-                            body_len,
-                            hold_until_finished: hold,
-                        });
+                        sealed.push(SealedFrame { iv: frame.iv, aad, body_offset, body_len, hold_until_finished: hold });
                     } else {
                         let dst: &mut Vec<u8> = if hold { &mut self.held } else { out };
-                        open_into(
-                            self.cipher.as_ref(),
-                            self.key.as_ref().expect("key derived"),
-                            &frame.iv,
-                            &aad,
-                            frame.ciphertext,
-                            &frame.tag,
-                            dst,
-                        )?;
+                        open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &frame.iv, &aad, frame.ciphertext, &frame.tag, dst)?;
                     }
                     let is_final = frame.is_final;
                     self.sign_hash(&avail[..n]);
@@ -598,25 +509,15 @@ impl<K: Keyring> Decryptor<K> {
                     if is_final {
                         self.body_done();
                     } else {
-                        self.next_seq = self
-                            .next_seq
-                            .checked_add(1)
-                            .ok_or_else(|| malformed("too many frames"))?;
+                        self.next_seq = self.next_seq.checked_add(1).ok_or_else(|| malformed("too many frames"))?;
                     }
                 }
                 State::NonFramed => {
                     let Some((iv, len)) = format::parse_non_framed_prefix(avail)? else {
                         return Ok(());
                     };
-                    if self
-                        .options
-                        .max_frame_length
-                        .is_some_and(|limit| len > limit)
-                    {
-                        return Err(Error::envelope(
-                            "LimitExceededError",
-                            format!("non-framed body of {len} bytes exceeds the limit"),
-                        ));
+                    if self.options.max_frame_length.is_some_and(|limit| len > limit) {
+                        return Err(Error::envelope("LimitExceededError", format!("non-framed body of {len} bytes exceeds the limit")));
                     }
                     let total = NON_FRAMED_PREFIX_LEN as u64 + len + TAG_LEN as u64;
                     if (avail.len() as u64) < total {
@@ -626,22 +527,9 @@ impl<K: Keyring> Decryptor<K> {
                     let ct = &avail[NON_FRAMED_PREFIX_LEN..total - TAG_LEN];
                     let tag: [u8; TAG_LEN] = avail[total - TAG_LEN..total].try_into().unwrap();
                     let header = self.header.as_ref().expect("header read");
-                    let aad =
-                        crypto::body_aad(&header.message_id, BodyAadKind::SingleBlock, 1, len);
-                    let dst: &mut Vec<u8> = if header.suite.is_signing() {
-                        &mut self.held
-                    } else {
-                        out
-                    };
-                    open_into(
-                        self.cipher.as_ref(),
-                        self.key.as_ref().expect("key derived"),
-                        &iv,
-                        &aad,
-                        ct,
-                        &tag,
-                        dst,
-                    )?;
+                    let aad = crypto::body_aad(&header.message_id, BodyAadKind::SingleBlock, 1, len);
+                    let dst: &mut Vec<u8> = if header.suite.is_signing() { &mut self.held } else { out };
+                    open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &iv, &aad, ct, &tag, dst)?;
                     self.sign_hash(&avail[..total]);
                     *pos += total;
                     self.body_done();
@@ -675,78 +563,38 @@ impl<K: Keyring> Decryptor<K> {
     }
 
     fn body_done(&mut self) {
-        self.state = if self.verifier.is_some() {
-            State::Footer
-        } else {
-            State::Done
-        };
+        self.state = if self.verifier.is_some() { State::Footer } else { State::Done };
     }
 
     /// Checks policy and context, unwraps the data key, verifies commitment and header tag.
-    async fn start(
-        &mut self,
-        parsed: format::ParsedHeader,
-        data: &[u8],
-        pos: &mut usize,
-    ) -> Result<()> {
+    async fn start(&mut self, parsed: format::ParsedHeader, data: &[u8], pos: &mut usize) -> Result<()> {
         let h = &parsed.header;
         self.options.commitment_policy.check_decrypt(h.suite)?;
         if let Some(limit) = self.options.max_frame_length {
             if h.content_type == ContentType::Framed && u64::from(h.frame_length) > limit {
-                return Err(Error::envelope(
-                    "LimitExceededError",
-                    format!(
-                        "frame length {} exceeds the limit of {limit} bytes",
-                        h.frame_length
-                    ),
-                ));
+                return Err(Error::envelope("LimitExceededError", format!("frame length {} exceeds the limit of {limit} bytes", h.frame_length)));
             }
         }
         context::check_expected(&h.encryption_context, &self.options.encryption_context)?;
-        let verifier = match (
-            h.suite.is_signing(),
-            h.encryption_context.get(PUBLIC_KEY_FIELD),
-        ) {
+        let verifier = match (h.suite.is_signing(), h.encryption_context.get(PUBLIC_KEY_FIELD)) {
             (true, Some(pk)) => Some(MessageVerifier::from_public_key_base64(pk)?),
             (true, None) => return Err(malformed("signed message lacks aws-crypto-public-key")),
-            (false, Some(_)) => {
-                return Err(malformed("unsigned message carries aws-crypto-public-key"))
-            }
+            (false, Some(_)) => return Err(malformed("unsigned message carries aws-crypto-public-key")),
             (false, None) => None,
         };
-        let m = DecryptionMaterials {
-            suite: h.suite,
-            encryption_context: h.encryption_context.clone(),
-            data_key: None,
-        };
+        let m = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };
         let m = self.keyring.on_decrypt(m, &h.encrypted_data_keys).await?;
-        let data_key = m.data_key.ok_or_else(|| {
-            Error::envelope("NoUsableKeyError", "the keyring returned no data key")
-        })?;
+        let data_key = m.data_key.ok_or_else(|| Error::envelope("NoUsableKeyError", "the keyring returned no data key"))?;
         let (key, commitment) = crypto::derive_keys(h.suite, data_key.expose(), &h.message_id)?;
         if let (Some(expected), Some(derived)) = (h.commitment, commitment.as_ref()) {
             if !crypto::ct_eq(&expected, &derived[..]) {
-                return Err(Error::envelope(
-                    "AuthenticationError",
-                    "key commitment does not match the data key",
-                ));
+                return Err(Error::envelope("AuthenticationError", "key commitment does not match the data key"));
             }
         }
         let header_body = &data[*pos..*pos + parsed.body_len];
         self.cipher
-            .open(
-                &key,
-                &parsed.auth_iv,
-                header_body,
-                &mut [],
-                &parsed.auth_tag,
-            )
-            .map_err(|_| {
-                Error::envelope(
-                    "AuthenticationError",
-                    "header authentication tag does not verify",
-                )
-            })?;
+            .open(&key, &parsed.auth_iv, header_body, &mut [], &parsed.auth_tag)
+            .map_err(|_| Error::envelope("AuthenticationError", "header authentication tag does not verify"))?;
         self.verifier = verifier;
         self.sign_hash(&data[*pos..*pos + parsed.total_len]);
         *pos += parsed.total_len;
@@ -761,15 +609,7 @@ impl<K: Keyring> Decryptor<K> {
 }
 
 /// Decrypts `ciphertext` onto the end of `dst`; on failure `dst` is left as it was.
-fn open_into(
-    cipher: &dyn FrameCipher,
-    key: &ContentKey,
-    iv: &[u8; IV_LEN],
-    aad: &[u8],
-    ciphertext: &[u8],
-    tag: &[u8; TAG_LEN],
-    dst: &mut Vec<u8>,
-) -> Result<()> {
+fn open_into(cipher: &dyn FrameCipher, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8], tag: &[u8; TAG_LEN], dst: &mut Vec<u8>) -> Result<()> {
     let start = dst.len();
     dst.extend_from_slice(ciphertext);
     if let Err(e) = cipher.open(key, iv, aad, &mut dst[start..], tag) {
@@ -790,15 +630,8 @@ mod tests {
         let kr = RawAesKeyring::new("ns", "k", &[1u8; 32]).unwrap();
         let frame = 4096usize;
         let pt: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
-        for suite in [
-            AlgorithmSuite::Aes256GcmHkdfSha512CommitKey,
-            AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384,
-        ] {
-            let opts = EncryptOptions {
-                suite,
-                frame_length: frame as u64,
-                ..Default::default()
-            };
+        for suite in [AlgorithmSuite::Aes256GcmHkdfSha512CommitKey, AlgorithmSuite::Aes256GcmHkdfSha512CommitKeyEcdsaP384] {
+            let opts = EncryptOptions { suite, frame_length: frame as u64, ..Default::default() };
             let mut enc = Encryptor::new(&kr, &opts).await.unwrap();
             let mut msg = Vec::new();
             for c in pt.chunks(777) {

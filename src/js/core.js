@@ -261,8 +261,9 @@ function checkKeyring(keyring) {
 // (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once.
 const subtle = globalThis.crypto?.subtle;
 const FRAMES_IN_FLIGHT = 8;
-// How much of a chunk goes into wasm per call when decrypting (wasm memory never shrinks).
-const FEED_PIECE = 1 << 20;
+// How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
+// a few frames per piece keep WebCrypto busy while wasm parses (and maybe hashes) the next.
+const FEED_PIECE = 1 << 18;
 let webCryptoDisabled = false;
 /** Turns the WebCrypto fast path off (or on again); for tests and benchmarks. */
 export function useWebCrypto(on) {

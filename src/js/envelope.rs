@@ -9,29 +9,20 @@ use wasm_bindgen::prelude::*;
 
 use super::{get, js_err, WasmKms};
 use crate::envelope::{
-    AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions,
-    EncryptionContext, Encryptor, Keyring, KmsKeyring, MessageHeader, MultiKeyring, RawAesKeyring,
+    AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring, MessageHeader, MultiKeyring,
+    RawAesKeyring,
 };
 use crate::error::Error;
 
-fn context_from_js(
-    value: Option<JsValue>,
-    field: &'static str,
-) -> Result<EncryptionContext, Error> {
+fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<EncryptionContext, Error> {
     let mut ctx = EncryptionContext::new();
     let Some(value) = value else { return Ok(ctx) };
     if !value.is_object() {
-        return Err(Error::validation(
-            field,
-            "must be an object of string values",
-        ));
+        return Err(Error::validation(field, "must be an object of string values"));
     }
     for key in Object::keys(&Object::from(value.clone())).iter() {
         let k = key.as_string().unwrap_or_default();
-        let v = Reflect::get(&value, &key)
-            .ok()
-            .and_then(|v| v.as_string())
-            .ok_or_else(|| Error::validation(field, format!("value of `{k}` must be a string")))?;
+        let v = Reflect::get(&value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("value of `{k}` must be a string")))?;
         ctx.insert(k, v);
     }
     Ok(ctx)
@@ -47,63 +38,35 @@ fn context_to_js(ctx: &EncryptionContext) -> JsValue {
 
 fn policy_from_js(value: Option<JsValue>) -> Result<CommitmentPolicy, Error> {
     match value.and_then(|v| v.as_string()).as_deref() {
-        None | Some("REQUIRE_ENCRYPT_REQUIRE_DECRYPT") => {
-            Ok(CommitmentPolicy::RequireEncryptRequireDecrypt)
-        }
+        None | Some("REQUIRE_ENCRYPT_REQUIRE_DECRYPT") => Ok(CommitmentPolicy::RequireEncryptRequireDecrypt),
         Some("REQUIRE_ENCRYPT_ALLOW_DECRYPT") => Ok(CommitmentPolicy::RequireEncryptAllowDecrypt),
         Some("FORBID_ENCRYPT_ALLOW_DECRYPT") => Ok(CommitmentPolicy::ForbidEncryptAllowDecrypt),
-        Some(other) => Err(Error::validation(
-            "commitmentPolicy",
-            format!("unknown policy {other}"),
-        )),
+        Some(other) => Err(Error::validation("commitmentPolicy", format!("unknown policy {other}"))),
     }
 }
 
 fn encrypt_options(opts: &JsValue) -> Result<EncryptOptions, Error> {
-    let mut o = EncryptOptions {
-        encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?,
-        ..Default::default()
-    };
+    let mut o = EncryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, ..Default::default() };
     if let Some(id) = get(opts, "suiteId") {
-        let id = id
-            .as_f64()
-            .filter(|n| n.fract() == 0.0 && (0.0..65536.0).contains(n))
-            .ok_or_else(|| Error::validation("suiteId", "must be a suite number such as 0x0578"))?;
+        let id = id.as_f64().filter(|n| n.fract() == 0.0 && (0.0..65536.0).contains(n)).ok_or_else(|| Error::validation("suiteId", "must be a suite number such as 0x0578"))?;
         o.suite = AlgorithmSuite::from_id(id as u16)?;
     }
     if let Some(n) = get(opts, "frameLength") {
-        o.frame_length = n
-            .as_f64()
-            .filter(|n| n.fract() == 0.0 && *n >= 0.0)
-            .ok_or_else(|| Error::validation("frameLength", "must be a positive integer"))?
-            as u64;
+        o.frame_length = n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0).ok_or_else(|| Error::validation("frameLength", "must be a positive integer"))? as u64;
     }
     o.commitment_policy = policy_from_js(get(opts, "commitmentPolicy"))?;
     Ok(o)
 }
 
 fn decrypt_options(opts: &JsValue) -> Result<DecryptOptions, Error> {
-    let mut o = DecryptOptions {
-        encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?,
-        ..Default::default()
-    };
+    let mut o = DecryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, ..Default::default() };
     o.commitment_policy = policy_from_js(get(opts, "commitmentPolicy"))?;
     if let Some(n) = get(opts, "maxEncryptedDataKeys") {
-        o.max_encrypted_data_keys = Some(
-            n.as_f64()
-                .filter(|n| n.fract() == 0.0 && *n >= 1.0)
-                .ok_or_else(|| {
-                    Error::validation("maxEncryptedDataKeys", "must be a positive integer")
-                })? as usize,
-        );
+        o.max_encrypted_data_keys =
+            Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxEncryptedDataKeys", "must be a positive integer"))? as usize);
     }
     if let Some(n) = get(opts, "maxFrameLength") {
-        o.max_frame_length = Some(
-            n.as_f64()
-                .filter(|n| n.fract() == 0.0 && *n >= 1.0)
-                .ok_or_else(|| Error::validation("maxFrameLength", "must be a positive integer"))?
-                as u64,
-        );
+        o.max_frame_length = Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxFrameLength", "must be a positive integer"))? as u64);
     }
     Ok(o)
 }
@@ -116,39 +79,18 @@ fn header_to_js(h: &MessageHeader) -> JsValue {
     };
     set("version", h.version.into());
     set("suiteId", h.suite.id().into());
-    set(
-        "messageId",
-        Uint8Array::from(h.message_id.as_slice()).into(),
-    );
+    set("messageId", Uint8Array::from(h.message_id.as_slice()).into());
     set("encryptionContext", context_to_js(&h.encryption_context));
     let edks = Array::new();
     for edk in &h.encrypted_data_keys {
         let e = Object::new();
         let _ = Reflect::set(&e, &"providerId".into(), &edk.provider_id.as_str().into());
-        let _ = Reflect::set(
-            &e,
-            &"providerInfo".into(),
-            &String::from_utf8_lossy(&edk.provider_info)
-                .into_owned()
-                .into(),
-        );
-        let _ = Reflect::set(
-            &e,
-            &"encryptedDataKey".into(),
-            &Uint8Array::from(edk.ciphertext.as_slice()).into(),
-        );
+        let _ = Reflect::set(&e, &"providerInfo".into(), &String::from_utf8_lossy(&edk.provider_info).into_owned().into());
+        let _ = Reflect::set(&e, &"encryptedDataKey".into(), &Uint8Array::from(edk.ciphertext.as_slice()).into());
         edks.push(&e);
     }
     set("encryptedDataKeys", edks.into());
-    set(
-        "contentType",
-        (if matches!(h.content_type, crate::envelope::ContentType::Framed) {
-            2
-        } else {
-            1
-        })
-        .into(),
-    );
+    set("contentType", (if matches!(h.content_type, crate::envelope::ContentType::Framed) { 2 } else { 1 }).into());
     set("frameLength", h.frame_length.into());
     o.into()
 }
@@ -163,114 +105,59 @@ pub struct WasmKeyring {
 impl WasmKeyring {
     /// KMS keyring: `generatorKeyId` → GenerateDataKey, `keyIds` → Encrypt of the same data key;
     /// with `discovery`, decrypts with any key the optional filter `{ partition, accountIds }` allows.
-    pub fn kms(
-        client: &WasmKms,
-        generator: Option<String>,
-        key_ids: Vec<String>,
-        discovery: bool,
-        filter: JsValue,
-        grant_tokens: Vec<String>,
-    ) -> Result<WasmKeyring, JsValue> {
+    pub fn kms(client: &WasmKms, generator: Option<String>, key_ids: Vec<String>, discovery: bool, filter: JsValue, grant_tokens: Vec<String>) -> Result<WasmKeyring, JsValue> {
         let client = client.client().clone();
         let keyring = if discovery {
             if generator.is_some() || !key_ids.is_empty() {
-                return Err(js_err(Error::config(
-                    "discovery",
-                    "a discovery keyring takes no generatorKeyId or keyIds",
-                )));
+                return Err(js_err(Error::config("discovery", "a discovery keyring takes no generatorKeyId or keyIds")));
             }
             let filter = match get(&filter, "partition") {
                 None => None,
                 Some(p) => {
-                    let accounts = get(&filter, "accountIds")
-                        .map(|a| {
-                            Array::from(&a)
-                                .iter()
-                                .filter_map(|v| v.as_string())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    Some(DiscoveryFilter {
-                        partition: p.as_string().unwrap_or_default(),
-                        account_ids: accounts,
-                    })
+                    let accounts = get(&filter, "accountIds").map(|a| Array::from(&a).iter().filter_map(|v| v.as_string()).collect()).unwrap_or_default();
+                    Some(DiscoveryFilter { partition: p.as_string().unwrap_or_default(), account_ids: accounts })
                 }
             };
             KmsKeyring::discovery(client, filter)
         } else {
             KmsKeyring::new(client, generator, key_ids).map_err(js_err)?
         };
-        Ok(WasmKeyring {
-            inner: Arc::new(keyring.with_grant_tokens(grant_tokens)),
-        })
+        Ok(WasmKeyring { inner: Arc::new(keyring.with_grant_tokens(grant_tokens)) })
     }
 
     /// Raw AES keyring with a 16-, 24- or 32-byte wrapping key.
     #[wasm_bindgen(js_name = rawAes)]
-    pub fn raw_aes(
-        key_namespace: String,
-        key_name: String,
-        wrapping_key: &[u8],
-    ) -> Result<WasmKeyring, JsValue> {
-        Ok(WasmKeyring {
-            inner: Arc::new(
-                RawAesKeyring::new(key_namespace, key_name, wrapping_key).map_err(js_err)?,
-            ),
-        })
+    pub fn raw_aes(key_namespace: String, key_name: String, wrapping_key: &[u8]) -> Result<WasmKeyring, JsValue> {
+        Ok(WasmKeyring { inner: Arc::new(RawAesKeyring::new(key_namespace, key_name, wrapping_key).map_err(js_err)?) })
     }
 
     /// Multi-keyring: the generator makes the data key, every child wraps it too.
-    pub fn multi(
-        generator: Option<WasmKeyring>,
-        children: Vec<WasmKeyring>,
-    ) -> Result<WasmKeyring, JsValue> {
-        let inner = MultiKeyring::new(
-            generator.map(|g| g.inner),
-            children.into_iter().map(|c| c.inner).collect(),
-        )
-        .map_err(js_err)?;
-        Ok(WasmKeyring {
-            inner: Arc::new(inner),
-        })
+    pub fn multi(generator: Option<WasmKeyring>, children: Vec<WasmKeyring>) -> Result<WasmKeyring, JsValue> {
+        let inner = MultiKeyring::new(generator.map(|g| g.inner), children.into_iter().map(|c| c.inner).collect()).map_err(js_err)?;
+        Ok(WasmKeyring { inner: Arc::new(inner) })
     }
 
     /// A second handle on the same keyring (to pass it into `multi`).
     #[wasm_bindgen(js_name = clone)]
     pub fn clone_handle(&self) -> WasmKeyring {
-        WasmKeyring {
-            inner: self.inner.clone(),
-        }
+        WasmKeyring { inner: self.inner.clone() }
     }
 }
 
 /// Encrypts a whole plaintext: `{ result: Uint8Array, messageHeader }`.
 #[wasm_bindgen(js_name = encryptMessage)]
-pub async fn encrypt_message(
-    keyring: &WasmKeyring,
-    plaintext: Vec<u8>,
-    options: JsValue,
-) -> Result<JsValue, JsValue> {
+pub async fn encrypt_message(keyring: &WasmKeyring, plaintext: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
     let opts = encrypt_options(&options).map_err(js_err)?;
-    let out = crate::envelope::encrypt(keyring.inner.as_ref(), &plaintext, &opts)
-        .await
-        .map_err(js_err)?;
+    let out = crate::envelope::encrypt(keyring.inner.as_ref(), &plaintext, &opts).await.map_err(js_err)?;
     let o = Object::new();
-    let _ = Reflect::set(
-        &o,
-        &"result".into(),
-        &Uint8Array::from(out.ciphertext.as_slice()).into(),
-    );
+    let _ = Reflect::set(&o, &"result".into(), &Uint8Array::from(out.ciphertext.as_slice()).into());
     let _ = Reflect::set(&o, &"messageHeader".into(), &header_to_js(&out.header));
     Ok(o.into())
 }
 
 /// Decrypts a whole message: `{ plaintext, messageHeader }`. Nothing is released unless everything verifies.
 #[wasm_bindgen(js_name = decryptMessage)]
-pub async fn decrypt_message(
-    keyring: &WasmKeyring,
-    ciphertext: Vec<u8>,
-    options: JsValue,
-) -> Result<JsValue, JsValue> {
+pub async fn decrypt_message(keyring: &WasmKeyring, ciphertext: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
     // Through the same `Decryptor<Arc<dyn Keyring>>` as the streams rather than
     // `envelope::decrypt`, so the wasm carries one copy of the decryptor, not two.
     let opts = decrypt_options(&options).map_err(js_err)?;
@@ -279,11 +166,7 @@ pub async fn decrypt_message(
     let header = dec.header().map(header_to_js).unwrap_or(JsValue::UNDEFINED);
     plaintext.extend_from_slice(&zeroize::Zeroizing::new(dec.finish().map_err(js_err)?));
     let o = Object::new();
-    let _ = Reflect::set(
-        &o,
-        &"plaintext".into(),
-        &Uint8Array::from(plaintext.as_slice()).into(),
-    );
+    let _ = Reflect::set(&o, &"plaintext".into(), &Uint8Array::from(plaintext.as_slice()).into());
     let _ = Reflect::set(&o, &"messageHeader".into(), &header);
     Ok(o.into())
 }
@@ -299,47 +182,24 @@ impl WasmEncryptor {
     /// Obtains the data key from the keyring and prepares the header.
     pub async fn create(keyring: &WasmKeyring, options: JsValue) -> Result<WasmEncryptor, JsValue> {
         let opts = encrypt_options(&options).map_err(js_err)?;
-        let enc = Encryptor::new(keyring.inner.as_ref(), &opts)
-            .await
-            .map_err(js_err)?;
+        let enc = Encryptor::new(keyring.inner.as_ref(), &opts).await.map_err(js_err)?;
         Ok(WasmEncryptor { inner: Some(enc) })
     }
 
     /// The header of the message being written.
     #[wasm_bindgen(js_name = messageHeader)]
     pub fn message_header(&self) -> JsValue {
-        self.inner
-            .as_ref()
-            .map(|e| header_to_js(e.header()))
-            .unwrap_or(JsValue::UNDEFINED)
+        self.inner.as_ref().map(|e| header_to_js(e.header())).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Encrypts a chunk; returns the message bytes now complete (header first, then whole frames).
     pub fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner
-            .as_mut()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the encryptor is finished",
-                ))
-            })?
-            .update(chunk)
-            .map_err(js_err)
+        self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.update(chunk).map_err(js_err)
     }
 
     /// The final frame and footer.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        self.inner
-            .take()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the encryptor is finished",
-                ))
-            })?
-            .finish()
-            .map_err(js_err)
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.finish().map_err(js_err)
     }
 
     // External framing: JS seals frames with WebCrypto (several in flight) and this
@@ -347,27 +207,13 @@ impl WasmEncryptor {
     // so the bytes are those the Rust path writes.
 
     fn enc(&self) -> Result<&Encryptor, JsValue> {
-        self.inner.as_ref().ok_or_else(|| {
-            js_err(Error::envelope(
-                "StreamStateError",
-                "the encryptor is finished",
-            ))
-        })
+        self.inner.as_ref().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))
     }
 
     /// Header body and auth tag; from here on JS writes the frames.
     #[wasm_bindgen(js_name = externalHeader)]
     pub fn external_header(&mut self) -> Result<Vec<u8>, JsValue> {
-        Ok(self
-            .inner
-            .as_mut()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the encryptor is finished",
-                ))
-            })?
-            .take_header_bytes())
+        Ok(self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.take_header_bytes())
     }
 
     /// Length of what `externalHeader` returns.
@@ -385,22 +231,14 @@ impl WasmEncryptor {
     /// Whether the suite signs (JS must then `absorb` every body byte in order).
     #[wasm_bindgen(getter)]
     pub fn signing(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_some_and(|e| e.header().suite.is_signing())
+        self.inner.as_ref().is_some_and(|e| e.header().suite.is_signing())
     }
 
     /// Frame bytes before the ciphertext: `[0xFFFFFFFF] seq IV [u32 length]`.
     #[wasm_bindgen(js_name = framePrefix)]
     pub fn frame_prefix(seq: u32, is_final: bool, len: u32) -> Vec<u8> {
         let mut out = Vec::with_capacity(24);
-        crate::envelope::format::write_frame_prefix(
-            &mut out,
-            seq,
-            is_final,
-            &crate::envelope::crypto::frame_iv(seq),
-            len,
-        );
+        crate::envelope::format::write_frame_prefix(&mut out, seq, is_final, &crate::envelope::crypto::frame_iv(seq), len);
         out
     }
 
@@ -414,41 +252,20 @@ impl WasmEncryptor {
     #[wasm_bindgen(js_name = frameAad)]
     pub fn frame_aad(&self, seq: u32, is_final: bool, len: u32) -> Result<Vec<u8>, JsValue> {
         use crate::envelope::crypto::{body_aad, BodyAadKind};
-        let kind = if is_final {
-            BodyAadKind::FinalFrame
-        } else {
-            BodyAadKind::Frame
-        };
-        Ok(body_aad(
-            &self.enc()?.header().message_id,
-            kind,
-            seq,
-            len as u64,
-        ))
+        let kind = if is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
+        Ok(body_aad(&self.enc()?.header().message_id, kind, seq, len as u64))
     }
 
     /// A whole frame sealed by the aes-gcm crate (for what WebCrypto cannot do everywhere: empty frames).
     #[wasm_bindgen(js_name = sealFrame)]
-    pub fn seal_frame(
-        &self,
-        seq: u32,
-        is_final: bool,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, JsValue> {
+    pub fn seal_frame(&self, seq: u32, is_final: bool, plaintext: &[u8]) -> Result<Vec<u8>, JsValue> {
         use crate::envelope::crypto::{AesGcmCipher, FrameCipher};
         let enc = self.enc()?;
         let mut out = Self::frame_prefix(seq, is_final, plaintext.len() as u32);
         let start = out.len();
         out.extend_from_slice(plaintext);
         let aad = self.frame_aad(seq, is_final, plaintext.len() as u32)?;
-        let tag = AesGcmCipher
-            .seal(
-                enc.content_key(),
-                &crate::envelope::crypto::frame_iv(seq),
-                &aad,
-                &mut out[start..],
-            )
-            .map_err(js_err)?;
+        let tag = AesGcmCipher.seal(enc.content_key(), &crate::envelope::crypto::frame_iv(seq), &aad, &mut out[start..]).map_err(js_err)?;
         out.extend_from_slice(&tag);
         Ok(out)
     }
@@ -463,32 +280,14 @@ impl WasmEncryptor {
     /// The footer (empty for unsigned suites); ends the message.
     #[wasm_bindgen(js_name = externalFooter)]
     pub fn external_footer(&mut self) -> Result<Vec<u8>, JsValue> {
-        self.inner
-            .take()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the encryptor is finished",
-                ))
-            })?
-            .external_footer()
-            .map_err(js_err)
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.external_footer().map_err(js_err)
     }
 
     /// The footer for a SHA-384 `digest` of the header and frames that JS computed with a
     /// native hash (Node's `createHash`, or `crypto.subtle.digest` over a whole message).
     #[wasm_bindgen(js_name = externalFooterForDigest)]
     pub fn external_footer_for_digest(&mut self, digest: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner
-            .take()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the encryptor is finished",
-                ))
-            })?
-            .external_footer_for_digest(digest)
-            .map_err(js_err)
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.external_footer_for_digest(digest).map_err(js_err)
     }
 
     /// Plaintext bytes per frame.
@@ -511,28 +310,19 @@ impl WasmDecryptor {
     #[wasm_bindgen(constructor)]
     pub fn new(keyring: &WasmKeyring, options: JsValue) -> Result<WasmDecryptor, JsValue> {
         let opts = decrypt_options(&options).map_err(js_err)?;
-        Ok(WasmDecryptor {
-            inner: Some(Decryptor::new(keyring.inner.clone(), opts)),
-        })
+        Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)) })
     }
 
     /// The verified header, once parsed.
     #[wasm_bindgen(js_name = messageHeader)]
     pub fn message_header(&self) -> JsValue {
-        self.inner
-            .as_ref()
-            .and_then(|d| d.header())
-            .map(header_to_js)
-            .unwrap_or(JsValue::UNDEFINED)
+        self.inner.as_ref().and_then(|d| d.header()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// A copy of the content key once the header verified, for `crypto.subtle.importKey`; wiped by the caller.
     #[wasm_bindgen(js_name = contentKey)]
     pub fn content_key(&self) -> Option<Vec<u8>> {
-        self.inner
-            .as_ref()
-            .and_then(|d| d.content_key())
-            .map(|k| k.expose().to_vec())
+        self.inner.as_ref().and_then(|d| d.content_key()).map(|k| k.expose().to_vec())
     }
 
     /// Leaves the AES-GCM of framed bodies to JS (WebCrypto): `update` then returns no
@@ -559,10 +349,7 @@ impl WasmDecryptor {
     /// Whether the message is signed (JS must then hash it); `undefined` until the header is read.
     #[wasm_bindgen(getter)]
     pub fn signing(&self) -> Option<bool> {
-        self.inner
-            .as_ref()
-            .and_then(|d| d.header())
-            .map(|h| h.suite.is_signing())
+        self.inner.as_ref().and_then(|d| d.header()).map(|h| h.suite.is_signing())
     }
 
     /// Bytes from the start of the message known so far to be under the signature.
@@ -574,16 +361,7 @@ impl WasmDecryptor {
     /// Like `finish`, checking the signature against JS's SHA-384 of the first `signedLength` bytes.
     #[wasm_bindgen(js_name = finishWithDigest)]
     pub fn finish_with_digest(&mut self, digest: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner
-            .take()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the decryptor is finished",
-                ))
-            })?
-            .finish_with_digest(digest)
-            .map_err(js_err)
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?.finish_with_digest(digest).map_err(js_err)
     }
 
     /// Frames parsed so far: `[{ iv, aad, offset, length, hold }]`, where `offset` and `length`
@@ -596,11 +374,7 @@ impl WasmDecryptor {
             for f in d.take_sealed_frames() {
                 let o = Object::new();
                 let _ = Reflect::set(&o, &"iv".into(), &Uint8Array::from(&f.iv[..]).into());
-                let _ = Reflect::set(
-                    &o,
-                    &"aad".into(),
-                    &Uint8Array::from(f.aad.as_slice()).into(),
-                );
+                let _ = Reflect::set(&o, &"aad".into(), &Uint8Array::from(f.aad.as_slice()).into());
                 let _ = Reflect::set(&o, &"offset".into(), &(f.body_offset as f64).into());
                 let _ = Reflect::set(&o, &"length".into(), &(f.body_len as f64).into());
                 let _ = Reflect::set(&o, &"hold".into(), &f.hold_until_finished.into());
@@ -612,12 +386,7 @@ impl WasmDecryptor {
 
     /// Takes message bytes; returns the plaintext of frames that verified.
     pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
-        let dec = self.inner.as_mut().ok_or_else(|| {
-            js_err(Error::envelope(
-                "StreamStateError",
-                "the decryptor is finished",
-            ))
-        })?;
+        let dec = self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?;
         match dec.update(&chunk).await {
             Ok(out) => Ok(out),
             Err(e) => {
@@ -629,15 +398,6 @@ impl WasmDecryptor {
 
     /// Checks the message is complete (and its signature); returns any last plaintext.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        self.inner
-            .take()
-            .ok_or_else(|| {
-                js_err(Error::envelope(
-                    "StreamStateError",
-                    "the decryptor is finished",
-                ))
-            })?
-            .finish()
-            .map_err(js_err)
+        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?.finish().map_err(js_err)
     }
 }
