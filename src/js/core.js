@@ -405,6 +405,14 @@ function webCryptoOpener(decryptor) {
     if (frame.hold) held = plaintext;
     else emit(plaintext);
   };
+  // Now, not in a later task: wasm refuses a call while `update` is still running.
+  const openInWasm = (f, body) => {
+    try {
+      return Promise.resolve(decryptor.openFrame(f.iv, f.aad, body));
+    } catch {
+      return Promise.resolve(null);
+    }
+  };
   const openFrames = async (emit) => {
     if (decryptor.signing === false) hash = undefined; // undefined until the header is read
     if (hash) {
@@ -418,7 +426,8 @@ function webCryptoOpener(decryptor) {
     if (frames.length && !key) {
       const raw = decryptor.contentKey();
       try {
-        key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+        // No browser's WebCrypto does AES-192 (legacy suites 0x0046, 0x0146, 0x0346): wasm opens those.
+        key = raw.length === 24 ? 'wasm' : await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
       } finally {
         raw.fill(0);
       }
@@ -430,7 +439,7 @@ function webCryptoOpener(decryptor) {
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
       // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
-      const opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, bodies[i]).then((b) => new Uint8Array(b), () => null);
+      const opened = key === 'wasm' ? openInWasm(f, bodies[i]) : subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, bodies[i]).then((b) => new Uint8Array(b), () => null);
       bodies[i] = undefined;
       inFlight.push({ opened, hold: f.hold });
       if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);

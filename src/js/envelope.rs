@@ -384,6 +384,23 @@ impl WasmDecryptor {
         out
     }
 
+    /// Opens one frame handed out by `takeSealedFrames` with the aes-gcm crate, for keys
+    /// WebCrypto lacks (AES-192 of legacy suites); `AuthenticationError` if its tag does not verify.
+    #[wasm_bindgen(js_name = openFrame)]
+    pub fn open_frame(&self, iv: &[u8], aad: &[u8], body: &[u8]) -> Result<Vec<u8>, JsValue> {
+        use crate::envelope::crypto::{AesGcmCipher, FrameCipher, IV_LEN, TAG_LEN};
+        let bad = || js_err(Error::envelope("AuthenticationError", "frame authentication tag does not verify"));
+        let key = self.inner.as_ref().and_then(|d| d.content_key()).ok_or_else(|| js_err(Error::envelope("StreamStateError", "no content key yet")))?;
+        let iv: &[u8; IV_LEN] = iv.try_into().map_err(|_| bad())?;
+        let split = body.len().checked_sub(TAG_LEN).ok_or_else(bad)?;
+        let tag: &[u8; TAG_LEN] = body[split..].try_into().map_err(|_| bad())?;
+        let mut plaintext = body[..split].to_vec();
+        if AesGcmCipher.open(key, iv, aad, &mut plaintext, tag).is_err() {
+            return Err(bad());
+        }
+        Ok(plaintext)
+    }
+
     /// Takes message bytes; returns the plaintext of frames that verified.
     pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
         let dec = self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?;

@@ -1,0 +1,154 @@
+// Envelope paths that only a browser takes: no native incremental hash (wasm hashes signed
+// messages beside WebCrypto's AES-GCM) and no AES-192 in WebCrypto (legacy suites are opened
+// in wasm). The page bundles the built package with esbuild; the legacy messages come from
+// @aws-crypto/client-node, made here in Node.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import * as esdk from '@aws-crypto/client-node';
+import { packageDir, repoPath } from './helpers.mjs';
+import { launchChromium, serveStatic } from './browser.mjs';
+
+const PAGE = `
+import * as kms from 'kms-wasm';
+const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
+const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const pieces = (bytes, size) => new ReadableStream({
+  start(c) { for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size)); c.close(); },
+});
+async function drain(stream) {
+  const parts = [];
+  let released = 0;
+  try {
+    for await (const p of stream) { parts.push(p); released += p.length; }
+  } catch (e) {
+    return { error: e.name, released };
+  }
+  const out = new Uint8Array(released);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return { bytes: b64(out) };
+}
+async function oneShot(promise) {
+  try {
+    return { bytes: b64((await promise).plaintext) };
+  } catch (e) {
+    return { error: e.name };
+  }
+}
+window.decryptBoth = async (keyB64, messageB64, options) => {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const message = unb64(messageB64);
+  return {
+    oneShot: await oneShot(kms.decrypt(keyring, message, options)),
+    stream: await drain(pieces(message, 3001).pipeThrough(kms.decryptStream(keyring, options))),
+  };
+};
+window.encryptBoth = async (keyB64, plaintextB64, options) => {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const plaintext = unb64(plaintextB64);
+  const oneShotResult = (await kms.encrypt(keyring, plaintext, options)).result;
+  const streamed = await drain(pieces(plaintext, 5000).pipeThrough(kms.encryptStream(keyring, options)));
+  return { oneShot: b64(oneShotResult), stream: streamed.bytes };
+};
+window.ready = true;
+`;
+
+let dir;
+let server;
+let browser;
+let page;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kms-browser-envelope-'));
+  writeFileSync(join(dir, 'entry.mjs'), PAGE);
+  await build({
+    entryPoints: [join(dir, 'entry.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'page.js'),
+    alias: { 'kms-wasm': join(packageDir(), 'index.js') }, nodePaths: [repoPath('tests/node_modules')], logLevel: 'silent',
+  });
+  cpSync(join(packageDir(), 'kms_wasm_bg.wasm'), join(dir, 'kms_wasm_bg.wasm'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./page.js"></script>');
+  server = await serveStatic(dir);
+  browser = await launchChromium();
+  page = await browser.newPage();
+  await page.goto(`${server.url}index.html`);
+  await page.waitForFunction(() => window.ready === true);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const b64 = (bytes) => Buffer.from(bytes).toString('base64');
+
+test('Chromium: legacy AES-192 suites from @aws-crypto/client-node decrypt (in wasm) under a relaxed policy only', async () => {
+  const wrappingKey = randomBytes(32);
+  const theirKeyring = new esdk.RawAesKeyringNode({
+    keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+  });
+  const { encrypt } = esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+  const plaintext = randomBytes(10_000);
+  const relaxed = { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' };
+  for (const suiteId of [0x0046, 0x0146, 0x0346]) {
+    const { result } = await encrypt(theirKeyring, plaintext, { suiteId, frameLength: 4096 });
+    const got = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(result), relaxed]);
+    assert.equal(got.oneShot.bytes, b64(plaintext), `0x${suiteId.toString(16)} one-shot: ${got.oneShot.error}`);
+    assert.equal(got.stream.bytes, b64(plaintext), `0x${suiteId.toString(16)} stream: ${got.stream.error}`);
+
+    const strict = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(result)]);
+    assert.equal(strict.oneShot.error, 'CommitmentPolicyError');
+    assert.equal(strict.stream.error, 'CommitmentPolicyError');
+
+    // A flipped bit in the second frame's ciphertext: nothing from one-shot, the stream stops at the first frame.
+    const tampered = Buffer.from(result);
+    const firstFrame = result.length - plaintext.length - 2 * (4 + 12 + 16) - (4 + 4 + 12 + 4 + 16) - (suiteId === 0x0346 ? footerLength(result) : 0);
+    tampered[firstFrame + (4 + 12 + 4096 + 16) + 4 + 12 + 10] ^= 1;
+    const bad = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(tampered), relaxed]);
+    // A signed message may fail its signature check first: wasm checks it as soon as the footer is parsed.
+    const refusals = suiteId === 0x0346 ? ['AuthenticationError', 'SignatureError'] : ['AuthenticationError'];
+    assert.ok(refusals.includes(bad.oneShot.error), `0x${suiteId.toString(16)} one-shot: ${bad.oneShot.error}`);
+    assert.ok(refusals.includes(bad.stream.error), `0x${suiteId.toString(16)} stream: ${bad.stream.error}`);
+    assert.ok(bad.stream.released <= 4096, `released ${bad.stream.released}`);
+  }
+});
+
+test('Chromium: signed messages hashed in wasm verify both ways; a foreign signature is refused', async () => {
+  const wrappingKey = randomBytes(32);
+  const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const theirKeyring = new esdk.RawAesKeyringNode({
+    keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+  });
+  for (const size of [0, 4096, 50_000]) {
+    const plaintext = randomBytes(size);
+    const made = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578, frameLength: 4096 }]);
+    const messages = [Buffer.from(made.oneShot, 'base64'), Buffer.from(made.stream, 'base64')];
+    for (const message of messages) {
+      assert.ok(Buffer.from((await decrypt(theirKeyring, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
+      const got = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(message)]);
+      assert.equal(got.oneShot.bytes, b64(plaintext));
+      assert.equal(got.stream.bytes, b64(plaintext));
+    }
+    // Message A with message B's footer: every frame verifies, the signature does not.
+    const [a, b] = messages;
+    const forged = Buffer.concat([a.subarray(0, a.length - footerLength(a)), b.subarray(b.length - footerLength(b))]);
+    const bad = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(forged)]);
+    assert.equal(bad.oneShot.error, 'SignatureError');
+    assert.equal(bad.stream.error, 'SignatureError');
+    assert.ok(bad.stream.released <= size - (size % 4096), 'the final frame is held back');
+  }
+});
+
+// Footer = u16 length ‖ DER signature (0x30, length, …).
+function footerLength(message) {
+  for (let n = 2 + 8; n <= 2 + 104; n++) {
+    const at = message.length - n;
+    if (message.readUInt16BE(at) === n - 2 && message[at + 2] === 0x30 && message[at + 3] === n - 4) return n;
+  }
+  throw new Error('no footer found');
+}
