@@ -295,7 +295,8 @@ async function webCryptoSealer(encryptor, emit) {
   const absorbInWasm = signing && !hash;
   const inFlight = [];
   let seq = 0;
-  let pending = new Uint8Array(frameLength);
+  // Grows to a frame as needed: a large frameLength with little data allocates little.
+  let pending = new Uint8Array(Math.min(frameLength, 1 << 16));
   let filled = 0;
   const out = (bytes) => {
     if (hash) hash.update(bytes);
@@ -331,12 +332,17 @@ async function webCryptoSealer(encryptor, emit) {
           continue;
         }
         const n = Math.min(frameLength - filled, chunk.length - offset);
+        if (filled + n > pending.length) {
+          const grown = new Uint8Array(Math.min(frameLength, Math.max(2 * pending.length, filled + n)));
+          grown.set(pending.subarray(0, filled));
+          pending.fill(0);
+          pending = grown;
+        }
         pending.set(chunk.subarray(offset, offset + n), filled);
         filled += n;
         offset += n;
         if (filled === frameLength) {
-          await sealFull(pending);
-          pending = new Uint8Array(frameLength);
+          await sealFull(pending); // WebCrypto copied it: the buffer can take the next frame
           filled = 0;
         }
       }
