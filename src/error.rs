@@ -49,23 +49,37 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     fn new(kind: ErrorKind, name: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Error { kind, name: name.into(), message: message.into(), field: None, http_status: None, request_id: None, attempts: 0 }
+        Self::build(kind, name.into(), message.into())
+    }
+
+    // The generic constructors convert their arguments and call these, so each
+    // call site carries a conversion, not a copy of the construction (wasm size).
+    #[inline(never)]
+    fn build(kind: ErrorKind, name: Cow<'static, str>, message: String) -> Self {
+        Error { kind, name, message, field: None, http_status: None, request_id: None, attempts: 0 }
+    }
+
+    /// `"<field>: <message>"` without `format!`: `&str` and `String` messages
+    /// reach here through `ToString`'s specializations, no formatting machinery.
+    #[inline(never)]
+    fn with_field(kind: ErrorKind, name: &'static str, field: Cow<'static, str>, message: String) -> Self {
+        let mut text = String::with_capacity(field.len() + 2 + message.len());
+        text.push_str(&field);
+        text.push_str(": ");
+        text.push_str(&message);
+        let mut e = Self::build(kind, Cow::Borrowed(name), text);
+        e.field = Some(field);
+        e
     }
 
     /// A configuration problem with the named field.
     pub fn config(field: impl Into<Cow<'static, str>>, message: impl fmt::Display) -> Self {
-        let field = field.into();
-        let mut e = Self::new(ErrorKind::Config, "ConfigError", format!("{field}: {message}"));
-        e.field = Some(field);
-        e
+        Self::with_field(ErrorKind::Config, "ConfigError", field.into(), message.to_string())
     }
 
     /// Input rejected before sending, naming the offending field.
     pub fn validation(field: impl Into<Cow<'static, str>>, message: impl fmt::Display) -> Self {
-        let field = field.into();
-        let mut e = Self::new(ErrorKind::Validation, "ValidationError", format!("{field}: {message}"));
-        e.field = Some(field);
-        e
+        Self::with_field(ErrorKind::Validation, "ValidationError", field.into(), message.to_string())
     }
 
     /// An error answered by the service. `name` is the KMS exception name.

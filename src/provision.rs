@@ -271,7 +271,8 @@ fn plan(o: &ProvisionOptions) -> Result<Plan> {
         if p.len() > 32_768 {
             return Err(Error::validation("policy", "is longer than 32768 characters"));
         }
-        if serde_json::from_str::<serde_json::Value>(p).map(|v| !v.is_object()).unwrap_or(true) {
+        // from_slice like every other parse: one serde_json reader instance in the wasm module.
+        if serde_json::from_slice::<serde_json::Value>(p.as_bytes()).map(|v| !v.is_object()).unwrap_or(true) {
             return Err(Error::validation("policy", "is not a JSON policy document"));
         }
     }

@@ -240,9 +240,19 @@ fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.
+#[cfg(not(target_arch = "wasm32"))]
 fn parse_http_date_ms(value: &str) -> Option<i64> {
     let t = httpdate::parse_http_date(value).ok()?;
     Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64)
+}
+
+/// Parses an HTTP `Date` header into epoch milliseconds with the host's
+/// `Date.parse` (which reads IMF-fixdates), instead of carrying httpdate's
+/// parser in the wasm module.
+#[cfg(target_arch = "wasm32")]
+fn parse_http_date_ms(value: &str) -> Option<i64> {
+    let ms = js_sys::Date::parse(value);
+    ms.is_finite().then_some(ms as i64)
 }
 
 /// The host's default HTTP client (reqwest natively, `fetch` on wasm32), for

@@ -186,7 +186,9 @@ impl WasmKms {
     /// Calls `operation` with a JSON request body (already in wire form: base64
     /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts }`.
     pub async fn call(&self, operation: String, body: String) -> Result<JsValue, JsValue> {
-        let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
+        // from_slice, not from_str: every other parse is from bytes, and a second reader type
+        // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
+        let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
         let (bytes, meta) = self.client.call_json(&operation, value).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
         let text = String::from_utf8(bytes).map_err(|_| to_js_error(&Error::service("SerializationException", "answer is not UTF-8", meta.http_status, meta.request_id.clone())))?;
