@@ -24,6 +24,6 @@ window.runBench = async () => {
     k.kr ??= new RawAesKeyringWebCrypto({ keyName: 'bench', keyNamespace: 'bench', masterKey: await k.masterKey, wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
     return k.kr;
   }
-  await benchEnvelope({ ours, theirs, sizes: [1 << 20, 64 << 20], suites: [0x0578, 0x0478], runtime: `headless Chromium ${navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? ''}`, log: (l) => lines.push(l), runs: 2 });
+  await benchEnvelope({ ours, theirs, sizes: [1 << 20, 64 << 20], suites: [0x0578, 0x0478], runtime: `headless Chromium ${navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? ''}`, log: (l) => lines.push(l), runs: 7 });
   return lines;
 };

@@ -23,7 +23,7 @@ async function best(runs, fn) {
  * ours: the kms-wasm module; theirs: { name, encrypt, decrypt, keyring } of the official SDK;
  * suites: suite ids; sizes: bytes. Returns rows and prints a markdown table through `log`.
  */
-export async function benchEnvelope({ ours, theirs, sizes, suites, runtime, log = console.log, runs = 5 }) {
+export async function benchEnvelope({ ours, theirs, sizes, suites, runtime, log = console.log, runs = 7 }) {
   const wrappingKey = randomData(32);
   const keyring = new ours.RawAesKeyring({ keyName: 'bench', keyNamespace: 'bench', wrappingKey });
   const rawKey = await crypto.subtle.importKey('raw', randomData(32), 'AES-GCM', false, ['encrypt', 'decrypt']);
@@ -44,8 +44,8 @@ export async function benchEnvelope({ ours, theirs, sizes, suites, runtime, log 
       const oDec = await best(runsHere, async () => { await ours.decrypt(keyring, ct); });
       const tk = theirs.keyring(wrappingKey);
       let tct;
-      const tEnc = await best(Math.min(runsHere, 2), async () => { tct = (await theirs.encrypt(tk, data, { suiteId })).result; });
-      const tDec = await best(Math.min(runsHere, 2), async () => { await theirs.decrypt(tk, tct); });
+      const tEnc = await best(Math.min(runsHere, 3), async () => { tct = (await theirs.encrypt(tk, data, { suiteId })).result; });
+      const tDec = await best(Math.min(runsHere, 3), async () => { await theirs.decrypt(tk, tct); });
       rows.push({ size, what: `kms-wasm 0x${suiteId.toString(16).padStart(4, '0')}`, enc: mb / (oEnc / 1e3), dec: mb / (oDec / 1e3) });
       rows.push({ size, what: `${theirs.name} 0x${suiteId.toString(16).padStart(4, '0')}`, enc: mb / (tEnc / 1e3), dec: mb / (tDec / 1e3) });
     }
