@@ -200,6 +200,37 @@ async fn caller_hashed_signature_matches_and_tampering_fails() {
 }
 
 #[tokio::test]
+async fn external_frames_locate_their_bodies_in_the_callers_bytes() {
+    // What the WebCrypto backend relies on: each handed-out frame says where its ciphertext and
+    // tag are in the message fed in, for any chunking, and only the final frame of a signed
+    // message is marked to wait for the signature.
+    let kr = keyring("k", &[4u8; 32]);
+    for suite in [S0478, S0578] {
+        let pt = data(1000);
+        let msg = encrypt(&kr, &pt, &opts(suite, 96)).await.unwrap().ciphertext;
+        for chunk in [1, 7, 100, msg.len()] {
+            let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_frames();
+            let mut got = Vec::new();
+            for piece in msg.chunks(chunk) {
+                assert!(dec.update(piece).await.unwrap().is_empty(), "framed bodies are left to the backend");
+                for f in dec.take_sealed_frames() {
+                    let start = f.body_offset as usize;
+                    let (ct, tag) = msg[start..start + f.body_len].split_at(f.body_len - 16);
+                    let mut plain = ct.to_vec();
+                    let key = dec.content_key().unwrap();
+                    crypto::FrameCipher::open(&crypto::AesGcmCipher, key, &f.iv, &f.aad, &mut plain, tag.try_into().unwrap()).unwrap();
+                    assert_eq!(f.hold_until_finished, suite == S0578 && got.len() + plain.len() == pt.len());
+                    got.extend_from_slice(&plain);
+                }
+            }
+            assert_eq!(got, pt, "suite {:04x}, chunks of {chunk}", suite.id());
+            assert_eq!(dec.consumed(), msg.len() as u64);
+            dec.finish().unwrap();
+        }
+    }
+}
+
+#[tokio::test]
 async fn encryption_context_rules() {
     let kr = keyring("k", &[3u8; 32]);
     let bad = EncryptOptions { encryption_context: ctx(&[("aws-crypto-public-key", "x")]), ..Default::default() };
