@@ -182,7 +182,7 @@ pub(crate) fn gcm_seal(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [
 
 /// AES-GCM open with raw key bytes.
 pub(crate) fn gcm_open(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()> {
-    with_aes_gcm!(key, |c| { c.decrypt_inout_detached(&(*iv).into(), aad, in_out.into(), &(*tag).into()).map_err(|_| auth_error("authentication tag does not verify")) })
+    with_aes_gcm!(key, |c| c.decrypt_inout_detached(&(*iv).into(), aad, in_out.into(), &(*tag).into()).map_err(|_| auth_error("authentication tag does not verify")))
 }
 
 impl FrameCipher for AesGcmCipher {

@@ -3,7 +3,7 @@
 import type { KMSOperationMethods, KMSOperations, ListKeysRequest, ListKeysResponse, ListAliasesRequest, ListAliasesResponse,
   ListGrantsRequest, ListGrantsResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, ListResourceTagsRequest,
   ListResourceTagsResponse, ListRetirableGrantsRequest, ListKeyRotationsRequest, ListKeyRotationsResponse } from './model.js';
-import type { ResponseMetadata } from './errors.js';
+import type { KMSServiceException, ResponseMetadata } from './errors.js';
 
 export * from './model.js';
 export * from './errors.js';
@@ -65,6 +65,18 @@ export declare class KMS {
 
 /** Loads the wasm module; optional, every call awaits it. Idempotent. */
 export declare function ready(): Promise<unknown>;
+/** Turns the WebCrypto fast path for envelope AES-GCM off (or on again); for tests and benchmarks. */
+export declare function useWebCrypto(on: boolean): void;
+/** @internal Called by the package's entries once they instantiated the wasm themselves. */
+export declare function markReady(instance: unknown): void;
+/** @internal The per-operation conversion tables the KMS class is driven by (generated from botocore). */
+export declare const OPERATIONS: Record<string, unknown>;
+/** @internal The KMS exception classes by name. */
+export declare const EXCEPTION_CLASSES: Record<string, typeof KMSServiceException>;
+/** @internal Turns what wasm threw into the typed error the API throws. */
+export declare function liftError(e: unknown): Error;
+/** @internal Installs an incremental native SHA-384 for signed suites (the Node entry does); `undefined` goes back to wasm's. */
+export declare function useNativeSha384(factory: (() => { update(bytes: Uint8Array): void; digest(): Uint8Array }) | undefined): void;
 
 /** Paginator configuration, as in @aws-sdk/client-kms. */
 export interface KMSPaginationConfiguration {
