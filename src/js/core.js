@@ -420,14 +420,6 @@ function webCryptoOpener(decryptor) {
     }
   };
   const openFrames = async (emit) => {
-    if (decryptor.signing === false) hash = undefined; // undefined until the header is read
-    if (hash) {
-      for (const limit = decryptor.signedLength; hashed < limit;) {
-        const part = viewAt(hashed, limit - hashed);
-        hash.update(part);
-        hashed += part.length;
-      }
-    }
     const frames = decryptor.takeSealedFrames();
     if (frames.length && !key) {
       const raw = decryptor.contentKey();
@@ -438,18 +430,25 @@ function webCryptoOpener(decryptor) {
         raw.fill(0);
       }
     }
-    const bodies = frames.map((f) => bytesAt(f.offset, f.length));
-    // Every body is now a view or a copy, so input that wasm and the hash are done with can go.
+    for (const f of frames) {
+      // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
+      const body = bytesAt(f.offset, f.length);
+      const opened = key === 'wasm' ? openInWasm(f, body) : subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), () => null);
+      inFlight.push({ opened, hold: f.hold });
+    }
+    // The native hash runs while WebCrypto opens the frames just handed over.
+    if (decryptor.signing === false) hash = undefined; // undefined until the header is read
+    if (hash) {
+      for (const limit = decryptor.signedLength; hashed < limit;) {
+        const part = viewAt(hashed, limit - hashed);
+        hash.update(part);
+        hashed += part.length;
+      }
+    }
+    // Input that wasm, the frames and the hash are done with can go.
     const keep = Math.min(decryptor.consumed, hash ? hashed : Infinity);
     while (input.length && base + input[0].length <= keep) base += input.shift().length;
-    for (let i = 0; i < frames.length; i++) {
-      const f = frames[i];
-      // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
-      const opened = key === 'wasm' ? openInWasm(f, bodies[i]) : subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, bodies[i]).then((b) => new Uint8Array(b), () => null);
-      bodies[i] = undefined;
-      inFlight.push({ opened, hold: f.hold });
-      if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
-    }
+    while (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
   };
   return {
     async push(chunk, emit) {
