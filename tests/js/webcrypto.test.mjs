@@ -126,3 +126,24 @@ function footerLength(message) {
   }
   throw new Error('no footer found');
 }
+
+// wasm memory only grows: a 48 MiB message handed over in one piece must not make it grow to
+// the message's size (wasm is fed 256 KiB at a time and frame bodies never enter it twice).
+test('decrypting a large message in one call or one chunk keeps wasm memory small', async () => {
+  const { memory } = await ours.ready();
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const plaintext = randomBytes(48 << 20);
+  for (const suiteId of [0x0478, 0x0578]) {
+    const { result } = await ours.encrypt(keyring, plaintext, { suiteId });
+    assert.ok(Buffer.from((await ours.decrypt(keyring, result)).plaintext).equals(plaintext));
+    const stream = ours.decryptStream(keyring);
+    const writer = stream.writable.getWriter();
+    const parts = [];
+    const reading = (async () => { for await (const p of stream.readable) parts.push(p); })();
+    await writer.write(result);
+    await writer.close();
+    await reading;
+    assert.ok(Buffer.concat(parts).equals(plaintext));
+  }
+  assert.ok(memory.buffer.byteLength < 8 << 20, `wasm memory grew to ${(memory.buffer.byteLength / 2 ** 20).toFixed(1)} MiB`);
+});
