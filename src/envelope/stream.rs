@@ -609,7 +609,7 @@ impl<K: Keyring> Decryptor<K> {
 }
 
 /// Decrypts `ciphertext` onto the end of `dst`; on failure `dst` is left as it was.
-fn open_into(cipher: &dyn FrameCipher, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8], tag: &[u8; TAG_LEN], dst: &mut Vec<u8>) -> Result<()> {
+pub(crate) fn open_into(cipher: &dyn FrameCipher, key: &ContentKey, iv: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8], tag: &[u8; TAG_LEN], dst: &mut Vec<u8>) -> Result<()> {
     let start = dst.len();
     dst.extend_from_slice(ciphertext);
     if let Err(e) = cipher.open(key, iv, aad, &mut dst[start..], tag) {

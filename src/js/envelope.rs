@@ -171,6 +171,11 @@ pub async fn decrypt_message(keyring: &WasmKeyring, ciphertext: Vec<u8>, options
     Ok(o.into())
 }
 
+/// What a call on a finished (or failed) encryptor or decryptor gets.
+fn finished(what: &str) -> JsValue {
+    js_err(Error::envelope("StreamStateError", ["the ", what, " is finished"].concat()))
+}
+
 /// Chunked encryption; memory bounded by the frame length.
 #[wasm_bindgen]
 pub struct WasmEncryptor {
@@ -194,26 +199,22 @@ impl WasmEncryptor {
 
     /// Encrypts a chunk; returns the message bytes now complete (header first, then whole frames).
     pub fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.update(chunk).map_err(js_err)
+        self.enc_mut()?.update(chunk).map_err(js_err)
     }
 
     /// The final frame and footer.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.finish().map_err(js_err)
+        self.take()?.finish().map_err(js_err)
     }
 
     // External framing: JS seals frames with WebCrypto (several in flight) and this
     // object supplies the header, per-frame IV/AAD/prefix, the signature hash and footer,
     // so the bytes are those the Rust path writes.
 
-    fn enc(&self) -> Result<&Encryptor, JsValue> {
-        self.inner.as_ref().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))
-    }
-
     /// Header body and auth tag; from here on JS writes the frames.
     #[wasm_bindgen(js_name = externalHeader)]
     pub fn external_header(&mut self) -> Result<Vec<u8>, JsValue> {
-        Ok(self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.take_header_bytes())
+        Ok(self.enc_mut()?.take_header_bytes())
     }
 
     /// Length of what `externalHeader` returns.
@@ -280,14 +281,14 @@ impl WasmEncryptor {
     /// The footer (empty for unsigned suites); ends the message.
     #[wasm_bindgen(js_name = externalFooter)]
     pub fn external_footer(&mut self) -> Result<Vec<u8>, JsValue> {
-        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.external_footer().map_err(js_err)
+        self.take()?.external_footer().map_err(js_err)
     }
 
     /// The footer for a SHA-384 `digest` of the header and frames that JS computed with a
-    /// native hash (Node's `createHash`, or `crypto.subtle.digest` over a whole message).
+    /// native hash (Node's `createHash`).
     #[wasm_bindgen(js_name = externalFooterForDigest)]
     pub fn external_footer_for_digest(&mut self, digest: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the encryptor is finished")))?.external_footer_for_digest(digest).map_err(js_err)
+        self.take()?.external_footer_for_digest(digest).map_err(js_err)
     }
 
     /// Plaintext bytes per frame.
@@ -297,11 +298,33 @@ impl WasmEncryptor {
     }
 }
 
+impl WasmEncryptor {
+    fn enc(&self) -> Result<&Encryptor, JsValue> {
+        self.inner.as_ref().ok_or_else(|| finished("encryptor"))
+    }
+
+    fn enc_mut(&mut self) -> Result<&mut Encryptor, JsValue> {
+        self.inner.as_mut().ok_or_else(|| finished("encryptor"))
+    }
+
+    /// Ends the encryptor: later calls get `StreamStateError`.
+    fn take(&mut self) -> Result<Encryptor, JsValue> {
+        self.inner.take().ok_or_else(|| finished("encryptor"))
+    }
+}
+
 /// Chunked decryption: a frame's plaintext is released only after its tag verifies;
 /// for signed suites `finish` checks the signature and fails if it does not verify.
 #[wasm_bindgen]
 pub struct WasmDecryptor {
     inner: Option<Decryptor<Arc<dyn Keyring>>>,
+}
+
+impl WasmDecryptor {
+    /// Ends the decryptor: later calls get `StreamStateError`.
+    fn take(&mut self) -> Result<Decryptor<Arc<dyn Keyring>>, JsValue> {
+        self.inner.take().ok_or_else(|| finished("decryptor"))
+    }
 }
 
 #[wasm_bindgen]
@@ -361,7 +384,7 @@ impl WasmDecryptor {
     /// Like `finish`, checking the signature against JS's SHA-384 of the first `signedLength` bytes.
     #[wasm_bindgen(js_name = finishWithDigest)]
     pub fn finish_with_digest(&mut self, digest: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?.finish_with_digest(digest).map_err(js_err)
+        self.take()?.finish_with_digest(digest).map_err(js_err)
     }
 
     /// Frames parsed so far: `[{ iv, aad, offset, length, hold }]`, where `offset` and `length`
@@ -388,22 +411,20 @@ impl WasmDecryptor {
     /// WebCrypto lacks (AES-192 of legacy suites); `AuthenticationError` if its tag does not verify.
     #[wasm_bindgen(js_name = openFrame)]
     pub fn open_frame(&self, iv: &[u8], aad: &[u8], body: &[u8]) -> Result<Vec<u8>, JsValue> {
-        use crate::envelope::crypto::{AesGcmCipher, FrameCipher, IV_LEN, TAG_LEN};
+        use crate::envelope::crypto::{AesGcmCipher, IV_LEN, TAG_LEN};
         let bad = || js_err(Error::envelope("AuthenticationError", "frame authentication tag does not verify"));
         let key = self.inner.as_ref().and_then(|d| d.content_key()).ok_or_else(|| js_err(Error::envelope("StreamStateError", "no content key yet")))?;
         let iv: &[u8; IV_LEN] = iv.try_into().map_err(|_| bad())?;
         let split = body.len().checked_sub(TAG_LEN).ok_or_else(bad)?;
         let tag: &[u8; TAG_LEN] = body[split..].try_into().map_err(|_| bad())?;
-        let mut plaintext = body[..split].to_vec();
-        if AesGcmCipher.open(key, iv, aad, &mut plaintext, tag).is_err() {
-            return Err(bad());
-        }
+        let mut plaintext = Vec::with_capacity(split);
+        crate::envelope::stream::open_into(&AesGcmCipher, key, iv, aad, &body[..split], tag, &mut plaintext).map_err(|_| bad())?;
         Ok(plaintext)
     }
 
     /// Takes message bytes; returns the plaintext of frames that verified.
     pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
-        let dec = self.inner.as_mut().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?;
+        let dec = self.inner.as_mut().ok_or_else(|| finished("decryptor"))?;
         match dec.update(&chunk).await {
             Ok(out) => Ok(out),
             Err(e) => {
@@ -415,6 +436,6 @@ impl WasmDecryptor {
 
     /// Checks the message is complete (and its signature); returns any last plaintext.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        self.inner.take().ok_or_else(|| js_err(Error::envelope("StreamStateError", "the decryptor is finished")))?.finish().map_err(js_err)
+        self.take()?.finish().map_err(js_err)
     }
 }
