@@ -62,6 +62,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::config::Config;
 use crate::credentials::{Credentials, SecretString};
 use crate::error::{Error, Result};
+use crate::kms::wire::take_base64;
 use crate::kms::{KeyMetadata, KmsClient};
 use crate::platform;
 
@@ -422,12 +423,9 @@ fn missing(op: &str, field: &str) -> Error {
 /// Takes the base64 field `name` out of `answer` and decodes it; the base64
 /// text is wiped, the bytes come back in a wipe-on-drop buffer.
 fn take_secret(answer: &mut Value, op: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let Some(Value::String(mut text)) = answer.get_mut(name).map(Value::take) else {
-        return Err(missing(op, name));
-    };
-    let bytes = STANDARD.decode(text.as_bytes()).map(Zeroizing::new);
-    text.zeroize();
-    bytes.map_err(|_| Error::service("SerializationException", format!("{op} answered with {name} that is not base64"), 200, None))
+    take_base64(answer, name)
+        .ok_or_else(|| missing(op, name))?
+        .map_err(|()| Error::service("SerializationException", format!("{op} answered with {name} that is not base64"), 200, None))
 }
 
 fn check_symmetric(key_id: &str, m: &KeyInfo) -> Result<()> {

@@ -22,11 +22,12 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::format::EncryptedDataKey;
 use super::keyring::{DataKey, DecryptionMaterials, EncryptionMaterials, Keyring};
 use crate::error::{Error, Result};
+use crate::kms::wire::take_base64;
 use crate::kms::KmsClient;
 use crate::platform::BoxFuture;
 
@@ -145,12 +146,9 @@ fn bad_response(op: &str, what: &str) -> Error {
 }
 
 /// Takes the base64 field `name` out of a KMS answer and decodes it (`None`
-/// when absent or not base64). The base64 text is wiped: it may be a data key.
+/// when absent or not base64).
 fn take_bytes(answer: &mut Value, name: &str) -> Option<Zeroizing<Vec<u8>>> {
-    let Some(Value::String(mut text)) = answer.get_mut(name).map(Value::take) else { return None };
-    let bytes = STANDARD.decode(text.as_bytes()).ok().map(Zeroizing::new);
-    text.zeroize();
-    bytes
+    take_base64(answer, name)?.ok()
 }
 
 /// The answer's `KeyId` if it is a key ARN.
