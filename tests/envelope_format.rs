@@ -231,6 +231,25 @@ async fn external_frames_locate_their_bodies_in_the_callers_bytes() {
 }
 
 #[tokio::test]
+async fn max_message_len_is_exact_unsigned_and_a_bound_signed() {
+    // The WebCrypto glue writes a one-shot message into a buffer of this size.
+    let kr = keyring("k", &[5u8; 32]);
+    for suite in [S0478, S0578] {
+        for n in [0usize, 1, 99, 100, 101, 300, 1234] {
+            let mut enc = Encryptor::new(&kr, &opts(suite, 100)).await.unwrap();
+            let max = enc.max_message_len(n as u64) as usize;
+            let mut msg = enc.update(&data(n)).unwrap();
+            msg.extend(enc.finish().unwrap());
+            if suite == S0478 {
+                assert_eq!(msg.len(), max, "{n} bytes");
+            } else {
+                assert!(msg.len() <= max && msg.len() + 8 >= max, "{n} bytes: {} of at most {max}", msg.len());
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn encryption_context_rules() {
     let kr = keyring("k", &[3u8; 32]);
     let bad = EncryptOptions { encryption_context: ctx(&[("aws-crypto-public-key", "x")]), ..Default::default() };

@@ -203,6 +203,9 @@ pub fn header_auth_tag(cipher: &dyn FrameCipher, key: &ContentKey, header_body: 
 /// Length of a SHA-384 digest.
 pub const SHA384_LEN: usize = 48;
 
+/// The longest footer: `u16` length and a DER P-384 signature of at most 104 bytes.
+pub const MAX_FOOTER_LEN: usize = 2 + 104;
+
 /// An ephemeral ECDSA P-384 key pair for one message plus the running
 /// SHA-384 of everything written before the footer.
 pub struct MessageSigner {

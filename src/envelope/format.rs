@@ -355,6 +355,15 @@ pub fn write_frame(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8; IV_LEN
     out.extend_from_slice(tag);
 }
 
+/// Length of a framed body written by [`write_frame`]: whole frames of `frame_length`
+/// bytes, then a final frame with the rest (empty when the plaintext fills its last frame).
+pub fn framed_body_len(frame_length: u32, plaintext_len: u64) -> u64 {
+    let frame_length = u64::from(frame_length);
+    let (whole, rest) = (plaintext_len / frame_length, plaintext_len % frame_length);
+    let (iv, tag) = (IV_LEN as u64, TAG_LEN as u64);
+    whole * (4 + iv + frame_length + tag) + (4 + 4 + iv + 4 + rest + tag)
+}
+
 /// The bytes of a frame before its ciphertext: `[0xFFFFFFFF] seq IV [u32 content length]`
 /// (the bracketed parts only in the final frame).
 pub fn write_frame_prefix(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8; IV_LEN], content_len: u32) {

@@ -184,10 +184,13 @@ impl Encryptor {
         &self.key
     }
 
-    /// Length of the header body and auth tag.
+    /// The most bytes the whole message takes for a `plaintext_len`-byte plaintext (a signed
+    /// message's footer may come out a few bytes shorter), for a caller that writes it into
+    /// one buffer.
     #[doc(hidden)]
-    pub fn header_len(&self) -> usize {
-        self.header_bytes.len()
+    pub fn max_message_len(&self, plaintext_len: u64) -> u64 {
+        let footer = if self.signer.is_some() { crypto::MAX_FOOTER_LEN } else { 0 };
+        (self.header_bytes.len() + footer) as u64 + format::framed_body_len(self.header.frame_length, plaintext_len)
     }
 
     /// Header body and auth tag; marks the header as emitted, so a caller that

@@ -490,9 +490,6 @@ function canUseWebCrypto() {
   return !webCryptoDisabled && typeof subtle?.encrypt === 'function';
 }
 
-// The most a footer takes: u16 length + a DER P-384 signature of up to 104 bytes.
-const MAX_FOOTER = 2 + 104;
-
 /** Encrypts `plaintext` into one message: `{ result, messageHeader }`. */
 export async function encrypt(keyring, plaintext, options = {}) {
   checkKeyring(keyring);
@@ -504,13 +501,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
     const messageHeader = encryptor.messageHeader();
     // The message is written straight into one buffer of its final size (plus room for a
     // footer of unknown length), so it is neither collected in parts nor copied once more.
-    const frameLength = encryptor.frameLength;
-    const frames = Math.floor(bytes.length / frameLength);
-    const rest = bytes.length - frames * frameLength;
-    const regular = WasmEncryptor.framePrefix(1, false, frameLength).length + frameLength + 16;
-    const final = WasmEncryptor.framePrefix(1, true, rest).length + rest + 16;
-    const headerLength = encryptor.externalHeaderLength;
-    const result = new Uint8Array(headerLength + frames * regular + final + (encryptor.signing ? MAX_FOOTER : 0));
+    const result = new Uint8Array(encryptor.maxMessageLength(bytes.length));
     let at = 0;
     const write = (b) => { result.set(b, at); at += b.length; };
     const sealer = await webCryptoSealer(encryptor, write);

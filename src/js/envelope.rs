@@ -217,10 +217,11 @@ impl WasmEncryptor {
         Ok(self.enc_mut()?.take_header_bytes())
     }
 
-    /// Length of what `externalHeader` returns.
-    #[wasm_bindgen(getter, js_name = externalHeaderLength)]
-    pub fn external_header_length(&self) -> usize {
-        self.inner.as_ref().map_or(0, |e| e.header_len())
+    /// The most bytes the message takes for a `plaintextLength`-byte plaintext (a signed
+    /// message may come out a few bytes shorter).
+    #[wasm_bindgen(js_name = maxMessageLength)]
+    pub fn max_message_length(&self, plaintext_length: f64) -> Result<f64, JsValue> {
+        Ok(self.enc()?.max_message_len(plaintext_length as u64) as f64)
     }
 
     /// A copy of the derived content key, for `crypto.subtle.importKey`; the caller wipes it after import.
