@@ -97,7 +97,9 @@ impl Transport {
     }
 
     /// Calls `operation` with the JSON `body`; returns the answer's body and metadata.
+    /// The body is wiped afterwards: an Encrypt request carries plaintext.
     pub async fn call(&self, operation: &str, body: Vec<u8>) -> Result<(Vec<u8>, ResponseMetadata)> {
+        let body = zeroize::Zeroizing::new(body);
         let retry = self.config.retry;
         let mut skew_corrected = false;
         let mut attempt = 0u32;

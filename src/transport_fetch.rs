@@ -39,7 +39,9 @@ impl HttpClient for FetchClient {
             let init = RequestInit::new();
             init.set_method("POST");
             init.set_headers(&headers);
-            init.set_body(&Uint8Array::from(request.body.as_slice()));
+            let mut body = request.body;
+            init.set_body(&Uint8Array::from(body.as_slice()));
+            zeroize::Zeroize::zeroize(&mut body); // fetch has its own copy; this one may be plaintext
             let controller = AbortController::new().map_err(js_network)?;
             init.set_signal(Some(&controller.signal()));
             let req = Request::new_with_str_and_init(&request.url, &init).map_err(js_network)?;

@@ -117,13 +117,19 @@ impl KmsClient {
 
     /// Calls `operation` with a JSON request body as the wire carries it;
     /// returns the raw JSON answer. Validates the input first (see [`validate`]).
-    pub async fn call_json(&self, operation: &str, body: serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
-        validate::check(operation, &body)?;
+    pub async fn call_json(&self, operation: &str, mut body: serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
+        let result = self.call_json_inner(operation, &body).await;
+        wipe_strings(&mut body); // an Encrypt or ReEncrypt request carries plaintext
+        result
+    }
+
+    async fn call_json_inner(&self, operation: &str, body: &serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
+        validate::check(operation, body)?;
         let started = platform::now_millis();
-        let bytes = serde_json::to_vec(&body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {e}")))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {e}")))?;
         let result = self.transport.call(operation, bytes).await;
         if let Some(hook) = &self.audit {
-            hook(&audit_event(operation, &body, &result, platform::now_millis() - started));
+            hook(&audit_event(operation, body, &result, platform::now_millis() - started));
         }
         result
     }
@@ -139,6 +145,17 @@ impl KmsClient {
         let parsed = decode_output::<serde_json::Value>(operation, &bytes).map_err(|e| e.with_attempts(meta.attempts));
         zeroize::Zeroize::zeroize(&mut bytes);
         parsed
+    }
+}
+
+/// Wipes every string of a JSON value (base64 plaintext among them) before it is dropped.
+fn wipe_strings(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => zeroize::Zeroize::zeroize(s),
+        Value::Array(items) => items.iter_mut().for_each(wipe_strings),
+        Value::Object(map) => map.values_mut().for_each(wipe_strings),
+        _ => {}
     }
 }
 
