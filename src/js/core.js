@@ -11,12 +11,17 @@ export { KMSServiceException, KmsWasmError } from './errors.js';
 export * from './deploy.js';
 
 let initializing;
+let load = () => init();
 /** Loads the wasm module once; every API call awaits it, so calling it yourself is optional. */
 export function ready() {
-  return (initializing ??= init());
+  return (initializing ??= load());
 }
 export function markReady(promiseOrValue) {
   initializing = Promise.resolve(promiseOrValue);
+}
+/** How `ready()` loads the module, if not by wasm-bindgen's default `init()` (entries only). */
+export function useLoader(loader) {
+  load = loader;
 }
 
 // ---- conversions between SDK shapes and the JSON wire form -------------------------------
@@ -270,18 +275,24 @@ export function useWebCrypto(on) {
   webCryptoDisabled = !on;
 }
 
-// Signed suites (0x0578) hash the whole message with SHA-384 on the main thread, beside the
-// AES-GCM that WebCrypto runs elsewhere. Where the runtime has an incremental native hash
-// (Node's entry installs `createHash`: about twice wasm's speed) JS hashes and wasm signs or
-// verifies the digest; elsewhere wasm hashes. (`crypto.subtle.digest` is no substitute: it is
-// not incremental, and Chromium runs it on the same thread as the AES-GCM, not beside it.)
-let nativeSha384;
-/** Installs an incremental native SHA-384 `() => { update(bytes), digest(): Uint8Array }` (entries only). */
-export function useNativeSha384(factory) {
-  nativeSha384 = factory;
+// Signed suites (0x0578) hash the whole message with SHA-384. Where an entry installs a
+// hasher, JS hashes and wasm signs or verifies the digest: Node's entry installs
+// `createHash` (about twice wasm's speed, beside the AES-GCM that Node runs on its thread
+// pool), the browser entry a Worker (browsers run AES-GCM on the calling thread, so a hash
+// there would wait for it). Otherwise wasm hashes on this thread. (`crypto.subtle.digest`
+// is no substitute: it is not incremental, and Chromium runs it on the calling thread too.)
+let externalSha384;
+/**
+ * Installs a SHA-384 (entries only): `factory(length)` gives, or resolves to, `{ update(bytes),
+ * digest(), abort?() }` or undefined (then wasm hashes); `length` is the message's length if
+ * known (one-shot calls), else Infinity (streams). `update` may return a promise to
+ * wait for (backpressure) and `digest` may resolve to the 48 bytes.
+ */
+export function useExternalSha384(factory) {
+  externalSha384 = factory;
 }
 
-async function webCryptoSealer(encryptor, emit) {
+async function webCryptoSealer(encryptor, emit, length = Infinity) {
   const rawKey = encryptor.contentKey();
   let key;
   try {
@@ -291,26 +302,27 @@ async function webCryptoSealer(encryptor, emit) {
   }
   const frameLength = encryptor.frameLength;
   const signing = encryptor.signing;
-  const hash = signing ? nativeSha384?.() : undefined;
+  const hash = signing ? await externalSha384?.(length) : undefined;
   const absorbInWasm = signing && !hash;
   const inFlight = [];
   let seq = 0;
   // Grows to a frame as needed: a large frameLength with little data allocates little.
   let pending = new Uint8Array(Math.min(frameLength, 1 << 16));
   let filled = 0;
+  // Returns the hasher's promise when it asks to wait.
   const out = (bytes) => {
-    if (hash) hash.update(bytes);
-    else if (absorbInWasm) encryptor.absorb(bytes);
     emit(bytes);
+    if (hash) return hash.update(bytes);
+    if (absorbInWasm) encryptor.absorb(bytes);
   };
   const header = encryptor.externalHeader();
-  hash?.update(header); // the wasm hash already has it
   emit(header);
+  await hash?.update(header); // the wasm hash already has it
   const drainOne = async () => {
     const { prefix, sealed } = inFlight.shift();
     const body = new Uint8Array(await sealed);
-    out(prefix);
-    out(body);
+    await out(prefix);
+    await out(body);
   };
   const sealFull = async (frame) => {
     seq += 1;
@@ -353,19 +365,20 @@ async function webCryptoSealer(encryptor, emit) {
       const last = pending.subarray(0, filled);
       if (filled === 0) {
         // Zero-byte AES-GCM is not available in every WebCrypto (Safari): use wasm for it.
-        out(encryptor.sealFrame(seq, true, last));
+        await out(encryptor.sealFrame(seq, true, last));
       } else {
         const iv = WasmEncryptor.frameIv(seq);
         const additionalData = encryptor.frameAad(seq, true, filled);
         const body = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, last));
-        out(WasmEncryptor.framePrefix(seq, true, filled));
-        out(body);
+        await out(WasmEncryptor.framePrefix(seq, true, filled));
+        await out(body);
       }
       pending.fill(0);
-      emit(hash ? encryptor.externalFooterForDigest(hash.digest()) : encryptor.externalFooter());
+      emit(hash ? encryptor.externalFooterForDigest(await hash.digest()) : encryptor.externalFooter());
     },
     wipe() {
       pending.fill(0);
+      hash?.abort?.();
     },
   };
 }
@@ -374,10 +387,10 @@ async function webCryptoSealer(encryptor, emit) {
 // order, signature); JS opens the frames it hands out, several at once, and releases each
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
 // until the signature verified.
-function webCryptoOpener(decryptor) {
+function webCryptoOpener(decryptor, length = Infinity) {
   decryptor.useExternalFrames();
-  let hash = nativeSha384?.();
-  if (hash) decryptor.useExternalDigest();
+  let hash; // decided at the first chunk, before wasm reads (and would hash) any of it
+  let started = false;
   // The message bytes fed in and still needed: wasm locates each frame's body in them (so
   // bodies are not copied in and out of wasm) and the native hash reads them. `base` is the
   // message offset of input[0].
@@ -436,13 +449,16 @@ function webCryptoOpener(decryptor) {
       const opened = key === 'wasm' ? openInWasm(f, body) : subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), () => null);
       inFlight.push({ opened, hold: f.hold });
     }
-    // The native hash runs while WebCrypto opens the frames just handed over.
-    if (decryptor.signing === false) hash = undefined; // undefined until the header is read
+    // The hash runs while WebCrypto opens the frames just handed over.
+    if (decryptor.signing === false && hash) { // undefined until the header is read
+      hash.abort?.();
+      hash = undefined;
+    }
     if (hash) {
       for (const limit = decryptor.signedLength; hashed < limit;) {
         const part = viewAt(hashed, limit - hashed);
-        hash.update(part);
         hashed += part.length;
+        await hash.update(part);
       }
     }
     // Input that wasm, the frames and the hash are done with can go.
@@ -452,6 +468,11 @@ function webCryptoOpener(decryptor) {
   };
   return {
     async push(chunk, emit) {
+      if (!started) {
+        started = true;
+        if (externalSha384 && WasmDecryptor.maySign(chunk.subarray(0, 4))) hash = await externalSha384(length);
+        if (hash) decryptor.useExternalDigest();
+      }
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
       // frames of one piece are opening while wasm parses (and hashes) the next.
       for (let at = 0; at < chunk.length; at += FEED_PIECE) {
@@ -465,7 +486,7 @@ function webCryptoOpener(decryptor) {
     async finish(emit) {
       while (inFlight.length) await drainOne(emit);
       // Fails if the message is incomplete or its signature does not verify.
-      const last = hash ? decryptor.finishWithDigest(hash.digest()) : decryptor.finish();
+      const last = hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
       if (last.length) emit(last);
       if (held) emit(held);
       held = undefined;
@@ -474,6 +495,7 @@ function webCryptoOpener(decryptor) {
       held?.fill(0);
       held = undefined;
       input = [];
+      hash?.abort?.();
     },
   };
 }
@@ -497,6 +519,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
   const handle = await keyring._handle();
   if (!canUseWebCrypto()) return lift(() => encryptMessage(handle, bytes, options));
   const encryptor = await lift(() => WasmEncryptor.create(handle, options));
+  let sealer;
   try {
     const messageHeader = encryptor.messageHeader();
     // The message is written straight into one buffer of its final size (plus room for a
@@ -504,11 +527,12 @@ export async function encrypt(keyring, plaintext, options = {}) {
     const result = new Uint8Array(encryptor.maxMessageLength(bytes.length));
     let at = 0;
     const write = (b) => { result.set(b, at); at += b.length; };
-    const sealer = await webCryptoSealer(encryptor, write);
+    sealer = await webCryptoSealer(encryptor, write, bytes.length);
     await sealer.push(bytes);
     await sealer.finish();
     return { result: result.subarray(0, at), messageHeader };
   } catch (e) {
+    sealer?.wipe();
     throw liftError(e);
   } finally {
     encryptor.free();
@@ -527,8 +551,8 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   const plaintext = new Uint8Array(bytes.length);
   let at = 0;
   const write = (p) => { plaintext.set(p, at); at += p.length; };
+  const opener = webCryptoOpener(decryptor, bytes.length);
   try {
-    const opener = webCryptoOpener(decryptor);
     await opener.push(bytes, write);
     const messageHeader = decryptor.messageHeader();
     await opener.finish(write);
@@ -536,6 +560,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
     return { plaintext: plaintext.subarray(0, at), messageHeader };
   } catch (e) {
     plaintext.fill(0, 0, at);
+    opener.wipe();
     throw liftError(e);
   } finally {
     decryptor.free();

@@ -75,8 +75,18 @@ export declare const OPERATIONS: Record<string, unknown>;
 export declare const EXCEPTION_CLASSES: Record<string, typeof KMSServiceException>;
 /** @internal Turns what wasm threw into the typed error the API throws. */
 export declare function liftError(e: unknown): Error;
-/** @internal Installs an incremental native SHA-384 for signed suites (the Node entry does); `undefined` goes back to wasm's. */
-export declare function useNativeSha384(factory: (() => { update(bytes: Uint8Array): void; digest(): Uint8Array }) | undefined): void;
+/** @internal A SHA-384 hasher for signed suites, installed by an entry: Node's `createHash`, the browser's hash worker. */
+export interface ExternalSha384 {
+  /** May return a promise to wait for before more is written. */
+  update(bytes: Uint8Array): void | Promise<void>;
+  digest(): Uint8Array | Promise<Uint8Array>;
+  /** Drops an unfinished hash. */
+  abort?(): void;
+}
+/** @internal Installs the SHA-384 for signed suites (the Node and browser entries do); `undefined` goes back to wasm's. */
+export declare function useExternalSha384(factory: (() => ExternalSha384 | undefined | Promise<ExternalSha384 | undefined>) | undefined): void;
+/** @internal How `ready()` loads the wasm module, if not by wasm-bindgen's default (the browser entry sets it). */
+export declare function useLoader(loader: () => Promise<unknown>): void;
 
 /** Paginator configuration, as in @aws-sdk/client-kms. */
 export interface KMSPaginationConfiguration {

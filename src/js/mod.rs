@@ -4,6 +4,7 @@
 
 mod deploy;
 mod envelope;
+mod sha384;
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
-// Envelope paths that only a browser takes: no native incremental hash (wasm hashes signed
-// messages beside WebCrypto's AES-GCM) and no AES-192 in WebCrypto (legacy suites are opened
-// in wasm). The page bundles the built package with esbuild; the legacy messages come from
+// Envelope paths that only a browser takes: signed messages hashed in the hash worker or,
+// for small ones and where no worker may start, in wasm on the page's thread; and no AES-192
+// in WebCrypto (legacy suites are opened in wasm). The page bundles the built package with esbuild; the legacy messages come from
 // @aws-crypto/client-node, made here in Node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,22 @@ import { launchChromium, serveStatic } from './browser.mjs';
 
 const PAGE = `
 import * as kms from 'kms-wasm';
-const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
+// Counts the batches posted to the hash worker, so a test can tell which path hashed.
+window.hashPosts = 0;
+if (globalThis.Worker) {
+  const RealWorker = globalThis.Worker;
+  globalThis.Worker = class extends RealWorker {
+    postMessage(message, transfer) {
+      if (message && message.buffer) window.hashPosts++;
+      return super.postMessage(message, transfer);
+    }
+  };
+}
+const b64 = (bytes) => {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+};
 const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const pieces = (bytes, size) => new ReadableStream({
   start(c) { for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size)); c.close(); },
@@ -55,6 +70,10 @@ window.encryptBoth = async (keyB64, plaintextB64, options) => {
   const streamed = await drain(pieces(plaintext, 5000).pipeThrough(kms.encryptStream(keyring, options)));
   return { oneShot: b64(oneShotResult), stream: streamed.bytes };
 };
+window.oneShotEncrypt = async (keyB64, plaintextB64, options) => {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  return b64((await kms.encrypt(keyring, unb64(plaintextB64), options)).result);
+};
 window.ready = true;
 `;
 
@@ -72,6 +91,8 @@ before(async () => {
   });
   cpSync(join(packageDir(), 'kms_wasm_bg.wasm'), join(dir, 'kms_wasm_bg.wasm'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./page.js"></script>');
+  // The same page where no worker may start.
+  writeFileSync(join(dir, 'no-workers.html'), `<!doctype html><meta http-equiv="Content-Security-Policy" content="worker-src 'none'"><script type="module" src="./page.js"></script>`);
   server = await serveStatic(dir);
   browser = await launchChromium();
   page = await browser.newPage();
@@ -118,15 +139,19 @@ test('Chromium: legacy AES-192 suites from @aws-crypto/client-node decrypt (in w
   }
 });
 
-test('Chromium: signed messages hashed in wasm verify both ways; a foreign signature is refused', async () => {
+test('Chromium: signed messages verify both ways, hashed in wasm (one-shot under 2 MiB) or in the hash worker (streams, one-shot from 2 MiB); a foreign signature is refused', async () => {
   const wrappingKey = randomBytes(32);
   const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const theirKeyring = new esdk.RawAesKeyringNode({
     keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
-  for (const size of [0, 4096, 50_000]) {
+  const posts = () => page.evaluate(() => window.hashPosts);
+  for (const size of [0, 4096, 50_000, 3 << 20]) {
     const plaintext = randomBytes(size);
+    const postsBefore = await posts();
     const made = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578, frameLength: 4096 }]);
+    // Each batch is at most 1 MiB: the stream posts at least one, a large one-shot message more.
+    assert.ok((await posts()) - postsBefore >= (size >= 2 << 20 ? 4 : 1), `the worker hashed (${(await posts()) - postsBefore} batches)`);
     const messages = [Buffer.from(made.oneShot, 'base64'), Buffer.from(made.stream, 'base64')];
     for (const message of messages) {
       assert.ok(Buffer.from((await decrypt(theirKeyring, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
@@ -141,6 +166,43 @@ test('Chromium: signed messages hashed in wasm verify both ways; a foreign signa
     assert.equal(bad.oneShot.error, 'SignatureError');
     assert.equal(bad.stream.error, 'SignatureError');
     assert.ok(bad.stream.released <= size - (size % 4096), 'the final frame is held back');
+  }
+  // A small one-shot message is hashed in wasm, with no round trip to the worker.
+  const before = await posts();
+  await page.evaluate(([k, p, o]) => window.oneShotEncrypt(k, p, o), [b64(wrappingKey), b64(randomBytes(100_000)), { suiteId: 0x0578 }]);
+  assert.equal(await posts(), before);
+  // An unsigned message is not hashed at all: its streams post nothing either.
+  const plaintext = randomBytes(3 << 20);
+  const unsigned = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0478 }]);
+  const back = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), unsigned.stream]);
+  assert.equal(back.stream.bytes, b64(plaintext));
+  assert.equal(await posts(), before, 'nothing posted for suite 0x0478');
+});
+
+test('Chromium: where no worker may start (CSP worker-src none), signed messages are hashed in wasm and still verify', async () => {
+  const restricted = await browser.newPage();
+  const violations = [];
+  restricted.on('console', (m) => violations.push(m.text()));
+  try {
+    await restricted.goto(`${server.url}no-workers.html`);
+    await restricted.waitForFunction(() => window.ready === true);
+    const wrappingKey = randomBytes(32);
+    const plaintext = randomBytes(3 << 20);
+    const made = await restricted.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578 }]);
+    const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const theirKeyring = new esdk.RawAesKeyringNode({
+      keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+    });
+    for (const message of [made.oneShot, made.stream]) {
+      assert.ok(Buffer.from((await decrypt(theirKeyring, Buffer.from(message, 'base64'))).plaintext).equals(plaintext));
+      const got = await restricted.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), message]);
+      assert.equal(got.oneShot.bytes, b64(plaintext));
+      assert.equal(got.stream.bytes, b64(plaintext));
+    }
+    assert.equal(await restricted.evaluate(() => window.hashPosts), 0, 'nothing was posted to a worker');
+    assert.ok(violations.some((t) => /worker-src/.test(t)), `the CSP did refuse the worker: ${violations.join(' | ')}`);
+  } finally {
+    await restricted.close();
   }
 });
 
