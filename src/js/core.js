@@ -285,11 +285,13 @@ let externalSha384;
 /**
  * Installs a SHA-384 (entries only): `factory(length)` gives, or resolves to, `{ update(bytes),
  * digest(), abort?() }` or undefined (then wasm hashes); `length` is the message's length if
- * known (one-shot calls), else Infinity (streams). `update` may return a promise to
+ * known (one-shot calls), else Infinity (streams). Returns the factory it replaces. `update` may return a promise to
  * wait for (backpressure) and `digest` may resolve to the 48 bytes.
  */
 export function useExternalSha384(factory) {
+  const previous = externalSha384;
   externalSha384 = factory;
+  return previous;
 }
 
 async function webCryptoSealer(encryptor, emit, length = Infinity) {

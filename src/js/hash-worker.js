@@ -1,8 +1,11 @@
-// SHA-384 in a Worker, for the browser entry. A signed message (suite 0x0578) is hashed
-// whole, and browsers run WebCrypto's AES-GCM on the calling thread: hashing on the main
-// thread as well puts the two in series. The worker instantiates the same compiled module
-// (its JS imports stubbed; only the numeric `sha384*` exports are called) and hashes what
-// the main thread posts, in order. Only message bytes go there, never a key.
+// SHA-384 in a worker. A signed message (suite 0x0578) is hashed whole; on the main thread
+// that hash competes with everything else the envelope does there (in browsers, WebCrypto's
+// AES-GCM itself, which runs on the calling thread). The main thread posts the message bytes
+// in batches, in order, and gets the digest back. Only message bytes go there, never a key.
+// The browser's worker (`blobWorker`) instantiates the same compiled module again (its JS
+// imports stubbed; only the numeric `sha384*` exports are called); Node's entry starts a
+// worker thread with `node:crypto`'s hash speaking the same messages.
+import { KmsWasmError } from './errors.js';
 
 // Posted in batches of this size; at most MAX_QUEUED bytes wait unhashed, so a fast producer
 // is paused rather than queueing a whole stream in the worker.
@@ -10,7 +13,7 @@ const BATCH = 1 << 20;
 const MAX_QUEUED = 4 * BATCH;
 // Below this a message is hashed faster on the main thread than posted to the worker and back
 // (measured in Chromium: the worker wins from about 2 MiB on, and by 1.7x at 16 MiB).
-const WORKER_FROM = 2 << 20;
+export const WORKER_FROM = 2 << 20;
 
 // The worker's whole program; it runs from a Blob, so it may use nothing from this module.
 function workerMain() {
@@ -53,55 +56,73 @@ function workerMain() {
 }
 
 /**
- * A factory for `useExternalSha384`: each call for a message of at least WORKER_FROM bytes
- * (or of unknown length) resolves to a hasher running in a shared Worker; it resolves to
- * undefined for a shorter message, or where no Worker can start (no Worker API, a CSP
- * forbidding blob: workers), and the caller hashes in wasm instead. `getModule` gives the
- * compiled module.
+ * A factory for `useExternalSha384`: each call for a message of at least `from` bytes (or of
+ * unknown length) resolves to a hasher in a shared worker; it resolves to undefined for a
+ * shorter message or where no worker can start, and the caller hashes in wasm instead.
+ * `spawn({ message, failed })` starts the worker and resolves to `{ post(message, transfer),
+ * busy(), idle() }` once it takes messages, or to undefined.
  */
-export function workerSha384(getModule) {
-  let started; // Promise<newHasher | undefined>, once per page
-  return async (length) => (length >= WORKER_FROM ? (await (started ??= start(getModule())))?.() : undefined);
+export function workerSha384(spawn, from = WORKER_FROM) {
+  let started; // Promise<newHasher | undefined>, once per page or process
+  return async (length) => (length >= from ? (await (started ??= connect(spawn)))?.() : undefined);
 }
 
-function start(module) {
-  if (!module || typeof Worker !== 'function' || typeof Blob !== 'function') return Promise.resolve(undefined);
-  let worker;
-  const url = URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
-  try {
-    worker = new Worker(url);
-  } catch {
-    URL.revokeObjectURL(url);
-    return Promise.resolve(undefined);
-  }
+/** A browser worker from a blob: URL, running `workerMain` over the compiled module `getModule()`. */
+export function blobWorker(getModule) {
+  return ({ message, failed }) => {
+    const module = getModule();
+    if (!module || typeof Worker !== 'function' || typeof Blob !== 'function') return Promise.resolve(undefined);
+    const url = URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
+    let worker;
+    try {
+      worker = new Worker(url);
+    } catch {
+      URL.revokeObjectURL(url);
+      return Promise.resolve(undefined); // a CSP may refuse it here, or with an error event
+    }
+    return new Promise((resolve) => {
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        URL.revokeObjectURL(url);
+        resolve(undefined); // if it never came up
+        failed(`hash worker failed: ${event.message ?? 'error'}`);
+      };
+      worker.onmessage = ({ data }) => {
+        if (!('ready' in data)) return message(data);
+        URL.revokeObjectURL(url);
+        if (!data.ready) worker.terminate();
+        resolve(data.ready ? { post: (m, transfer) => worker.postMessage(m, transfer), busy() {}, idle() {} } : undefined);
+      };
+      worker.postMessage({ module });
+    });
+  };
+}
+
+function connect(spawn) {
   const open = new Map(); // id -> hasher state
   const spare = []; // batch buffers the worker gave back
   let nextId = 1;
   let broken;
-  const breakAll = (why) => {
+  let worker;
+  const message = (data) => {
+    if (data.buffer && data.buffer.byteLength === BATCH && spare.length < 4) spare.push(data.buffer);
+    open.get(data.id)?.answer(data);
+  };
+  const failed = (why) => {
     broken = why;
     for (const h of open.values()) h.fail(why);
     open.clear();
   };
-  return new Promise((resolve) => {
-    worker.onerror = (event) => {
-      event.preventDefault?.();
-      URL.revokeObjectURL(url);
-      resolve(undefined); // if it never came up: hash in wasm
-      breakAll(`hash worker failed: ${event.message ?? 'error'}`);
-    };
-    worker.onmessage = ({ data }) => {
-      if ('ready' in data) {
-        URL.revokeObjectURL(url);
-        if (!data.ready) worker.terminate();
-        return resolve(data.ready ? newHasher : undefined);
-      }
-      const h = open.get(data.id);
-      if (data.buffer && data.buffer.byteLength === BATCH && spare.length < 4) spare.push(data.buffer);
-      h?.answer(data);
-    };
-    worker.postMessage({ module });
-  });
+  const closed = (id) => {
+    open.delete(id);
+    if (open.size) return;
+    spare.length = 0; // idle: keep no batch buffers
+    worker.idle();
+  };
+  return spawn({ message, failed }).then(
+    (w) => (worker = w) && newHasher,
+    () => undefined,
+  );
 
   function newHasher() {
     if (broken) return undefined; // the worker died: hash in wasm from now on
@@ -114,7 +135,7 @@ function start(module) {
     let error;
     const post = () => {
       if (!filled) return;
-      worker.postMessage({ id, buffer: batch, length: filled }, [batch]);
+      worker.post({ id, buffer: batch, length: filled }, [batch]);
       queued += filled;
       batch = undefined;
       filled = 0;
@@ -123,7 +144,7 @@ function start(module) {
       answer(data) {
         if (data.error) return state.fail(data.error);
         if (data.digest) {
-          open.delete(id);
+          closed(id);
           return ending?.resolve(data.digest);
         }
         queued -= data.length;
@@ -133,14 +154,16 @@ function start(module) {
         }
       },
       fail(message) {
-        error = new Error(message);
-        open.delete(id);
+        error = new KmsWasmError({ name: 'HashWorkerError', message });
+        closed(id);
         waiter?.reject(error);
         ending?.reject(error);
       },
     };
     open.set(id, state);
+    worker.busy();
     return {
+      inWorker: true,
       update(bytes) {
         if (error) throw error;
         for (let at = 0; at < bytes.length;) {
@@ -156,13 +179,13 @@ function start(module) {
       digest() {
         if (error) return Promise.reject(error);
         post();
-        worker.postMessage({ id, end: true });
+        worker.post({ id, end: true });
         return new Promise((resolve, reject) => (ending = { resolve, reject }));
       },
       abort() {
         if (!open.has(id)) return;
-        open.delete(id);
-        worker.postMessage({ id, end: false });
+        closed(id);
+        worker.post({ id, end: false });
       },
     };
   }

@@ -82,9 +82,13 @@ export interface ExternalSha384 {
   digest(): Uint8Array | Promise<Uint8Array>;
   /** Drops an unfinished hash. */
   abort?(): void;
+  /** True for a hasher running in a worker. */
+  inWorker?: boolean;
 }
-/** @internal Installs the SHA-384 for signed suites (the Node and browser entries do); `undefined` goes back to wasm's. */
-export declare function useExternalSha384(factory: (() => ExternalSha384 | undefined | Promise<ExternalSha384 | undefined>) | undefined): void;
+/** @internal A factory of hashers; `length` is the message's, or Infinity for a stream. */
+export type ExternalSha384Factory = (length: number) => ExternalSha384 | undefined | Promise<ExternalSha384 | undefined>;
+/** @internal Installs the SHA-384 for signed suites (the Node and browser entries do; `undefined` goes back to wasm's); returns the one it replaced. */
+export declare function useExternalSha384(factory: ExternalSha384Factory | undefined): ExternalSha384Factory | undefined;
 /** @internal How `ready()` loads the wasm module, if not by wasm-bindgen's default (the browser entry sets it). */
 export declare function useLoader(loader: () => Promise<unknown>): void;
 

@@ -3,7 +3,7 @@
 // module is kept so that a Worker can hash signed messages beside WebCrypto (hash-worker.js).
 import init from './kms_wasm.js';
 import { useExternalSha384, useLoader } from './core.js';
-import { workerSha384 } from './hash-worker.js';
+import { blobWorker, workerSha384 } from './hash-worker.js';
 
 let wasmModule;
 useLoader(async () => {
@@ -15,5 +15,5 @@ useLoader(async () => {
   wasmModule = streamable ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
   return init({ module_or_path: wasmModule });
 });
-useExternalSha384(workerSha384(() => wasmModule));
+useExternalSha384(workerSha384(blobWorker(() => wasmModule)));
 export * from './core.js';

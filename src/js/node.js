@@ -2,13 +2,43 @@
 // (the browser loader would try to fetch a file: URL, which Node's fetch refuses).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { initSync } from './kms_wasm.js';
 import { markReady, useExternalSha384 } from './core.js';
+import { workerSha384 } from './hash-worker.js';
 
 markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
-// Signed suites hash the whole message: OpenSSL's SHA-384 is several times faster than wasm's.
-useExternalSha384(() => {
+
+// Signed suites hash the whole message, with OpenSSL's SHA-384 (several times faster than
+// wasm's): on the main thread for small messages, in a worker thread for large ones and
+// streams, where it runs beside the main thread's share of the work (hash-worker.js).
+const hashHere = () => {
   const h = createHash('sha384');
   return { update: (bytes) => void h.update(bytes), digest: () => new Uint8Array(h.digest()) };
-});
+};
+// Evaluated as CommonJS or as a module depending on the package around it: import() works in both.
+const HASH_THREAD = `(async () => {
+  const { parentPort } = await import('node:worker_threads');
+  const { createHash } = await import('node:crypto');
+  const hashes = new Map();
+  parentPort.on('message', (m) => {
+    let h = hashes.get(m.id);
+    if (m.buffer) {
+      if (!h) hashes.set(m.id, (h = createHash('sha384')));
+      h.update(new Uint8Array(m.buffer, 0, m.length));
+      return parentPort.postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]);
+    }
+    hashes.delete(m.id);
+    if (m.end) parentPort.postMessage({ id: m.id, digest: new Uint8Array((h || createHash('sha384')).digest()) });
+  });
+})();`;
+function hashThread({ message, failed }) {
+  const worker = new Worker(HASH_THREAD, { eval: true });
+  worker.on('message', message);
+  worker.on('error', (e) => failed(`hash worker failed: ${e.message}`));
+  worker.unref(); // after the listener (which refs it): only an unfinished hash keeps the process up
+  return Promise.resolve({ post: (m, transfer) => worker.postMessage(m, transfer), busy: () => worker.ref(), idle: () => worker.unref() });
+}
+const hashInThread = workerSha384(hashThread);
+useExternalSha384(async (length) => (await hashInThread(length)) ?? hashHere());
 export * from './core.js';

@@ -91,9 +91,17 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
       dec: (ct) => collect(chunks(ct, 3001).pipeThrough(ours.decryptStream(keyring))),
     },
   };
-  const modes = { native, 'no native hash': undefined };
+  // The entry's own choice: a worker thread for streams and messages from 2 MiB, else `native`.
+  const entryChoice = ours.useExternalSha384(undefined);
+  const hashedIn = [];
+  const watched = async (length) => {
+    const h = await entryChoice(length);
+    hashedIn.push(h?.inWorker ? 'worker' : 'here');
+    return h;
+  };
+  const modes = { "the entry's choice": watched, native, 'no native hash': undefined };
   try {
-    for (const size of [0, 4096, 20_000]) {
+    for (const size of [0, 4096, 20_000, 3 << 20]) {
       const pt = randomBytes(size);
       const made = [];
       for (const [mode, factory] of Object.entries(modes)) {
@@ -113,9 +121,33 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
         }
       }
     }
+    assert.ok(hashedIn.includes('worker') && hashedIn.includes('here'), `both of the entry's paths ran: ${[...new Set(hashedIn)]}`);
+    // One-shot calls under 2 MiB hash here; streams and larger messages in the worker.
+    hashedIn.length = 0;
+    ours.useExternalSha384(watched);
+    await apis.oneShot.enc(randomBytes(100));
+    await apis.oneShot.enc(randomBytes(3 << 20));
+    assert.deepEqual(hashedIn, ['here', 'worker']);
   } finally {
-    ours.useExternalSha384(native);
+    ours.useExternalSha384(entryChoice);
   }
+});
+
+// The hash worker thread must neither keep a finished process alive nor let it exit while a
+// digest is still owed (an unsettled top-level await exits with code 13).
+test('the hash worker thread lets Node exit when idle and keeps it up while it hashes', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import * as kms from ${JSON.stringify(join(packageDir(), 'node.js'))};
+    const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(1) });
+    const plaintext = new Uint8Array(3 << 20).fill(7);
+    const { result } = await kms.encrypt(keyring, plaintext);
+    const { plaintext: back } = await kms.decrypt(keyring, result);
+    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');`;
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''} after ${Date.now() - started} ms: ${run.stderr}`);
+  assert.equal(run.stdout.trim(), 'round trip ok');
 });
 
 // Footer = u16 length ‖ DER signature; the DER starts with 0x30 and its length byte.
