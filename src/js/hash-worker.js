@@ -60,7 +60,8 @@ function workerMain() {
  * unknown length) resolves to a hasher in a shared worker; it resolves to undefined for a
  * shorter message or where no worker can start, and the caller hashes in wasm instead.
  * `spawn({ message, failed })` starts the worker and resolves to `{ post(message, transfer),
- * busy(), idle() }` once it takes messages, or to undefined.
+ * busy(), idle() }` once it takes messages, or to undefined; `busy` and `idle` say whether
+ * replies are owed.
  */
 export function workerSha384(spawn, from = WORKER_FROM) {
   let started; // Promise<newHasher | undefined>, once per page or process
@@ -104,7 +105,14 @@ function connect(spawn) {
   let nextId = 1;
   let broken;
   let worker;
+  // Replies still owed: only these keep a Node process up (an abandoned stream must not).
+  let owed = 0;
+  const send = (message, transfer) => {
+    if (owed++ === 0) worker.busy();
+    worker.post(message, transfer);
+  };
   const message = (data) => {
+    if (--owed === 0) worker.idle();
     if (data.buffer && data.buffer.byteLength === BATCH && spare.length < 4) spare.push(data.buffer);
     open.get(data.id)?.answer(data);
   };
@@ -115,9 +123,7 @@ function connect(spawn) {
   };
   const closed = (id) => {
     open.delete(id);
-    if (open.size) return;
-    spare.length = 0; // idle: keep no batch buffers
-    worker.idle();
+    if (!open.size) spare.length = 0; // idle: keep no batch buffers
   };
   return spawn({ message, failed }).then(
     (w) => (worker = w) && newHasher,
@@ -135,7 +141,7 @@ function connect(spawn) {
     let error;
     const post = () => {
       if (!filled) return;
-      worker.post({ id, buffer: batch, length: filled }, [batch]);
+      send({ id, buffer: batch, length: filled }, [batch]);
       queued += filled;
       batch = undefined;
       filled = 0;
@@ -161,7 +167,6 @@ function connect(spawn) {
       },
     };
     open.set(id, state);
-    worker.busy();
     return {
       inWorker: true,
       update(bytes) {
@@ -179,7 +184,7 @@ function connect(spawn) {
       digest() {
         if (error) return Promise.reject(error);
         post();
-        worker.post({ id, end: true });
+        send({ id, end: true });
         return new Promise((resolve, reject) => (ending = { resolve, reject }));
       },
       abort() {

@@ -10,8 +10,9 @@ import { workerSha384 } from './hash-worker.js';
 markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
 
 // Signed suites hash the whole message, with OpenSSL's SHA-384 (several times faster than
-// wasm's): on the main thread for small messages, in a worker thread for large ones and
-// streams, where it runs beside the main thread's share of the work (hash-worker.js).
+// wasm's): in a worker thread for one-shot messages from 2 MiB, where it runs beside the main
+// thread's share of the work (hash-worker.js), else on the main thread. Streams stay here:
+// a worker thread's own heap adds about 17 MiB to a stream's peak memory.
 const hashHere = () => {
   const h = createHash('sha384');
   return { update: (bytes) => void h.update(bytes), digest: () => new Uint8Array(h.digest()) };
@@ -36,9 +37,9 @@ function hashThread({ message, failed }) {
   const worker = new Worker(HASH_THREAD, { eval: true });
   worker.on('message', message);
   worker.on('error', (e) => failed(`hash worker failed: ${e.message}`));
-  worker.unref(); // after the listener (which refs it): only an unfinished hash keeps the process up
+  worker.unref(); // after the listener (which refs it): only replies still owed keep the process up
   return Promise.resolve({ post: (m, transfer) => worker.postMessage(m, transfer), busy: () => worker.ref(), idle: () => worker.unref() });
 }
 const hashInThread = workerSha384(hashThread);
-useExternalSha384(async (length) => (await hashInThread(length)) ?? hashHere());
+useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());
 export * from './core.js';

@@ -91,7 +91,7 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
       dec: (ct) => collect(chunks(ct, 3001).pipeThrough(ours.decryptStream(keyring))),
     },
   };
-  // The entry's own choice: a worker thread for streams and messages from 2 MiB, else `native`.
+  // The entry's own choice: a worker thread for one-shot messages from 2 MiB, else `native`.
   const entryChoice = ours.useExternalSha384(undefined);
   const hashedIn = [];
   const watched = async (length) => {
@@ -122,19 +122,22 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
       }
     }
     assert.ok(hashedIn.includes('worker') && hashedIn.includes('here'), `both of the entry's paths ran: ${[...new Set(hashedIn)]}`);
-    // One-shot calls under 2 MiB hash here; streams and larger messages in the worker.
+    // One-shot calls from 2 MiB hash in the worker; smaller ones and streams (whose memory
+    // stays bounded) here.
     hashedIn.length = 0;
     ours.useExternalSha384(watched);
     await apis.oneShot.enc(randomBytes(100));
     await apis.oneShot.enc(randomBytes(3 << 20));
-    assert.deepEqual(hashedIn, ['here', 'worker']);
+    await apis.stream.enc(randomBytes(3 << 20));
+    assert.deepEqual(hashedIn, ['here', 'worker', 'here']);
   } finally {
     ours.useExternalSha384(entryChoice);
   }
 });
 
-// The hash worker thread must neither keep a finished process alive nor let it exit while a
-// digest is still owed (an unsettled top-level await exits with code 13).
+// The hash worker thread must neither keep a finished process alive (nor one whose streams were
+// left unfinished) nor let it exit while a digest is still owed (an unsettled top-level await
+// exits with code 13).
 test('the hash worker thread lets Node exit when idle and keeps it up while it hashes', async () => {
   const { spawnSync } = await import('node:child_process');
   const script = `
@@ -143,7 +146,13 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
     const plaintext = new Uint8Array(3 << 20).fill(7);
     const { result } = await kms.encrypt(keyring, plaintext);
     const { plaintext: back } = await kms.decrypt(keyring, result);
-    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');`;
+    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');
+    // Streams left unfinished, one before any data and one after 3 MiB, hold nothing up.
+    kms.encryptStream(keyring);
+    const abandoned = kms.encryptStream(keyring);
+    const writer = abandoned.writable.getWriter();
+    const reading = (async () => { for await (const _ of abandoned.readable); })();
+    await writer.write(plaintext);`;
   const started = Date.now();
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''} after ${Date.now() - started} ms: ${run.stderr}`);
