@@ -276,17 +276,17 @@ export function useWebCrypto(on) {
 }
 
 // Signed suites (0x0578) hash the whole message with SHA-384. Where an entry installs a
-// hasher, JS hashes and wasm signs or verifies the digest: Node's entry installs
-// `createHash` (about twice wasm's speed, beside the AES-GCM that Node runs on its thread
-// pool), the browser entry a Worker (browsers run AES-GCM on the calling thread, so a hash
-// there would wait for it). Otherwise wasm hashes on this thread. (`crypto.subtle.digest`
-// is no substitute: it is not incremental, and Chromium runs it on the calling thread too.)
+// hasher, JS hashes and wasm signs or verifies the digest: Node's entry hashes with
+// `node:crypto` (about twice wasm's speed), the browser entry in a Worker (browsers run
+// AES-GCM on the calling thread, so a hash there would wait for it); large messages go to a
+// worker (hash-worker.js). Otherwise wasm hashes on this thread. (`crypto.subtle.digest` is no
+// substitute: it is not incremental, and Chromium runs it on the calling thread too.)
 let externalSha384;
 /**
  * Installs a SHA-384 (entries only): `factory(length)` gives, or resolves to, `{ update(bytes),
  * digest(), abort?() }` or undefined (then wasm hashes); `length` is the message's length if
- * known (one-shot calls), else Infinity (streams). Returns the factory it replaces. `update` may return a promise to
- * wait for (backpressure) and `digest` may resolve to the 48 bytes.
+ * known (one-shot calls), else Infinity (streams). `update` may return a promise to wait for
+ * (backpressure) and `digest` may resolve to the 48 bytes. Returns the factory it replaces.
  */
 export function useExternalSha384(factory) {
   const previous = externalSha384;
