@@ -219,6 +219,18 @@ fn finish<T>(r: R<T>) -> Result<Option<T>> {
     }
 }
 
+/// Whether a message starting with `prefix` may be signed: false once its version and suite
+/// id say it is not, or that it is no message at all; true while too few bytes are known.
+/// Lets a caller skip preparing a hash it will not need.
+pub fn may_be_signed(prefix: &[u8]) -> bool {
+    let id = match prefix {
+        [2, a, b, ..] | [1, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
+        [1 | 2, ..] | [] => return true,
+        _ => return false,
+    };
+    AlgorithmSuite::from_id(id).is_ok_and(AlgorithmSuite::is_signing)
+}
+
 /// Parses a header (v1 or v2) from the start of `buf`. Fails with
 /// `TooManyEncryptedDataKeysError` as soon as the EDK count exceeds `max_edks`.
 pub fn parse_header(buf: &[u8], max_edks: usize) -> Result<Option<ParsedHeader>> {
@@ -380,6 +392,26 @@ pub fn write_frame_prefix(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn may_be_signed_reads_the_suite_once_it_is_there() {
+        // v2: version, suite; v1: version, type, suite.
+        for (prefix, expected) in [
+            (&[][..], true),
+            (&[2][..], true),
+            (&[2, 0x05][..], true),
+            (&[2, 0x05, 0x78][..], true),
+            (&[2, 0x04, 0x78, 0xff][..], false),
+            (&[1, 0x80, 0x03][..], true),
+            (&[1, 0x80, 0x03, 0x78][..], true),
+            (&[1, 0x80, 0x02, 0x14][..], false), // signed, but unsupported (P-256): decryption refuses it
+            (&[1, 0x80, 0x01, 0x78][..], false),
+            (&[2, 0x12, 0x34][..], false), // unknown suite: decryption will refuse it
+            (&[3, 0x05, 0x78][..], false), // no such version
+        ] {
+            assert_eq!(may_be_signed(prefix), expected, "{prefix:02x?}");
+        }
+    }
 
     fn header() -> MessageHeader {
         MessageHeader {

@@ -337,16 +337,11 @@ impl WasmDecryptor {
         Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)) })
     }
 
-    /// Whether a message starting with `prefix` may be signed: false only once its version
-    /// and suite say it is not (or cannot be a message). Lets JS skip starting a hash worker.
+    /// Whether a message starting with `prefix` may be signed (`format::may_be_signed`):
+    /// lets JS skip starting a hash worker.
     #[wasm_bindgen(js_name = maySign)]
     pub fn may_sign(prefix: &[u8]) -> bool {
-        let id = match prefix {
-            [2, a, b, ..] | [1, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-            [1 | 2, ..] | [] => return true,
-            _ => return false,
-        };
-        AlgorithmSuite::from_id(id).is_ok_and(AlgorithmSuite::is_signing)
+        crate::envelope::format::may_be_signed(prefix)
     }
 
     /// The verified header, once parsed.
