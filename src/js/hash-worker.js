@@ -13,7 +13,7 @@ const BATCH = 1 << 20;
 const MAX_QUEUED = 4 * BATCH;
 // Below this a message is hashed faster on the main thread than posted to the worker and back
 // (measured in Chromium: the worker wins from about 2 MiB on, and by 1.7x at 16 MiB).
-export const WORKER_FROM = 2 << 20;
+const WORKER_FROM = 2 << 20;
 
 // The worker's whole program; it runs from a Blob, so it may use nothing from this module.
 function workerMain() {
@@ -56,16 +56,16 @@ function workerMain() {
 }
 
 /**
- * A factory for `useExternalSha384`: each call for a message of at least `from` bytes (or of
- * unknown length) resolves to a hasher in a shared worker; it resolves to undefined for a
+ * A factory for `useExternalSha384`: each call for a message of at least WORKER_FROM bytes (or
+ * of unknown length) resolves to a hasher in a shared worker; it resolves to undefined for a
  * shorter message or where no worker can start, and the caller hashes in wasm instead.
  * `spawn({ message, failed })` starts the worker and resolves to `{ post(message, transfer),
  * busy(), idle() }` once it takes messages, or to undefined; `busy` and `idle` say whether
  * replies are owed.
  */
-export function workerSha384(spawn, from = WORKER_FROM) {
+export function workerSha384(spawn) {
   let started; // Promise<newHasher | undefined>, once per page or process
-  return async (length) => (length >= from ? (await (started ??= connect(spawn)))?.() : undefined);
+  return async (length) => (length >= WORKER_FROM ? (await (started ??= connect(spawn)))?.() : undefined);
 }
 
 /** A browser worker from a blob: URL, running `workerMain` over the compiled module `getModule()`. */

@@ -10,11 +10,13 @@ use std::cell::RefCell;
 use sha2::{Digest, Sha384};
 use wasm_bindgen::prelude::*;
 
+use crate::envelope::crypto::SHA384_LEN;
+
 struct Hashing {
     hash: Sha384,
     /// Where the worker writes the next input, inside this module's memory.
     input: Vec<u8>,
-    digest: [u8; 48],
+    digest: [u8; SHA384_LEN],
 }
 
 thread_local! {
@@ -31,7 +33,7 @@ fn with<R>(handle: u32, f: impl FnOnce(&mut Hashing) -> R) -> Option<R> {
 /// Starts a hash; returns its handle.
 #[wasm_bindgen(js_name = sha384Begin)]
 pub fn sha384_begin() -> u32 {
-    let fresh = Hashing { hash: Sha384::new(), input: Vec::new(), digest: [0; 48] };
+    let fresh = Hashing { hash: Sha384::new(), input: Vec::new(), digest: [0; SHA384_LEN] };
     HASHINGS.with_borrow_mut(|all| match all.iter().position(Option::is_none) {
         Some(free) => {
             all[free] = Some(fresh);
@@ -60,7 +62,7 @@ pub fn sha384_absorb(handle: u32, len: u32) -> bool {
     with(handle, |h| h.input.get(..len as usize).map(|bytes| h.hash.update(bytes)).is_some()).unwrap_or(false)
 }
 
-/// Finishes the hash; returns the address of its 48-byte digest, valid until `sha384Free` (0: bad handle).
+/// Finishes the hash; returns the address of its `SHA384_LEN`-byte digest, valid until `sha384Free` (0: bad handle).
 #[wasm_bindgen(js_name = sha384End)]
 pub fn sha384_end(handle: u32) -> u32 {
     with(handle, |h| {

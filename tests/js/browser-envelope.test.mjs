@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import * as esdk from '@aws-crypto/client-node';
-import { packageDir, repoPath } from './helpers.mjs';
+import { footerLength, packageDir, repoPath } from './helpers.mjs';
 import { launchChromium, serveStatic } from './browser.mjs';
 
 const PAGE = `
@@ -206,11 +206,3 @@ test('Chromium: where no worker may start (CSP worker-src none), signed messages
   }
 });
 
-// Footer = u16 length ‖ DER signature (0x30, length, …).
-function footerLength(message) {
-  for (let n = 2 + 8; n <= 2 + 104; n++) {
-    const at = message.length - n;
-    if (message.readUInt16BE(at) === n - 2 && message[at + 2] === 0x30 && message[at + 3] === n - 4) return n;
-  }
-  throw new Error('no footer found');
-}

@@ -27,3 +27,12 @@ export function packageDir() {
 export async function importPackage() {
   return import(join(packageDir(), 'node.js'));
 }
+
+/** Length of a signed message's footer: u16 length ‖ DER signature (0x30, length, …). */
+export function footerLength(message) {
+  for (let n = 2 + 8; n <= 2 + 104; n++) {
+    const at = message.length - n;
+    if (message.readUInt16BE(at) === n - 2 && message[at + 2] === 0x30 && message[at + 3] === n - 4) return n;
+  }
+  throw new Error('no footer found');
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { importPackage, packageDir } from './helpers.mjs';
+import { footerLength, importPackage, packageDir } from './helpers.mjs';
 
 const ours = await importPackage();
 const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm.js'));
@@ -158,15 +158,6 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
   assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''} after ${Date.now() - started} ms: ${run.stderr}`);
   assert.equal(run.stdout.trim(), 'round trip ok');
 });
-
-// Footer = u16 length ‖ DER signature; the DER starts with 0x30 and its length byte.
-function footerLength(message) {
-  for (let n = 2 + 8; n <= 2 + 104; n++) {
-    const at = message.length - n;
-    if (message.readUInt16BE(at) === n - 2 && message[at + 2] === 0x30 && message[at + 3] === n - 4) return n;
-  }
-  throw new Error('no footer found');
-}
 
 // wasm memory only grows: a 48 MiB message handed over in one piece must not make it grow to
 // the message's size (wasm is fed 256 KiB at a time and frame bodies never enter it twice).
