@@ -180,6 +180,18 @@ macro_rules! string_enum {
     };
 }
 
+/// Takes the base64 field `name` out of an untyped KMS answer (`call_value`) and decodes
+/// it. `None` when the field is absent or not a string, `Some(Err(()))` when it is not
+/// base64. The base64 text is wiped either way: it may be a data key.
+pub(crate) fn take_base64(answer: &mut serde_json::Value, name: &str) -> Option<Result<zeroize::Zeroizing<Vec<u8>>, ()>> {
+    let Some(serde_json::Value::String(mut text)) = answer.get_mut(name).map(serde_json::Value::take) else {
+        return None;
+    };
+    let bytes = STANDARD.decode(text.as_bytes()).map(zeroize::Zeroizing::new).map_err(|_| ());
+    text.zeroize();
+    Some(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +204,7 @@ mod tests {
         assert_eq!(c, Color::Unknown("ULTRAVIOLET".into()));
         assert_eq!(serde_json::to_string(&c).unwrap(), "\"ULTRAVIOLET\"");
         assert_eq!(serde_json::from_str::<Color>("\"DARK_BLUE\"").unwrap(), Color::DarkBlue);
+        assert_eq!(Color::VALUES, ["RED", "DARK_BLUE"]);
     }
 
     #[test]
@@ -203,16 +216,4 @@ mod tests {
         let s = SecretBytes::new(b"hunter2".to_vec());
         assert!(!format!("{s:?}").contains("hunter2"));
     }
-}
-
-/// Takes the base64 field `name` out of an untyped KMS answer (`call_value`) and decodes
-/// it. `None` when the field is absent or not a string, `Some(Err(()))` when it is not
-/// base64. The base64 text is wiped either way: it may be a data key.
-pub(crate) fn take_base64(answer: &mut serde_json::Value, name: &str) -> Option<Result<zeroize::Zeroizing<Vec<u8>>, ()>> {
-    let Some(serde_json::Value::String(mut text)) = answer.get_mut(name).map(serde_json::Value::take) else {
-        return None;
-    };
-    let bytes = STANDARD.decode(text.as_bytes()).map(zeroize::Zeroizing::new).map_err(|_| ());
-    text.zeroize();
-    Some(bytes)
 }
