@@ -184,7 +184,13 @@ async fn python_sdk_legacy_messages_need_a_relaxed_policy() {
     let client = common::client();
     let k1 = common::new_symmetric_key(&client).await;
     let dir = scratch("py-legacy");
-    let algs = ["AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384", "AES_192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384", "AES_256_GCM_IV12_TAG16_HKDF_SHA256", "AES_128_GCM_IV12_TAG16"];
+    let algs = [
+        "AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384",
+        "AES_192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384",
+        "AES_128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256",
+        "AES_256_GCM_IV12_TAG16_HKDF_SHA256",
+        "AES_128_GCM_IV12_TAG16",
+    ];
     // Framed (several frames) and non-framed (frame length 0).
     let specs = ["0:4096", "5000:1024", "777:0"];
     for alg in algs {
@@ -202,6 +208,12 @@ async fn python_sdk_legacy_messages_need_a_relaxed_policy() {
             assert_eq!(decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap_err().name(), "CommitmentPolicyError");
             let dec = decrypt(&kr, &msg, &relaxed).await.unwrap_or_else(|e| panic!("{alg} {spec}: {e}"));
             assert_eq!(&dec.plaintext[..], &py_data(n.parse().unwrap())[..], "{alg} {spec}");
+            if alg.contains("ECDSA") {
+                // The signature's last byte (the end of `s`) flipped: the footer still parses, and fails to verify.
+                let mut forged = msg.clone();
+                *forged.last_mut().unwrap() ^= 1;
+                assert_eq!(decrypt(&kr, &forged, &relaxed).await.unwrap_err().name(), "SignatureError", "{alg} {spec}");
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,5 +1,6 @@
 //! The cryptography of a message: key derivation and commitment, frame IVs
-//! and AADs, the pluggable AES-GCM of frames, and the ECDSA P-384 footer.
+//! and AADs, the pluggable AES-GCM of frames, and the ECDSA footer (P-384; P-256
+//! for legacy messages of suite 0x0214, verified only).
 //!
 //! IV and AAD construction are pure functions so an asynchronous backend
 //! (WebCrypto) can build frames itself with several in flight; the AES-GCM
@@ -9,11 +10,11 @@ use std::fmt;
 
 use hkdf::Hkdf;
 use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use p384::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p384::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::suite::{AlgorithmSuite, Kdf};
+use super::suite::{AlgorithmSuite, Kdf, SignatureAlgorithm};
 use crate::error::{Error, Result};
 use crate::platform::{self, MaybeSend, MaybeSync};
 
@@ -256,7 +257,8 @@ impl MessageSigner {
             return Err(Error::validation("digest", "must be the 48-byte SHA-384 of the message"));
         }
         let sig: Signature = self.key.sign_prehash(digest).map_err(|_| Error::envelope("SignatureError", "signing failed"))?;
-        let der = der_encode(&sig);
+        let (r, s) = sig.split_bytes();
+        let der = der_encode(&r, &s);
         let mut out = Vec::with_capacity(2 + der.len());
         out.extend_from_slice(&(der.len() as u16).to_be_bytes());
         out.extend_from_slice(&der);
@@ -264,11 +266,15 @@ impl MessageSigner {
     }
 }
 
-/// Verifies the footer signature of a message against the running SHA-384 of its bytes.
+/// Verifies the footer signature of a message against the running hash of its bytes
+/// (SHA-384 for P-384 suites, SHA-256 for the legacy P-256 suite).
 #[derive(Clone)]
-pub struct MessageVerifier {
-    key: VerifyingKey,
-    hash: Sha384,
+pub struct MessageVerifier(Verifier);
+
+#[derive(Clone)]
+enum Verifier {
+    P256(p256::ecdsa::VerifyingKey, Sha256),
+    P384(p384::ecdsa::VerifyingKey, Sha384),
 }
 
 impl fmt::Debug for MessageVerifier {
@@ -278,44 +284,63 @@ impl fmt::Debug for MessageVerifier {
 }
 
 impl MessageVerifier {
-    /// From the base64 SEC1 public key of the `aws-crypto-public-key` context entry.
-    pub fn from_public_key_base64(b64: &str) -> Result<Self> {
+    /// From the base64 SEC1 public key of the `aws-crypto-public-key` context entry, for the
+    /// suite's signature algorithm.
+    pub fn from_public_key_base64(algorithm: SignatureAlgorithm, b64: &str) -> Result<Self> {
         use base64::Engine as _;
-        let bad = || Error::envelope("MalformedMessageError", "aws-crypto-public-key is not a P-384 public key");
+        let curve = match algorithm {
+            SignatureAlgorithm::EcdsaP256Sha256 => "P-256",
+            SignatureAlgorithm::EcdsaP384Sha384 => "P-384",
+        };
+        let bad = || Error::envelope("MalformedMessageError", format!("aws-crypto-public-key is not a {curve} public key"));
         let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| bad())?;
-        let key = VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?;
-        Ok(MessageVerifier { key, hash: Sha384::new() })
+        Ok(MessageVerifier(match algorithm {
+            SignatureAlgorithm::EcdsaP256Sha256 => Verifier::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?, Sha256::new()),
+            SignatureAlgorithm::EcdsaP384Sha384 => Verifier::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?, Sha384::new()),
+        }))
     }
 
     /// Adds message bytes to the hash, in order.
     pub fn update(&mut self, bytes: &[u8]) {
-        self.hash.update(bytes);
+        match &mut self.0 {
+            Verifier::P256(_, hash) => hash.update(bytes),
+            Verifier::P384(_, hash) => hash.update(bytes),
+        }
     }
 
     /// Checks the DER signature (the footer without its length); `SignatureError` on failure.
     pub fn verify(self, der: &[u8]) -> Result<()> {
-        let digest = self.hash.clone().finalize();
+        let digest = match &self.0 {
+            Verifier::P256(_, hash) => hash.clone().finalize().to_vec(),
+            Verifier::P384(_, hash) => hash.clone().finalize().to_vec(),
+        };
         self.verify_digest(&digest, der)
     }
 
-    /// Like [`verify`](Self::verify), for a SHA-384 `digest` of the signed bytes that the
-    /// caller computed itself.
+    /// Like [`verify`](Self::verify), for a digest of the signed bytes that the caller
+    /// computed itself with the suite's hash.
     pub fn verify_digest(self, digest: &[u8], der: &[u8]) -> Result<()> {
         let bad = || Error::envelope("SignatureError", "message signature does not verify");
-        if digest.len() != SHA384_LEN {
-            return Err(bad());
-        }
-        let sig = der_decode(der).ok_or_else(bad)?;
-        self.key.verify_prehash(digest, &sig).map_err(|_| bad())
+        let verified = match self.0 {
+            Verifier::P256(key, _) if digest.len() == 32 => {
+                let sig = der_decode::<32>(der).and_then(|rs| p256::ecdsa::Signature::from_slice(&rs).ok()).ok_or_else(bad)?;
+                key.verify_prehash(digest, &sig)
+            }
+            Verifier::P384(key, _) if digest.len() == SHA384_LEN => {
+                let sig = der_decode::<48>(der).and_then(|rs| Signature::from_slice(&rs).ok()).ok_or_else(bad)?;
+                key.verify_prehash(digest, &sig)
+            }
+            _ => return Err(bad()),
+        };
+        verified.map_err(|_| bad())
     }
 }
 
-/// DER `SEQUENCE { INTEGER r, INTEGER s }`. P-384 signatures are at most
-/// 104 bytes, so every length is in short form.
-fn der_encode(sig: &Signature) -> Vec<u8> {
-    let (r, s) = sig.split_bytes();
+/// DER `SEQUENCE { INTEGER r, INTEGER s }` of big-endian scalars. P-384 signatures are at
+/// most 104 bytes, so every length is in short form.
+fn der_encode(r: &[u8], s: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(102);
-    for int in [&r[..], &s[..]] {
+    for int in [r, s] {
         let start = int.iter().position(|&b| b != 0).unwrap_or(int.len() - 1);
         let digits = &int[start..];
         let pad = digits[0] & 0x80 != 0;
@@ -331,14 +356,15 @@ fn der_encode(sig: &Signature) -> Vec<u8> {
     out
 }
 
-/// Strict DER decoding of [`der_encode`]'s output: minimal integers, no trailing bytes.
-fn der_decode(der: &[u8]) -> Option<Signature> {
+/// Strict DER decoding of a signature as [`der_encode`] writes it (minimal integers, no
+/// trailing bytes, short-form lengths) into `r ‖ s`, each `N` bytes big-endian.
+fn der_decode<const N: usize>(der: &[u8]) -> Option<Vec<u8>> {
     if der.len() < 2 || der[0] != 0x30 || der[1] as usize != der.len() - 2 || der[1] >= 0x80 {
         return None;
     }
     let mut rest = &der[2..];
-    let mut ints = [[0u8; 48]; 2];
-    for out in ints.iter_mut() {
+    let mut rs = vec![0u8; 2 * N];
+    for out in rs.chunks_exact_mut(N) {
         if rest.len() < 2 || rest[0] != 0x02 || rest[1] >= 0x80 {
             return None;
         }
@@ -352,15 +378,12 @@ fn der_decode(der: &[u8]) -> Option<Signature> {
             return None; // non-minimal
         }
         let digits = if int[0] == 0 { &int[1..] } else { int };
-        if digits.len() > 48 {
+        if digits.len() > N {
             return None;
         }
-        out[48 - digits.len()..].copy_from_slice(digits);
+        out[N - digits.len()..].copy_from_slice(digits);
     }
-    if !rest.is_empty() {
-        return None;
-    }
-    Signature::from_scalars(ints[0], ints[1]).ok()
+    rest.is_empty().then_some(rs)
 }
 
 #[cfg(test)]
@@ -408,14 +431,38 @@ mod tests {
         let footer = s.footer().unwrap();
         let der = &footer[2..];
         assert_eq!(u16::from_be_bytes([footer[0], footer[1]]) as usize, der.len());
-        let mut v = MessageVerifier::from_public_key_base64(&pk).unwrap();
+        let mut v = MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP384Sha384, &pk).unwrap();
         v.update(b"message");
         v.clone().verify(der).unwrap();
         let mut longer = der.to_vec();
         longer.push(0);
         assert!(v.clone().verify(&longer).is_err());
-        let mut w = MessageVerifier::from_public_key_base64(&pk).unwrap();
+        let mut w = MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP384Sha384, &pk).unwrap();
         w.update(b"messagf");
         assert_eq!(w.verify(der).unwrap_err().name(), "SignatureError");
+        // A P-384 key is not a P-256 key, nor a P-384 signature a P-256 one.
+        assert_eq!(MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP256Sha256, &pk).unwrap_err().name(), "MalformedMessageError");
+    }
+
+    #[test]
+    fn p256_signatures_of_legacy_messages_verify() {
+        use base64::Engine as _;
+        let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let pk = base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_sec1_point(true).as_bytes());
+        let digest = Sha256::digest(b"legacy message");
+        let sig: p256::ecdsa::Signature = key.sign_prehash(&digest).unwrap();
+        let (r, s) = sig.split_bytes();
+        let der = der_encode(&r, &s);
+        let mut v = MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP256Sha256, &pk).unwrap();
+        v.update(b"legacy ");
+        v.update(b"message");
+        v.clone().verify(&der).unwrap();
+        v.clone().verify_digest(&digest, &der).unwrap();
+        // A SHA-384 digest is the wrong length for P-256.
+        assert_eq!(v.clone().verify_digest(&Sha384::digest(b"legacy message"), &der).unwrap_err().name(), "SignatureError");
+        let mut w = MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP256Sha256, &pk).unwrap();
+        w.update(b"legacy messagf");
+        assert_eq!(w.verify(&der).unwrap_err().name(), "SignatureError");
+        assert_eq!(MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP384Sha384, &pk).unwrap_err().name(), "MalformedMessageError");
     }
 }

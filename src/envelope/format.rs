@@ -52,7 +52,7 @@
 
 use super::context::{self, EncryptionContext};
 use super::crypto::{IV_LEN, TAG_LEN};
-use super::suite::AlgorithmSuite;
+use super::suite::{AlgorithmSuite, SignatureAlgorithm};
 use crate::error::{Error, Result};
 
 /// Sequence number field value that marks the final frame.
@@ -219,16 +219,17 @@ fn finish<T>(r: R<T>) -> Result<Option<T>> {
     }
 }
 
-/// Whether a message starting with `prefix` may be signed: false once its version and suite
-/// id say it is not, or that it is no message at all; true while too few bytes are known.
-/// Lets a caller skip preparing a hash it will not need.
-pub fn may_be_signed(prefix: &[u8]) -> bool {
+/// Whether a message starting with `prefix` may be signed over a SHA-384 digest: false once
+/// its version and suite id say it is not (unsigned, or the legacy P-256 suite, which the
+/// decryptor hashes itself), or that it is no message at all; true while too few bytes are
+/// known. Lets a caller skip preparing a SHA-384 it will not need.
+pub fn may_be_signed_over_sha384(prefix: &[u8]) -> bool {
     let id = match prefix {
         [2, a, b, ..] | [1, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
         [1 | 2, ..] | [] => return true,
         _ => return false,
     };
-    AlgorithmSuite::from_id(id).is_ok_and(AlgorithmSuite::is_signing)
+    AlgorithmSuite::from_id(id).is_ok_and(|suite| suite.signature() == Some(SignatureAlgorithm::EcdsaP384Sha384))
 }
 
 /// Parses a header (v1 or v2) from the start of `buf`. Fails with
@@ -394,7 +395,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn may_be_signed_reads_the_suite_once_it_is_there() {
+    fn may_be_signed_over_sha384_reads_the_suite_once_it_is_there() {
         // v2: version, suite; v1: version, type, suite.
         for (prefix, expected) in [
             (&[][..], true),
@@ -404,12 +405,12 @@ mod tests {
             (&[2, 0x04, 0x78, 0xff][..], false),
             (&[1, 0x80, 0x03][..], true),
             (&[1, 0x80, 0x03, 0x78][..], true),
-            (&[1, 0x80, 0x02, 0x14][..], false), // signed, but unsupported (P-256): decryption refuses it
+            (&[1, 0x80, 0x02, 0x14][..], false), // signed over SHA-256 (P-256): the decryptor hashes it
             (&[1, 0x80, 0x01, 0x78][..], false),
             (&[2, 0x12, 0x34][..], false), // unknown suite: decryption will refuse it
             (&[3, 0x05, 0x78][..], false), // no such version
         ] {
-            assert_eq!(may_be_signed(prefix), expected, "{prefix:02x?}");
+            assert_eq!(may_be_signed_over_sha384(prefix), expected, "{prefix:02x?}");
         }
     }
 

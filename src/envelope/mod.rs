@@ -52,7 +52,7 @@ pub use kms_keyring::{DiscoveryFilter, KmsKeyring};
 pub use multi::MultiKeyring;
 pub use raw_aes::RawAesKeyring;
 pub use stream::{Decryptor, Encryptor};
-pub use suite::{AlgorithmSuite, CommitmentPolicy};
+pub use suite::{AlgorithmSuite, CommitmentPolicy, SignatureAlgorithm};
 
 use crate::error::Result;
 

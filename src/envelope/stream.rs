@@ -20,6 +20,7 @@ use super::context::{self, PUBLIC_KEY_FIELD};
 use super::crypto::{self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier, IV_LEN, TAG_LEN};
 use super::format::{self, ContentType, MessageHeader, NON_FRAMED_PREFIX_LEN};
 use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
+use super::suite::SignatureAlgorithm;
 use super::{DecryptOptions, EncryptOptions};
 use crate::error::{Error, Result};
 use crate::platform;
@@ -311,9 +312,11 @@ impl<K: Keyring> Decryptor<K> {
         }
     }
 
-    /// For signed suites: the caller computes the SHA-384 of the signed bytes itself
-    /// (the first [`signed_len`](Self::signed_len) bytes of the message) and ends with
+    /// For suites signed over SHA-384: the caller computes the SHA-384 of the signed bytes
+    /// itself (the first [`signed_len`](Self::signed_len) bytes of the message) and ends with
     /// [`finish_with_digest`](Self::finish_with_digest). Withheld plaintext stays withheld until then.
+    /// A message of the legacy P-256 suite (SHA-256) is hashed by the decryptor as usual, and
+    /// `finish_with_digest` ignores the digest for it, as for an unsigned message.
     #[doc(hidden)]
     pub fn with_external_digest(mut self) -> Self {
         self.external_digest = true;
@@ -579,12 +582,16 @@ impl<K: Keyring> Decryptor<K> {
             }
         }
         context::check_expected(&h.encryption_context, &self.options.encryption_context)?;
-        let verifier = match (h.suite.is_signing(), h.encryption_context.get(PUBLIC_KEY_FIELD)) {
-            (true, Some(pk)) => Some(MessageVerifier::from_public_key_base64(pk)?),
-            (true, None) => return Err(malformed("signed message lacks aws-crypto-public-key")),
-            (false, Some(_)) => return Err(malformed("unsigned message carries aws-crypto-public-key")),
-            (false, None) => None,
+        let verifier = match (h.suite.signature(), h.encryption_context.get(PUBLIC_KEY_FIELD)) {
+            (Some(algorithm), Some(pk)) => Some(MessageVerifier::from_public_key_base64(algorithm, pk)?),
+            (Some(_), None) => return Err(malformed("signed message lacks aws-crypto-public-key")),
+            (None, Some(_)) => return Err(malformed("unsigned message carries aws-crypto-public-key")),
+            (None, None) => None,
         };
+        // A caller's digest is a SHA-384: a message signed over another hash is hashed here.
+        if h.suite.signature() != Some(SignatureAlgorithm::EcdsaP384Sha384) {
+            self.external_digest = false;
+        }
         let m = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };
         let m = self.keyring.on_decrypt(m, &h.encrypted_data_keys).await?;
         let data_key = m.data_key.ok_or_else(|| Error::envelope("NoUsableKeyError", "the keyring returned no data key"))?;

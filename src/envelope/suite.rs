@@ -2,8 +2,7 @@
 //!
 //! We encrypt only with the committing v2 suites 0x0478 and 0x0578. The
 //! legacy v1 suites are known here so a caller who relaxes the commitment
-//! policy can decrypt old messages; 0x0214 (ECDSA P-256) is recognised but
-//! not supported, since it would pull in a second curve for a legacy format.
+//! policy can decrypt old messages, 0x0214 (ECDSA P-256) among them.
 
 use crate::error::{Error, Result};
 
@@ -36,6 +35,8 @@ pub enum AlgorithmSuite {
     Aes192GcmIv12Tag16HkdfSha256,
     /// 0x0178: AES-256-GCM, HKDF-SHA256 (legacy, decrypt only).
     Aes256GcmIv12Tag16HkdfSha256,
+    /// 0x0214: AES-128-GCM, HKDF-SHA256, ECDSA P-256 (legacy, decrypt only).
+    Aes128GcmIv12Tag16HkdfSha256EcdsaP256,
     /// 0x0346: AES-192-GCM, HKDF-SHA384, ECDSA P-384 (legacy, decrypt only).
     Aes192GcmIv12Tag16HkdfSha384EcdsaP384,
     /// 0x0378: AES-256-GCM, HKDF-SHA384, ECDSA P-384 (legacy, decrypt only).
@@ -48,8 +49,7 @@ pub enum AlgorithmSuite {
 }
 
 impl AlgorithmSuite {
-    /// The suite with this two-byte id; `UnsupportedSuiteError` for unknown
-    /// ids and for 0x0214 (ECDSA P-256, not implemented).
+    /// The suite with this two-byte id; `UnsupportedSuiteError` for unknown ids.
     pub fn from_id(id: u16) -> Result<Self> {
         use AlgorithmSuite::*;
         Ok(match id {
@@ -59,11 +59,11 @@ impl AlgorithmSuite {
             0x0114 => Aes128GcmIv12Tag16HkdfSha256,
             0x0146 => Aes192GcmIv12Tag16HkdfSha256,
             0x0178 => Aes256GcmIv12Tag16HkdfSha256,
+            0x0214 => Aes128GcmIv12Tag16HkdfSha256EcdsaP256,
             0x0346 => Aes192GcmIv12Tag16HkdfSha384EcdsaP384,
             0x0378 => Aes256GcmIv12Tag16HkdfSha384EcdsaP384,
             0x0478 => Aes256GcmHkdfSha512CommitKey,
             0x0578 => Aes256GcmHkdfSha512CommitKeyEcdsaP384,
-            0x0214 => return Err(Error::envelope("UnsupportedSuiteError", "algorithm suite 0x0214 (ECDSA P-256) is not supported")),
             other => return Err(Error::envelope("UnsupportedSuiteError", format!("unknown algorithm suite 0x{other:04x}"))),
         })
     }
@@ -78,6 +78,7 @@ impl AlgorithmSuite {
             Aes128GcmIv12Tag16HkdfSha256 => 0x0114,
             Aes192GcmIv12Tag16HkdfSha256 => 0x0146,
             Aes256GcmIv12Tag16HkdfSha256 => 0x0178,
+            Aes128GcmIv12Tag16HkdfSha256EcdsaP256 => 0x0214,
             Aes192GcmIv12Tag16HkdfSha384EcdsaP384 => 0x0346,
             Aes256GcmIv12Tag16HkdfSha384EcdsaP384 => 0x0378,
             Aes256GcmHkdfSha512CommitKey => 0x0478,
@@ -99,10 +100,19 @@ impl AlgorithmSuite {
         matches!(self.kdf(), Kdf::HkdfSha512Commit)
     }
 
-    /// Whether messages of this suite end with an ECDSA P-384 signature footer.
-    pub fn is_signing(self) -> bool {
+    /// How messages of this suite are signed in their footer, if they are.
+    pub fn signature(self) -> Option<SignatureAlgorithm> {
         use AlgorithmSuite::*;
-        matches!(self, Aes192GcmIv12Tag16HkdfSha384EcdsaP384 | Aes256GcmIv12Tag16HkdfSha384EcdsaP384 | Aes256GcmHkdfSha512CommitKeyEcdsaP384)
+        match self {
+            Aes128GcmIv12Tag16HkdfSha256EcdsaP256 => Some(SignatureAlgorithm::EcdsaP256Sha256),
+            Aes192GcmIv12Tag16HkdfSha384EcdsaP384 | Aes256GcmIv12Tag16HkdfSha384EcdsaP384 | Aes256GcmHkdfSha512CommitKeyEcdsaP384 => Some(SignatureAlgorithm::EcdsaP384Sha384),
+            _ => None,
+        }
+    }
+
+    /// Whether messages of this suite end with a signature footer.
+    pub fn is_signing(self) -> bool {
+        self.signature().is_some()
     }
 
     /// Key derivation function.
@@ -110,7 +120,7 @@ impl AlgorithmSuite {
         use AlgorithmSuite::*;
         match self {
             Aes128GcmIv12Tag16NoKdf | Aes192GcmIv12Tag16NoKdf | Aes256GcmIv12Tag16NoKdf => Kdf::Identity,
-            Aes128GcmIv12Tag16HkdfSha256 | Aes192GcmIv12Tag16HkdfSha256 | Aes256GcmIv12Tag16HkdfSha256 => Kdf::HkdfSha256,
+            Aes128GcmIv12Tag16HkdfSha256 | Aes192GcmIv12Tag16HkdfSha256 | Aes256GcmIv12Tag16HkdfSha256 | Aes128GcmIv12Tag16HkdfSha256EcdsaP256 => Kdf::HkdfSha256,
             Aes192GcmIv12Tag16HkdfSha384EcdsaP384 | Aes256GcmIv12Tag16HkdfSha384EcdsaP384 => Kdf::HkdfSha384,
             Aes256GcmHkdfSha512CommitKey | Aes256GcmHkdfSha512CommitKeyEcdsaP384 => Kdf::HkdfSha512Commit,
         }
@@ -120,7 +130,7 @@ impl AlgorithmSuite {
     pub fn key_len(self) -> usize {
         use AlgorithmSuite::*;
         match self {
-            Aes128GcmIv12Tag16NoKdf | Aes128GcmIv12Tag16HkdfSha256 => 16,
+            Aes128GcmIv12Tag16NoKdf | Aes128GcmIv12Tag16HkdfSha256 | Aes128GcmIv12Tag16HkdfSha256EcdsaP256 => 16,
             Aes192GcmIv12Tag16NoKdf | Aes192GcmIv12Tag16HkdfSha256 | Aes192GcmIv12Tag16HkdfSha384EcdsaP384 => 24,
             _ => 32,
         }
@@ -132,6 +142,25 @@ impl AlgorithmSuite {
             32
         } else {
             16
+        }
+    }
+}
+
+/// The footer signature of a signing suite: ECDSA over the hash of everything before the footer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignatureAlgorithm {
+    /// ECDSA P-256 over SHA-256 (legacy suite 0x0214).
+    EcdsaP256Sha256,
+    /// ECDSA P-384 over SHA-384 (0x0346, 0x0378, 0x0578).
+    EcdsaP384Sha384,
+}
+
+impl SignatureAlgorithm {
+    /// Length of the digest that is signed.
+    pub fn digest_len(self) -> usize {
+        match self {
+            SignatureAlgorithm::EcdsaP256Sha256 => 32,
+            SignatureAlgorithm::EcdsaP384Sha384 => 48,
         }
     }
 }
@@ -179,10 +208,13 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for id in [0x0014u16, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0346, 0x0378, 0x0478, 0x0578] {
+        for id in [0x0014u16, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378, 0x0478, 0x0578] {
             assert_eq!(AlgorithmSuite::from_id(id).unwrap().id(), id);
         }
-        assert_eq!(AlgorithmSuite::from_id(0x0214).unwrap_err().name(), "UnsupportedSuiteError");
+        let p256 = AlgorithmSuite::from_id(0x0214).unwrap();
+        assert_eq!((p256.key_len(), p256.kdf(), p256.signature()), (16, Kdf::HkdfSha256, Some(SignatureAlgorithm::EcdsaP256Sha256)));
+        assert_eq!(AlgorithmSuite::from_id(0x0378).unwrap().signature(), Some(SignatureAlgorithm::EcdsaP384Sha384));
+        assert_eq!(AlgorithmSuite::from_id(0x0178).unwrap().signature(), None);
         assert_eq!(AlgorithmSuite::from_id(0x1234).unwrap_err().name(), "UnsupportedSuiteError");
         assert_eq!(AlgorithmSuite::default().id(), 0x0578);
     }

@@ -452,7 +452,7 @@ function webCryptoOpener(decryptor, length = Infinity) {
       inFlight.push({ opened, hold: f.hold });
     }
     // The hash runs while WebCrypto opens the frames just handed over.
-    if (decryptor.signing === false && hash) { // undefined until the header is read
+    if (decryptor.needsSha384 === false && hash) { // undefined until the header is read
       hash.abort?.();
       hash = undefined;
     }
@@ -472,7 +472,7 @@ function webCryptoOpener(decryptor, length = Infinity) {
     async push(chunk, emit) {
       if (!started) {
         started = true;
-        if (externalSha384 && WasmDecryptor.maySign(chunk.subarray(0, 4))) hash = await externalSha384(length);
+        if (externalSha384 && WasmDecryptor.mayNeedSha384(chunk.subarray(0, 4))) hash = await externalSha384(length);
         if (hash) decryptor.useExternalDigest();
       }
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::{get, js_err, WasmKms};
 use crate::envelope::{
     AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring, MessageHeader, MultiKeyring,
-    RawAesKeyring,
+    RawAesKeyring, SignatureAlgorithm,
 };
 use crate::error::Error;
 
@@ -337,11 +337,11 @@ impl WasmDecryptor {
         Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)) })
     }
 
-    /// Whether a message starting with `prefix` may be signed (`format::may_be_signed`):
-    /// lets JS skip starting a hash worker.
-    #[wasm_bindgen(js_name = maySign)]
-    pub fn may_sign(prefix: &[u8]) -> bool {
-        crate::envelope::format::may_be_signed(prefix)
+    /// Whether a message starting with `prefix` may be signed over SHA-384
+    /// (`format::may_be_signed_over_sha384`): lets JS skip starting a hash worker.
+    #[wasm_bindgen(js_name = mayNeedSha384)]
+    pub fn may_need_sha384(prefix: &[u8]) -> bool {
+        crate::envelope::format::may_be_signed_over_sha384(prefix)
     }
 
     /// The verified header, once parsed.
@@ -377,10 +377,11 @@ impl WasmDecryptor {
         self.inner.as_ref().map_or(0.0, |d| d.consumed() as f64)
     }
 
-    /// Whether the message is signed (JS must then hash it); `undefined` until the header is read.
-    #[wasm_bindgen(getter)]
-    pub fn signing(&self) -> Option<bool> {
-        self.inner.as_ref().and_then(|d| d.header()).map(|h| h.suite.is_signing())
+    /// Whether the message is signed over SHA-384 (JS must then hash it, if it took that on
+    /// with `useExternalDigest`); `undefined` until the header is read.
+    #[wasm_bindgen(getter, js_name = needsSha384)]
+    pub fn needs_sha384(&self) -> Option<bool> {
+        self.inner.as_ref().and_then(|d| d.header()).map(|h| h.suite.signature() == Some(SignatureAlgorithm::EcdsaP384Sha384))
     }
 
     /// Bytes from the start of the message known so far to be under the signature.

@@ -108,7 +108,7 @@ after(async () => {
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64');
 
-test('Chromium: legacy AES-192 suites from @aws-crypto/client-node decrypt (in wasm) under a relaxed policy only', async () => {
+test('Chromium: legacy suites from @aws-crypto/client-node (AES-192, opened in wasm; 0x0214, signed with P-256) decrypt under a relaxed policy only', async () => {
   const wrappingKey = randomBytes(32);
   const theirKeyring = new esdk.RawAesKeyringNode({
     keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
@@ -116,7 +116,8 @@ test('Chromium: legacy AES-192 suites from @aws-crypto/client-node decrypt (in w
   const { encrypt } = esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
   const plaintext = randomBytes(10_000);
   const relaxed = { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' };
-  for (const suiteId of [0x0046, 0x0146, 0x0346]) {
+  for (const suiteId of [0x0046, 0x0146, 0x0346, 0x0214]) {
+    const signed = suiteId === 0x0346 || suiteId === 0x0214;
     const { result } = await encrypt(theirKeyring, plaintext, { suiteId, frameLength: 4096 });
     const got = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(result), relaxed]);
     assert.equal(got.oneShot.bytes, b64(plaintext), `0x${suiteId.toString(16)} one-shot: ${got.oneShot.error}`);
@@ -128,11 +129,11 @@ test('Chromium: legacy AES-192 suites from @aws-crypto/client-node decrypt (in w
 
     // A flipped bit in the second frame's ciphertext: nothing from one-shot, the stream stops at the first frame.
     const tampered = Buffer.from(result);
-    const firstFrame = result.length - plaintext.length - 2 * (4 + 12 + 16) - (4 + 4 + 12 + 4 + 16) - (suiteId === 0x0346 ? footerLength(result) : 0);
+    const firstFrame = result.length - plaintext.length - 2 * (4 + 12 + 16) - (4 + 4 + 12 + 4 + 16) - (signed ? footerLength(result) : 0);
     tampered[firstFrame + (4 + 12 + 4096 + 16) + 4 + 12 + 10] ^= 1;
     const bad = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(tampered), relaxed]);
     // A signed message may fail its signature check first: wasm checks it as soon as the footer is parsed.
-    const refusals = suiteId === 0x0346 ? ['AuthenticationError', 'SignatureError'] : ['AuthenticationError'];
+    const refusals = signed ? ['AuthenticationError', 'SignatureError'] : ['AuthenticationError'];
     assert.ok(refusals.includes(bad.oneShot.error), `0x${suiteId.toString(16)} one-shot: ${bad.oneShot.error}`);
     assert.ok(refusals.includes(bad.stream.error), `0x${suiteId.toString(16)} stream: ${bad.stream.error}`);
     assert.ok(bad.stream.released <= 4096, `released ${bad.stream.released}`);

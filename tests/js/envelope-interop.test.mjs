@@ -78,6 +78,38 @@ test('raw AES keyrings interoperate both ways', async () => {
   assert.ok(Buffer.from((await ours.decrypt(mine, fromThem)).plaintext).equals(plaintext));
 });
 
+test('legacy v1 messages from @aws-crypto/client-node, every v1 suite (0x0214 signed with P-256 among them), decrypt one-shot and streamed under a relaxed policy only; a forged signature is refused', async () => {
+  const wrappingKey = randomBytes(32);
+  const names = { keyName: 'legacy-key', keyNamespace: 'legacy-ns' };
+  const theirs = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+  const mine = new ours.RawAesKeyring({ ...names, wrappingKey });
+  const { encrypt: legacyEncrypt } = esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+  const relaxed = { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' };
+  const plaintext = randomBytes(10_000);
+  const streamed = async (message) => {
+    const out = [];
+    const source = new ReadableStream({ start(c) { for (let i = 0; i < message.length; i += 3001) c.enqueue(message.slice(i, i + 3001)); c.close(); } });
+    for await (const part of source.pipeThrough(ours.decryptStream(mine, relaxed))) out.push(part);
+    return Buffer.concat(out);
+  };
+  for (const suiteId of [0x0014, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378]) {
+    const label = `0x${suiteId.toString(16).padStart(4, '0')}`;
+    const { result } = await legacyEncrypt(theirs, plaintext, { suiteId, frameLength: 4096 });
+    assert.equal(result[0], 1, `${label}: a v1 message`);
+    await assert.rejects(ours.decrypt(mine, result), (e) => e.name === 'CommitmentPolicyError', label);
+    const back = await ours.decrypt(mine, result, relaxed);
+    assert.ok(Buffer.from(back.plaintext).equals(plaintext), label);
+    assert.equal(back.messageHeader.suiteId, suiteId, label);
+    assert.ok((await streamed(result)).equals(plaintext), `${label} streamed`);
+    if ([0x0214, 0x0346, 0x0378].includes(suiteId)) {
+      const forged = Buffer.from(result);
+      forged[forged.length - 1] ^= 1; // the end of the signature's s
+      await assert.rejects(ours.decrypt(mine, forged, relaxed), (e) => e.name === 'SignatureError', `${label} forged`);
+      await assert.rejects(streamed(forged), (e) => e.name === 'SignatureError', `${label} forged, streamed`);
+    }
+  }
+});
+
 test('streams: encryptStream output decrypts with their SDK; their output streams through decryptStream', async () => {
   const key = await newKey();
   const mine = new ours.KmsKeyring({ client: kms, generatorKeyId: key });
