@@ -41,8 +41,9 @@
 //!   AAD = messageId || "AWSKMSEncryptionClient Single Block" || u32 1 || u64 len
 //!
 //! Footer := u16 len || [len] DER ECDSA-Sig-Value { r, s }
-//!   -- ECDSA P-384 over SHA-384(Header || Body); the verification key is
-//!   -- base64(SEC1 compressed point) under "aws-crypto-public-key" in the context.
+//!   -- ECDSA P-384 over SHA-384(Header || Body) (legacy 0x0214: P-256 over SHA-256);
+//!   -- the verification key is base64(SEC1 compressed point) under "aws-crypto-public-key"
+//!   -- in the context.
 //! ```
 //!
 //! Parsers take a buffer that may hold only a prefix of the item and return
