@@ -51,8 +51,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::Aes256Gcm;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
@@ -339,9 +337,8 @@ impl KmsWrapper {
         let mut out = header;
         let body_start = out.len();
         out.extend_from_slice(plaintext);
-        let cipher = Aes256Gcm::new_from_slice(&data_key).map_err(|_| Error::envelope("AuthenticationError", "bad data key length"))?;
+        let tag = kms_wasm_gcm::seal(&data_key, &iv, &full_aad, &mut out[body_start..]).map_err(|_| Error::envelope("AuthenticationError", "AES-GCM encryption failed"))?;
         drop(data_key);
-        let tag = cipher.encrypt_inout_detached(&iv.into(), &full_aad, (&mut out[body_start..]).into()).map_err(|_| Error::envelope("AuthenticationError", "AES-GCM encryption failed"))?;
         out.extend_from_slice(&tag);
         Ok(out)
     }
@@ -364,11 +361,13 @@ impl KmsWrapper {
         let mut full_aad = blob[..header_len].to_vec();
         full_aad.extend_from_slice(aad);
         let mut plain = ciphertext.to_vec();
-        let cipher = Aes256Gcm::new_from_slice(&data_key).map_err(|_| Error::envelope("AuthenticationError", "KMS returned a data key that is not 32 bytes"))?;
-        drop(data_key);
+        if data_key.len() != 32 {
+            return Err(Error::envelope("AuthenticationError", "KMS returned a data key that is not 32 bytes"));
+        }
         let tag: [u8; TAG_LEN] = tag.try_into().expect("split at TAG_LEN");
-        let iv = header.iv;
-        if cipher.decrypt_inout_detached(&iv.into(), &full_aad, plain.as_mut_slice().into(), &tag.into()).is_err() {
+        let opened = kms_wasm_gcm::open(&data_key, &header.iv, &full_aad, &mut plain, &tag);
+        drop(data_key);
+        if opened.is_err() {
             plain.zeroize();
             return Err(Error::envelope("AuthenticationError", "the blob does not authenticate (wrong aad, or the blob was altered)"));
         }

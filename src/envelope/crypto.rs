@@ -9,6 +9,7 @@
 use std::fmt;
 
 use hkdf::Hkdf;
+use kms_wasm_gcm::GcmError;
 use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p384::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -150,40 +151,21 @@ pub trait FrameCipher: MaybeSend + MaybeSync {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AesGcmCipher;
 
-macro_rules! with_aes_gcm {
-    ($key:expr, |$c:ident| $body:expr) => {{
-        use aes_gcm::aead::{AeadInOut, KeyInit};
-        type Aes192Gcm = aes_gcm::AesGcm<aes_gcm::aes::Aes192, aes_gcm::aead::consts::U12>;
-        let k: &[u8] = $key;
-        match k.len() {
-            16 => {
-                let $c = aes_gcm::Aes128Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
-                $body
-            }
-            24 => {
-                let $c = Aes192Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
-                $body
-            }
-            32 => {
-                let $c = aes_gcm::Aes256Gcm::new_from_slice(k).map_err(|_| auth_error("bad AES key"))?;
-                $body
-            }
-            n => Err(Error::validation("key", format!("AES keys are 16, 24 or 32 bytes, not {n}"))),
-        }
-    }};
+fn gcm_error(e: GcmError, failed: &str) -> Error {
+    match e {
+        GcmError::KeyLength(n) => Error::validation("key", format!("AES keys are 16, 24 or 32 bytes, not {n}")),
+        GcmError::Failed => auth_error(failed),
+    }
 }
 
 /// AES-GCM seal with raw key bytes (content keys and raw AES wrapping keys).
 pub(crate) fn gcm_seal(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN]> {
-    with_aes_gcm!(key, |c| {
-        let tag = c.encrypt_inout_detached(&(*iv).into(), aad, in_out.into()).map_err(|_| auth_error("AES-GCM encryption failed"))?;
-        Ok(tag.into())
-    })
+    kms_wasm_gcm::seal(key, iv, aad, in_out).map_err(|e| gcm_error(e, "AES-GCM encryption failed"))
 }
 
 /// AES-GCM open with raw key bytes.
 pub(crate) fn gcm_open(key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<()> {
-    with_aes_gcm!(key, |c| c.decrypt_inout_detached(&(*iv).into(), aad, in_out.into(), &(*tag).into()).map_err(|_| auth_error("authentication tag does not verify")))
+    kms_wasm_gcm::open(key, iv, aad, in_out, tag).map_err(|e| gcm_error(e, "authentication tag does not verify"))
 }
 
 impl FrameCipher for AesGcmCipher {

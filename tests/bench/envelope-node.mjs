@@ -13,3 +13,8 @@ const theirs = {
 };
 await benchEnvelope({ ours, theirs, sizes: [1 << 20, 64 << 20], suites: [0x0578, 0x0478], runtime: `Node ${process.version}` });
 
+// Where a runtime has no WebCrypto (e.g. a page served over plain http), AES-GCM runs in wasm
+// (the aes-gcm crate, src/gcm): the same table with that fallback forced.
+ours.useWebCrypto(false);
+await benchEnvelope({ ours, theirs, sizes: [16 << 20], suites: [0x0478], runtime: `Node ${process.version}, kms-wasm forced to its wasm AES-GCM fallback`, runs: 3 });
+ours.useWebCrypto(true);
