@@ -303,18 +303,28 @@ impl MessageVerifier {
     /// computed itself with the suite's hash.
     pub fn verify_digest(self, digest: &[u8], der: &[u8]) -> Result<()> {
         let bad = || Error::envelope("SignatureError", "message signature does not verify");
+        if digest.len() != self.algorithm().digest_len() {
+            return Err(bad());
+        }
         let verified = match self.0 {
-            Verifier::P256(key, _) if digest.len() == 32 => {
+            Verifier::P256(key, _) => {
                 let sig = der_decode::<32>(der).and_then(|rs| p256::ecdsa::Signature::from_slice(&rs).ok()).ok_or_else(bad)?;
                 key.verify_prehash(digest, &sig)
             }
-            Verifier::P384(key, _) if digest.len() == SHA384_LEN => {
+            Verifier::P384(key, _) => {
                 let sig = der_decode::<48>(der).and_then(|rs| Signature::from_slice(&rs).ok()).ok_or_else(bad)?;
                 key.verify_prehash(digest, &sig)
             }
-            _ => return Err(bad()),
         };
         verified.map_err(|_| bad())
+    }
+
+    /// The signature algorithm this verifier checks.
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        match self.0 {
+            Verifier::P256(..) => SignatureAlgorithm::EcdsaP256Sha256,
+            Verifier::P384(..) => SignatureAlgorithm::EcdsaP384Sha384,
+        }
     }
 }
 
