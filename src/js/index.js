@@ -3,7 +3,15 @@
 // module is kept so that a Worker can hash signed messages beside WebCrypto (hash-worker.js).
 import init from './kms_wasm.js';
 import { useExternalSha384, useLoader } from './core.js';
+import { KmsWasmError } from './errors.js';
 import { blobWorker, workerSha384 } from './hash-worker.js';
+
+// The module uses WebAssembly SIMD, which an engine older than Chrome 91, Firefox 89 or
+// Safari 16.4 cannot compile. This smallest SIMD module (a function returning v128.const 0)
+// tells that apart from other compile failures, so the error can say so.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array(16).fill(0), 11]);
+const unsupported = () =>
+  new KmsWasmError({ name: 'UnsupportedRuntimeError', message: 'this JavaScript engine cannot run WebAssembly SIMD, which kms-wasm needs (Chrome 91, Firefox 89, Safari 16.4 or later)' });
 
 let wasmModule;
 useLoader(async () => {
@@ -12,7 +20,11 @@ useLoader(async () => {
   if (!response.ok) throw new Error(`failed to fetch ${url}: ${response.status} ${response.statusText}`);
   // compileStreaming needs the application/wasm type; a server without it gets the slower path.
   const streamable = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm';
-  wasmModule = streamable ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
+  try {
+    wasmModule = streamable ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
+  } catch (e) {
+    throw e instanceof WebAssembly.CompileError && !WebAssembly.validate(SIMD_PROBE) ? unsupported() : e;
+  }
   return init({ module_or_path: wasmModule });
 });
 useExternalSha384(workerSha384(blobWorker(() => wasmModule)));

@@ -100,6 +100,45 @@ test('Chromium: a page importing the installed package as an ES module (import m
   await inChromium(project, 'page.html', expected);
 });
 
+test('Chromium: an engine that cannot compile the module for want of WebAssembly SIMD gets UnsupportedRuntimeError; other compile failures pass through', async () => {
+  // Chromium has SIMD, so the page stands in for an older engine: compiling fails, and (first
+  // page only) the SIMD probe does not validate.
+  writeFileSync(join(project, 'no-simd.html'), `<!doctype html><script type="importmap">{"imports":{"kms-wasm":"/node_modules/kms-wasm/index.js"}}</script>
+<script type="module">
+window.tryReady = async (simd) => {
+  const fail = async () => { throw new WebAssembly.CompileError('invalid opcode 0xfd'); };
+  WebAssembly.compileStreaming = fail;
+  WebAssembly.compile = fail;
+  if (!simd) WebAssembly.validate = () => false;
+  const kms = await import('kms-wasm');
+  try {
+    await kms.ready();
+    return { name: 'ready' };
+  } catch (e) {
+    return { name: e.name, typed: e instanceof kms.KmsWasmError, message: e.message };
+  }
+};
+</script>`);
+  const server = await serveStatic(project);
+  const browser = await launchChromium();
+  try {
+    const outcome = async (simd) => {
+      const page = await browser.newPage();
+      await page.goto(new URL('no-simd.html', server.url).href);
+      await page.waitForFunction(() => typeof window.tryReady === 'function');
+      return page.evaluate((s) => window.tryReady(s), simd);
+    };
+    const withoutSimd = await outcome(false);
+    assert.equal(withoutSimd.name, 'UnsupportedRuntimeError');
+    assert.ok(withoutSimd.typed);
+    assert.match(withoutSimd.message, /WebAssembly SIMD/);
+    assert.deepEqual(await outcome(true), { name: 'CompileError', typed: false, message: 'invalid opcode 0xfd' });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
 test('esbuild: a bundled app runs in Chromium, loading the .wasm next to the bundle', async () => {
   const out = join(project, 'dist');
   await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
