@@ -319,6 +319,17 @@ impl MessageVerifier {
         verified.map_err(|_| bad())
     }
 
+    /// For a caller that verifies a P-384 signature with its own ECDSA (WebCrypto): the public
+    /// key as an uncompressed SEC1 point and the DER signature `der` as `r ‖ s`. `None` for
+    /// P-256, which is checked here only; `SignatureError` when `der` is malformed.
+    pub fn p384_key_and_signature(&self, der: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let Verifier::P384(key, _) = &self.0 else {
+            return Ok(None);
+        };
+        let signature = der_decode::<48>(der).ok_or_else(|| Error::envelope("SignatureError", "message signature does not verify"))?;
+        Ok(Some((key.to_sec1_point(false).as_bytes().to_vec(), signature)))
+    }
+
     /// The signature algorithm this verifier checks.
     pub fn algorithm(&self) -> SignatureAlgorithm {
         match self.0 {

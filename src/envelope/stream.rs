@@ -353,6 +353,30 @@ impl<K: Keyring> Decryptor<K> {
         self.finish()
     }
 
+    /// For a message decrypted [`with_external_digest`](Self::with_external_digest) whose
+    /// footer was read: what a caller needs to check the signature with its own ECDSA P-384
+    /// over SHA-384 of the first [`signed_len`](Self::signed_len) bytes — the public key as an
+    /// uncompressed SEC1 point and the signature as `r ‖ s`. `None` before the footer, and for
+    /// messages that are unsigned or checked here. `SignatureError` for a malformed signature.
+    #[doc(hidden)]
+    pub fn external_signature(&self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        match (&self.state, &self.verifier) {
+            (State::AwaitingDigest, Some(verifier)) => verifier.p384_key_and_signature(&self.signature),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends a message whose signature the caller checked itself, with what
+    /// [`external_signature`](Self::external_signature) gave, and found valid: returns the
+    /// withheld plaintext. Never call it for a signature that did not verify.
+    #[doc(hidden)]
+    pub fn finish_with_signature_verified(mut self) -> Result<Vec<u8>> {
+        if self.state == State::AwaitingDigest {
+            self.state = State::Done;
+        }
+        self.finish()
+    }
+
     /// Hands framed bodies' frames out through [`take_sealed_frames`](Self::take_sealed_frames)
     /// instead of opening them, so a backend can open several at once (WebCrypto).
     #[doc(hidden)]

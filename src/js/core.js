@@ -390,10 +390,14 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
 // Decryption with WebCrypto: wasm parses and checks the message (header, commitment, frame
 // order, signature); JS opens the frames it hands out, several at once, and releases each
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
-// until the signature verified.
-function webCryptoOpener(decryptor, length = Infinity) {
+// until the signature verified. `whole`: the whole message, when one call decrypts it.
+function webCryptoOpener(decryptor, whole) {
   decryptor.useExternalFrames();
   let hash; // decided at the first chunk, before wasm reads (and would hash) any of it
+  // A whole message that would be hashed on this thread anyway is instead hashed and verified
+  // by WebCrypto's ECDSA in one native call at the end: several times faster than wasm's
+  // P-384 verify (about 6 ms) for a small message. A hash worker still wins for a large one.
+  let verifyWhole = false;
   let started = false;
   // The message bytes fed in and still needed: wasm locates each frame's body in them (so
   // bodies are not copied in and out of wasm) and the native hash reads them. `base` is the
@@ -474,8 +478,15 @@ function webCryptoOpener(decryptor, length = Infinity) {
     async push(chunk, emit) {
       if (!started) {
         started = true;
-        if (externalSha384 && WasmDecryptor.mayNeedSha384(chunk.subarray(0, 4))) hash = await externalSha384(length);
-        if (hash) decryptor.useExternalDigest();
+        if (WasmDecryptor.mayNeedSha384(chunk.subarray(0, 4))) {
+          hash = await externalSha384?.(whole ? whole.length : Infinity);
+          if (whole && !hash?.inWorker) {
+            hash?.abort?.();
+            hash = undefined;
+            verifyWhole = true;
+          }
+        }
+        if (hash || verifyWhole) decryptor.useExternalDigest();
       }
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
       // frames of one piece are opening while wasm parses (and hashes) the next.
@@ -490,7 +501,7 @@ function webCryptoOpener(decryptor, length = Infinity) {
     async finish(emit) {
       while (inFlight.length) await drainOne(emit);
       // Fails if the message is incomplete or its signature does not verify.
-      const last = hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
+      const last = verifyWhole ? await finishVerifyingWhole(decryptor, whole) : hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
       if (last.length) emit(last);
       if (held) emit(held);
       held = undefined;
@@ -502,6 +513,23 @@ function webCryptoOpener(decryptor, length = Infinity) {
       hash?.abort?.();
     },
   };
+}
+
+/** Ends a whole message's decryption, checking its ECDSA P-384 signature with WebCrypto. */
+async function finishVerifyingWhole(decryptor, whole) {
+  const external = decryptor.externalSignature(); // undefined: unsigned, or nothing to check yet
+  if (!external) return decryptor.finish();
+  const signed = whole.subarray(0, decryptor.signedLength);
+  let valid;
+  try {
+    const key = await subtle.importKey('raw', external.publicKey, { name: 'ECDSA', namedCurve: 'P-384' }, false, ['verify']);
+    valid = await subtle.verify({ name: 'ECDSA', hash: 'SHA-384' }, key, external.signature, signed);
+  } catch {
+    // A WebCrypto without ECDSA P-384: it still hashes; wasm verifies.
+    return decryptor.finishWithDigest(new Uint8Array(await subtle.digest('SHA-384', signed)));
+  }
+  if (!valid) throw new KmsWasmError({ name: 'SignatureError', message: 'message signature does not verify' });
+  return decryptor.finishVerified();
 }
 
 /** The `messageHeader` promise of a stream; never an unhandled rejection (the stream errors too). */
@@ -555,7 +583,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   const plaintext = new Uint8Array(bytes.length);
   let at = 0;
   const write = (p) => { plaintext.set(p, at); at += p.length; };
-  const opener = webCryptoOpener(decryptor, bytes.length);
+  const opener = webCryptoOpener(decryptor, bytes);
   try {
     await opener.push(bytes, write);
     const messageHeader = decryptor.messageHeader();

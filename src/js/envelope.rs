@@ -396,6 +396,29 @@ impl WasmDecryptor {
         self.take()?.finish_with_digest(digest).map_err(js_err)
     }
 
+    /// After `useExternalDigest`, once the footer was read: `{ publicKey, signature }` for
+    /// WebCrypto's ECDSA P-384 verify over the first `signedLength` bytes (an uncompressed
+    /// point and `r ‖ s`); `undefined` when there is nothing for JS to check.
+    #[wasm_bindgen(js_name = externalSignature)]
+    pub fn external_signature(&self) -> Result<JsValue, JsValue> {
+        let d = self.inner.as_ref().ok_or_else(|| finished("decryptor"))?;
+        Ok(match d.external_signature().map_err(js_err)? {
+            None => JsValue::UNDEFINED,
+            Some((public_key, signature)) => {
+                let o = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&o, &"publicKey".into(), &js_sys::Uint8Array::from(&public_key[..]));
+                let _ = js_sys::Reflect::set(&o, &"signature".into(), &js_sys::Uint8Array::from(&signature[..]));
+                o.into()
+            }
+        })
+    }
+
+    /// Like `finish`, for a message whose `externalSignature` JS verified.
+    #[wasm_bindgen(js_name = finishVerified)]
+    pub fn finish_verified(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.take()?.finish_with_signature_verified().map_err(js_err)
+    }
+
     /// Frames parsed so far: `[{ iv, aad, offset, length, hold }]`, where `offset` and `length`
     /// locate the frame's ciphertext‖tag in the message bytes fed in; a frame with `hold`
     /// may be released only after `finish()` succeeded (the signature verified).

@@ -1,5 +1,6 @@
-// Envelope paths that only a browser takes: signed messages hashed in the hash worker or,
-// for small ones and where no worker may start, in wasm on the page's thread; and no AES-192
+// Envelope paths that only a browser takes: signed messages hashed in the hash worker or, for
+// small ones and where no worker may start, on the page's thread (by wasm, or by WebCrypto's
+// ECDSA for one-shot decryption); and no AES-192
 // in WebCrypto (legacy suites are opened in wasm). The page bundles the built package with esbuild; the legacy messages come from
 // @aws-crypto/client-node, made here in Node.
 import { test, before, after } from 'node:test';
@@ -15,8 +16,15 @@ import { launchChromium, serveStatic } from './browser.mjs';
 
 const PAGE = `
 import * as kms from 'kms-wasm';
-// Counts the batches posted to the hash worker, so a test can tell which path hashed.
+// Counts the batches posted to the hash worker and WebCrypto's ECDSA verifications, so a test
+// can tell which path hashed.
 window.hashPosts = 0;
+window.ecdsaVerifies = 0;
+const verify = crypto.subtle.verify.bind(crypto.subtle);
+crypto.subtle.verify = (...args) => {
+  window.ecdsaVerifies++;
+  return verify(...args);
+};
 if (globalThis.Worker) {
   const RealWorker = globalThis.Worker;
   globalThis.Worker = class extends RealWorker {
@@ -140,13 +148,14 @@ test('Chromium: legacy suites from @aws-crypto/client-node (AES-192, opened in w
   }
 });
 
-test('Chromium: signed messages verify both ways, hashed in wasm (one-shot under 2 MiB) or in the hash worker (streams, one-shot from 2 MiB); a foreign signature is refused', async () => {
+test('Chromium: signed messages verify both ways, hashed in the hash worker (streams, one-shot from 2 MiB) or, decrypting one-shot under 2 MiB, by WebCrypto ECDSA; a foreign signature is refused', async () => {
   const wrappingKey = randomBytes(32);
   const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const theirKeyring = new esdk.RawAesKeyringNode({
     keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
   const posts = () => page.evaluate(() => window.hashPosts);
+  const verifies = () => page.evaluate(() => window.ecdsaVerifies);
   for (const size of [0, 4096, 50_000, 3 << 20]) {
     const plaintext = randomBytes(size);
     const postsBefore = await posts();
@@ -156,9 +165,11 @@ test('Chromium: signed messages verify both ways, hashed in wasm (one-shot under
     const messages = [Buffer.from(made.oneShot, 'base64'), Buffer.from(made.stream, 'base64')];
     for (const message of messages) {
       assert.ok(Buffer.from((await decrypt(theirKeyring, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
+      const verifiesBefore = await verifies();
       const got = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(message)]);
       assert.equal(got.oneShot.bytes, b64(plaintext));
       assert.equal(got.stream.bytes, b64(plaintext));
+      assert.equal((await verifies()) - verifiesBefore, size < 2 << 20 ? 1 : 0, 'WebCrypto verified the small one-shot message only');
     }
     // Message A with message B's footer: every frame verifies, the signature does not.
     const [a, b] = messages;
@@ -180,7 +191,7 @@ test('Chromium: signed messages verify both ways, hashed in wasm (one-shot under
   assert.equal(await posts(), before, 'nothing posted for suite 0x0478');
 });
 
-test('Chromium: where no worker may start (CSP worker-src none), signed messages are hashed in wasm and still verify', async () => {
+test('Chromium: where no worker may start (CSP worker-src none), signed messages are hashed on the page's thread (wasm; WebCrypto ECDSA for one-shot decryption) and still verify', async () => {
   const restricted = await browser.newPage();
   const violations = [];
   restricted.on('console', (m) => violations.push(m.text()));
@@ -196,8 +207,10 @@ test('Chromium: where no worker may start (CSP worker-src none), signed messages
     });
     for (const message of [made.oneShot, made.stream]) {
       assert.ok(Buffer.from((await decrypt(theirKeyring, Buffer.from(message, 'base64'))).plaintext).equals(plaintext));
+      const verifiesBefore = await restricted.evaluate(() => window.ecdsaVerifies);
       const got = await restricted.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), message]);
       assert.equal(got.oneShot.bytes, b64(plaintext));
+      assert.equal((await restricted.evaluate(() => window.ecdsaVerifies)) - verifiesBefore, 1, 'without a worker, WebCrypto verifies the one-shot message');
       assert.equal(got.stream.bytes, b64(plaintext));
     }
     assert.equal(await restricted.evaluate(() => window.hashPosts), 0, 'nothing was posted to a worker');

@@ -135,6 +135,51 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
   }
 });
 
+test("one-shot decrypt checks a signature with WebCrypto's ECDSA where it would hash on this thread, falls back to wasm where WebCrypto lacks ECDSA P-384, and refuses a foreign signature either way", async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const subtle = globalThis.crypto.subtle;
+  let verifies = 0;
+  let ecdsa = true;
+  subtle.verify = function (...args) {
+    verifies += 1;
+    if (!ecdsa) return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
+    return Object.getPrototypeOf(subtle).verify.apply(this, args);
+  };
+  const stream = async (ct) => {
+    const parts = [];
+    for await (const p of new Blob([ct]).stream().pipeThrough(ours.decryptStream(keyring))) parts.push(p);
+    return Buffer.concat(parts);
+  };
+  try {
+    const counted = async (fn) => {
+      const before = verifies;
+      await fn();
+      return verifies - before;
+    };
+    for (const size of [0, 100, 20_000, 3 << 20]) {
+      const pt = randomBytes(size);
+      const [a, b] = [(await ours.encrypt(keyring, pt, { frameLength: 4096 })).result, (await ours.encrypt(keyring, pt, { frameLength: 4096 })).result];
+      const forged = Buffer.concat([a.subarray(0, a.length - footerLength(Buffer.from(a))), b.subarray(b.length - footerLength(Buffer.from(b)))]);
+      for (const withEcdsa of [true, false]) {
+        ecdsa = withEcdsa;
+        const label = `${size} bytes, ${withEcdsa ? 'WebCrypto ECDSA' : 'no WebCrypto ECDSA'}`;
+        let back;
+        const calls = await counted(async () => { back = await ours.decrypt(keyring, a); });
+        assert.ok(Buffer.from(back.plaintext).equals(pt), label);
+        // From 2 MiB a worker thread hashes beside the AES-GCM, and wasm verifies.
+        assert.equal(calls, size < (2 << 20) ? 1 : 0, `${label}: WebCrypto verify calls`);
+        await assert.rejects(ours.decrypt(keyring, forged), (e) => e.name === 'SignatureError', `${label}: foreign signature`);
+        assert.equal(await counted(async () => assert.ok((await stream(a)).equals(pt))), 0, `${label}: streams never use it`);
+      }
+    }
+    ecdsa = true;
+    const unsigned = (await ours.encrypt(keyring, randomBytes(100), { suiteId: 0x0478 })).result;
+    assert.equal(await counted(() => ours.decrypt(keyring, unsigned)), 0, 'an unsigned message has nothing to verify');
+  } finally {
+    delete subtle.verify;
+  }
+});
+
 // The hash worker thread must neither keep a finished process alive (nor one whose streams were
 // left unfinished) nor let it exit while a digest is still owed (an unsettled top-level await
 // exits with code 13).
