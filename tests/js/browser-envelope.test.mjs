@@ -191,7 +191,7 @@ test('Chromium: signed messages verify both ways, hashed in the hash worker (str
   assert.equal(await posts(), before, 'nothing posted for suite 0x0478');
 });
 
-test('Chromium: where no worker may start (CSP worker-src none), signed messages are hashed on the page's thread (wasm; WebCrypto ECDSA for one-shot decryption) and still verify', async () => {
+test('Chromium: where no worker may start (CSP worker-src none), signed messages are hashed on the page thread (wasm; WebCrypto ECDSA for one-shot decryption) and still verify', async () => {
   const restricted = await browser.newPage();
   const violations = [];
   restricted.on('console', (m) => violations.push(m.text()));
