@@ -43,6 +43,30 @@ test('whole messages from either path decrypt with the other, for edge sizes', a
   }
 });
 
+test('encrypt and decrypt read Uint8Array views from their offset, on the WebCrypto and wasm paths, signed or not', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  // The bytes around each view are junk that must not be read.
+  const inside = (bytes, before, after) => {
+    const big = randomBytes(before + bytes.length + after);
+    big.set(bytes, before);
+    return new Uint8Array(big.buffer, big.byteOffset + before, bytes.length);
+  };
+  try {
+    for (const webCrypto of [true, false]) {
+      ours.useWebCrypto(webCrypto);
+      for (const suiteId of [0x0578, 0x0478]) {
+        const label = `${webCrypto ? 'WebCrypto' : 'wasm'} 0x${suiteId.toString(16)}`;
+        const pt = randomBytes(10_000);
+        const { result } = await ours.encrypt(keyring, inside(pt, 32, 17), { suiteId, frameLength: 4096 });
+        const back = await ours.decrypt(keyring, inside(result, 5, 9));
+        assert.ok(Buffer.from(back.plaintext).equals(pt), label);
+      }
+    }
+  } finally {
+    ours.useWebCrypto(true);
+  }
+});
+
 test('maxFrameLength and maxEncryptedDataKeys refuse oversized messages before decrypting', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   const { result } = await ours.encrypt(keyring, randomBytes(10_000), { frameLength: 8192 });
