@@ -264,8 +264,8 @@ function checkKeyring(keyring) {
 // it is several times faster than AES in wasm. wasm still derives the keys, writes the header,
 // frame IVs/AADs and the signature, so the bytes equal those of the wasm-only path
 // (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once: 16 rather
-// than 8 measured faster in Node (whose thread pool runs them) and, oddly, with less peak memory
-// when streaming (62 vs 66 MiB for 256 MiB), since V8's collections then fall at better moments.
+// than 8 was no slower in A/B runs and left less peak memory when streaming 256 MiB in Node
+// (59.6-66.2 vs 65.7-67.2 MiB), V8's collections then falling at better moments.
 const subtle = globalThis.crypto?.subtle;
 const FRAMES_IN_FLIGHT = 16;
 // How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
