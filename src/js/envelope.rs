@@ -322,6 +322,14 @@ pub struct WasmDecryptor {
 }
 
 impl WasmDecryptor {
+    fn dec(&self) -> Result<&Decryptor<Arc<dyn Keyring>>, JsValue> {
+        self.inner.as_ref().ok_or_else(|| finished("decryptor"))
+    }
+
+    fn dec_mut(&mut self) -> Result<&mut Decryptor<Arc<dyn Keyring>>, JsValue> {
+        self.inner.as_mut().ok_or_else(|| finished("decryptor"))
+    }
+
     /// Ends the decryptor: later calls get `StreamStateError`.
     fn take(&mut self) -> Result<Decryptor<Arc<dyn Keyring>>, JsValue> {
         self.inner.take().ok_or_else(|| finished("decryptor"))
@@ -401,8 +409,7 @@ impl WasmDecryptor {
     /// point and `r ‖ s`); `undefined` when there is nothing for JS to check.
     #[wasm_bindgen(js_name = externalSignature)]
     pub fn external_signature(&self) -> Result<JsValue, JsValue> {
-        let d = self.inner.as_ref().ok_or_else(|| finished("decryptor"))?;
-        Ok(match d.external_signature().map_err(js_err)? {
+        Ok(match self.dec()?.external_signature().map_err(js_err)? {
             None => JsValue::UNDEFINED,
             Some((public_key, signature)) => {
                 let o = js_sys::Object::new();
@@ -456,7 +463,7 @@ impl WasmDecryptor {
 
     /// Takes message bytes; returns the plaintext of frames that verified.
     pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
-        let dec = self.inner.as_mut().ok_or_else(|| finished("decryptor"))?;
+        let dec = self.dec_mut()?;
         match dec.update(&chunk).await {
             Ok(out) => Ok(out),
             Err(e) => {

@@ -1,7 +1,7 @@
 // Envelope paths that only a browser takes: signed messages hashed in the hash worker or, for
 // small ones and where no worker may start, on the page's thread (by wasm, or by WebCrypto's
-// ECDSA for one-shot decryption); and no AES-192
-// in WebCrypto (legacy suites are opened in wasm). The page bundles the built package with esbuild; the legacy messages come from
+// ECDSA for one-shot decryption); and no AES-192 in WebCrypto (legacy suites are opened in
+// wasm). The page bundles the built package with esbuild; the legacy messages come from
 // @aws-crypto/client-node, made here in Node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import * as esdk from '@aws-crypto/client-node';
-import { footerLength, packageDir, repoPath } from './helpers.mjs';
+import { footerLength, packageDir, repoPath, withFooterOf } from './helpers.mjs';
 import { launchChromium, serveStatic } from './browser.mjs';
 
 const PAGE = `
@@ -115,18 +115,20 @@ after(async () => {
 });
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64');
+// The official SDK's raw AES keyring over the same wrapping key as the page's.
+const theirKeyring = (wrappingKey) => new esdk.RawAesKeyringNode({
+  keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+});
 
 test('Chromium: legacy suites from @aws-crypto/client-node (AES-192, opened in wasm; 0x0214, signed with P-256) decrypt under a relaxed policy only', async () => {
   const wrappingKey = randomBytes(32);
-  const theirKeyring = new esdk.RawAesKeyringNode({
-    keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-  });
+  const theirs = theirKeyring(wrappingKey);
   const { encrypt } = esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
   const plaintext = randomBytes(10_000);
   const relaxed = { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' };
   for (const suiteId of [0x0046, 0x0146, 0x0346, 0x0214]) {
     const signed = suiteId === 0x0346 || suiteId === 0x0214;
-    const { result } = await encrypt(theirKeyring, plaintext, { suiteId, frameLength: 4096 });
+    const { result } = await encrypt(theirs, plaintext, { suiteId, frameLength: 4096 });
     const got = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(result), relaxed]);
     assert.equal(got.oneShot.bytes, b64(plaintext), `0x${suiteId.toString(16)} one-shot: ${got.oneShot.error}`);
     assert.equal(got.stream.bytes, b64(plaintext), `0x${suiteId.toString(16)} stream: ${got.stream.error}`);
@@ -151,9 +153,7 @@ test('Chromium: legacy suites from @aws-crypto/client-node (AES-192, opened in w
 test('Chromium: signed messages verify both ways, hashed in the hash worker (streams, one-shot from 2 MiB) or, decrypting one-shot under 2 MiB, by WebCrypto ECDSA; a foreign signature is refused', async () => {
   const wrappingKey = randomBytes(32);
   const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-  const theirKeyring = new esdk.RawAesKeyringNode({
-    keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-  });
+  const theirs = theirKeyring(wrappingKey);
   const posts = () => page.evaluate(() => window.hashPosts);
   const verifies = () => page.evaluate(() => window.ecdsaVerifies);
   for (const size of [0, 4096, 50_000, 3 << 20]) {
@@ -164,16 +164,14 @@ test('Chromium: signed messages verify both ways, hashed in the hash worker (str
     assert.ok((await posts()) - postsBefore >= (size >= 2 << 20 ? 4 : 1), `the worker hashed (${(await posts()) - postsBefore} batches)`);
     const messages = [Buffer.from(made.oneShot, 'base64'), Buffer.from(made.stream, 'base64')];
     for (const message of messages) {
-      assert.ok(Buffer.from((await decrypt(theirKeyring, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
+      assert.ok(Buffer.from((await decrypt(theirs, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
       const verifiesBefore = await verifies();
       const got = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(message)]);
       assert.equal(got.oneShot.bytes, b64(plaintext));
       assert.equal(got.stream.bytes, b64(plaintext));
       assert.equal((await verifies()) - verifiesBefore, size < 2 << 20 ? 1 : 0, 'WebCrypto verified the small one-shot message only');
     }
-    // Message A with message B's footer: every frame verifies, the signature does not.
-    const [a, b] = messages;
-    const forged = Buffer.concat([a.subarray(0, a.length - footerLength(a)), b.subarray(b.length - footerLength(b))]);
+    const forged = withFooterOf(...messages);
     const bad = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(forged)]);
     assert.equal(bad.oneShot.error, 'SignatureError');
     assert.equal(bad.stream.error, 'SignatureError');
@@ -202,11 +200,9 @@ test('Chromium: where no worker may start (CSP worker-src none), signed messages
     const plaintext = randomBytes(3 << 20);
     const made = await restricted.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578 }]);
     const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-    const theirKeyring = new esdk.RawAesKeyringNode({
-      keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-    });
+    const theirs = theirKeyring(wrappingKey);
     for (const message of [made.oneShot, made.stream]) {
-      assert.ok(Buffer.from((await decrypt(theirKeyring, Buffer.from(message, 'base64'))).plaintext).equals(plaintext));
+      assert.ok(Buffer.from((await decrypt(theirs, Buffer.from(message, 'base64'))).plaintext).equals(plaintext));
       const verifiesBefore = await restricted.evaluate(() => window.ecdsaVerifies);
       const got = await restricted.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), message]);
       assert.equal(got.oneShot.bytes, b64(plaintext));

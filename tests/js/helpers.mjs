@@ -30,9 +30,15 @@ export async function importPackage() {
 
 /** Length of a signed message's footer: u16 length ‖ DER signature (0x30, length, …). */
 export function footerLength(message) {
+  message = Buffer.from(message.buffer, message.byteOffset, message.length);
   for (let n = 2 + 8; n <= 2 + 104; n++) {
     const at = message.length - n;
     if (message.readUInt16BE(at) === n - 2 && message[at + 2] === 0x30 && message[at + 3] === n - 4) return n;
   }
   throw new Error('no footer found');
+}
+
+/** Signed message `a` with the footer of `b`: every frame of `a` verifies, the signature does not. */
+export function withFooterOf(a, b) {
+  return Buffer.concat([a.subarray(0, a.length - footerLength(a)), b.subarray(b.length - footerLength(b))]);
 }
