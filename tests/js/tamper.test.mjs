@@ -1,0 +1,139 @@
+// Bad input through the JavaScript glue's own decryption (src/js/core.js: frames located by wasm,
+// opened by WebCrypto, released in order, the final frame of a signed message held; the wasm
+// AES-GCM path as well). The Rust tests cover the same inputs in the core alone
+// (envelope_format.rs, envelope_mutations.rs); here the glue is what is under test. What a
+// user relies on: a typed `KmsWasmError`, no plaintext from one-shot `decrypt`, and no byte from
+// `decryptStream` that was not encrypted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importPackage } from './helpers.mjs';
+
+const ours = await importPackage();
+const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'tamper', wrappingKey: new Uint8Array(32).fill(5) });
+const ENVELOPE_ERRORS = new Set(['MalformedMessageError', 'AuthenticationError', 'SignatureError', 'UnsupportedSuiteError', 'CommitmentPolicyError', 'NoUsableKeyError', 'EncryptionContextError']);
+
+async function originals() {
+  const out = [];
+  for (const suiteId of [0x0478, 0x0578]) {
+    for (const [frameLength, size] of [[4, 10], [7, 21], [16, 0]]) {
+      const plaintext = Uint8Array.from({ length: size }, (_, i) => (i * 13 + out.length * 101 + 1) & 255);
+      const { result } = await ours.encrypt(keyring, plaintext, { suiteId, frameLength, encryptionContext: { case: String(out.length) } });
+      out.push({ message: result, plaintext });
+    }
+  }
+  return out;
+}
+
+const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+const startsWith = (whole, part) => part.length <= whole.length && part.every((x, i) => x === whole[i]);
+
+function assertTyped(e, what) {
+  assert.ok(e instanceof ours.KmsWasmError, `${what}: ${e?.stack ?? e}`);
+  assert.ok(ENVELOPE_ERRORS.has(e.name), `${what}: ${e.name}: ${e.message}`);
+}
+
+/** One-shot: an error, or an untouched original's plaintext. */
+async function oneShot(all, message, what) {
+  let plaintext;
+  try {
+    ({ plaintext } = await ours.decrypt(keyring, message));
+  } catch (e) {
+    return assertTyped(e, what);
+  }
+  const original = all.find((o) => equal(o.message, message));
+  assert.ok(original, `${what}: a tampered message decrypted`);
+  assert.ok(equal(plaintext, original.plaintext), what);
+}
+
+/** Streamed in `chunk`-byte pieces: every released byte belongs to an original's plaintext. */
+async function streamed(all, message, chunk, what) {
+  const released = [];
+  const source = new ReadableStream({
+    start(c) {
+      for (let at = 0; at < message.length; at += chunk) c.enqueue(message.slice(at, at + chunk));
+      c.close();
+    },
+  });
+  let failure;
+  try {
+    for await (const part of source.pipeThrough(ours.decryptStream(keyring))) {
+      released.push(...part);
+      assert.ok(all.some((o) => startsWith(o.plaintext, released)), `${what}: released bytes nobody encrypted`);
+    }
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    failure = e;
+  }
+  if (failure) return assertTyped(failure, what);
+  const original = all.find((o) => equal(o.message, message));
+  assert.ok(original, `${what}: a tampered message decrypted`);
+  assert.ok(equal(Uint8Array.from(released), original.plaintext), what);
+}
+
+test('a message truncated at every length is refused by decrypt and decryptStream', async () => {
+  const all = await originals();
+  for (const { message } of all.filter((_, i) => i % 3 !== 2)) {
+    for (let cut = 0; cut < message.length; cut++) {
+      const short = message.subarray(0, cut);
+      await oneShot(all, short, `cut at ${cut}`);
+      await streamed(all, short, 5, `cut at ${cut}, streamed`);
+    }
+  }
+});
+
+test('every flipped bit of a signed message is refused, on the WebCrypto and the wasm AES-GCM paths', async () => {
+  const all = await originals();
+  const { message } = all[3]; // 0x0578, 4-byte frames, 10 bytes: header, three frames, footer
+  // The header is parsed by wasm alone, the same on every path: its bits go through one path.
+  // The last 230 bytes (the header's tag, the frames, the footer) go through all three.
+  const glueFrom = (message.length - 230) * 8;
+  for (const webCrypto of [true, false]) {
+    ours.useWebCrypto(webCrypto);
+    try {
+      for (let bit = webCrypto ? 0 : glueFrom; bit < message.length * 8; bit++) {
+        const m = message.slice();
+        m[bit >> 3] ^= 1 << (bit & 7);
+        await assert.rejects(ours.decrypt(keyring, m), (e) => (assertTyped(e, `bit ${bit}`), true));
+        if (webCrypto && bit >= glueFrom) await streamed(all, m, 1 + (bit % 23), `bit ${bit}, streamed`);
+      }
+    } finally {
+      ours.useWebCrypto(true);
+    }
+  }
+});
+
+test('random tampering (bytes overwritten, ranges dropped, inserted, replayed, swapped, spliced) gives typed errors and no foreign plaintext', async () => {
+  const all = await originals();
+  let state = 0x2545f491;
+  const rand = (n) => {
+    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+    return (state >>> 0) % Math.max(1, n);
+  };
+  const span = () => 1 + rand(24);
+  for (let i = 0; i < 400; i++) {
+    const base = all[rand(all.length)].message;
+    let m = Array.from(base);
+    const kind = rand(6);
+    if (kind === 0) for (let k = 0; k <= rand(4); k++) m[rand(m.length)] = rand(256);
+    else if (kind === 1) m.splice(rand(m.length), span());
+    else if (kind === 2) m.splice(rand(m.length + 1), 0, ...Array.from({ length: span() }, () => rand(256)));
+    else if (kind === 3) { const from = rand(m.length); m.splice(rand(m.length + 1), 0, ...base.slice(from, from + 2 * span())); }
+    else if (kind === 4) {
+      const n = 2 * span();
+      if (m.length > 2 * n) {
+        const a = rand(m.length - 2 * n);
+        const b = a + n + rand(m.length - a - 2 * n + 1);
+        const first = m.slice(a, a + n);
+        m.splice(a, n, ...m.slice(b, b + n));
+        m.splice(b, n, ...first);
+      }
+    } else {
+      const other = all[rand(all.length)].message;
+      const cut = rand(Math.min(m.length, other.length));
+      m = [...m.slice(0, cut), ...other.slice(cut)];
+    }
+    const message = Uint8Array.from(m);
+    await oneShot(all, message, `case ${i} (kind ${kind})`);
+    await streamed(all, message, 1 + rand(40), `case ${i} (kind ${kind}), streamed`);
+  }
+});
