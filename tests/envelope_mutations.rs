@@ -1,10 +1,12 @@
 //! Randomized tampering beyond single bit flips (envelope_format.rs tries every one of those):
 //! bytes overwritten, ranges deleted, inserted, repeated or swapped (frames out of order), and
-//! messages spliced together (ours, and non-framed and full-final-frame ones built by hand), fed through every way of decrypting (one call, streamed in random
-//! chunk sizes, and with frames and hash outside the decryptor, as the JavaScript glue runs it).
+//! messages spliced together, over our messages and hand-built non-framed and full-final-frame
+//! ones. Each goes through every way of decrypting: one call, streamed in random chunk sizes,
+//! and with frames and hash outside the decryptor, as the JavaScript glue runs it.
 //! What a user relies on: no panic (a panic aborts the wasm module), only typed envelope errors,
 //! and never a byte of plaintext that the key holder did not encrypt. The seed is fixed so a
-//! failure reproduces; a libFuzzer run with the same checks found nothing in 30 minutes.
+//! failure reproduces. A libFuzzer run with the same checks (1.3 million inputs over 30 minutes,
+//! overflow checks on) found nothing.
 
 use sha2::Digest;
 
