@@ -302,21 +302,20 @@ impl MessageVerifier {
     /// Like [`verify`](Self::verify), for a digest of the signed bytes that the caller
     /// computed itself with the suite's hash.
     pub fn verify_digest(self, digest: &[u8], der: &[u8]) -> Result<()> {
-        let bad = || Error::envelope("SignatureError", "message signature does not verify");
         if digest.len() != self.algorithm().digest_len() {
-            return Err(bad());
+            return Err(signature_error());
         }
         let verified = match self.0 {
             Verifier::P256(key, _) => {
-                let sig = der_decode::<32>(der).and_then(|rs| p256::ecdsa::Signature::from_slice(&rs).ok()).ok_or_else(bad)?;
+                let sig = der_decode::<32>(der).and_then(|rs| p256::ecdsa::Signature::from_slice(&rs).ok()).ok_or_else(signature_error)?;
                 key.verify_prehash(digest, &sig)
             }
             Verifier::P384(key, _) => {
-                let sig = der_decode::<48>(der).and_then(|rs| Signature::from_slice(&rs).ok()).ok_or_else(bad)?;
+                let sig = der_decode::<48>(der).and_then(|rs| Signature::from_slice(&rs).ok()).ok_or_else(signature_error)?;
                 key.verify_prehash(digest, &sig)
             }
         };
-        verified.map_err(|_| bad())
+        verified.map_err(|_| signature_error())
     }
 
     /// For a caller that verifies a P-384 signature with its own ECDSA (WebCrypto): the public
@@ -326,7 +325,7 @@ impl MessageVerifier {
         let Verifier::P384(key, _) = &self.0 else {
             return Ok(None);
         };
-        let signature = der_decode::<48>(der).ok_or_else(|| Error::envelope("SignatureError", "message signature does not verify"))?;
+        let signature = der_decode::<48>(der).ok_or_else(signature_error)?;
         Ok(Some((key.to_sec1_point(false).as_bytes().to_vec(), signature)))
     }
 
@@ -337,6 +336,10 @@ impl MessageVerifier {
             Verifier::P384(..) => SignatureAlgorithm::EcdsaP384Sha384,
         }
     }
+}
+
+fn signature_error() -> Error {
+    Error::envelope("SignatureError", "message signature does not verify")
 }
 
 /// DER `SEQUENCE { INTEGER r, INTEGER s }` of big-endian scalars. P-384 signatures are at

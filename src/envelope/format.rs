@@ -53,7 +53,7 @@
 
 use super::context::{self, EncryptionContext};
 use super::crypto::{IV_LEN, TAG_LEN};
-use super::suite::{AlgorithmSuite, SignatureAlgorithm};
+use super::suite::AlgorithmSuite;
 use crate::error::{Error, Result};
 
 /// Sequence number field value that marks the final frame.
@@ -230,7 +230,7 @@ pub fn may_be_signed_over_sha384(prefix: &[u8]) -> bool {
         [1 | 2, ..] | [] => return true,
         _ => return false,
     };
-    AlgorithmSuite::from_id(id).is_ok_and(|suite| suite.signature() == Some(SignatureAlgorithm::EcdsaP384Sha384))
+    AlgorithmSuite::from_id(id).is_ok_and(AlgorithmSuite::signs_over_sha384)
 }
 
 /// Parses a header (v1 or v2) from the start of `buf`. Fails with

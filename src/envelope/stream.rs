@@ -20,7 +20,6 @@ use super::context::{self, PUBLIC_KEY_FIELD};
 use super::crypto::{self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier, IV_LEN, TAG_LEN};
 use super::format::{self, ContentType, MessageHeader, NON_FRAMED_PREFIX_LEN};
 use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
-use super::suite::SignatureAlgorithm;
 use super::{DecryptOptions, EncryptOptions};
 use crate::error::{Error, Result};
 use crate::platform;
@@ -613,7 +612,7 @@ impl<K: Keyring> Decryptor<K> {
             (None, None) => None,
         };
         // A caller's digest is a SHA-384: a message signed over another hash is hashed here.
-        if h.suite.signature() != Some(SignatureAlgorithm::EcdsaP384Sha384) {
+        if !h.suite.signs_over_sha384() {
             self.external_digest = false;
         }
         let m = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };

@@ -115,6 +115,12 @@ impl AlgorithmSuite {
         self.signature().is_some()
     }
 
+    /// Whether the footer signs a SHA-384 digest: the one hash a caller may compute outside
+    /// the decryptor (JS: a hash worker, `node:crypto`, WebCrypto's ECDSA).
+    pub fn signs_over_sha384(self) -> bool {
+        self.signature() == Some(SignatureAlgorithm::EcdsaP384Sha384)
+    }
+
     /// Key derivation function.
     pub fn kdf(self) -> Kdf {
         use AlgorithmSuite::*;

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::{get, js_err, WasmKms};
 use crate::envelope::{
     AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring, MessageHeader, MultiKeyring,
-    RawAesKeyring, SignatureAlgorithm,
+    RawAesKeyring,
 };
 use crate::error::Error;
 
@@ -389,7 +389,7 @@ impl WasmDecryptor {
     /// with `useExternalDigest`); `undefined` until the header is read.
     #[wasm_bindgen(getter, js_name = needsSha384)]
     pub fn needs_sha384(&self) -> Option<bool> {
-        self.inner.as_ref().and_then(|d| d.header()).map(|h| h.suite.signature() == Some(SignatureAlgorithm::EcdsaP384Sha384))
+        self.inner.as_ref().and_then(|d| d.header()).map(|h| h.suite.signs_over_sha384())
     }
 
     /// Bytes from the start of the message known so far to be under the signature.
