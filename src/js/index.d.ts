@@ -89,6 +89,8 @@ export interface ExternalSha384 {
 export type ExternalSha384Factory = (length: number) => ExternalSha384 | undefined | Promise<ExternalSha384 | undefined>;
 /** @internal Installs the SHA-384 for signed suites (the Node and browser entries do; `undefined` goes back to wasm's); returns the one it replaced. */
 export declare function useExternalSha384(factory: ExternalSha384Factory | undefined): ExternalSha384Factory | undefined;
+/** @internal Installs how a large one-shot result's pages are written off the calling thread before use (Node's entry does); returns the one it replaced. */
+export declare function usePrefault(fill: ((view: Uint8Array) => Promise<void>) | undefined): ((view: Uint8Array) => Promise<void>) | undefined;
 /** @internal How `ready()` loads the wasm module, if not by wasm-bindgen's default (the browser entry sets it). */
 export declare function useLoader(loader: () => Promise<unknown>): void;
 

@@ -1,10 +1,10 @@
 // Entry for Node: read the .wasm from disk and instantiate it synchronously
 // (the browser loader would try to fetch a file: URL, which Node's fetch refuses).
-import { createHash } from 'node:crypto';
+import { createHash, randomFill } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { initSync } from './kms_wasm.js';
-import { markReady, useExternalSha384 } from './core.js';
+import { markReady, useExternalSha384, usePrefault } from './core.js';
 import { workerSha384 } from './hash-worker.js';
 
 markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
@@ -42,4 +42,8 @@ function hashThread({ message, failed }) {
 }
 const hashInThread = workerSha384(hashThread);
 useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());
+// A large one-shot result's pages are faulted in by the threadpool rather than the main thread.
+// `randomFill` writes into a caller's buffer there on every platform; what it writes is
+// overwritten, or lies past the end of the view returned.
+usePrefault((view) => new Promise((resolve, reject) => randomFill(view, (e) => (e ? reject(e) : resolve()))));
 export * from './core.js';
