@@ -260,8 +260,9 @@ function checkKeyring(keyring) {
   if (!(keyring instanceof Keyring)) throw kmsWasmError('ConfigError', 'keyring: must be a KmsKeyring, RawAesKeyring or MultiKeyring', 'keyring');
 }
 
-// Bulk AES-GCM goes through WebCrypto where the runtime has it (browsers, Node 19+, workerd):
-// it is several times faster than AES in wasm. wasm still derives the keys, writes the header,
+// Bulk AES-GCM goes through WebCrypto where the runtime has it (browsers, Node 19+, workerd;
+// Node's one-shot calls use node:crypto, below): it is several times faster than AES in wasm.
+// wasm still derives the keys, writes the header,
 // frame IVs/AADs and the signature, so the bytes equal those of the wasm-only path
 // (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once: 16 rather
 // than 8 was no slower in A/B runs and left less peak memory when streaming 256 MiB in Node
@@ -272,9 +273,26 @@ const FRAMES_IN_FLIGHT = 16;
 // a few frames per piece keep WebCrypto busy while wasm parses (and maybe hashes) the next.
 const FEED_PIECE = 1 << 18;
 let webCryptoDisabled = false;
-/** Turns the WebCrypto fast path off (or on again); for tests and benchmarks. */
+/** Turns the native AES-GCM fast path (WebCrypto, and Node's below) off or on again; for tests and benchmarks. */
 export function useWebCrypto(on) {
   webCryptoDisabled = !on;
+}
+
+// One-shot calls in Node use `node:crypto`'s AES-GCM on this thread instead: each WebCrypto
+// call there copies its input into a job for the threadpool and gives back a fresh buffer,
+// which cost this thread more than the AES itself. It pauses after each PAUSE_AFTER bytes (about
+// 1 ms of work) so that the event loop keeps turning. Streams stay on WebCrypto.
+let syncAesGcm;
+const PAUSE_AFTER = 1 << 20;
+/**
+ * Installs a synchronous AES-GCM for one-shot calls (entries only): `{ key(raw), seal(key, iv,
+ * aad, plaintext) → [ciphertext, tag], open(key, iv, aad, ciphertextAndTag) → plaintext or null,
+ * pause() → Promise }`. `key` copies what it needs. Returns the one it replaces.
+ */
+export function useSyncAesGcm(cipher) {
+  const previous = syncAesGcm;
+  syncAesGcm = cipher;
+  return previous;
 }
 
 // Signed suites (0x0578) hash the whole message with SHA-384. Where an entry installs a
@@ -297,19 +315,24 @@ export function useExternalSha384(factory) {
 }
 
 async function webCryptoSealer(encryptor, emit, length = Infinity) {
+  const sync = Number.isFinite(length) ? syncAesGcm : undefined;
   const rawKey = encryptor.contentKey();
   let key;
   try {
-    key = await subtle.importKey('raw', rawKey, 'AES-GCM', false, ['encrypt']);
+    key = sync ? sync.key(rawKey) : await subtle.importKey('raw', rawKey, 'AES-GCM', false, ['encrypt']);
   } finally {
     rawKey.fill(0);
   }
+  const seal = sync
+    ? (iv, additionalData, plaintext) => sync.seal(key, iv, additionalData, plaintext)
+    : async (iv, additionalData, plaintext) => [new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, plaintext))];
   const frameLength = encryptor.frameLength;
   const signing = encryptor.signing;
   const hash = signing ? await externalSha384?.(length) : undefined;
   const absorbInWasm = signing && !hash;
   const inFlight = [];
   let seq = 0;
+  let unpaused = 0; // bytes through the synchronous AES-GCM since the event loop last turned
   // Grows to a frame as needed: a large frameLength with little data allocates little.
   let pending = new Uint8Array(Math.min(frameLength, 1 << 16));
   let filled = 0;
@@ -323,18 +346,22 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
   await hash?.update(header); // the wasm hash already has it
   const drainOne = async () => {
     const { prefix, sealed } = inFlight.shift();
-    const body = new Uint8Array(await sealed);
+    const parts = await sealed;
     await out(prefix);
-    await out(body);
+    for (const part of parts) await out(part);
   };
   const sealFull = async (frame) => {
     seq += 1;
     const iv = WasmEncryptor.frameIv(seq);
     const additionalData = encryptor.frameAad(seq, false, frameLength);
-    const sealed = subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, frame);
+    const sealed = Promise.resolve(seal(iv, additionalData, frame));
     sealed.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
     inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed });
     if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne();
+    if (sync && (unpaused += frame.length) >= PAUSE_AFTER) {
+      unpaused = 0;
+      await sync.pause();
+    }
   };
   return {
     async push(chunk) {
@@ -372,9 +399,9 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
       } else {
         const iv = WasmEncryptor.frameIv(seq);
         const additionalData = encryptor.frameAad(seq, true, filled);
-        const body = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, last));
+        const parts = await seal(iv, additionalData, last);
         await out(WasmEncryptor.framePrefix(seq, true, filled));
-        await out(body);
+        for (const part of parts) await out(part);
       }
       pending.fill(0);
       await emit(hash ? encryptor.externalFooterForDigest(await hash.digest()) : encryptor.externalFooter());
@@ -391,6 +418,7 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
 // until the signature verified. `whole`: the whole message, when one call decrypts it.
 function webCryptoOpener(decryptor, whole) {
+  const sync = whole ? syncAesGcm : undefined;
   decryptor.useExternalFrames();
   let hash; // decided at the first chunk, before wasm reads (and would hash) any of it
   // A whole message that would be hashed on this thread anyway is instead hashed and verified
@@ -424,6 +452,7 @@ function webCryptoOpener(decryptor, whole) {
   const inFlight = [];
   let key;
   let held;
+  let unpaused = 0; // bytes through the synchronous AES-GCM since the event loop last turned
   const drainOne = async (emit) => {
     const frame = inFlight.shift();
     const plaintext = await frame.opened;
@@ -445,7 +474,7 @@ function webCryptoOpener(decryptor, whole) {
       const raw = decryptor.contentKey();
       try {
         // No browser's WebCrypto does AES-192 (legacy suites 0x0046, 0x0146, 0x0346): wasm opens those.
-        key = raw.length === 24 ? 'wasm' : await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+        key = sync ? sync.key(raw) : raw.length === 24 ? 'wasm' : await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
       } finally {
         raw.fill(0);
       }
@@ -453,8 +482,15 @@ function webCryptoOpener(decryptor, whole) {
     for (const f of frames) {
       // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
       const body = bytesAt(f.offset, f.length);
-      const opened = key === 'wasm' ? openInWasm(f, body) : subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), () => null);
+      let opened;
+      if (sync) opened = Promise.resolve(sync.open(key, f.iv, f.aad, body));
+      else if (key === 'wasm') opened = openInWasm(f, body);
+      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), () => null);
       inFlight.push({ opened, hold: f.hold });
+      if (sync && (unpaused += body.length) >= PAUSE_AFTER) {
+        unpaused = 0;
+        await sync.pause();
+      }
     }
     // The hash runs while WebCrypto opens the frames just handed over.
     if (decryptor.needsSha384 === false && hash) { // undefined until the header is read

@@ -1,10 +1,10 @@
 // Entry for Node: read the .wasm from disk and instantiate it synchronously
 // (the browser loader would try to fetch a file: URL, which Node's fetch refuses).
-import { createHash, randomFill } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomFill } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { initSync } from './kms_wasm.js';
-import { markReady, useExternalSha384, usePrefault } from './core.js';
+import { markReady, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
 import { workerSha384 } from './hash-worker.js';
 
 markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
@@ -46,4 +46,30 @@ useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThr
 // `randomFill` writes into a caller's buffer there on every platform; what it writes is
 // overwritten, or lies past the end of the view returned.
 usePrefault((view) => new Promise((resolve, reject) => randomFill(view, (e) => (e ? reject(e) : resolve()))));
+// One-shot calls seal and open frames with OpenSSL's AES-GCM on this thread (core.js says why).
+const GCM_BY_KEY_BYTES = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' };
+const TAG = 16;
+const gcmOf = (key) => GCM_BY_KEY_BYTES[key.symmetricKeySize];
+useSyncAesGcm({
+  key: (raw) => createSecretKey(raw), // a copy held natively
+  seal(key, iv, aad, plaintext) {
+    const cipher = createCipheriv(gcmOf(key), key, iv, { authTagLength: TAG }).setAAD(aad);
+    const ciphertext = cipher.update(plaintext);
+    cipher.final();
+    return [ciphertext, cipher.getAuthTag()];
+  },
+  open(key, iv, aad, body) {
+    if (body.length < TAG) return null;
+    const decipher = createDecipheriv(gcmOf(key), key, iv, { authTagLength: TAG }).setAAD(aad).setAuthTag(body.subarray(body.length - TAG));
+    const plaintext = decipher.update(body.subarray(0, body.length - TAG));
+    try {
+      decipher.final(); // throws unless the tag verifies
+      return plaintext;
+    } catch {
+      plaintext.fill(0); // never released
+      return null;
+    }
+  },
+  pause: () => new Promise((resolve) => setImmediate(resolve)),
+});
 export * from './core.js';

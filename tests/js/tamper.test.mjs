@@ -1,6 +1,6 @@
 // Bad input through the JavaScript glue's own decryption (src/js/core.js: frames located by wasm,
-// opened by WebCrypto, released in order, the final frame of a signed message held; the wasm
-// AES-GCM path as well). The Rust tests cover the same inputs in the core alone
+// opened by WebCrypto, or in Node's one-shot calls by node:crypto, released in order, the final
+// frame of a signed message held; the wasm AES-GCM path as well). The Rust tests cover the same inputs in the core alone
 // (envelope_format.rs, envelope_mutations.rs); here the glue is what is under test. What a
 // user relies on: a typed `KmsWasmError`, no plaintext from one-shot `decrypt`, and no byte from
 // `decryptStream` that was not encrypted.
@@ -22,6 +22,21 @@ async function originals() {
     }
   }
   return out;
+}
+
+// One-shot decrypt opens frames with the Node entry's node:crypto; browsers and workerd, with
+// WebCrypto as streams do; without either, in wasm. `onPath` runs `fn` on one of them.
+const nodeCipher = ours.useSyncAesGcm(undefined);
+ours.useSyncAesGcm(nodeCipher);
+async function onPath(path, fn) {
+  if (path === 'WebCrypto') ours.useSyncAesGcm(undefined);
+  if (path === 'wasm') ours.useWebCrypto(false);
+  try {
+    return await fn();
+  } finally {
+    ours.useSyncAesGcm(nodeCipher);
+    ours.useWebCrypto(true);
+  }
 }
 
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -76,33 +91,30 @@ test('a message truncated at every length is refused by decrypt and decryptStrea
     for (let cut = 0; cut < message.length; cut++) {
       const short = message.subarray(0, cut);
       await oneShot(all, short, `cut at ${cut}`);
+      await onPath('WebCrypto', () => oneShot(all, short, `cut at ${cut}, WebCrypto`));
       await streamed(all, short, cut % 2 ? 5 : 64, `cut at ${cut}, streamed`);
     }
   }
 });
 
-test('every flipped bit of a signed message is refused, on the WebCrypto and the wasm AES-GCM paths', async () => {
+test('every flipped bit of a signed message is refused, on the node:crypto, WebCrypto and wasm AES-GCM paths', async () => {
+  assert.equal(typeof nodeCipher?.open, 'function', "Node's entry installs node:crypto's AES-GCM");
   const all = await originals();
   const { message } = all[3]; // 0x0578, 4-byte frames, 10 bytes: header, three frames, footer
-  // Every bit goes through one-shot decrypt on the WebCrypto path. The header is parsed by wasm
+  // Every bit goes through one-shot decrypt on the entry's path. The header is parsed by wasm
   // alone, the same on every path; from its tag on (frames, footer) the glue differs, so those
-  // bits also go through the wasm AES-GCM path and a stream. Footer bits there are one per byte
-  // (a different bit each time): each costs a P-384 verify in wasm, and the Rust tests flip them all.
+  // bits also go through the other paths and a stream. Footer bits there are one per byte (a
+  // different bit each time): each costs a P-384 verify in wasm, and the Rust tests flip them all.
   const glueFrom = (message.length - 230) * 8;
   const footerAt = message.length - footerLength(message);
   const alsoElsewhere = (bit) => bit >= glueFrom && (bit < footerAt * 8 || bit % 8 === (bit >> 3) % 8);
-  for (const webCrypto of [true, false]) {
-    ours.useWebCrypto(webCrypto);
-    try {
-      for (let bit = 0; bit < message.length * 8; bit++) {
-        if (!webCrypto && !alsoElsewhere(bit)) continue;
-        const m = message.slice();
-        m[bit >> 3] ^= 1 << (bit & 7);
-        await assert.rejects(ours.decrypt(keyring, m), (e) => (assertTyped(e, `bit ${bit}`), true));
-        if (webCrypto && alsoElsewhere(bit)) await streamed(all, m, [3, 17, 64, 1 << 20][bit % 4], `bit ${bit}, streamed`);
-      }
-    } finally {
-      ours.useWebCrypto(true);
+  for (const path of ['node:crypto', 'WebCrypto', 'wasm']) {
+    for (let bit = 0; bit < message.length * 8; bit++) {
+      if (path !== 'node:crypto' && !alsoElsewhere(bit)) continue;
+      const m = message.slice();
+      m[bit >> 3] ^= 1 << (bit & 7);
+      await onPath(path, () => assert.rejects(ours.decrypt(keyring, m), (e) => (assertTyped(e, `${path}: bit ${bit}`), true)));
+      if (path === 'WebCrypto') await streamed(all, m, [3, 17, 64, 1 << 20][bit % 4], `bit ${bit}, streamed`);
     }
   }
 });
@@ -139,6 +151,7 @@ test('random tampering (bytes overwritten, ranges dropped, inserted, replayed, s
     }
     const message = Uint8Array.from(m);
     await oneShot(all, message, `case ${i} (kind ${kind})`);
+    await onPath('WebCrypto', () => oneShot(all, message, `case ${i} (kind ${kind}), WebCrypto`));
     await streamed(all, message, 1 + rand(40), `case ${i} (kind ${kind}), streamed`);
   }
 });

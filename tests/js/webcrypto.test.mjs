@@ -1,5 +1,6 @@
-// The WebCrypto fast path writes the same bytes as the wasm AES-GCM path: frame by frame
-// under one content key, and as whole messages that decrypt with either path's keyring.
+// The native fast paths (WebCrypto; node:crypto for one-shot calls in Node) write the same bytes
+// as the wasm AES-GCM path: frame by frame under one content key, and as whole messages that
+// decrypt on any path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -8,8 +9,22 @@ import { importPackage, packageDir, withFooterOf } from './helpers.mjs';
 
 const ours = await importPackage();
 const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm.js'));
+const nodeCipher = ours.useSyncAesGcm(undefined);
+ours.useSyncAesGcm(nodeCipher);
 
-test('frames sealed by WebCrypto equal frames sealed by the aes-gcm crate', async () => {
+/** Runs `fn` with one-shot calls on one AES-GCM path: 'node:crypto' (the entry's), 'WebCrypto' or 'wasm'. */
+async function onPath(path, fn) {
+  if (path === 'WebCrypto') ours.useSyncAesGcm(undefined);
+  if (path === 'wasm') ours.useWebCrypto(false);
+  try {
+    return await fn();
+  } finally {
+    ours.useSyncAesGcm(nodeCipher);
+    ours.useWebCrypto(true);
+  }
+}
+
+test('frames sealed by WebCrypto and by node:crypto equal frames sealed by the aes-gcm crate', async () => {
   const keyring = WasmKeyring.rawAes('ns', 'k', randomBytes(32));
   for (const suiteId of [0x0478, 0x0578]) {
     const enc = await WasmEncryptor.create(keyring.clone(), { suiteId, frameLength: 4096 });
@@ -22,28 +37,55 @@ test('frames sealed by WebCrypto equal frames sealed by the aes-gcm crate', asyn
       const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.frameAad(seq, isFinal, size), tagLength: 128 }, key, pt));
       const web = new Uint8Array([...WasmEncryptor.framePrefix(seq, isFinal, size), ...ct]);
       assert.deepEqual(web, wasm, `suite ${suiteId} frame ${seq} final=${isFinal} size ${size}`);
+      const nodeKey = nodeCipher.key(raw);
+      const sealed = Buffer.concat(nodeCipher.seal(nodeKey, iv, enc.frameAad(seq, isFinal, size), pt));
+      assert.deepEqual(new Uint8Array([...WasmEncryptor.framePrefix(seq, isFinal, size), ...sealed]), wasm, `node:crypto: suite ${suiteId} frame ${seq}`);
+      assert.ok(Buffer.from(nodeCipher.open(nodeKey, iv, enc.frameAad(seq, isFinal, size), sealed)).equals(pt));
+      sealed[size % sealed.length] ^= 1;
+      assert.equal(nodeCipher.open(nodeKey, iv, enc.frameAad(seq, isFinal, size), sealed), null, 'a flipped bit is refused');
     }
     enc.free();
   }
 });
 
-test('whole messages from either path decrypt with the other, for edge sizes', async () => {
+test('whole messages from each path decrypt on the others, for edge sizes', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const paths = ['node:crypto', 'WebCrypto', 'wasm'];
   for (const [suiteId, size] of [0, 1, 4095, 4096, 4097, 3 * 4096, 100_000].flatMap((n) => [[0x0478, n], [0x0578, n]])) {
     const pt = randomBytes(size);
-    ours.useWebCrypto(true);
-    const web = await ours.encrypt(keyring, pt, { frameLength: 4096, suiteId });
-    ours.useWebCrypto(false);
-    const wasm = await ours.encrypt(keyring, pt, { frameLength: 4096, suiteId });
+    const messages = [];
+    for (const path of paths) messages.push((await onPath(path, () => ours.encrypt(keyring, pt, { frameLength: 4096, suiteId }))).result);
     // Unsigned messages have a fixed length; signed ones differ only by the DER signature's length.
-    if (suiteId === 0x0478) assert.equal(web.result.length, wasm.result.length, `same length at ${size}`);
-    assert.ok(Buffer.from((await ours.decrypt(keyring, web.result)).plaintext).equals(pt));
-    ours.useWebCrypto(true);
-    assert.ok(Buffer.from((await ours.decrypt(keyring, wasm.result)).plaintext).equals(pt));
+    if (suiteId === 0x0478) assert.ok(messages.every((m) => m.length === messages[0].length), `same length at ${size}`);
+    for (const [i, message] of messages.entries()) {
+      for (const path of paths.filter((_, j) => j !== i)) {
+        const { plaintext } = await onPath(path, () => ours.decrypt(keyring, message));
+        assert.ok(Buffer.from(plaintext).equals(pt), `${paths[i]} -> ${path}, 0x${suiteId.toString(16)}, ${size} bytes`);
+      }
+    }
   }
 });
 
-test('encrypt and decrypt read Uint8Array views from their offset, on the WebCrypto and wasm paths, signed or not', async () => {
+// node:crypto runs on the calling thread: a large one-shot call must still let the event loop turn.
+test("a large one-shot call on node:crypto's path lets timers run while it works", async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const pt = randomBytes(32 << 20);
+  for (const suiteId of [0x0478, 0x0578]) {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const { result } = await ours.encrypt(keyring, pt, { suiteId });
+      const during = ticks;
+      const { plaintext } = await ours.decrypt(keyring, result);
+      assert.ok(Buffer.from(plaintext).equals(pt));
+      assert.ok(during >= 10 && ticks - during >= 10, `timers ran ${during} times during encrypt and ${ticks - during} during decrypt`);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+});
+
+test('encrypt and decrypt read Uint8Array views from their offset, on every AES-GCM path, signed or not', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   // The bytes around each view are junk that must not be read.
   const inside = (bytes, before, after) => {
@@ -51,19 +93,16 @@ test('encrypt and decrypt read Uint8Array views from their offset, on the WebCry
     big.set(bytes, before);
     return new Uint8Array(big.buffer, big.byteOffset + before, bytes.length);
   };
-  try {
-    for (const webCrypto of [true, false]) {
-      ours.useWebCrypto(webCrypto);
-      for (const suiteId of [0x0578, 0x0478]) {
-        const label = `${webCrypto ? 'WebCrypto' : 'wasm'} 0x${suiteId.toString(16)}`;
-        const pt = randomBytes(10_000);
+  for (const path of ['node:crypto', 'WebCrypto', 'wasm']) {
+    for (const suiteId of [0x0578, 0x0478]) {
+      const label = `${path} 0x${suiteId.toString(16)}`;
+      const pt = randomBytes(10_000);
+      const back = await onPath(path, async () => {
         const { result } = await ours.encrypt(keyring, inside(pt, 32, 17), { suiteId, frameLength: 4096 });
-        const back = await ours.decrypt(keyring, inside(result, 5, 9));
-        assert.ok(Buffer.from(back.plaintext).equals(pt), label);
-      }
+        return ours.decrypt(keyring, inside(result, 5, 9));
+      });
+      assert.ok(Buffer.from(back.plaintext).equals(pt), label);
     }
-  } finally {
-    ours.useWebCrypto(true);
   }
 });
 
