@@ -260,8 +260,8 @@ function checkKeyring(keyring) {
   if (!(keyring instanceof Keyring)) throw kmsWasmError('ConfigError', 'keyring: must be a KmsKeyring, RawAesKeyring or MultiKeyring', 'keyring');
 }
 
-// Bulk AES-GCM goes through WebCrypto where the runtime has it (browsers, Node 19+, workerd;
-// Node's one-shot calls use node:crypto, below): it is several times faster than AES in wasm.
+// Bulk AES-GCM goes through WebCrypto where the runtime has it (browsers, workerd; Node uses
+// node:crypto, below): it is several times faster than AES in wasm.
 // wasm still derives the keys, writes the header,
 // frame IVs/AADs and the signature, so the bytes equal those of the wasm-only path
 // (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once: 16 rather
@@ -278,14 +278,15 @@ export function useWebCrypto(on) {
   webCryptoDisabled = !on;
 }
 
-// One-shot calls in Node use `node:crypto`'s AES-GCM on this thread instead: each WebCrypto
-// call there copies its input into a job for the threadpool and gives back a fresh buffer,
-// which cost this thread more than the AES itself. It pauses after each PAUSE_AFTER bytes (about
-// 1 ms of work) so that the event loop keeps turning. Streams stay on WebCrypto.
+// Node's entry installs `node:crypto`'s AES-GCM, run on this thread: each WebCrypto call there
+// copies its input into a job for the threadpool and gives back a fresh buffer, which cost this
+// thread more than the AES itself (and left more garbage: a 256 MiB stream peaked 3-5 MiB
+// higher). It pauses after each PAUSE_AFTER bytes (about 1 ms of work) so that the event loop
+// keeps turning.
 let syncAesGcm;
 const PAUSE_AFTER = 1 << 20;
 /**
- * Installs a synchronous AES-GCM for one-shot calls (entries only): `{ key(raw), seal(key, iv,
+ * Installs a synchronous AES-GCM (entries only): `{ key(raw), seal(key, iv,
  * aad, plaintext) → [ciphertext, tag], open(key, iv, aad, ciphertextAndTag) → plaintext or null,
  * pause() → Promise }`. `key` copies what it needs. Returns the one it replaces.
  */
@@ -315,7 +316,7 @@ export function useExternalSha384(factory) {
 }
 
 async function webCryptoSealer(encryptor, emit, length = Infinity) {
-  const sync = Number.isFinite(length) ? syncAesGcm : undefined;
+  const sync = syncAesGcm;
   const rawKey = encryptor.contentKey();
   let key;
   try {
@@ -325,7 +326,9 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
   }
   const seal = sync
     ? (iv, additionalData, plaintext) => sync.seal(key, iv, additionalData, plaintext)
-    : async (iv, additionalData, plaintext) => [new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, plaintext))];
+    // Not an async function: its frame would keep the caller's whole chunk alive until sealed
+    // (+15 MiB of peak when streaming 256 MiB).
+    : (iv, additionalData, plaintext) => subtle.encrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, plaintext).then((sealed) => [new Uint8Array(sealed)]);
   const frameLength = encryptor.frameLength;
   const signing = encryptor.signing;
   const hash = signing ? await externalSha384?.(length) : undefined;
@@ -336,10 +339,15 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
   // Grows to a frame as needed: a large frameLength with little data allocates little.
   let pending = new Uint8Array(Math.min(frameLength, 1 << 16));
   let filled = 0;
-  const out = async (bytes) => {
-    await emit(bytes);
-    if (hash) await hash.update(bytes);
-    else if (absorbInWasm) encryptor.absorb(bytes);
+  // Each returns a promise only when the writer or the hasher asks to wait: streams, whose
+  // writer never does, then take no extra turns (which showed in their peak memory).
+  const absorb = (bytes) => {
+    if (hash) return hash.update(bytes);
+    if (absorbInWasm) encryptor.absorb(bytes);
+  };
+  const out = (bytes) => {
+    const writing = emit(bytes);
+    return writing ? writing.then(() => absorb(bytes)) : absorb(bytes);
   };
   const header = encryptor.externalHeader();
   await emit(header);
@@ -418,7 +426,7 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
 // until the signature verified. `whole`: the whole message, when one call decrypts it.
 function webCryptoOpener(decryptor, whole) {
-  const sync = whole ? syncAesGcm : undefined;
+  const sync = syncAesGcm;
   decryptor.useExternalFrames();
   let hash; // decided at the first chunk, before wasm reads (and would hash) any of it
   // A whole message that would be hashed on this thread anyway is instead hashed and verified
@@ -458,7 +466,10 @@ function webCryptoOpener(decryptor, whole) {
     const plaintext = await frame.opened;
     if (!plaintext) throw new KmsWasmError({ name: 'AuthenticationError', message: 'frame authentication tag does not verify' });
     if (frame.hold) held = plaintext;
-    else await emit(plaintext);
+    else {
+      const writing = emit(plaintext); // a promise only when the writer asks to wait
+      if (writing) await writing;
+    }
   };
   // Now, not in a later task: wasm refuses a call while `update` is still running.
   const openInWasm = (f, body) => {

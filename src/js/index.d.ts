@@ -89,7 +89,7 @@ export interface ExternalSha384 {
 export type ExternalSha384Factory = (length: number) => ExternalSha384 | undefined | Promise<ExternalSha384 | undefined>;
 /** @internal Installs the SHA-384 for signed suites (the Node and browser entries do; `undefined` goes back to wasm's); returns the one it replaced. */
 export declare function useExternalSha384(factory: ExternalSha384Factory | undefined): ExternalSha384Factory | undefined;
-/** @internal A synchronous AES-GCM for one-shot calls, installed by Node's entry (node:crypto). */
+/** @internal A synchronous AES-GCM for envelope frames, installed by Node's entry (node:crypto). */
 export interface SyncAesGcm {
   /** A key object holding its own copy of `raw`. */
   key(raw: Uint8Array): unknown;
@@ -100,7 +100,7 @@ export interface SyncAesGcm {
   /** Resolves after the event loop had a turn. */
   pause(): Promise<void>;
 }
-/** @internal Installs the synchronous AES-GCM for one-shot calls (`undefined`: WebCrypto for those too); returns the one it replaced. */
+/** @internal Installs the synchronous AES-GCM for envelope frames (`undefined`: WebCrypto); returns the one it replaced. */
 export declare function useSyncAesGcm(cipher: SyncAesGcm | undefined): SyncAesGcm | undefined;
 /** @internal Installs how a large one-shot result's pages are written off the calling thread before use (Node's entry does); returns the one it replaced. */
 export declare function usePrefault(fill: ((view: Uint8Array) => Promise<void>) | undefined): ((view: Uint8Array) => Promise<void>) | undefined;

@@ -46,7 +46,7 @@ useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThr
 // `randomFill` writes into a caller's buffer there on every platform; what it writes is
 // overwritten, or lies past the end of the view returned.
 usePrefault((view) => new Promise((resolve, reject) => randomFill(view, (e) => (e ? reject(e) : resolve()))));
-// One-shot calls seal and open frames with OpenSSL's AES-GCM on this thread (core.js says why).
+// Frames are sealed and opened with OpenSSL's AES-GCM on this thread (core.js says why).
 const GCM_BY_KEY_BYTES = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' };
 const TAG = 16;
 const gcmOf = (key) => GCM_BY_KEY_BYTES[key.symmetricKeySize];

@@ -1,6 +1,6 @@
-// The native fast paths (WebCrypto; node:crypto for one-shot calls in Node) write the same bytes
-// as the wasm AES-GCM path: frame by frame under one content key, and as whole messages that
-// decrypt on any path.
+// The native fast paths (node:crypto in Node, WebCrypto elsewhere) write the same bytes as the
+// wasm AES-GCM path: frame by frame under one content key, and as whole messages that decrypt
+// on any path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm
 const nodeCipher = ours.useSyncAesGcm(undefined);
 ours.useSyncAesGcm(nodeCipher);
 
-/** Runs `fn` with one-shot calls on one AES-GCM path: 'node:crypto' (the entry's), 'WebCrypto' or 'wasm'. */
+/** Runs `fn` with calls on one AES-GCM path: 'node:crypto' (the entry's), 'WebCrypto' or 'wasm'. */
 async function onPath(path, fn) {
   if (path === 'WebCrypto') ours.useSyncAesGcm(undefined);
   if (path === 'wasm') ours.useWebCrypto(false);
@@ -48,19 +48,38 @@ test('frames sealed by WebCrypto and by node:crypto equal frames sealed by the a
   }
 });
 
-test('whole messages from each path decrypt on the others, for edge sizes', async () => {
+/** Pipes `bytes` in 1000-byte chunks through a TransformStream; resolves to what comes out. */
+async function throughStream(stream, bytes) {
+  const source = new ReadableStream({
+    start(c) {
+      for (let at = 0; at < bytes.length; at += 1000) c.enqueue(bytes.slice(at, at + 1000));
+      c.close();
+    },
+  });
+  const parts = [];
+  for await (const part of source.pipeThrough(stream)) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+test('messages from each path, one-shot and streamed, decrypt on the others both ways, for edge sizes', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   const paths = ['node:crypto', 'WebCrypto', 'wasm'];
   for (const [suiteId, size] of [0, 1, 4095, 4096, 4097, 3 * 4096, 100_000].flatMap((n) => [[0x0478, n], [0x0578, n]])) {
     const pt = randomBytes(size);
+    const options = { frameLength: 4096, suiteId };
     const messages = [];
-    for (const path of paths) messages.push((await onPath(path, () => ours.encrypt(keyring, pt, { frameLength: 4096, suiteId }))).result);
+    for (const path of paths) {
+      messages.push({ path, message: (await onPath(path, () => ours.encrypt(keyring, pt, options))).result });
+      messages.push({ path: `${path} stream`, message: await onPath(path, () => throughStream(ours.encryptStream(keyring, options), pt)) });
+    }
     // Unsigned messages have a fixed length; signed ones differ only by the DER signature's length.
-    if (suiteId === 0x0478) assert.ok(messages.every((m) => m.length === messages[0].length), `same length at ${size}`);
-    for (const [i, message] of messages.entries()) {
-      for (const path of paths.filter((_, j) => j !== i)) {
+    if (suiteId === 0x0478) assert.ok(messages.every((m) => m.message.length === messages[0].message.length), `same length at ${size}`);
+    for (const { path: from, message } of messages) {
+      for (const path of paths.filter((p) => !from.startsWith(p))) {
+        const what = `${from} -> ${path}, 0x${suiteId.toString(16)}, ${size} bytes`;
         const { plaintext } = await onPath(path, () => ours.decrypt(keyring, message));
-        assert.ok(Buffer.from(plaintext).equals(pt), `${paths[i]} -> ${path}, 0x${suiteId.toString(16)}, ${size} bytes`);
+        assert.ok(Buffer.from(plaintext).equals(pt), what);
+        assert.ok((await onPath(path, () => throughStream(ours.decryptStream(keyring), message))).equals(pt), `${what}, streamed`);
       }
     }
   }
