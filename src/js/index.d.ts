@@ -102,8 +102,14 @@ export interface SyncAesGcm {
 }
 /** @internal Installs the synchronous AES-GCM for envelope frames (`undefined`: WebCrypto); returns the one it replaced. */
 export declare function useSyncAesGcm(cipher: SyncAesGcm | undefined): SyncAesGcm | undefined;
-/** @internal Installs how a large one-shot result's pages are written off the calling thread before use (Node's entry does); returns the one it replaced. */
-export declare function usePrefault(fill: ((view: Uint8Array) => Promise<void>) | undefined): ((view: Uint8Array) => Promise<void>) | undefined;
+/** @internal How a large one-shot result's pages are written off the calling thread before use (Node's entry installs one). */
+export interface Prefaulter {
+  fill(view: Uint8Array): Promise<void>;
+  /** Whether to prefault for a signed message too, whose hash worker wants a core as well. */
+  besideHashing: boolean;
+}
+/** @internal Installs a prefaulter; returns the one it replaced. */
+export declare function usePrefault(prefaulter: Prefaulter | undefined): Prefaulter | undefined;
 /** @internal How `ready()` loads the wasm module, if not by wasm-bindgen's default (the browser entry sets it). */
 export declare function useLoader(loader: () => Promise<unknown>): void;
 
