@@ -42,3 +42,28 @@ export function footerLength(message) {
 export function withFooterOf(a, b) {
   return Buffer.concat([a.subarray(0, a.length - footerLength(a)), b.subarray(b.length - footerLength(b))]);
 }
+
+/** The AES-GCM paths of the package's envelope in Node: its entry's, browsers' and workerd's, none. */
+export const AES_PATHS = ['node:crypto', 'WebCrypto', 'wasm'];
+
+/**
+ * The package's AES-GCM paths in Node: `cipher` is what its entry installed (node:crypto);
+ * `on(path, fn)` runs `fn` with the envelope on one of AES_PATHS and restores the entry's after.
+ */
+export function aesPaths(ours) {
+  const cipher = ours.useSyncAesGcm(undefined);
+  ours.useSyncAesGcm(cipher);
+  return {
+    cipher,
+    async on(path, fn) {
+      if (path === 'WebCrypto') ours.useSyncAesGcm(undefined);
+      if (path === 'wasm') ours.useWebCrypto(false);
+      try {
+        return await fn();
+      } finally {
+        ours.useSyncAesGcm(cipher);
+        ours.useWebCrypto(true);
+      }
+    },
+  };
+}

@@ -6,7 +6,7 @@
 // `decryptStream` that was not encrypted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { footerLength, importPackage } from './helpers.mjs';
+import { aesPaths, AES_PATHS, footerLength, importPackage } from './helpers.mjs';
 
 const ours = await importPackage();
 const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'tamper', wrappingKey: new Uint8Array(32).fill(5) });
@@ -25,19 +25,8 @@ async function originals() {
 }
 
 // Node's entry opens frames with node:crypto; browsers and workerd with WebCrypto; without
-// either, one-shot calls open them in wasm. `onPath` runs `fn` on one of these paths.
-const nodeCipher = ours.useSyncAesGcm(undefined);
-ours.useSyncAesGcm(nodeCipher);
-async function onPath(path, fn) {
-  if (path === 'WebCrypto') ours.useSyncAesGcm(undefined);
-  if (path === 'wasm') ours.useWebCrypto(false);
-  try {
-    return await fn();
-  } finally {
-    ours.useSyncAesGcm(nodeCipher);
-    ours.useWebCrypto(true);
-  }
-}
+// either, one-shot calls open them in wasm. `onPath` runs a function on one of these paths.
+const { cipher: nodeCipher, on: onPath } = aesPaths(ours);
 
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 const startsWith = (whole, part) => part.length <= whole.length && part.every((x, i) => x === whole[i]);
@@ -111,7 +100,7 @@ test('every flipped bit of a signed message is refused, on the node:crypto, WebC
   const glueFrom = (message.length - 230) * 8;
   const footerAt = message.length - footerLength(message);
   const alsoElsewhere = (bit) => bit >= glueFrom && (bit < footerAt * 8 || bit % 8 === (bit >> 3) % 8);
-  for (const path of ['node:crypto', 'WebCrypto', 'wasm']) {
+  for (const path of AES_PATHS) {
     for (let bit = 0; bit < message.length * 8; bit++) {
       if (path !== 'node:crypto' && !alsoElsewhere(bit)) continue;
       const m = message.slice();

@@ -5,24 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { importPackage, packageDir, withFooterOf } from './helpers.mjs';
+import { aesPaths, AES_PATHS, importPackage, packageDir, withFooterOf } from './helpers.mjs';
 
 const ours = await importPackage();
 const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm.js'));
-const nodeCipher = ours.useSyncAesGcm(undefined);
-ours.useSyncAesGcm(nodeCipher);
-
-/** Runs `fn` with calls on one AES-GCM path: 'node:crypto' (the entry's), 'WebCrypto' or 'wasm'. */
-async function onPath(path, fn) {
-  if (path === 'WebCrypto') ours.useSyncAesGcm(undefined);
-  if (path === 'wasm') ours.useWebCrypto(false);
-  try {
-    return await fn();
-  } finally {
-    ours.useSyncAesGcm(nodeCipher);
-    ours.useWebCrypto(true);
-  }
-}
+// `onPath(path, fn)` runs `fn` on one AES-GCM path: 'node:crypto' (the entry's), 'WebCrypto' or 'wasm'.
+const { cipher: nodeCipher, on: onPath } = aesPaths(ours);
 
 test('frames sealed by WebCrypto and by node:crypto equal frames sealed by the aes-gcm crate', async () => {
   const keyring = WasmKeyring.rawAes('ns', 'k', randomBytes(32));
@@ -63,7 +51,7 @@ async function throughStream(stream, bytes) {
 
 test('messages from each path, one-shot and streamed, decrypt on the others both ways, for edge sizes', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
-  const paths = ['node:crypto', 'WebCrypto', 'wasm'];
+  const paths = AES_PATHS;
   for (const [suiteId, size] of [0, 1, 4095, 4096, 4097, 3 * 4096, 100_000].flatMap((n) => [[0x0478, n], [0x0578, n]])) {
     const pt = randomBytes(size);
     const options = { frameLength: 4096, suiteId };
@@ -112,7 +100,7 @@ test('encrypt and decrypt read Uint8Array views from their offset, on every AES-
     big.set(bytes, before);
     return new Uint8Array(big.buffer, big.byteOffset + before, bytes.length);
   };
-  for (const path of ['node:crypto', 'WebCrypto', 'wasm']) {
+  for (const path of AES_PATHS) {
     for (const suiteId of [0x0578, 0x0478]) {
       const label = `${path} 0x${suiteId.toString(16)}`;
       const pt = randomBytes(10_000);
@@ -332,8 +320,7 @@ test('a large one-shot result is prefaulted piece by piece off the main thread, 
           views = [];
           const { result } = await ours.encrypt(keyring, plaintext, { suiteId });
           // Checked by the wasm-only path, which never prefaults.
-          ours.useWebCrypto(false);
-          const wasmOpened = await ours.decrypt(keyring, result).finally(() => ours.useWebCrypto(true));
+          const wasmOpened = await onPath('wasm', () => ours.decrypt(keyring, result));
           assert.ok(Buffer.from(wasmOpened.plaintext).equals(plaintext), `${what}: encrypt`);
           const filled = () => views.reduce((a, b) => a + b, 0);
           // The encrypt buffer has room for the longest footer beyond the message.
