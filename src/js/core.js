@@ -261,10 +261,9 @@ function checkKeyring(keyring) {
 }
 
 // Bulk AES-GCM goes through WebCrypto where the runtime has it (browsers, workerd; Node uses
-// node:crypto, below): it is several times faster than AES in wasm.
-// wasm still derives the keys, writes the header,
-// frame IVs/AADs and the signature, so the bytes equal those of the wasm-only path
-// (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once: 16 rather
+// node:crypto, below): it is several times faster than AES in wasm. wasm still derives the
+// keys, writes the header, frame IVs/AADs and the signature, so the bytes equal those of the
+// wasm-only path (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once: 16 rather
 // than 8 was no slower in A/B runs and left less peak memory when streaming 256 MiB in Node
 // (59.6-66.2 vs 65.7-67.2 MiB), V8's collections then falling at better moments.
 const subtle = globalThis.crypto?.subtle;
@@ -286,9 +285,9 @@ export function useWebCrypto(on) {
 let syncAesGcm;
 const PAUSE_AFTER = 1 << 20;
 /**
- * Installs a synchronous AES-GCM (entries only): `{ key(raw), seal(key, iv,
- * aad, plaintext) → [ciphertext, tag], open(key, iv, aad, ciphertextAndTag) → plaintext or null,
- * pause() → Promise }`. `key` copies what it needs. Returns the one it replaces.
+ * Installs a synchronous AES-GCM (entries only): `{ key(raw), seal(key, iv, aad, plaintext) →
+ * [ciphertext, tag], open(key, iv, aad, ciphertextAndTag) → plaintext or null, pause() →
+ * Promise }`. `key` copies what it needs. Returns the one it replaces.
  */
 export function useSyncAesGcm(cipher) {
   const previous = syncAesGcm;
@@ -315,7 +314,7 @@ export function useExternalSha384(factory) {
   return previous;
 }
 
-async function webCryptoSealer(encryptor, emit, length = Infinity) {
+async function nativeSealer(encryptor, emit, length = Infinity) {
   const sync = syncAesGcm;
   const rawKey = encryptor.contentKey();
   let key;
@@ -421,11 +420,11 @@ async function webCryptoSealer(encryptor, emit, length = Infinity) {
   };
 }
 
-// Decryption with WebCrypto: wasm parses and checks the message (header, commitment, frame
+// Decryption with native AES-GCM: wasm parses and checks the message (header, commitment, frame
 // order, signature); JS opens the frames it hands out, several at once, and releases each
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
 // until the signature verified. `whole`: the whole message, when one call decrypts it.
-function webCryptoOpener(decryptor, whole) {
+function nativeOpener(decryptor, whole) {
   const sync = syncAesGcm;
   decryptor.useExternalFrames();
   let hash; // decided at the first chunk, before wasm reads (and would hash) any of it
@@ -646,7 +645,7 @@ function resultBuffer(capacity, signed) {
   };
 }
 
-function canUseWebCrypto() {
+function canUseNativeAes() {
   return !webCryptoDisabled && typeof subtle?.encrypt === 'function';
 }
 
@@ -655,7 +654,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
   checkKeyring(keyring);
   const bytes = toBytes(plaintext, 'plaintext');
   const handle = await keyring._handle();
-  if (!canUseWebCrypto()) return lift(() => encryptMessage(handle, bytes, options));
+  if (!canUseNativeAes()) return lift(() => encryptMessage(handle, bytes, options));
   const encryptor = await lift(() => WasmEncryptor.create(handle, options));
   let sealer;
   try {
@@ -663,7 +662,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
     // The message is written straight into one buffer of its final size (plus room for a
     // footer of unknown length), so it is neither collected in parts nor copied once more.
     const result = resultBuffer(encryptor.maxMessageLength(bytes.length), encryptor.signing);
-    sealer = await webCryptoSealer(encryptor, result.write, bytes.length);
+    sealer = await nativeSealer(encryptor, result.write, bytes.length);
     await sealer.push(bytes);
     await sealer.finish();
     return { result: await result.written(), messageHeader };
@@ -680,12 +679,12 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   checkKeyring(keyring);
   const bytes = toBytes(ciphertext, 'ciphertext');
   const handle = await keyring._handle();
-  if (!canUseWebCrypto()) return lift(() => decryptMessage(handle, bytes, options));
+  if (!canUseNativeAes()) return lift(() => decryptMessage(handle, bytes, options));
   const decryptor = liftSync(() => new WasmDecryptor(handle, options));
   // The plaintext is shorter than the message: write it into a buffer of the message's size as
   // frames open, not into parts joined at the end.
   const plaintext = resultBuffer(bytes.length, WasmDecryptor.mayNeedSha384(bytes.subarray(0, 4)));
-  const opener = webCryptoOpener(decryptor, bytes);
+  const opener = nativeOpener(decryptor, bytes);
   try {
     await opener.push(bytes, plaintext.write);
     const messageHeader = decryptor.messageHeader();
@@ -735,7 +734,7 @@ export function encryptStream(keyring, options = {}) {
       const handle = await keyring._handle();
       encryptor = await WasmEncryptor.create(handle, options);
       resolveHeader(encryptor.messageHeader());
-      if (canUseWebCrypto()) sealer = await webCryptoSealer(encryptor, (b) => controller.enqueue(b));
+      if (canUseNativeAes()) sealer = await nativeSealer(encryptor, (b) => controller.enqueue(b));
     }),
     transform: guarded(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');
@@ -778,7 +777,7 @@ export function decryptStream(keyring, options = {}) {
     start: guarded(async () => {
       const handle = await keyring._handle();
       decryptor = new WasmDecryptor(handle, options);
-      if (canUseWebCrypto()) opener = webCryptoOpener(decryptor);
+      if (canUseNativeAes()) opener = nativeOpener(decryptor);
     }),
     transform: guarded(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');

@@ -43,11 +43,11 @@ function hashThread({ message, failed }) {
 }
 const hashInThread = workerSha384(hashThread);
 useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());
-// A large one-shot result's pages are faulted in by the threadpool rather than the main thread.
-// `randomFill` writes into a caller's buffer there on every platform; what it writes is
-// overwritten, or lies past the end of the view returned.
-// A signed message's hash worker keeps a second core busy: on two cores the fill slowed it
-// (64 MiB 0x0578 encrypt, medians 347 vs 405 MB/s), so there it is left out.
+// A large one-shot result's pages are faulted in by the threadpool rather than the main thread:
+// `randomFill` writes into a caller's buffer there on every platform, and what it writes is
+// overwritten or lies past the end of the view returned. A signed message's hash worker keeps a
+// second core busy, and on two cores the fill slowed it (64 MiB 0x0578 encrypt, medians 347 vs
+// 405 MB/s), so there it is left out.
 usePrefault({
   fill: (view) => new Promise((resolve, reject) => randomFill(view, (e) => (e ? reject(e) : resolve()))),
   besideHashing: (os.availableParallelism?.() ?? os.cpus().length) > 2,
