@@ -263,9 +263,9 @@ function checkKeyring(keyring) {
 // Bulk AES-GCM goes through WebCrypto where the runtime has it (browsers, workerd; Node uses
 // node:crypto, below): it is several times faster than AES in wasm. wasm still derives the
 // keys, writes the header, frame IVs/AADs and the signature, so the bytes equal those of the
-// wasm-only path (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at once: 16 rather
-// than 8 was no slower in A/B runs and left less peak memory when streaming 256 MiB in Node
-// (59.6-66.2 vs 65.7-67.2 MiB), V8's collections then falling at better moments.
+// wasm-only path (tests/js/webcrypto.test.mjs compares them). Several frames are in flight at
+// once: 16 rather than 8 was no slower in A/B runs and left less peak memory when streaming
+// 256 MiB in Node (59.6-66.2 vs 65.7-67.2 MiB), V8's collections then falling at better moments.
 const subtle = globalThis.crypto?.subtle;
 const FRAMES_IN_FLIGHT = 16;
 // How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
@@ -293,6 +293,16 @@ export function useSyncAesGcm(cipher) {
   const previous = syncAesGcm;
   syncAesGcm = cipher;
   return previous;
+}
+
+/** Counts bytes through `sync`: the function returned gives `sync.pause()` once PAUSE_AFTER more went through, else undefined. */
+function pacer(sync) {
+  let unpaused = 0;
+  return (n) => {
+    if ((unpaused += n) < PAUSE_AFTER) return undefined;
+    unpaused = 0;
+    return sync.pause();
+  };
 }
 
 // Signed suites (0x0578) hash the whole message with SHA-384. Where an entry installs a
@@ -334,7 +344,7 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
   const absorbInWasm = signing && !hash;
   const inFlight = [];
   let seq = 0;
-  let unpaused = 0; // bytes through the synchronous AES-GCM since the event loop last turned
+  const paced = sync && pacer(sync);
   // Grows to a frame as needed: a large frameLength with little data allocates little.
   let pending = new Uint8Array(Math.min(frameLength, 1 << 16));
   let filled = 0;
@@ -365,10 +375,8 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
     sealed.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
     inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed });
     if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne();
-    if (sync && (unpaused += frame.length) >= PAUSE_AFTER) {
-      unpaused = 0;
-      await sync.pause();
-    }
+    const pause = paced?.(frame.length);
+    if (pause) await pause;
   };
   return {
     async push(chunk) {
@@ -459,7 +467,7 @@ function nativeOpener(decryptor, whole) {
   const inFlight = [];
   let key;
   let held;
-  let unpaused = 0; // bytes through the synchronous AES-GCM since the event loop last turned
+  const paced = sync && pacer(sync);
   const drainOne = async (emit) => {
     const frame = inFlight.shift();
     const plaintext = await frame.opened;
@@ -497,10 +505,8 @@ function nativeOpener(decryptor, whole) {
       else if (key === 'wasm') opened = openInWasm(f, body);
       else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), () => null);
       inFlight.push({ opened, hold: f.hold });
-      if (sync && (unpaused += body.length) >= PAUSE_AFTER) {
-        unpaused = 0;
-        await sync.pause();
-      }
+      const pause = paced?.(body.length);
+      if (pause) await pause;
     }
     // The hash runs while WebCrypto opens the frames just handed over.
     if (decryptor.needsSha384 === false && hash) { // undefined until the header is read
