@@ -2,6 +2,7 @@
 // Encryption SDK (same suite, raw AES keyring) and raw WebCrypto AES-GCM over the same bytes,
 // all in one process or page. Prints MB/s (10^6 bytes per second) and ratios.
 const now = () => performance.now();
+const suiteName = (id) => `0x${id.toString(16).padStart(4, '0')}`;
 
 function randomData(size) {
   const out = new Uint8Array(size);
@@ -42,7 +43,7 @@ export async function benchEnvelope({ ours, theirs, sizes, suites, runtime, log 
     // A signed suite hashes every byte of the message in order, so this bounds it as well.
     if (suites.includes(0x0578)) {
       const hashMs = await best(runsHere, () => sha384.digest(data));
-      rows.push({ size, what: `raw SHA-384 (${sha384.name}; bounds 0x0578)`, enc: mb / (hashMs / 1e3), dec: mb / (hashMs / 1e3), only: '0x0578' });
+      rows.push({ size, what: `raw SHA-384 (${sha384.name}; bounds 0x0578)`, enc: mb / (hashMs / 1e3), dec: mb / (hashMs / 1e3), only: 0x0578 });
     }
     for (const suiteId of suites) {
       let ct;
@@ -52,8 +53,8 @@ export async function benchEnvelope({ ours, theirs, sizes, suites, runtime, log 
       let tct;
       const tEnc = await best(Math.min(runsHere, 3), async () => { tct = (await theirs.encrypt(tk, data, { suiteId })).result; });
       const tDec = await best(Math.min(runsHere, 3), async () => { await theirs.decrypt(tk, tct); });
-      rows.push({ size, what: `kms-wasm 0x${suiteId.toString(16).padStart(4, '0')}`, enc: mb / (oEnc / 1e3), dec: mb / (oDec / 1e3) });
-      rows.push({ size, what: `${theirs.name} 0x${suiteId.toString(16).padStart(4, '0')}`, enc: mb / (tEnc / 1e3), dec: mb / (tDec / 1e3) });
+      rows.push({ size, what: `kms-wasm ${suiteName(suiteId)}`, enc: mb / (oEnc / 1e3), dec: mb / (oDec / 1e3) });
+      rows.push({ size, what: `${theirs.name} ${suiteName(suiteId)}`, enc: mb / (tEnc / 1e3), dec: mb / (tDec / 1e3) });
     }
   }
   log(`\n## Envelope throughput, ${runtime} (MB/s, best of up to ${runs} runs)\n`);
@@ -66,7 +67,7 @@ export async function benchEnvelope({ ours, theirs, sizes, suites, runtime, log 
       return o ? `${(o.enc / r.enc).toFixed(2)} / ${(o.dec / r.dec).toFixed(2)}` : '';
     };
     const ratio = r.what.startsWith('raw')
-      ? suites.filter((id) => !r.only || r.only === `0x${id.toString(16).padStart(4, '0')}`).map((id) => `0x${id.toString(16).padStart(4, '0')}: ${ratioOf(`0x${id.toString(16).padStart(4, '0')}`)}`).join('; ')
+      ? suites.filter((id) => !r.only || r.only === id).map((id) => `${suiteName(id)}: ${ratioOf(suiteName(id))}`).join('; ')
       : ratioOf(r.what.slice(-6));
     log(`| ${r.size >= 1048576 ? `${r.size / 1048576} MiB` : `${r.size} B`} | ${r.what} | ${r.enc.toFixed(0)} | ${r.dec.toFixed(0)} | ${ratio} |`);
   }
