@@ -36,16 +36,18 @@ test('frames sealed by WebCrypto and by node:crypto equal frames sealed by the a
   }
 });
 
+/** `bytes` as a ReadableStream of `size`-byte chunks. */
+const chunks = (bytes, size) => new ReadableStream({
+  start(c) {
+    for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size));
+    c.close();
+  },
+});
+
 /** Pipes `bytes` in 1000-byte chunks through a TransformStream; resolves to what comes out. */
 async function throughStream(stream, bytes) {
-  const source = new ReadableStream({
-    start(c) {
-      for (let at = 0; at < bytes.length; at += 1000) c.enqueue(bytes.slice(at, at + 1000));
-      c.close();
-    },
-  });
   const parts = [];
-  for await (const part of source.pipeThrough(stream)) parts.push(part);
+  for await (const part of chunks(bytes, 1000).pipeThrough(stream)) parts.push(part);
   return Buffer.concat(parts);
 }
 
@@ -145,12 +147,6 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
     }
     return Buffer.concat(parts);
   };
-  const chunks = (bytes, size) => new ReadableStream({
-    start(c) {
-      for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size));
-      c.close();
-    },
-  });
   const apis = {
     oneShot: {
       enc: async (pt) => (await ours.encrypt(keyring, pt, opts)).result,
