@@ -43,6 +43,16 @@ export function withFooterOf(a, b) {
   return Buffer.concat([a.subarray(0, a.length - footerLength(a)), b.subarray(b.length - footerLength(b))]);
 }
 
+/** `bytes` as a ReadableStream of `size`-byte chunks (views, not copies). */
+export function chunkStream(bytes, size) {
+  return new ReadableStream({
+    start(c) {
+      for (let at = 0; at < bytes.length; at += size) c.enqueue(bytes.subarray(at, at + size));
+      c.close();
+    },
+  });
+}
+
 /** The AES-GCM paths of the package's envelope in Node: its entry's, browsers' and workerd's, none. */
 export const AES_PATHS = ['node:crypto', 'WebCrypto', 'wasm'];
 

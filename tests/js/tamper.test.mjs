@@ -1,12 +1,13 @@
 // Bad input through the JavaScript glue's own decryption (src/js/core.js: frames located by wasm,
 // opened by node:crypto in Node and by WebCrypto elsewhere, released in order, the final frame
-// of a signed message held; the wasm AES-GCM path as well). The Rust tests cover the same inputs in the core alone
-// (envelope_format.rs, envelope_mutations.rs); here the glue is what is under test. What a
+// of a signed message held; the wasm AES-GCM path as well). The Rust tests cover the same
+// inputs in the core alone (envelope_format.rs, envelope_mutations.rs); here the glue is what
+// is under test. What a
 // user relies on: a typed `KmsWasmError`, no plaintext from one-shot `decrypt`, and no byte from
 // `decryptStream` that was not encrypted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aesPaths, AES_PATHS, footerLength, importPackage } from './helpers.mjs';
+import { aesPaths, AES_PATHS, chunkStream, footerLength, importPackage } from './helpers.mjs';
 
 const ours = await importPackage();
 const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'tamper', wrappingKey: new Uint8Array(32).fill(5) });
@@ -52,15 +53,9 @@ async function oneShot(all, message, what) {
 /** Streamed in `chunk`-byte pieces: every released byte belongs to an original's plaintext. */
 async function streamed(all, message, chunk, what) {
   const released = [];
-  const source = new ReadableStream({
-    start(c) {
-      for (let at = 0; at < message.length; at += chunk) c.enqueue(message.slice(at, at + chunk));
-      c.close();
-    },
-  });
   let failure;
   try {
-    for await (const part of source.pipeThrough(ours.decryptStream(keyring))) {
+    for await (const part of chunkStream(message, chunk).pipeThrough(ours.decryptStream(keyring))) {
       released.push(...part);
       assert.ok(all.some((o) => startsWith(o.plaintext, released)), `${what}: released bytes nobody encrypted`);
     }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { aesPaths, AES_PATHS, importPackage, packageDir, withFooterOf } from './helpers.mjs';
+import { aesPaths, AES_PATHS, chunkStream, importPackage, packageDir, withFooterOf } from './helpers.mjs';
 
 const ours = await importPackage();
 const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm.js'));
@@ -36,18 +36,10 @@ test('frames sealed by WebCrypto and by node:crypto equal frames sealed by the a
   }
 });
 
-/** `bytes` as a ReadableStream of `size`-byte chunks. */
-const chunks = (bytes, size) => new ReadableStream({
-  start(c) {
-    for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size));
-    c.close();
-  },
-});
-
 /** Pipes `bytes` in 1000-byte chunks through a TransformStream; resolves to what comes out. */
 async function throughStream(stream, bytes) {
   const parts = [];
-  for await (const part of chunks(bytes, 1000).pipeThrough(stream)) parts.push(part);
+  for await (const part of chunkStream(bytes, 1000).pipeThrough(stream)) parts.push(part);
   return Buffer.concat(parts);
 }
 
@@ -153,8 +145,8 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
       dec: async (ct) => Buffer.from((await ours.decrypt(keyring, ct)).plaintext),
     },
     stream: {
-      enc: (pt) => collect(chunks(pt, 5000).pipeThrough(ours.encryptStream(keyring, opts))),
-      dec: (ct) => collect(chunks(ct, 3001).pipeThrough(ours.decryptStream(keyring))),
+      enc: (pt) => collect(chunkStream(pt, 5000).pipeThrough(ours.encryptStream(keyring, opts))),
+      dec: (ct) => collect(chunkStream(ct, 3001).pipeThrough(ours.decryptStream(keyring))),
     },
   };
   // The entry's own choice: a worker thread for one-shot messages from 2 MiB, else `native`.
