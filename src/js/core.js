@@ -593,16 +593,15 @@ function headerPromise() {
 
 // A one-shot result is written into one fresh buffer, and the first write to each page of it
 // faults the page in: about 45 ms per 64 MiB on this thread, a quarter of a Node decrypt. Where
-// the entry can have the pages written on another thread first (Node: `randomFill` in its
-// threadpool), they are, ahead of our writes, piece by piece. That takes a core: a signed
-// message's hash worker may want the same one.
+// the entry can have the pages written on another thread first (Node: a read from /dev/zero in
+// its threadpool), they are, ahead of our writes, piece by piece.
 let prefault;
 const PREFAULT_FROM = 4 << 20;
 const PREFAULT_PIECE = 4 << 20;
 /**
- * Installs `{ fill(view), besideHashing }` (entries only): `fill` writes anything to every page
- * of `view` off this thread and resolves when done; `besideHashing` says whether to do so for a
- * signed message too. Returns the one it replaces.
+ * Installs `{ fill(view) }` (entries only): `fill` writes anything to every page of `view` off
+ * this thread and resolves when done (a rejection only costs the speed-up). Returns the one it
+ * replaces.
  */
 export function usePrefault(prefaulter) {
   const previous = prefault;
@@ -610,14 +609,11 @@ export function usePrefault(prefaulter) {
   return previous;
 }
 
-/**
- * A buffer of `capacity` bytes written in order; `write` returns a promise to await when it
- * must wait. `signed`: the message is signed (and hashed whole).
- */
-function resultBuffer(capacity, signed) {
+/** A buffer of `capacity` bytes written in order; `write` returns a promise to await when it must wait. */
+function resultBuffer(capacity) {
   const bytes = new Uint8Array(capacity);
   const pieces = [];
-  if (prefault && capacity >= PREFAULT_FROM && (!signed || prefault.besideHashing)) {
+  if (prefault && capacity >= PREFAULT_FROM) {
     const { fill } = prefault;
     for (let at = 0; at < capacity; at += PREFAULT_PIECE) {
       // Only a speed-up: a piece that fails is written here as usual.
@@ -667,7 +663,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
     const messageHeader = encryptor.messageHeader();
     // The message is written straight into one buffer of its final size (plus room for a
     // footer of unknown length), so it is neither collected in parts nor copied once more.
-    const result = resultBuffer(encryptor.maxMessageLength(bytes.length), encryptor.signing);
+    const result = resultBuffer(encryptor.maxMessageLength(bytes.length));
     sealer = await nativeSealer(encryptor, result.write, bytes.length);
     await sealer.push(bytes);
     await sealer.finish();
@@ -689,7 +685,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   const decryptor = liftSync(() => new WasmDecryptor(handle, options));
   // The plaintext is shorter than the message: write it into a buffer of the message's size as
   // frames open, not into parts joined at the end.
-  const plaintext = resultBuffer(bytes.length, WasmDecryptor.mayNeedSha384(bytes.subarray(0, 4)));
+  const plaintext = resultBuffer(bytes.length);
   const opener = nativeOpener(decryptor, bytes);
   try {
     await opener.push(bytes, plaintext.write);

@@ -105,8 +105,6 @@ export declare function useSyncAesGcm(cipher: SyncAesGcm | undefined): SyncAesGc
 /** @internal How a large one-shot result's pages are written off the calling thread before use (Node's entry installs one). */
 export interface Prefaulter {
   fill(view: Uint8Array): Promise<void>;
-  /** Whether to prefault for a signed message too, whose hash worker wants a core as well. */
-  besideHashing: boolean;
 }
 /** @internal Installs a prefaulter; returns the one it replaced. */
 export declare function usePrefault(prefaulter: Prefaulter | undefined): Prefaulter | undefined;

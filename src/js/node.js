@@ -1,8 +1,7 @@
 // Entry for Node: read the .wasm from disk and instantiate it synchronously
 // (the browser loader would try to fetch a file: URL, which Node's fetch refuses).
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomFill } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
+import { openSync, read, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { initSync } from './kms_wasm.js';
 import { markReady, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
@@ -44,13 +43,24 @@ function hashThread({ message, failed }) {
 const hashInThread = workerSha384(hashThread);
 useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());
 // A large one-shot result's pages are faulted in by the threadpool rather than the main thread:
-// `randomFill` writes into a caller's buffer there on every platform, and what it writes is
-// overwritten or lies past the end of the view returned. A signed message's hash worker keeps a
-// second core busy, and on two cores the fill slowed it (64 MiB 0x0578 encrypt, medians 347 vs
-// 405 MB/s), so there it is left out.
+// a read from /dev/zero into the buffer there has the kernel fault each page in and zero it,
+// with no other work. (`randomFill`, which writes into a buffer on every platform, also makes
+// 64 MiB of random bytes: on two cores that slowed a signed message's hash worker, 64 MiB
+// 0x0578 encrypt 347 vs 405 MB/s.) Without /dev/zero (Windows) this thread faults them itself.
+let zeroFd; // opened at first use; null where there is none
 usePrefault({
-  fill: (view) => new Promise((resolve, reject) => randomFill(view, (e) => (e ? reject(e) : resolve()))),
-  besideHashing: (os.availableParallelism?.() ?? os.cpus().length) > 2,
+  fill(view) {
+    if (zeroFd === undefined) {
+      try {
+        zeroFd = openSync('/dev/zero', 'r');
+      } catch {
+        zeroFd = null;
+      }
+    }
+    if (zeroFd === null) return Promise.reject(new Error('no /dev/zero'));
+    // A short read only leaves some pages to be faulted in by our own writes.
+    return new Promise((resolve, reject) => read(zeroFd, view, 0, view.length, null, (e) => (e ? reject(e) : resolve())));
+  },
 });
 // Frames are sealed and opened with OpenSSL's AES-GCM on this thread (core.js says why).
 const GCM_BY_KEY_BYTES = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' };
