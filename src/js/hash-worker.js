@@ -5,6 +5,8 @@
 // The browser's worker (`blobWorker`) instantiates the same compiled module again (its JS
 // imports stubbed; only the numeric `sha384*` exports are called); Node's entry starts a
 // worker thread with `node:crypto`'s hash speaking the same messages.
+// The browser's worker also allocates large one-shot results: it faults their pages in and
+// moves the buffer to the page (core.js, `resultBuffer`); no bytes of a message go with it.
 import { KmsWasmError } from './errors.js';
 
 // Posted in batches of this size; at most MAX_QUEUED bytes wait unhashed, so a fast producer
@@ -36,6 +38,14 @@ function workerMain() {
       }
       return;
     }
+    if (m.allocate) {
+      // A fresh buffer whose pages this thread faults in (a write to each), moved to the caller.
+      const allocated = new ArrayBuffer(m.allocate);
+      const bytes = new Uint8Array(allocated);
+      for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
+      postMessage({ id: m.id, allocated }, [allocated]);
+      return;
+    }
     let handle = hashes.get(m.id);
     if (m.buffer) {
       if (handle === undefined) hashes.set(m.id, (handle = wasm.sha384Begin()));
@@ -56,16 +66,26 @@ function workerMain() {
 }
 
 /**
- * A factory for `useExternalSha384`: each call for a message of at least WORKER_FROM bytes (or
- * of unknown length) resolves to a hasher in a shared worker; it resolves to undefined for a
- * shorter message or where no worker can start, and the caller hashes in wasm instead.
- * `spawn({ message, failed })` starts the worker and resolves to `{ post(message, transfer),
- * busy(), idle() }` once it takes messages, or to undefined; `busy` and `idle` say whether
- * replies are owed.
+ * The helper worker, started by `spawn` at first use. `sha384(length)` is a factory for
+ * `useExternalSha384`: for a message of at least WORKER_FROM bytes (or of unknown length) it
+ * resolves to a hasher there; it resolves to undefined for a shorter message or where no worker
+ * can start, and the caller hashes in wasm instead. `allocate(length)` is a `usePrefault`
+ * allocator: once the worker is up, a promise of a fresh buffer whose pages it faulted in (or of
+ * undefined); before that, undefined (it starts the worker). `spawn({ message, failed })` starts
+ * the worker and resolves to `{ post(message, transfer), busy(), idle() }` once it takes
+ * messages, or to undefined; `busy` and `idle` say whether replies are owed.
  */
-export function workerSha384(spawn) {
-  let started; // Promise<newHasher | undefined>, once per page or process
-  return async (length) => (length >= WORKER_FROM ? (await (started ??= connect(spawn)))?.() : undefined);
+export function helperWorker(spawn) {
+  let started; // Promise<connection | undefined>, once per page or process
+  let connection;
+  const connected = () => (started ??= connect(spawn).then((c) => (connection = c)));
+  return {
+    sha384: async (length) => (length >= WORKER_FROM ? (await connected())?.hasher() : undefined),
+    allocate(length) {
+      if (!connection) return void connected();
+      return connection.allocate(length);
+    },
+  };
 }
 
 /** A browser worker from a blob: URL, running `workerMain` over the compiled module `getModule()`. */
@@ -126,9 +146,27 @@ function connect(spawn) {
     if (!open.size) spare.length = 0; // idle: keep no batch buffers
   };
   return spawn({ message, failed }).then(
-    (w) => (worker = w) && newHasher,
+    (w) => (worker = w) && { hasher: newHasher, allocate },
     () => undefined,
   );
+
+  function allocate(length) {
+    if (broken) return undefined;
+    const id = nextId++;
+    return new Promise((resolve) => {
+      open.set(id, {
+        answer(data) {
+          closed(id);
+          resolve(data.allocated ? new Uint8Array(data.allocated) : undefined);
+        },
+        fail() {
+          closed(id);
+          resolve(undefined);
+        },
+      });
+      send({ id, allocate: length });
+    });
+  }
 
   function newHasher() {
     if (broken) return undefined; // the worker died: hash in wasm from now on

@@ -102,10 +102,15 @@ export interface SyncAesGcm {
 }
 /** @internal Installs the synchronous AES-GCM for envelope frames (`undefined`: WebCrypto); returns the one it replaced. */
 export declare function useSyncAesGcm(cipher: SyncAesGcm | undefined): SyncAesGcm | undefined;
-/** @internal How a large one-shot result's pages are written off the calling thread before use (Node's entry installs one). */
-export interface Prefaulter {
-  fill(view: Uint8Array): Promise<void>;
-}
+/**
+ * @internal How a large one-shot result's pages are faulted in off the calling thread (the Node
+ * and browser entries install one): `fill` writes every page of a view of the result buffer
+ * (Node: a read from /dev/zero in the threadpool); `allocate` gives a fresh buffer of that length
+ * whose pages a worker faulted in, or undefined (browsers).
+ */
+export type Prefaulter =
+  | { fill(view: Uint8Array): Promise<void> }
+  | { allocate(length: number): Promise<Uint8Array | undefined> | undefined };
 /** @internal Installs a prefaulter; returns the one it replaced. */
 export declare function usePrefault(prefaulter: Prefaulter | undefined): Prefaulter | undefined;
 /** @internal How `ready()` loads the wasm module, if not by wasm-bindgen's default (the browser entry sets it). */

@@ -2,9 +2,9 @@
 // `new URL('./kms_wasm_bg.wasm', import.meta.url)`, which bundlers follow. The compiled
 // module is kept so that a Worker can hash signed messages beside WebCrypto (hash-worker.js).
 import init from './kms_wasm.js';
-import { useExternalSha384, useLoader } from './core.js';
+import { useExternalSha384, useLoader, usePrefault } from './core.js';
 import { KmsWasmError } from './errors.js';
-import { blobWorker, workerSha384 } from './hash-worker.js';
+import { blobWorker, helperWorker } from './hash-worker.js';
 
 // The module uses WebAssembly SIMD, which an engine older than Chrome 91, Firefox 89 or
 // Safari 16.4 cannot compile. This smallest SIMD module (a function returning v128.const 0)
@@ -27,5 +27,7 @@ useLoader(async () => {
   }
   return init({ module_or_path: wasmModule });
 });
-useExternalSha384(workerSha384(blobWorker(() => wasmModule)));
+const helper = helperWorker(blobWorker(() => wasmModule));
+useExternalSha384(helper.sha384);
+usePrefault({ allocate: helper.allocate });
 export * from './core.js';

@@ -5,7 +5,7 @@ import { openSync, read, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { initSync } from './kms_wasm.js';
 import { markReady, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
-import { workerSha384 } from './hash-worker.js';
+import { helperWorker } from './hash-worker.js';
 
 markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
 
@@ -40,7 +40,7 @@ function hashThread({ message, failed }) {
   worker.unref(); // after the listener (which refs it): only replies still owed keep the process up
   return Promise.resolve({ post: (m, transfer) => worker.postMessage(m, transfer), busy: () => worker.ref(), idle: () => worker.unref() });
 }
-const hashInThread = workerSha384(hashThread);
+const hashInThread = helperWorker(hashThread).sha384;
 useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());
 // A large one-shot result's pages are faulted in by the threadpool rather than the main thread:
 // a read from /dev/zero into the buffer there has the kernel fault each page in and zero it,

@@ -82,6 +82,30 @@ window.oneShotEncrypt = async (keyB64, plaintextB64, options) => {
   const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
   return b64((await kms.encrypt(keyring, unb64(plaintextB64), options)).result);
 };
+// One-shot results of 4 MiB or more, unsigned, are allocated and faulted in by the worker and
+// moved here: reports whether each result is a view of such a buffer.
+window.movedResults = async (keyB64, plaintextB64) => {
+  const entry = kms.usePrefault(undefined);
+  const moved = [];
+  kms.usePrefault({ allocate: (n) => entry.allocate(n)?.then((b) => (b && moved.push(b), b)) });
+  try {
+    // The first allocation asked for (once the module is loaded) starts the worker; until it is
+    // up, results are allocated here.
+    await kms.ready();
+    for (let i = 0; i < 100 && !entry.allocate(1); i++) await new Promise((r) => setTimeout(r, 20));
+    const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+    const isMoved = (view) => moved.some((b) => b.buffer === view.buffer);
+    const out = {};
+    for (const suiteId of [0x0478, 0x0578]) {
+      const { result } = await kms.encrypt(keyring, unb64(plaintextB64), { suiteId });
+      const { plaintext } = await kms.decrypt(keyring, result);
+      out[suiteId] = { encryptMoved: isMoved(result), decryptMoved: isMoved(plaintext), plaintext: b64(plaintext), message: b64(result) };
+    }
+    return out;
+  } finally {
+    kms.usePrefault(entry);
+  }
+};
 window.ready = true;
 `;
 
@@ -216,3 +240,26 @@ test('Chromium: where no worker may start (CSP worker-src none), signed messages
   }
 });
 
+test('Chromium: a large unsigned one-shot result is written into a buffer the worker allocated and faulted in; a signed one (whose hash the worker runs) and a page without workers allocate on the page', async () => {
+  const wrappingKey = randomBytes(32);
+  const plaintext = randomBytes((6 << 20) + 77);
+  const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const restricted = await browser.newPage();
+  try {
+    await restricted.goto(`${server.url}no-workers.html`);
+    await restricted.waitForFunction(() => window.ready === true);
+    for (const [where, on] of [['worker', page], ['no workers', restricted]]) {
+      const got = await on.evaluate(([k, p]) => window.movedResults(k, p), [b64(wrappingKey), b64(plaintext)]);
+      for (const suiteId of [0x0478, 0x0578]) {
+        const { encryptMoved, decryptMoved, plaintext: back, message } = got[suiteId];
+        const expected = where === 'worker' && suiteId === 0x0478;
+        assert.equal(encryptMoved, expected, `${where}, 0x${suiteId.toString(16)}: encrypt result moved`);
+        assert.equal(decryptMoved, expected, `${where}, 0x${suiteId.toString(16)}: decrypt result moved`);
+        assert.equal(back, b64(plaintext));
+        assert.ok(Buffer.from((await decrypt(theirKeyring(wrappingKey), Buffer.from(message, 'base64'))).plaintext).equals(plaintext), 'their SDK reads the message');
+      }
+    }
+  } finally {
+    await restricted.close();
+  }
+});
