@@ -40,7 +40,12 @@ function workerMain() {
     }
     if (m.allocate) {
       // A fresh buffer whose pages this thread faults in (a write to each), moved to the caller.
-      const allocated = new ArrayBuffer(m.allocate);
+      let allocated;
+      try {
+        allocated = new ArrayBuffer(m.allocate);
+      } catch {
+        return postMessage({ id: m.id }); // out of memory here: the caller allocates its own
+      }
       const bytes = new Uint8Array(allocated);
       for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
       postMessage({ id: m.id, allocated }, [allocated]);

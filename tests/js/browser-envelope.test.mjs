@@ -95,7 +95,8 @@ window.movedResults = async (keyB64, plaintextB64) => {
     for (let i = 0; i < 100 && !entry.allocate(1); i++) await new Promise((r) => setTimeout(r, 20));
     const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
     const isMoved = (view) => moved.some((b) => b.buffer === view.buffer);
-    const out = {};
+    // More than the worker can allocate: refused there, and the worker stays up for what follows.
+    const out = { tooLarge: (await entry.allocate(2 ** 40)) === undefined };
     for (const suiteId of [0x0478, 0x0578]) {
       const { result } = await kms.encrypt(keyring, unb64(plaintextB64), { suiteId });
       const { plaintext } = await kms.decrypt(keyring, result);
@@ -250,6 +251,7 @@ test('Chromium: a large unsigned one-shot result is written into a buffer the wo
     await restricted.waitForFunction(() => window.ready === true);
     for (const [where, on] of [['worker', page], ['no workers', restricted]]) {
       const got = await on.evaluate(([k, p]) => window.movedResults(k, p), [b64(wrappingKey), b64(plaintext)]);
+      assert.equal(got.tooLarge, true, `${where}: an allocation the worker cannot make gives undefined`);
       for (const suiteId of [0x0478, 0x0578]) {
         const { encryptMoved, decryptMoved, plaintext: back, message } = got[suiteId];
         const expected = where === 'worker' && suiteId === 0x0478;
