@@ -667,11 +667,16 @@ function filledResult(capacity, pieces, bytes = new Uint8Array(capacity)) {
   };
 }
 
+// At most this much waits for a moved buffer before writers are made to wait too, so that a
+// late buffer for a large message cannot double its memory.
+const MAX_WAITING = 64 << 20;
+
 /** Writes into the buffer `arriving` resolves to, keeping what comes before it in a list. */
 function movedResult(capacity, arriving) {
   let bytes;
   let filled = 0;
   let waiting = [];
+  let waitingLength = 0;
   const settled = Promise.resolve(arriving)
     .catch(() => undefined)
     .then((moved) => {
@@ -684,7 +689,11 @@ function movedResult(capacity, arriving) {
     });
   return {
     write(b) {
-      if (waiting) return void waiting.push(b);
+      if (waiting) {
+        waiting.push(b);
+        waitingLength += b.length;
+        return waitingLength > MAX_WAITING ? settled : undefined;
+      }
       bytes.set(b, filled);
       filled += b.length;
     },

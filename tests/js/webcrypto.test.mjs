@@ -370,6 +370,25 @@ test('a large one-shot result moved in from an allocator keeps everything writte
         }
       }
     }
+    // A buffer late for a large message: sealing goes on while up to 64 MiB wait for it, then
+    // waits too, so the list cannot grow to the size of the message.
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    ours.usePrefault({ allocate: (n) => gate.then(() => new Uint8Array(n)) });
+    let sealedBytes = 0;
+    ours.useSyncAesGcm({ ...nodeCipher, seal: (...args) => { sealedBytes += args[3].length; return nodeCipher.seal(...args); } });
+    try {
+      const plaintext = randomBytes(96 << 20);
+      const encrypting = ours.encrypt(keyring, plaintext, { suiteId: 0x0478 });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.ok(sealedBytes > 32 << 20 && sealedBytes < 70 << 20, `sealed ${sealedBytes >> 20} MiB before the buffer came`);
+      release();
+      const { result } = await encrypting;
+      assert.equal(sealedBytes, 96 << 20);
+      assert.ok(Buffer.from((await ours.decrypt(keyring, result)).plaintext).equals(plaintext));
+    } finally {
+      ours.useSyncAesGcm(nodeCipher);
+    }
     // A decrypt that fails after frames were released into the list or the buffer leaves no
     // plaintext in either.
     for (const [label, allocate] of [['late', late(300)], ['early', late(0)]]) {
