@@ -204,3 +204,20 @@ async fn fixture_disabled_key_on_encrypt() {
     let e = encrypt(&kr, b"x", &EncryptOptions::default()).await.unwrap_err();
     assert_eq!(e.name(), "DisabledException");
 }
+
+#[test]
+fn keyrings_refuse_bad_construction() {
+    let (client, http) = refusing_client("NotUsed", 400);
+    let refused = |r: kms_wasm::Result<KmsKeyring>| r.map(|_| ()).unwrap_err();
+    assert_eq!(refused(KmsKeyring::new(client.clone(), None, vec![])).field(), Some("generatorKeyId"));
+    for (generator, ids) in [(Some(String::new()), vec![]), (None, vec!["alias/a".to_string(), String::new()])] {
+        let e = refused(KmsKeyring::new(client.clone(), generator, ids));
+        assert_eq!((e.name(), e.field()), ("ValidationError", Some("keyIds")), "{e}");
+    }
+    assert!(KmsKeyring::new(client, Some("alias/a".into()), vec![]).is_ok());
+    assert_eq!(http.calls.load(Ordering::SeqCst), 0, "construction calls nothing");
+    let raw = |ns: &str, key: &[u8]| RawAesKeyring::new(ns, "name", key).map(|_| ()).unwrap_err();
+    assert_eq!(raw("ns", &[0; 31]).field(), Some("wrappingKey"));
+    assert_eq!(raw("aws-kms", &[0; 32]).field(), Some("keyNamespace"));
+    assert_eq!(MultiKeyring::new(None, vec![]).map(|_| ()).unwrap_err().field(), Some("generator"));
+}

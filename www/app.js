@@ -512,18 +512,19 @@ async function run(job) {
     },
   });
   const collector = new BlobCollector(!encrypting);
-  let envelope;
-  if (encrypting) {
-    envelope = encryptStream(new KmsKeyring({ client: kms, generatorKeyId: key.Arn }), { encryptionContext: context });
-  } else {
-    // Discovery: the file names its key. Limited to the connected account when it is known,
-    // so a crafted file cannot make this page call Decrypt on keys of other accounts.
-    const filter = $('#only-account')?.checked !== false && state.accounts.size ? { partition: state.partition, accountIds: [...state.accounts] } : undefined;
-    envelope = decryptStream(new KmsKeyring({ client: kms, discovery: true, discoveryFilter: filter }), Object.keys(context).length ? { encryptionContext: context } : {});
-  }
   let header;
-  envelope.messageHeader.then((h) => { header = h; }, () => {});
   try {
+    // In the try: a keyring refusing its options (a ConfigError) ends this job like any error.
+    let envelope;
+    if (encrypting) {
+      envelope = encryptStream(new KmsKeyring({ client: kms, generatorKeyId: key.Arn }), { encryptionContext: context });
+    } else {
+      // Discovery: the file names its key. Limited to the connected account when it is known,
+      // so a crafted file cannot make this page call Decrypt on keys of other accounts.
+      const filter = $('#only-account')?.checked !== false && state.accounts.size ? { partition: state.partition, accountIds: [...state.accounts] } : undefined;
+      envelope = decryptStream(new KmsKeyring({ client: kms, discovery: true, discoveryFilter: filter }), Object.keys(context).length ? { encryptionContext: context } : {});
+    }
+    envelope.messageHeader.then((h) => { header = h; }, () => {});
     await file.stream()
       .pipeThrough(counter, { signal: ac.signal })
       .pipeThrough(envelope, { signal: ac.signal })

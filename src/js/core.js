@@ -42,9 +42,10 @@ function base64ToBytes(text) {
   return out;
 }
 
-function toBytes(value, path) {
+// Text is taken as UTF-8 where the SDKs take it (blobs, plaintext); never for a key or a message.
+function toBytes(value, path, text = true) {
   if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return new TextEncoder().encode(value);
+  if (typeof value === 'string' && text) return new TextEncoder().encode(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
@@ -199,6 +200,14 @@ async function lift(promiseFn) {
   }
 }
 
+// Keyring options are checked when the keyring is made, as the official SDKs do, and so that
+// no value of the wrong type reaches wasm-bindgen's glue (a number for a string traps there).
+function requireOption(ok, field, message) {
+  if (!ok) throw kmsWasmError('ConfigError', `${field}: ${message}`, field);
+}
+const isText = (v) => typeof v === 'string' && v !== '';
+const isTextList = (v) => Array.isArray(v) && v.every(isText);
+
 class Keyring {
   #wasm;
   /** @internal a fresh wasm handle on this keyring (wasm calls may consume handles). */
@@ -216,12 +225,28 @@ class Keyring {
 export class KmsKeyring extends Keyring {
   constructor({ client, generatorKeyId, keyIds = [], discovery = false, discoveryFilter, grantTokens = [] } = {}) {
     super();
-    if (!(client instanceof KMS)) throw kmsWasmError('ConfigError', 'client: must be a kms-wasm KMS instance', 'client');
-    Object.assign(this, { client, generatorKeyId, keyIds, discovery, discoveryFilter, grantTokens });
+    requireOption(client instanceof KMS, 'client', 'must be a kms-wasm KMS instance');
+    requireOption(generatorKeyId === undefined || isText(generatorKeyId), 'generatorKeyId', 'must be a key id, key ARN or alias');
+    requireOption(isTextList(keyIds), 'keyIds', 'must be an array of key ids, key ARNs or aliases');
+    requireOption(typeof discovery === 'boolean', 'discovery', 'must be true or false');
+    requireOption(isTextList(grantTokens), 'grantTokens', 'must be an array of strings');
+    if (discovery) {
+      requireOption(generatorKeyId === undefined && !keyIds.length, 'discovery', 'a discovery keyring takes no generatorKeyId or keyIds');
+      const f = discoveryFilter;
+      requireOption(f === undefined || (isText(f?.partition) && isTextList(f.accountIds) && f.accountIds.length > 0), 'discoveryFilter', 'must be { partition, accountIds } with at least one account id');
+    } else {
+      requireOption(discoveryFilter === undefined, 'discoveryFilter', 'applies to discovery keyrings only (discovery: true)');
+      requireOption(generatorKeyId !== undefined || keyIds.length > 0, 'generatorKeyId', 'a KMS keyring needs a generator or at least one key id (or use discovery)');
+    }
+    const filter = discoveryFilter && Object.freeze({ partition: discoveryFilter.partition, accountIds: Object.freeze([...discoveryFilter.accountIds]) });
+    // Copies, so that what was checked is what gets built.
+    this.#options = Object.freeze({ client, generatorKeyId, keyIds: Object.freeze([...keyIds]), discovery, discoveryFilter: filter, grantTokens: Object.freeze([...grantTokens]) });
+    Object.assign(this, this.#options);
   }
+  #options;
   async _build() {
-    const wasm = await this.client._wasm();
-    return WasmKeyring.kms(wasm, this.generatorKeyId, this.keyIds, this.discovery, this.discoveryFilter, this.grantTokens);
+    const o = this.#options;
+    return WasmKeyring.kms(await o.client._wasm(), o.generatorKeyId, [...o.keyIds], o.discovery, o.discoveryFilter, [...o.grantTokens]);
   }
 }
 
@@ -230,10 +255,15 @@ export class RawAesKeyring extends Keyring {
   #key;
   constructor({ keyName, keyNamespace, wrappingKey } = {}) {
     super();
-    if (typeof keyName !== 'string' || typeof keyNamespace !== 'string') throw kmsWasmError('ConfigError', 'keyName and keyNamespace must be strings', 'keyName');
+    requireOption(typeof keyName === 'string', 'keyName', 'must be a string');
+    requireOption(typeof keyNamespace === 'string', 'keyNamespace', 'must be a string');
+    // The spec reserves it: EDKs under `aws-kms` are KMS keyrings' to open.
+    requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
+    const key = toBytes(wrappingKey, 'wrappingKey', false);
+    requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
     this.keyName = keyName;
     this.keyNamespace = keyNamespace;
-    this.#key = toBytes(wrappingKey, 'wrappingKey').slice();
+    this.#key = key.slice();
   }
   async _build() {
     await ready();
@@ -245,13 +275,18 @@ export class RawAesKeyring extends Keyring {
 export class MultiKeyring extends Keyring {
   constructor({ generator, children = [] } = {}) {
     super();
-    this.generator = generator;
-    this.children = children;
+    requireOption(generator === undefined || generator instanceof Keyring, 'generator', 'must be a keyring');
+    requireOption(Array.isArray(children) && children.every((c) => c instanceof Keyring), 'children', 'must be an array of keyrings');
+    requireOption(generator !== undefined || children.length > 0, 'generator', 'a multi-keyring needs a generator or children');
+    this.#keyrings = { generator, children: Object.freeze([...children]) };
+    Object.assign(this, this.#keyrings);
   }
+  #keyrings;
   async _build() {
-    const gen = this.generator ? await this.generator._handle() : undefined;
+    const { generator, children } = this.#keyrings;
+    const gen = generator ? await generator._handle() : undefined;
     const kids = [];
-    for (const c of this.children) kids.push(await c._handle());
+    for (const c of children) kids.push(await c._handle());
     return WasmKeyring.multi(gen, kids);
   }
 }
@@ -740,7 +775,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
 /** Decrypts one message: `{ plaintext, messageHeader }`. Releases nothing unless every check passes. */
 export async function decrypt(keyring, ciphertext, options = {}) {
   checkKeyring(keyring);
-  const bytes = toBytes(ciphertext, 'ciphertext');
+  const bytes = toBytes(ciphertext, 'ciphertext', false);
   const handle = await keyring._handle();
   if (!canUseNativeAes()) return lift(() => decryptMessage(handle, bytes, options));
   const decryptor = liftSync(() => new WasmDecryptor(handle, options));
@@ -843,7 +878,7 @@ export function decryptStream(keyring, options = {}) {
       if (canUseNativeAes()) opener = nativeOpener(decryptor);
     }),
     transform: guarded(async (chunk, controller) => {
-      const bytes = toBytes(chunk, 'chunk');
+      const bytes = toBytes(chunk, 'chunk', false);
       if (opener) {
         await opener.push(bytes, (p) => controller.enqueue(p));
       } else {

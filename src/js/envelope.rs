@@ -17,7 +17,8 @@ use crate::error::Error;
 fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<EncryptionContext, Error> {
     let mut ctx = EncryptionContext::new();
     let Some(value) = value else { return Ok(ctx) };
-    if !value.is_object() {
+    // An array or a Map would pass as an object whose pairs `Object.keys` does not see.
+    if !value.is_object() || Array::is_array(&value) || value.is_instance_of::<js_sys::Map>() {
         return Err(Error::validation(field, "must be an object of string values"));
     }
     for key in Object::keys(&Object::from(value.clone())).iter() {
@@ -37,7 +38,11 @@ fn context_to_js(ctx: &EncryptionContext) -> JsValue {
 }
 
 fn policy_from_js(value: Option<JsValue>) -> Result<CommitmentPolicy, Error> {
-    match value.and_then(|v| v.as_string()).as_deref() {
+    let name = match value {
+        None => None,
+        Some(v) => Some(v.as_string().ok_or_else(|| Error::validation("commitmentPolicy", "must be a policy name such as REQUIRE_ENCRYPT_REQUIRE_DECRYPT"))?),
+    };
+    match name.as_deref() {
         None | Some("REQUIRE_ENCRYPT_REQUIRE_DECRYPT") => Ok(CommitmentPolicy::RequireEncryptRequireDecrypt),
         Some("REQUIRE_ENCRYPT_ALLOW_DECRYPT") => Ok(CommitmentPolicy::RequireEncryptAllowDecrypt),
         Some("FORBID_ENCRYPT_ALLOW_DECRYPT") => Ok(CommitmentPolicy::ForbidEncryptAllowDecrypt),

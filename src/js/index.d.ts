@@ -173,7 +173,10 @@ export interface MessageHeader {
   frameLength: number;
 }
 
-/** Base of the keyrings; pass any of them to encrypt/decrypt. */
+/**
+ * Base of the keyrings; pass any of them to encrypt/decrypt. Their constructors check the options:
+ * a wrong type or combination throws a `KmsWasmError` named `ConfigError` whose `field` names it.
+ */
 export declare abstract class Keyring {
   private readonly __keyring: never;
 }
@@ -187,6 +190,7 @@ export interface KmsKeyringInput {
   keyIds?: string[];
   /** Decrypt with whatever KMS key the message names (filtered by discoveryFilter). */
   discovery?: boolean;
+  /** Discovery only: keys of this partition and of one of these (at least one) accounts. */
   discoveryFilter?: { partition: string; accountIds: string[] };
   grantTokens?: string[];
 }
@@ -196,8 +200,9 @@ export declare class KmsKeyring extends Keyring {
 
 export interface RawAesKeyringInput {
   keyName: string;
+  /** Must not start with `aws-kms` (reserved for KMS keyrings). */
   keyNamespace: string;
-  /** 16, 24 or 32 bytes. */
+  /** 16, 24 or 32 bytes (not a string). */
   wrappingKey: Uint8Array;
 }
 export declare class RawAesKeyring extends Keyring {
@@ -206,6 +211,7 @@ export declare class RawAesKeyring extends Keyring {
   readonly keyNamespace: string;
 }
 
+/** Needs a generator or at least one child. */
 export declare class MultiKeyring extends Keyring {
   constructor(input: { generator?: Keyring; children?: Keyring[] });
 }

@@ -1,0 +1,84 @@
+// Options of the wrong type or combination, at the call that takes them: a typed KmsWasmError
+// naming the option, never wasm-bindgen's glue trapping on a value of the wrong type.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importPackage } from './helpers.mjs';
+
+const k = await importPackage();
+// Nothing listens on port 1: a call that gets as far as the network fails at once.
+const client = new k.KMS({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } });
+const wrappingKey = new Uint8Array(32).fill(7);
+const raw = new k.RawAesKeyring({ keyName: 'name', keyNamespace: 'ns', wrappingKey });
+
+function assertRefused(fn, name, field, what) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof k.KmsWasmError, `${what}: ${e}`);
+    assert.deepEqual([e.name, e.field], [name, field], `${what}: ${e.message}`);
+    return true;
+  }, what);
+}
+
+test('keyring constructors refuse bad options with a ConfigError naming the option', () => {
+  const kms = (o) => () => new k.KmsKeyring({ client, ...o });
+  const cases = [
+    [kms({}), 'generatorKeyId', 'no key at all'],
+    [kms({ generatorKeyId: 5 }), 'generatorKeyId', 'a number for the generator'],
+    [kms({ generatorKeyId: '' }), 'generatorKeyId', 'an empty generator'],
+    [kms({ keyIds: 'alias/a' }), 'keyIds', 'a string for keyIds'],
+    [kms({ keyIds: ['alias/a', 5] }), 'keyIds', 'a number among keyIds'],
+    [kms({ keyIds: [''] }), 'keyIds', 'an empty key id'],
+    [kms({ generatorKeyId: 'alias/a', grantTokens: 'token' }), 'grantTokens', 'a string for grantTokens'],
+    [kms({ discovery: 'true' }), 'discovery', 'a string for discovery'],
+    [kms({ discovery: true, generatorKeyId: 'alias/a' }), 'discovery', 'discovery with a generator'],
+    [kms({ discovery: true, discoveryFilter: { partition: 'aws' } }), 'discoveryFilter', 'a filter without accounts'],
+    [kms({ discovery: true, discoveryFilter: { partition: 'aws', accountIds: [] } }), 'discoveryFilter', 'a filter with no account'],
+    [kms({ discovery: true, discoveryFilter: { partition: 7, accountIds: ['111122223333'] } }), 'discoveryFilter', 'a number for the partition'],
+    [kms({ generatorKeyId: 'alias/a', discoveryFilter: { partition: 'aws', accountIds: ['111122223333'] } }), 'discoveryFilter', 'a filter without discovery'],
+    [kms({ client: {}, generatorKeyId: 'alias/a' }), 'client', 'a client that is not ours'],
+    [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: new Uint8Array(31) }), 'wrappingKey', 'a 248-bit key'],
+    [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'aws-kms', wrappingKey }), 'keyNamespace', 'the reserved namespace'],
+    [() => new k.RawAesKeyring({ keyName: 5, keyNamespace: 'ns', wrappingKey }), 'keyName', 'a number for the name'],
+    [() => new k.MultiKeyring({}), 'generator', 'a multi-keyring of nothing'],
+    [() => new k.MultiKeyring({ generator: {} }), 'generator', 'a generator that is not a keyring'],
+    [() => new k.MultiKeyring({ generator: raw, children: [{}] }), 'children', 'a child that is not a keyring'],
+    [() => new k.MultiKeyring({ generator: raw, children: raw }), 'children', 'a keyring for the children array'],
+  ];
+  for (const [fn, field, what] of cases) assertRefused(fn, 'ConfigError', field, what);
+  // A key given as text would be its UTF-8 bytes, not the key the caller meant.
+  assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: 'x'.repeat(32) }), 'ValidationError', 'wrappingKey', 'a string key');
+});
+
+test('a KMS keyring uses the options as checked, whatever the caller changes afterwards', async () => {
+  const keyIds = ['alias/a'];
+  const filter = { partition: 'aws', accountIds: ['111122223333'] };
+  const strict = new k.KmsKeyring({ client, generatorKeyId: 'alias/a', keyIds });
+  const discovery = new k.KmsKeyring({ client, discovery: true, discoveryFilter: filter });
+  keyIds.push(5);
+  filter.accountIds.push(5);
+  strict.generatorKeyId = 5;
+  // The strict keyring reaches the network with its checked keys; nothing traps in wasm.
+  await assert.rejects(k.encrypt(strict, 'x'), (e) => e.name === 'NetworkError');
+  await assert.rejects(k.encrypt(discovery, 'x'), (e) => e.name === 'KeyringError');
+  const { result } = await k.encrypt(raw, 'still works');
+  assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'still works');
+});
+
+test('encrypt and decrypt refuse options and inputs of the wrong type', async () => {
+  const { result } = await k.encrypt(raw, 'hello');
+  const refusedWith = (name, field) => (e) => e instanceof k.KmsWasmError && e.name === name && e.field === field;
+  for (const encryptionContext of [new Map([['a', 'b']]), [['a', 'b']], 'a=b', { a: 1 }]) {
+    await assert.rejects(k.encrypt(raw, 'x', { encryptionContext }), refusedWith('ValidationError', 'encryptionContext'), String(encryptionContext));
+    await assert.rejects(k.decrypt(raw, result, { encryptionContext }), refusedWith('ValidationError', 'encryptionContext'), String(encryptionContext));
+  }
+  await assert.rejects(k.decrypt(raw, result, { commitmentPolicy: 1 }), refusedWith('ValidationError', 'commitmentPolicy'));
+  // A message is bytes: text is refused rather than read as UTF-8.
+  await assert.rejects(k.decrypt(raw, new TextDecoder('latin1').decode(result)), refusedWith('ValidationError', 'ciphertext'));
+  const stream = k.decryptStream(raw);
+  const writer = stream.writable.getWriter();
+  const output = new Response(stream.readable).arrayBuffer();
+  writer.write('AYAA').catch(() => {});
+  await assert.rejects(output, refusedWith('ValidationError', 'chunk'));
+  // Views of any kind are read from their offset.
+  const view = new DataView(result.buffer, result.byteOffset, result.length);
+  assert.equal(new TextDecoder().decode((await k.decrypt(raw, view)).plaintext), 'hello');
+});
