@@ -36,3 +36,9 @@ pub use config::{Config, ConfigBuilder, Endpoint, RetryConfig};
 pub use credentials::{Credentials, CredentialsProvider, SecretString};
 pub use error::{Error, ErrorKind, Result};
 pub use kms::KmsClient;
+
+// Safety: `TalckWasm` assumes that no two threads allocate at once; a wasm32 instance here has one
+// thread (the browser's hash worker instantiates a module of its own).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

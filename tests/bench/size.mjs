@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { repoPath } from '../js/helpers.mjs';
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+// The table is in KiB. The issue's anchor figures (52 and 117 KB for the SDK bundles, measured
+// here as 52.3 and 117.7 kB) read as kB of 1000 bytes, so the budget line gives both.
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const BUDGET_KB = 250;
 
 async function bundleSize(name, source) {
   const dir = mkdtempSync(join(tmpdir(), 'kms-size-'));
@@ -52,6 +55,8 @@ export async function sizes({ reqwestPkg } = {}) {
   for (const r of rows) {
     console.log(`| ${r.name} | ${r.wasm ? kb(r.wasm) : '–'} | ${kb(r.js)} | ${kb(r.total)} | ${(ours.total / r.total).toFixed(2)} |`);
   }
+  const against = (unit) => `${(ours.total / unit).toFixed(1)} ${unit === 1000 ? 'kB' : 'KiB'} (${ours.total <= BUDGET_KB * unit ? 'within' : 'over'} ${BUDGET_KB} ${unit === 1000 ? 'kB' : 'KiB'})`;
+  console.log(`\nkms-wasm in all: ${ours.total} bytes = ${against(1024)} = ${against(1000)}; the pair: ${combo.total} bytes = ${(combo.total / 1000).toFixed(1)} kB.`);
   return rows;
 }
 
