@@ -30,11 +30,13 @@ fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<Encryp
 }
 
 fn context_to_js(ctx: &EncryptionContext) -> JsValue {
-    let o = Object::new();
+    // `Object.fromEntries` defines own properties: a key `__proto__` stays a key, where an
+    // assignment would go to the prototype setter and vanish.
+    let pairs = Array::new();
     for (k, v) in ctx {
-        let _ = Reflect::set(&o, &k.into(), &v.into());
+        pairs.push(&Array::of2(&k.into(), &v.into()));
     }
-    o.into()
+    Object::from_entries(&pairs).map(JsValue::from).unwrap_or_else(|_| Object::new().into())
 }
 
 fn policy_from_js(value: Option<JsValue>) -> Result<CommitmentPolicy, Error> {

@@ -1,5 +1,6 @@
 // Options of the wrong type or combination, at the call that takes them: a typed KmsWasmError
-// naming the option, never wasm-bindgen's glue trapping on a value of the wrong type.
+// naming the option, never wasm-bindgen's glue trapping on a value of the wrong type. And odd
+// but valid input (a context key named __proto__) kept as given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importPackage } from './helpers.mjs';
@@ -81,4 +82,15 @@ test('encrypt and decrypt refuse options and inputs of the wrong type', async ()
   // Views of any kind are read from their offset.
   const view = new DataView(result.buffer, result.byteOffset, result.length);
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, view)).plaintext), 'hello');
+});
+
+test('an encryption context key named __proto__ stays a key of the header and can be required', async () => {
+  const encryptionContext = JSON.parse('{"__proto__":"x","purpose":"test"}');
+  const { result, messageHeader } = await k.encrypt(raw, 'hello', { encryptionContext });
+  for (const header of [messageHeader, (await k.decrypt(raw, result, { encryptionContext })).messageHeader]) {
+    assert.ok(Object.hasOwn(header.encryptionContext, '__proto__'));
+    assert.equal(header.encryptionContext.__proto__, 'x');
+    assert.equal(Object.getPrototypeOf(header.encryptionContext), Object.prototype);
+  }
+  await assert.rejects(k.decrypt(raw, result, { encryptionContext: JSON.parse('{"__proto__":"y"}') }), (e) => e.name === 'EncryptionContextError');
 });
