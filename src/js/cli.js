@@ -75,13 +75,13 @@ class UsageError extends Error {}
 class Refusal extends Error {}
 
 function pairs(list, flag) {
-  const out = {};
+  const entries = [];
   for (const item of list ?? []) {
     const i = item.indexOf('=');
     if (i <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
-    out[item.slice(0, i)] = item.slice(i + 1);
+    entries.push([item.slice(0, i), item.slice(i + 1)]);
   }
-  return out;
+  return Object.fromEntries(entries); // own properties, even for a key named __proto__
 }
 
 function integer(value, flag) {

@@ -107,6 +107,11 @@ test('encrypt → decrypt round trip of a multi-MB file, with a progress bar; AW
   const back = await run(['decrypt', '--key-id', keyArn, '-o', 'small.back', 'small.txt.encrypted'], alt);
   assert.equal(back.code, 0, back.stderr);
   assert.equal(await readFile(join(dir, 'small.back'), 'utf8'), 'hello');
+  // A context key is a key whatever its name: `__proto__` is written and then required.
+  assert.equal((await run(['encrypt', '--context', '__proto__=x', '-o', 'proto.enc', 'small.txt'], alt)).code, 0);
+  assert.equal((await run(['decrypt', '--key-id', keyArn, '--context', '__proto__=y', '-o', 'proto.bad', 'proto.enc'], alt)).code, 1);
+  const proto = await run(['decrypt', '--key-id', keyArn, '--context', '__proto__=x', '-o', 'proto.back', 'proto.enc'], alt);
+  assert.equal(proto.code, 0, proto.stderr);
   assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
 });
 
