@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{get, get_string, js_err, js_message, JsCredentialsFunction, SendSyncFunction, WasmKms};
+use super::{audit_hook, get, get_string, js_err, js_message, JsCredentialsFunction, SendSyncFunction, WasmKms};
 use crate::credentials::{CachingProvider, CognitoIdentityProvider, Credentials, CredentialsProvider, EnvCredentialsProvider, SecretString, SharedCredentialsProvider, TokenSource, WebIdentityProvider};
 use crate::error::Error;
 use crate::kms::{KeySpec, KeyUsageType};
@@ -199,21 +199,21 @@ impl WasmKmsWrapper {
             endpoint: s("endpoint")?,
         };
         let w = KmsWrapper::from_config(c, env_pairs(&env)).map_err(js_err)?;
-        Ok(Self::finish(w, &config))
+        Self::finish(w, &config)
     }
 
     /// A wrapper over an existing `KMS` client (any credentials provider): `options` `{ keyId, onAudit }`.
     #[wasm_bindgen(js_name = fromClient)]
     pub fn from_client(kms: &WasmKms, options: JsValue) -> JsResult<WasmKmsWrapper> {
         let key_id = get_string(&options, "keyId", "keyId").map_err(js_err)?.filter(|k| !k.trim().is_empty()).ok_or_else(|| js_err(Error::config("keyId", "is required")))?;
-        Ok(Self::finish(KmsWrapper::new(kms.client().clone(), key_id), &options))
+        Self::finish(KmsWrapper::new(kms.client().clone(), key_id), &options)
     }
 
-    fn finish(mut w: KmsWrapper, options: &JsValue) -> WasmKmsWrapper {
-        if let Some(f) = get(options, "onAudit").and_then(|f| f.dyn_into::<Function>().ok()) {
+    fn finish(mut w: KmsWrapper, options: &JsValue) -> JsResult<WasmKmsWrapper> {
+        if let Some(f) = audit_hook(options).map_err(js_err)? {
             w = w.with_audit_hook(wrapper_audit(f));
         }
-        WasmKmsWrapper { inner: Arc::new(w) }
+        Ok(WasmKmsWrapper { inner: Arc::new(w) })
     }
 
     /// The configured key id, as given.
@@ -357,6 +357,9 @@ impl WasmCredentialsProvider {
         let pool = get_string(o, "identityPoolId", "identityPoolId")?.ok_or_else(|| Error::config("identityPoolId", "is required"))?;
         let mut p = CognitoIdentityProvider::new(pool)?;
         if let Some(logins) = get(o, "logins") {
+            if js_sys::Array::is_array(&logins) {
+                return Err(Error::config("logins", "must be an object of provider names to tokens"));
+            }
             let logins = string_map(&logins, "logins").map_err(|e| Error::config("logins", e.message().split_once(": ").map_or(e.message(), |(_, m)| m)))?;
             p = p.logins(logins.into_iter().map(|(k, v)| (k, SecretString::new(v))));
         }

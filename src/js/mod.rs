@@ -56,6 +56,14 @@ fn get_string(obj: &JsValue, key: &str, field: &'static str) -> Result<Option<St
     }
 }
 
+/// The audit hook `onAudit` of `options`: a function, or absent.
+fn audit_hook(options: &JsValue) -> Result<Option<Function>, Error> {
+    match get(options, "onAudit") {
+        None => Ok(None),
+        Some(v) => v.dyn_into::<Function>().map(Some).map_err(|_| Error::config("onAudit", "must be a function")),
+    }
+}
+
 /// Credentials asked from a JS function (`credentials: async () => ({ accessKeyId, … })`) before each request.
 struct JsCredentialsFunction(Function);
 
@@ -162,7 +170,7 @@ impl WasmKms {
     pub fn new(options: JsValue, env: JsValue) -> Result<WasmKms, JsValue> {
         let config = config_from_js(&options, &env).map_err(|e| to_js_error(&e))?;
         let mut client = KmsClient::new(config);
-        if let Some(hook) = get(&options, "onAudit").and_then(|f| f.dyn_into::<Function>().ok()) {
+        if let Some(hook) = audit_hook(&options).map_err(|e| to_js_error(&e))? {
             // Closures must be Send + Sync for native builds; wasm32 is single-threaded.
             let hook = SendSyncFunction(hook);
             client = client.with_audit_hook(Arc::new(move |event: &AuditEvent| {

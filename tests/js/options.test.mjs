@@ -94,3 +94,12 @@ test('an encryption context key named __proto__ stays a key of the header and ca
   }
   await assert.rejects(k.decrypt(raw, result, { encryptionContext: JSON.parse('{"__proto__":"y"}') }), (e) => e.name === 'EncryptionContextError');
 });
+
+test('a client, wrapper or provider given a wrong-typed hook or map refuses at its first use, naming it', async () => {
+  const refusedWith = (field) => (e) => e instanceof k.KmsWasmError && e.name === 'ConfigError' && e.field === field;
+  const options = { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } };
+  // An onAudit that is not a function was ignored, so audit events went nowhere unnoticed.
+  await assert.rejects(new k.KMS({ ...options, onAudit: 'log' }).listKeys({}), refusedWith('onAudit'));
+  await assert.rejects(new k.KmsWrapper({ client, keyId: 'alias/a', onAudit: {} }).encrypt('x'), refusedWith('onAudit'));
+  await assert.rejects(k.fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', logins: ['token'] })(), refusedWith('logins'));
+});
