@@ -223,8 +223,11 @@ class Keyring {
  * `client` is a kms-wasm `KMS`.
  */
 export class KmsKeyring extends Keyring {
-  constructor({ client, generatorKeyId, keyIds = [], discovery = false, discoveryFilter, grantTokens = [] } = {}) {
+  #options;
+  constructor({ client, generatorKeyId, keyIds, discovery, discoveryFilter, grantTokens } = {}) {
     super();
+    // null reads as "not given", as undefined does.
+    [generatorKeyId, discoveryFilter, keyIds, grantTokens, discovery] = [generatorKeyId ?? undefined, discoveryFilter ?? undefined, keyIds ?? [], grantTokens ?? [], discovery ?? false];
     requireOption(client instanceof KMS, 'client', 'must be a kms-wasm KMS instance');
     requireOption(generatorKeyId === undefined || isText(generatorKeyId), 'generatorKeyId', 'must be a key id, key ARN or alias');
     requireOption(isTextList(keyIds), 'keyIds', 'must be an array of key ids, key ARNs or aliases');
@@ -243,7 +246,6 @@ export class KmsKeyring extends Keyring {
     this.#options = Object.freeze({ client, generatorKeyId, keyIds: Object.freeze([...keyIds]), discovery, discoveryFilter: filter, grantTokens: Object.freeze([...grantTokens]) });
     Object.assign(this, this.#options);
   }
-  #options;
   async _build() {
     const o = this.#options;
     return WasmKeyring.kms(await o.client._wasm(), o.generatorKeyId, [...o.keyIds], o.discovery, o.discoveryFilter, [...o.grantTokens]);
@@ -273,15 +275,16 @@ export class RawAesKeyring extends Keyring {
 
 /** Multi-keyring: the generator makes the data key; every child wraps it as well. */
 export class MultiKeyring extends Keyring {
-  constructor({ generator, children = [] } = {}) {
+  #keyrings;
+  constructor({ generator, children } = {}) {
     super();
+    [generator, children] = [generator ?? undefined, children ?? []];
     requireOption(generator === undefined || generator instanceof Keyring, 'generator', 'must be a keyring');
     requireOption(Array.isArray(children) && children.every((c) => c instanceof Keyring), 'children', 'must be an array of keyrings');
     requireOption(generator !== undefined || children.length > 0, 'generator', 'a multi-keyring needs a generator or children');
     this.#keyrings = { generator, children: Object.freeze([...children]) };
     Object.assign(this, this.#keyrings);
   }
-  #keyrings;
   async _build() {
     const { generator, children } = this.#keyrings;
     const gen = generator ? await generator._handle() : undefined;

@@ -45,6 +45,10 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
     [() => new k.MultiKeyring({ generator: raw, children: raw }), 'children', 'a keyring for the children array'],
   ];
   for (const [fn, field, what] of cases) assertRefused(fn, 'ConfigError', field, what);
+  // null stands for "not given", as in the SDKs.
+  new k.KmsKeyring({ client, generatorKeyId: 'alias/a', keyIds: null, discoveryFilter: null, grantTokens: null });
+  new k.KmsKeyring({ client, discovery: true, generatorKeyId: null, discoveryFilter: null });
+  new k.MultiKeyring({ generator: null, children: [raw] });
   // A key given as text would be its UTF-8 bytes, not the key the caller meant.
   assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: 'x'.repeat(32) }), 'ValidationError', 'wrappingKey', 'a string key');
 });
