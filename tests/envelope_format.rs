@@ -620,3 +620,19 @@ async fn oversized_context_is_rejected() {
     let o = EncryptOptions { encryption_context: big, ..Default::default() };
     assert_eq!(encrypt(&kr, b"x", &o).await.unwrap_err().name(), "EncryptionContextError");
 }
+
+#[tokio::test]
+async fn header_stays_readable_after_a_later_frame_fails() {
+    let kr = keyring("k", &[2u8; 32]);
+    let msg = encrypt(&kr, &data(250), &opts(S0478, 100)).await.unwrap().ciphertext;
+    let mut bad = msg.clone();
+    let at = bad.len() - 20; // the final frame's ciphertext
+    bad[at] ^= 1;
+    let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+    let e = dec.update(&bad).await.unwrap_err();
+    assert_eq!(e.name(), "AuthenticationError");
+    let mut ok = Decryptor::new(&kr, DecryptOptions::default());
+    ok.update(&msg).await.unwrap();
+    assert_eq!(dec.header(), ok.header(), "the verified header, unchanged by the failure");
+    assert!(dec.update(&[]).await.is_err(), "the decryptor stays failed");
+}

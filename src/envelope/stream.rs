@@ -396,9 +396,10 @@ impl<K: Keyring> Decryptor<K> {
         self
     }
 
-    /// The authenticated header, once it has been read and verified.
+    /// The authenticated header, once it has been read and verified; still given after a later
+    /// part of the message failed (it was verified on its own).
     pub fn header(&self) -> Option<&MessageHeader> {
-        self.header.as_ref().filter(|_| self.key.is_some())
+        self.header.as_ref()
     }
 
     /// The content key, once the header verified (for an external frame backend).

@@ -882,24 +882,28 @@ export function decryptStream(keyring, options = {}) {
     }),
     transform: guarded(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk', false);
-      if (opener) {
-        await opener.push(bytes, (p) => controller.enqueue(p));
-      } else {
-        const out = await decryptor.update(bytes);
-        if (out.length) controller.enqueue(out);
+      try {
+        if (opener) {
+          await opener.push(bytes, (p) => controller.enqueue(p));
+        } else {
+          const out = await decryptor.update(bytes);
+          if (out.length) controller.enqueue(out);
+        }
+      } finally {
+        // A header that verified is given even if a frame of this same chunk then fails.
+        const header = decryptor?.messageHeader();
+        if (header) resolveHeader(header);
       }
-      const header = decryptor.messageHeader();
-      if (header) resolveHeader(header);
     }),
     flush: guarded(async (controller) => {
       const header = decryptor.messageHeader();
+      if (header) resolveHeader(header); // verified, even if the end of the message then fails
       if (opener) {
         await opener.finish((p) => controller.enqueue(p));
       } else {
         const out = decryptor.finish();
         if (out.length) controller.enqueue(out);
       }
-      resolveHeader(header);
       release();
     }),
     cancel: release,

@@ -326,6 +326,8 @@ impl WasmEncryptor {
 #[wasm_bindgen]
 pub struct WasmDecryptor {
     inner: Option<Decryptor<Arc<dyn Keyring>>>,
+    /// The verified header of a decryptor that failed after it: still the stream's `messageHeader`.
+    header_before_failure: Option<MessageHeader>,
 }
 
 impl WasmDecryptor {
@@ -349,7 +351,7 @@ impl WasmDecryptor {
     #[wasm_bindgen(constructor)]
     pub fn new(keyring: &WasmKeyring, options: JsValue) -> Result<WasmDecryptor, JsValue> {
         let opts = decrypt_options(&options).map_err(js_err)?;
-        Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)) })
+        Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)), header_before_failure: None })
     }
 
     /// Whether a message starting with `prefix` may be signed over SHA-384
@@ -362,7 +364,7 @@ impl WasmDecryptor {
     /// The verified header, once parsed.
     #[wasm_bindgen(js_name = messageHeader)]
     pub fn message_header(&self) -> JsValue {
-        self.inner.as_ref().and_then(|d| d.header()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
+        self.inner.as_ref().and_then(|d| d.header()).or(self.header_before_failure.as_ref()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// A copy of the content key once the header verified, for `crypto.subtle.importKey`; wiped by the caller.
@@ -474,6 +476,7 @@ impl WasmDecryptor {
         match dec.update(&chunk).await {
             Ok(out) => Ok(out),
             Err(e) => {
+                self.header_before_failure = dec.header().cloned();
                 self.inner = None;
                 Err(js_err(e))
             }

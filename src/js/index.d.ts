@@ -249,6 +249,10 @@ export declare function decrypt(keyring: Keyring, ciphertext: Uint8Array, option
 
 /** A TransformStream with the message header available once known. */
 export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> {
+  /**
+   * Resolves once the header is known; for `decryptStream`, once it has verified, even if a later
+   * part of the message then fails. Rejects with the stream's error if the header never verifies.
+   */
   readonly messageHeader: Promise<MessageHeader>;
 }
 /** Encrypts a stream into one message with memory bounded by the frame length. */

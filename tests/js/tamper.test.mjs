@@ -147,3 +147,24 @@ test('random tampering (bytes overwritten, ranges dropped, inserted, replayed, s
     await streamed(all, message, 1 + rand(40), `case ${i} (kind ${kind}), streamed`);
   }
 });
+
+test("decryptStream's messageHeader: the verified header even when a frame of the same chunk then fails; never a tampered header", async () => {
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      // 1050 bytes in 100-byte frames: the final frame carries 50 bytes, its ciphertext ends 16 bytes before the end.
+      const { result } = await ours.encrypt(keyring, new Uint8Array(1050), { suiteId: 0x0478, frameLength: 100, encryptionContext: { purpose: 'header' } });
+      const bodyFlipped = result.slice();
+      bodyFlipped[bodyFlipped.length - 20] ^= 1;
+      const headerFlipped = result.slice();
+      headerFlipped[Buffer.from(result).indexOf('header')] ^= 1; // the context's value
+      for (const [message, headerOk] of [[bodyFlipped, true], [headerFlipped, false]]) {
+        // One chunk: the header and the failing frame arrive in the same write.
+        const stream = ours.decryptStream(keyring);
+        const output = new Response(chunkStream(message, message.length).pipeThrough(stream)).arrayBuffer();
+        await assert.rejects(output, (e) => (headerOk ? e.name === 'AuthenticationError' : ENVELOPE_ERRORS.has(e.name)), path);
+        if (headerOk) assert.equal((await stream.messageHeader).encryptionContext.purpose, 'header', path);
+        else await assert.rejects(stream.messageHeader, path);
+      }
+    });
+  }
+});
