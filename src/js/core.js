@@ -248,7 +248,7 @@ export class KmsKeyring extends Keyring {
   }
   async _build() {
     const o = this.#options;
-    return WasmKeyring.kms(await o.client._wasm(), o.generatorKeyId, [...o.keyIds], o.discovery, o.discoveryFilter, [...o.grantTokens]);
+    return WasmKeyring.kms(await o.client._wasm(), o.generatorKeyId, o.keyIds, o.discovery, o.discoveryFilter, o.grantTokens);
   }
 }
 
@@ -895,9 +895,8 @@ export function decryptStream(keyring, options = {}) {
         if (header) resolveHeader(header);
       }
     }),
+    // The header, if it verified, was given by the transform that read it.
     flush: guarded(async (controller) => {
-      const header = decryptor.messageHeader();
-      if (header) resolveHeader(header); // verified, even if the end of the message then fails
       if (opener) {
         await opener.finish((p) => controller.enqueue(p));
       } else {
