@@ -2,9 +2,8 @@
 // opened by node:crypto in Node and by WebCrypto elsewhere, released in order, the final frame
 // of a signed message held; the wasm AES-GCM path as well). The Rust tests cover the same
 // inputs in the core alone (envelope_format.rs, envelope_mutations.rs); here the glue is what
-// is under test. What a
-// user relies on: a typed `KmsWasmError`, no plaintext from one-shot `decrypt`, and no byte from
-// `decryptStream` that was not encrypted.
+// is under test. What a user relies on: a typed `KmsWasmError`, no plaintext from one-shot
+// `decrypt`, and no byte from `decryptStream` that was not encrypted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aesPaths, AES_PATHS, chunkStream, footerLength, importPackage } from './helpers.mjs';
