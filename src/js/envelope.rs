@@ -326,8 +326,6 @@ impl WasmEncryptor {
 #[wasm_bindgen]
 pub struct WasmDecryptor {
     inner: Option<Decryptor<Arc<dyn Keyring>>>,
-    /// The verified header of a decryptor that failed after it: still the stream's `messageHeader`.
-    header_before_failure: Option<MessageHeader>,
 }
 
 impl WasmDecryptor {
@@ -351,7 +349,7 @@ impl WasmDecryptor {
     #[wasm_bindgen(constructor)]
     pub fn new(keyring: &WasmKeyring, options: JsValue) -> Result<WasmDecryptor, JsValue> {
         let opts = decrypt_options(&options).map_err(js_err)?;
-        Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)), header_before_failure: None })
+        Ok(WasmDecryptor { inner: Some(Decryptor::new(keyring.inner.clone(), opts)) })
     }
 
     /// Whether a message starting with `prefix` may be signed over SHA-384
@@ -364,7 +362,7 @@ impl WasmDecryptor {
     /// The verified header, once parsed.
     #[wasm_bindgen(js_name = messageHeader)]
     pub fn message_header(&self) -> JsValue {
-        self.inner.as_ref().and_then(|d| d.header()).or(self.header_before_failure.as_ref()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
+        self.inner.as_ref().and_then(|d| d.header()).map(header_to_js).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// A copy of the content key once the header verified, for `crypto.subtle.importKey`; wiped by the caller.
@@ -471,16 +469,9 @@ impl WasmDecryptor {
     }
 
     /// Takes message bytes; returns the plaintext of frames that verified.
+    /// After an error the decryptor stays failed (its secrets wiped), and keeps its verified header.
     pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
-        let dec = self.dec_mut()?;
-        match dec.update(&chunk).await {
-            Ok(out) => Ok(out),
-            Err(e) => {
-                self.header_before_failure = dec.header().cloned();
-                self.inner = None;
-                Err(js_err(e))
-            }
-        }
+        self.dec_mut()?.update(&chunk).await.map_err(js_err)
     }
 
     /// Checks the message is complete (and its signature); returns any last plaintext.
