@@ -46,6 +46,17 @@ test('Node: the installed package does KMS calls and an envelope round trip', ()
   assert.deepEqual(out, expected);
 });
 
+test('Node, CommonJS: require() of the installed package (an ES module; Node 20.19+ requires those) gives the same API', () => {
+  writeFileSync(join(project, 'require.cjs'), `const kms = require('kms-wasm');
+const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(3) });
+kms.encrypt(keyring, 'required').then(({ result }) => kms.decrypt(keyring, result)).then(({ plaintext }) =>
+  console.log(JSON.stringify({ text: Buffer.from(plaintext).toString(), client: typeof kms.KMS.fromEnv, error: new kms.NotFoundException({ message: 'x' }) instanceof kms.KMSServiceException })));
+`);
+  const r = spawnSync(process.execPath, ['require.cjs'], { cwd: project, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { text: 'required', client: 'function', error: true });
+});
+
 test('workerd: a Worker bundled the way Workers bundle (workerd condition, .wasm as a module) encrypts a request body', async () => {
   const dir = join(project, 'workerd');
   mkdirSync(dir);
