@@ -46,6 +46,19 @@ test('Node: the installed package does KMS calls and an envelope round trip', ()
   assert.deepEqual(out, expected);
 });
 
+// Bun and Deno resolve the package's `node` condition and run its Node entry on their own
+// Node compatibility (node:fs, node:crypto, node:worker_threads).
+for (const [runtime, args] of [['bun', ['run']], ['deno', ['run', '--allow-all', '--no-prompt']]]) {
+  test(`${runtime === 'bun' ? 'Bun' : 'Deno'}: the installed package does KMS calls and an envelope round trip`, () => {
+    const script = join(project, `${runtime}-app.mjs`);
+    writeFileSync(script, `import { run, expected } from './src/app.mjs'; const out = await run(${JSON.stringify(env)}); console.log(JSON.stringify({ out, expected }));`);
+    const r = spawnSync(repoPath(`tests/node_modules/.bin/${runtime}`), [...args, script], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const { out, expected } = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.deepEqual(out, expected);
+  });
+}
+
 test('Node, CommonJS: require() of the installed package (an ES module; Node 20.19+ requires those) gives the same API', () => {
   writeFileSync(join(project, 'require.cjs'), `const kms = require('kms-wasm');
 const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(3) });
