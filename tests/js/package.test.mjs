@@ -199,6 +199,19 @@ test('esbuild: a bundled app runs in Chromium, loading the .wasm next to the bun
   await inChromium(out, 'index.html', expected);
 });
 
+test('bun build: a minified browser bundle runs in Chromium, loading the .wasm next to the bundle', async () => {
+  const src = join(project, 'bun-app');
+  const out = join(project, 'dist-bun');
+  writeEntry(src);
+  const r = spawnSync(repoPath('tests/node_modules/.bin/bun'), ['build', join(src, 'main.mjs'), '--target=browser', '--minify', '--outfile', join(out, 'app.js')], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
+  cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
+  writeFileSync(join(out, 'index.html'), `<!doctype html><script type="module" src="./app.js"></script>`);
+  const { expected } = await import(join(project, 'src/app.mjs'));
+  await inChromium(out, 'index.html', expected);
+});
+
 // Webpack 5 and Vite follow `new URL('./kms_wasm_bg.wasm', import.meta.url)` themselves: the
 // .wasm is emitted as an asset under a hashed name, with no copying by the user. The entry is a
 // page script that hands the app to the test.
