@@ -1,13 +1,21 @@
-// Headless Chromium and a static file server for the browser tests (both on 127.0.0.1, both stopped by the caller).
+// Headless Chromium (playwright-core), headless Firefox ESR (puppeteer-core over WebDriver BiDi:
+// playwright drives only its own Firefox build) and a static file server for the browser tests
+// (all on 127.0.0.1, all stopped by the caller).
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export function launchChromium() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Debian's Firefox ESR. Its pages have puppeteer's API: `evaluateOnNewDocument` where playwright has `addInitScript`. */
+export function launchFirefox() {
+  return puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true });
 }
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };

@@ -1,5 +1,6 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project, then used from
-// Node, workerd (bundled as a Worker), headless Chromium (import map) and esbuild, webpack and Vite bundles,
+// Node (import and require), Bun, Deno, workerd (bundled as a Worker), headless Chromium and Firefox (import map),
+// esbuild, bun build, webpack and Vite bundles and Vite's dev server (in Chromium),
 // and type-checked with tsc --strict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { build } from 'esbuild';
 import webpack from 'webpack';
 import { build as viteBuild, createServer as createViteServer } from 'vite';
 import { localEnv, repoPath, packageDir } from './helpers.mjs';
-import { launchChromium, serveStatic } from './browser.mjs';
+import { launchChromium, launchFirefox, serveStatic } from './browser.mjs';
 import { runWorkerdTest } from './workerd.mjs';
 
 const env = localEnv();
@@ -117,13 +118,13 @@ const countWorkerDigests = () => {
   };
 };
 
-async function appInChromium(url, expectedResult) {
-  const browser = await launchChromium();
+async function appInBrowser(url, expectedResult, launch = launchChromium) {
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.addInitScript(countWorkerDigests);
+    await (page.addInitScript ? page.addInitScript(countWorkerDigests) : page.evaluateOnNewDocument(countWorkerDigests));
     await page.goto(url);
     await page.waitForFunction(() => window.runApp);
     const out = await page.evaluate(async (e) => window.runApp(e), env);
@@ -134,21 +135,23 @@ async function appInChromium(url, expectedResult) {
   }
 }
 
-async function inChromium(root, pagePath, expectedResult) {
+async function inBrowser(root, pagePath, expectedResult, launch = launchChromium) {
   const server = await serveStatic(root);
   try {
-    await appInChromium(new URL(pagePath, server.url).href, expectedResult);
+    await appInBrowser(new URL(pagePath, server.url).href, expectedResult, launch);
   } finally {
     await server.close();
   }
 }
 
-test('Chromium: a page importing the installed package as an ES module (import map)', async () => {
-  const { expected } = await import(join(project, 'src/app.mjs'));
-  writeFileSync(join(project, 'page.html'), `<!doctype html><script type="importmap">{"imports":{"kms-wasm":"/node_modules/kms-wasm/index.js"}}</script>
-<script type="module">import { run } from '/src/app.mjs'; window.runApp = run; window.appReady = true;</script>`);
-  await inChromium(project, 'page.html', expected);
-});
+for (const [name, launch] of [['Chromium', launchChromium], ['Firefox ESR', launchFirefox]]) {
+  test(`${name}: a page importing the installed package as an ES module (import map)`, async () => {
+    const { expected } = await import(join(project, 'src/app.mjs'));
+    writeFileSync(join(project, 'page.html'), `<!doctype html><script type="importmap">{"imports":{"kms-wasm":"/node_modules/kms-wasm/index.js"}}</script>
+<script type="module">import { run } from '/src/app.mjs'; window.runApp = run;</script>`);
+    await inBrowser(project, 'page.html', expected, launch);
+  });
+}
 
 test('Chromium: an engine that cannot compile the module for want of WebAssembly SIMD gets UnsupportedRuntimeError; other compile failures pass through', async () => {
   // Chromium has SIMD, so the page stands in for an older engine: compiling fails, and (first
@@ -196,7 +199,7 @@ test('esbuild: a bundled app runs in Chromium, loading the .wasm next to the bun
   cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
   writeFileSync(join(out, 'index.html'), `<!doctype html><script type="module">import { run } from './app.js'; window.runApp = run;</script>`);
   const { expected } = await import(join(project, 'src/app.mjs'));
-  await inChromium(out, 'index.html', expected);
+  await inBrowser(out, 'index.html', expected);
 });
 
 test('bun build: a minified browser bundle runs in Chromium, loading the .wasm next to the bundle', async () => {
@@ -209,7 +212,7 @@ test('bun build: a minified browser bundle runs in Chromium, loading the .wasm n
   cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
   writeFileSync(join(out, 'index.html'), `<!doctype html><script type="module" src="./app.js"></script>`);
   const { expected } = await import(join(project, 'src/app.mjs'));
-  await inChromium(out, 'index.html', expected);
+  await inBrowser(out, 'index.html', expected);
 });
 
 // Webpack 5 and Vite follow `new URL('./kms_wasm_bg.wasm', import.meta.url)` themselves: the
@@ -233,7 +236,7 @@ test('webpack: a production bundle emits the .wasm itself and runs in Chromium',
   assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
   writeFileSync(join(out, 'index.html'), `<!doctype html><script src="app.js"></script>`);
   const { expected } = await import(join(project, 'src/app.mjs'));
-  await inChromium(out, 'index.html', expected);
+  await inBrowser(out, 'index.html', expected);
 });
 
 test('Vite: a production build emits the .wasm itself and runs in Chromium', async () => {
@@ -244,7 +247,7 @@ test('Vite: a production build emits the .wasm itself and runs in Chromium', asy
   await viteBuild({ root, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
   assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out, { recursive: true })}`);
   const { expected } = await import(join(project, 'src/app.mjs'));
-  await inChromium(out, 'index.html', expected);
+  await inBrowser(out, 'index.html', expected);
 });
 
 test('Vite: the dev server serves the app unbundled and it runs in Chromium', async () => {
@@ -253,7 +256,7 @@ test('Vite: the dev server serves the app unbundled and it runs in Chromium', as
   try {
     await server.listen();
     const { expected } = await import(join(project, 'src/app.mjs'));
-    await appInChromium(server.resolvedUrls.local[0], expected);
+    await appInBrowser(server.resolvedUrls.local[0], expected);
   } finally {
     await server.close();
   }
