@@ -2,8 +2,9 @@
 // small ones and where no worker may start, on the page's thread (by wasm, or by WebCrypto's
 // ECDSA for one-shot decryption); and no AES-192 in WebCrypto (legacy suites are opened in
 // wasm). The page bundles the built package with esbuild; the legacy messages come from
-// @aws-crypto/client-node, made here in Node.
-import { test, before, after } from 'node:test';
+// @aws-crypto/client-node, made here in Node. Each test runs in headless Chromium and in
+// Firefox ESR.
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import * as esdk from '@aws-crypto/client-node';
 import { footerLength, packageDir, repoPath, withFooterOf } from './helpers.mjs';
-import { launchChromium, serveStatic } from './browser.mjs';
+import { launchChromium, launchFirefox, serveStatic } from './browser.mjs';
 
 const PAGE = `
 import * as kms from 'kms-wasm';
@@ -20,6 +21,9 @@ import * as kms from 'kms-wasm';
 // can tell which path hashed.
 window.hashPosts = 0;
 window.ecdsaVerifies = 0;
+// Directives the page's CSP enforced (both browsers fire this event; not all forward the console).
+window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.effectiveDirective));
 const verify = crypto.subtle.verify.bind(crypto.subtle);
 crypto.subtle.verify = (...args) => {
   window.ecdsaVerifies++;
@@ -112,8 +116,6 @@ window.ready = true;
 
 let dir;
 let server;
-let browser;
-let page;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kms-browser-envelope-'));
@@ -127,14 +129,9 @@ before(async () => {
   // The same page where no worker may start.
   writeFileSync(join(dir, 'no-workers.html'), `<!doctype html><meta http-equiv="Content-Security-Policy" content="worker-src 'none'"><script type="module" src="./page.js"></script>`);
   server = await serveStatic(dir);
-  browser = await launchChromium();
-  page = await browser.newPage();
-  await page.goto(`${server.url}index.html`);
-  await page.waitForFunction(() => window.ready === true);
 });
 
 after(async () => {
-  await browser?.close();
   await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -145,123 +142,134 @@ const theirKeyring = (wrappingKey) => new esdk.RawAesKeyringNode({
   keyName: 'k', keyNamespace: 'ns', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
 });
 
-test('Chromium: legacy suites from @aws-crypto/client-node (AES-192, opened in wasm; 0x0214, signed with P-256) decrypt under a relaxed policy only', async () => {
-  const wrappingKey = randomBytes(32);
-  const theirs = theirKeyring(wrappingKey);
-  const { encrypt } = esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
-  const plaintext = randomBytes(10_000);
-  const relaxed = { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' };
-  for (const suiteId of [0x0046, 0x0146, 0x0346, 0x0214]) {
-    const signed = suiteId === 0x0346 || suiteId === 0x0214;
-    const { result } = await encrypt(theirs, plaintext, { suiteId, frameLength: 4096 });
-    const got = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(result), relaxed]);
-    assert.equal(got.oneShot.bytes, b64(plaintext), `0x${suiteId.toString(16)} one-shot: ${got.oneShot.error}`);
-    assert.equal(got.stream.bytes, b64(plaintext), `0x${suiteId.toString(16)} stream: ${got.stream.error}`);
+for (const [name, launch] of [['Chromium', launchChromium], ['Firefox ESR', launchFirefox]]) describe(name, () => {
+  let browser;
+  let page;
+  before(async () => {
+    browser = await launch();
+    page = await browser.newPage();
+    await page.goto(`${server.url}index.html`);
+    await page.waitForFunction(() => window.ready === true);
+  });
+  after(() => browser?.close());
 
-    const strict = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(result)]);
-    assert.equal(strict.oneShot.error, 'CommitmentPolicyError');
-    assert.equal(strict.stream.error, 'CommitmentPolicyError');
-
-    // A flipped bit in the second frame's ciphertext: nothing from one-shot, the stream stops at the first frame.
-    const tampered = Buffer.from(result);
-    const firstFrame = result.length - plaintext.length - 2 * (4 + 12 + 16) - (4 + 4 + 12 + 4 + 16) - (signed ? footerLength(result) : 0);
-    tampered[firstFrame + (4 + 12 + 4096 + 16) + 4 + 12 + 10] ^= 1;
-    const bad = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(tampered), relaxed]);
-    // A signed message may fail its signature check first: wasm checks it as soon as the footer is parsed.
-    const refusals = signed ? ['AuthenticationError', 'SignatureError'] : ['AuthenticationError'];
-    assert.ok(refusals.includes(bad.oneShot.error), `0x${suiteId.toString(16)} one-shot: ${bad.oneShot.error}`);
-    assert.ok(refusals.includes(bad.stream.error), `0x${suiteId.toString(16)} stream: ${bad.stream.error}`);
-    assert.ok(bad.stream.released <= 4096, `released ${bad.stream.released}`);
-  }
-});
-
-test('Chromium: signed messages verify both ways, hashed in the hash worker (streams, one-shot from 2 MiB) or, decrypting one-shot under 2 MiB, by WebCrypto ECDSA; a foreign signature is refused', async () => {
-  const wrappingKey = randomBytes(32);
-  const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-  const theirs = theirKeyring(wrappingKey);
-  const posts = () => page.evaluate(() => window.hashPosts);
-  const verifies = () => page.evaluate(() => window.ecdsaVerifies);
-  for (const size of [0, 4096, 50_000, 3 << 20]) {
-    const plaintext = randomBytes(size);
-    const postsBefore = await posts();
-    const made = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578, frameLength: 4096 }]);
-    // Each batch is at most 1 MiB: the stream posts at least one, a large one-shot message more.
-    assert.ok((await posts()) - postsBefore >= (size >= 2 << 20 ? 4 : 1), `the worker hashed (${(await posts()) - postsBefore} batches)`);
-    const messages = [Buffer.from(made.oneShot, 'base64'), Buffer.from(made.stream, 'base64')];
-    for (const message of messages) {
-      assert.ok(Buffer.from((await decrypt(theirs, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
-      const verifiesBefore = await verifies();
-      const got = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(message)]);
-      assert.equal(got.oneShot.bytes, b64(plaintext));
-      assert.equal(got.stream.bytes, b64(plaintext));
-      assert.equal((await verifies()) - verifiesBefore, size < 2 << 20 ? 1 : 0, 'WebCrypto verified the small one-shot message only');
-    }
-    const forged = withFooterOf(...messages);
-    const bad = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(forged)]);
-    assert.equal(bad.oneShot.error, 'SignatureError');
-    assert.equal(bad.stream.error, 'SignatureError');
-    assert.ok(bad.stream.released <= size - (size % 4096), 'the final frame is held back');
-  }
-  // A small one-shot message is hashed in wasm, with no round trip to the worker.
-  const before = await posts();
-  await page.evaluate(([k, p, o]) => window.oneShotEncrypt(k, p, o), [b64(wrappingKey), b64(randomBytes(100_000)), { suiteId: 0x0578 }]);
-  assert.equal(await posts(), before);
-  // An unsigned message is not hashed at all: its streams post nothing either.
-  const plaintext = randomBytes(3 << 20);
-  const unsigned = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0478 }]);
-  const back = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), unsigned.stream]);
-  assert.equal(back.stream.bytes, b64(plaintext));
-  assert.equal(await posts(), before, 'nothing posted for suite 0x0478');
-});
-
-test('Chromium: where no worker may start (CSP worker-src none), signed messages are hashed on the page thread (wasm; WebCrypto ECDSA for one-shot decryption) and still verify', async () => {
-  const restricted = await browser.newPage();
-  const violations = [];
-  restricted.on('console', (m) => violations.push(m.text()));
-  try {
-    await restricted.goto(`${server.url}no-workers.html`);
-    await restricted.waitForFunction(() => window.ready === true);
+  test(`${name}: legacy suites from @aws-crypto/client-node (AES-192, opened in wasm; 0x0214, signed with P-256) decrypt under a relaxed policy only`, async () => {
     const wrappingKey = randomBytes(32);
-    const plaintext = randomBytes(3 << 20);
-    const made = await restricted.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578 }]);
+    const theirs = theirKeyring(wrappingKey);
+    const { encrypt } = esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+    const plaintext = randomBytes(10_000);
+    const relaxed = { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' };
+    for (const suiteId of [0x0046, 0x0146, 0x0346, 0x0214]) {
+      const signed = suiteId === 0x0346 || suiteId === 0x0214;
+      const { result } = await encrypt(theirs, plaintext, { suiteId, frameLength: 4096 });
+      const got = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(result), relaxed]);
+      assert.equal(got.oneShot.bytes, b64(plaintext), `0x${suiteId.toString(16)} one-shot: ${got.oneShot.error}`);
+      assert.equal(got.stream.bytes, b64(plaintext), `0x${suiteId.toString(16)} stream: ${got.stream.error}`);
+
+      const strict = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(result)]);
+      assert.equal(strict.oneShot.error, 'CommitmentPolicyError');
+      assert.equal(strict.stream.error, 'CommitmentPolicyError');
+
+      // A flipped bit in the second frame's ciphertext: nothing from one-shot, the stream stops at the first frame.
+      const tampered = Buffer.from(result);
+      const firstFrame = result.length - plaintext.length - 2 * (4 + 12 + 16) - (4 + 4 + 12 + 4 + 16) - (signed ? footerLength(result) : 0);
+      tampered[firstFrame + (4 + 12 + 4096 + 16) + 4 + 12 + 10] ^= 1;
+      const bad = await page.evaluate(([k, m, o]) => window.decryptBoth(k, m, o), [b64(wrappingKey), b64(tampered), relaxed]);
+      // A signed message may fail its signature check first: wasm checks it as soon as the footer is parsed.
+      const refusals = signed ? ['AuthenticationError', 'SignatureError'] : ['AuthenticationError'];
+      assert.ok(refusals.includes(bad.oneShot.error), `0x${suiteId.toString(16)} one-shot: ${bad.oneShot.error}`);
+      assert.ok(refusals.includes(bad.stream.error), `0x${suiteId.toString(16)} stream: ${bad.stream.error}`);
+      assert.ok(bad.stream.released <= 4096, `released ${bad.stream.released}`);
+    }
+  });
+
+  test(`${name}: signed messages verify both ways, hashed in the hash worker (streams, one-shot from 2 MiB) or, decrypting one-shot under 2 MiB, by WebCrypto ECDSA; a foreign signature is refused`, async () => {
+    const wrappingKey = randomBytes(32);
     const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
     const theirs = theirKeyring(wrappingKey);
-    for (const message of [made.oneShot, made.stream]) {
-      assert.ok(Buffer.from((await decrypt(theirs, Buffer.from(message, 'base64'))).plaintext).equals(plaintext));
-      const verifiesBefore = await restricted.evaluate(() => window.ecdsaVerifies);
-      const got = await restricted.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), message]);
-      assert.equal(got.oneShot.bytes, b64(plaintext));
-      assert.equal((await restricted.evaluate(() => window.ecdsaVerifies)) - verifiesBefore, 1, 'without a worker, WebCrypto verifies the one-shot message');
-      assert.equal(got.stream.bytes, b64(plaintext));
-    }
-    assert.equal(await restricted.evaluate(() => window.hashPosts), 0, 'nothing was posted to a worker');
-    assert.ok(violations.some((t) => /worker-src/.test(t)), `the CSP did refuse the worker: ${violations.join(' | ')}`);
-  } finally {
-    await restricted.close();
-  }
-});
-
-test('Chromium: a large unsigned one-shot result is written into a buffer the worker allocated and faulted in; a signed one (whose hash the worker runs) and a page without workers allocate on the page', async () => {
-  const wrappingKey = randomBytes(32);
-  const plaintext = randomBytes((6 << 20) + 77);
-  const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-  const restricted = await browser.newPage();
-  try {
-    await restricted.goto(`${server.url}no-workers.html`);
-    await restricted.waitForFunction(() => window.ready === true);
-    for (const [where, on] of [['worker', page], ['no workers', restricted]]) {
-      const got = await on.evaluate(([k, p]) => window.movedResults(k, p), [b64(wrappingKey), b64(plaintext)]);
-      assert.equal(got.tooLarge, true, `${where}: an allocation the worker cannot make gives undefined`);
-      for (const suiteId of [0x0478, 0x0578]) {
-        const { encryptMoved, decryptMoved, plaintext: back, message } = got[suiteId];
-        const expected = where === 'worker' && suiteId === 0x0478;
-        assert.equal(encryptMoved, expected, `${where}, 0x${suiteId.toString(16)}: encrypt result moved`);
-        assert.equal(decryptMoved, expected, `${where}, 0x${suiteId.toString(16)}: decrypt result moved`);
-        assert.equal(back, b64(plaintext));
-        assert.ok(Buffer.from((await decrypt(theirKeyring(wrappingKey), Buffer.from(message, 'base64'))).plaintext).equals(plaintext), 'their SDK reads the message');
+    const posts = () => page.evaluate(() => window.hashPosts);
+    const verifies = () => page.evaluate(() => window.ecdsaVerifies);
+    for (const size of [0, 4096, 50_000, 3 << 20]) {
+      const plaintext = randomBytes(size);
+      const postsBefore = await posts();
+      const made = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578, frameLength: 4096 }]);
+      // Each batch is at most 1 MiB: the stream posts at least one, a large one-shot message more.
+      assert.ok((await posts()) - postsBefore >= (size >= 2 << 20 ? 4 : 1), `the worker hashed (${(await posts()) - postsBefore} batches)`);
+      const messages = [Buffer.from(made.oneShot, 'base64'), Buffer.from(made.stream, 'base64')];
+      for (const message of messages) {
+        assert.ok(Buffer.from((await decrypt(theirs, message)).plaintext).equals(plaintext), 'their SDK verifies our signature');
+        const verifiesBefore = await verifies();
+        const got = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(message)]);
+        assert.equal(got.oneShot.bytes, b64(plaintext));
+        assert.equal(got.stream.bytes, b64(plaintext));
+        assert.equal((await verifies()) - verifiesBefore, size < 2 << 20 ? 1 : 0, 'WebCrypto verified the small one-shot message only');
       }
+      const forged = withFooterOf(...messages);
+      const bad = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), b64(forged)]);
+      assert.equal(bad.oneShot.error, 'SignatureError');
+      assert.equal(bad.stream.error, 'SignatureError');
+      assert.ok(bad.stream.released <= size - (size % 4096), 'the final frame is held back');
     }
-  } finally {
-    await restricted.close();
-  }
+    // A small one-shot message is hashed in wasm, with no round trip to the worker.
+    const before = await posts();
+    await page.evaluate(([k, p, o]) => window.oneShotEncrypt(k, p, o), [b64(wrappingKey), b64(randomBytes(100_000)), { suiteId: 0x0578 }]);
+    assert.equal(await posts(), before);
+    // An unsigned message is not hashed at all: its streams post nothing either.
+    const plaintext = randomBytes(3 << 20);
+    const unsigned = await page.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0478 }]);
+    const back = await page.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), unsigned.stream]);
+    assert.equal(back.stream.bytes, b64(plaintext));
+    assert.equal(await posts(), before, 'nothing posted for suite 0x0478');
+  });
+
+  test(`${name}: where no worker may start (CSP worker-src none), signed messages are hashed on the page thread (wasm; WebCrypto ECDSA for one-shot decryption) and still verify`, async () => {
+    const restricted = await browser.newPage();
+    try {
+      await restricted.goto(`${server.url}no-workers.html`);
+      await restricted.waitForFunction(() => window.ready === true);
+      const wrappingKey = randomBytes(32);
+      const plaintext = randomBytes(3 << 20);
+      const made = await restricted.evaluate(([k, p, o]) => window.encryptBoth(k, p, o), [b64(wrappingKey), b64(plaintext), { suiteId: 0x0578 }]);
+      const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+      const theirs = theirKeyring(wrappingKey);
+      for (const message of [made.oneShot, made.stream]) {
+        assert.ok(Buffer.from((await decrypt(theirs, Buffer.from(message, 'base64'))).plaintext).equals(plaintext));
+        const verifiesBefore = await restricted.evaluate(() => window.ecdsaVerifies);
+        const got = await restricted.evaluate(([k, m]) => window.decryptBoth(k, m, {}), [b64(wrappingKey), message]);
+        assert.equal(got.oneShot.bytes, b64(plaintext));
+        assert.equal((await restricted.evaluate(() => window.ecdsaVerifies)) - verifiesBefore, 1, 'without a worker, WebCrypto verifies the one-shot message');
+        assert.equal(got.stream.bytes, b64(plaintext));
+      }
+      assert.equal(await restricted.evaluate(() => window.hashPosts), 0, 'nothing was posted to a worker');
+      const violations = await restricted.evaluate(() => window.cspViolations);
+      assert.ok(violations.includes('worker-src'), `the CSP did refuse the worker: ${violations}`);
+    } finally {
+      await restricted.close();
+    }
+  });
+
+  test(`${name}: a large unsigned one-shot result is written into a buffer the worker allocated and faulted in; a signed one (whose hash the worker runs) and a page without workers allocate on the page`, async () => {
+    const wrappingKey = randomBytes(32);
+    const plaintext = randomBytes((6 << 20) + 77);
+    const { decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const restricted = await browser.newPage();
+    try {
+      await restricted.goto(`${server.url}no-workers.html`);
+      await restricted.waitForFunction(() => window.ready === true);
+      for (const [where, on] of [['worker', page], ['no workers', restricted]]) {
+        const got = await on.evaluate(([k, p]) => window.movedResults(k, p), [b64(wrappingKey), b64(plaintext)]);
+        assert.equal(got.tooLarge, true, `${where}: an allocation the worker cannot make gives undefined`);
+        for (const suiteId of [0x0478, 0x0578]) {
+          const { encryptMoved, decryptMoved, plaintext: back, message } = got[suiteId];
+          const expected = where === 'worker' && suiteId === 0x0478;
+          assert.equal(encryptMoved, expected, `${where}, 0x${suiteId.toString(16)}: encrypt result moved`);
+          assert.equal(decryptMoved, expected, `${where}, 0x${suiteId.toString(16)}: decrypt result moved`);
+          assert.equal(back, b64(plaintext));
+          assert.ok(Buffer.from((await decrypt(theirKeyring(wrappingKey), Buffer.from(message, 'base64'))).plaintext).equals(plaintext), 'their SDK reads the message');
+        }
+      }
+    } finally {
+      await restricted.close();
+    }
+  });
 });
