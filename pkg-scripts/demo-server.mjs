@@ -49,11 +49,13 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8', '.png': 'image/png', '.ico': 'image/x-icon',
 };
 // The page only talks to its own origin; this keeps it that way for scripts,
-// while connect-src stays open so a person can point it at real AWS KMS.
+// while connect-src stays open so a person can point it at real AWS KMS. The package's
+// SHA-384 worker for signed files starts from a blob: URL (worker-src would otherwise fall
+// back to script-src and refuse it, leaving the hash on the page's thread).
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' https://*.amazonaws.com; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; style-src 'self'; img-src 'self' data:; connect-src 'self' https://*.amazonaws.com; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 /** Maps a URL path into one of the served directories, or null (never outside them). */

@@ -1,7 +1,8 @@
 // The web demo (www/ served by pkg-scripts/demo-server.mjs) in headless Chromium, against
 // kms-local with signatures checked: key creation, 5 MiB round trip with aws-encryption-cli
 // in between, tampered / foreign files, disabled key, wrong credentials, unreachable KMS,
-// phone width, and a 300 MiB file encrypted with the page's JS heap + wasm memory sampled.
+// phone width, and a 300 MiB file encrypted with the page's JS heap + wasm memory sampled;
+// then the main round trip (and a tampered file) once more in Firefox ESR.
 // Screenshots of each state go to test-output/demo/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { repoPath, importPackage } from './helpers.mjs';
+import { launchFirefox } from './browser.mjs';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const MiB = 1024 * 1024;
@@ -31,6 +33,21 @@ let page;
 let tmp;
 let kmsEnv;
 let downloads = 0;
+
+// Runs in each page before its scripts: records what the CSP refused and counts the digests
+// the package's SHA-384 worker sends back, so a test can tell that signed files are hashed there.
+function watchPage() {
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.effectiveDirective));
+  window.workerDigests = 0;
+  const RealWorker = window.Worker;
+  window.Worker = class extends RealWorker {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => { if (e.data && e.data.digest) window.workerDigests++; });
+    }
+  };
+}
 
 function readEnvFile(file) {
   return execFileSync('cat', [file], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('='))
@@ -60,6 +77,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
   page.on('download', () => downloads++);
+  await page.addInitScript(watchPage);
   page.on('pageerror', (e) => console.error('page error:', e.message));
 });
 
@@ -187,6 +205,8 @@ test('5 MiB: encrypt in the page, aws-encryption-cli decrypts it, the page decry
   for (const part of ['0x0578', keyArn, 'file = random-5MiB.bin', '65536 bytes']) assert.ok(shown.includes(part), `header shows ${part}`);
   const log = await page.locator('#audit-table tbody').textContent();
   assert.ok(log.includes('GenerateDataKey') && log.includes('Decrypt'));
+  assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'the CSP refused nothing');
+  assert.equal(await page.evaluate(() => window.workerDigests), 2, 'the signed file was hashed in the worker, encrypting and decrypting');
   await shot('04-decrypted');
   await clearFiles();
 });
@@ -462,4 +482,85 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
   await lastCard().scrollIntoViewIfNeeded();
   await shot('14-phone-file', false);
   await clearFiles();
+});
+
+test('Firefox ESR: the page connects, creates a key, encrypts a 5 MiB file that aws-encryption-cli decrypts, decrypts it back and refuses it tampered', async () => {
+  const firefox = await launchFirefox();
+  try {
+    const ff = await firefox.newPage();
+    const errors = [];
+    ff.on('pageerror', (e) => errors.push(String(e)));
+    // What the page saves is read back from the Blob behind each link (its CSP refuses a fetch of
+    // blob: URLs; the page also clicks the link, and where the download lands is not our concern).
+    await ff.evaluateOnNewDocument(watchPage);
+    await ff.evaluateOnNewDocument(() => {
+      const made = new Map();
+      const create = URL.createObjectURL;
+      URL.createObjectURL = (blob) => {
+        const url = create(blob);
+        made.set(url, blob);
+        return url;
+      };
+      window.blobBehind = (url) => made.get(url);
+    });
+    await ff.goto(baseUrl);
+    await ff.waitForFunction(() => document.body.dataset.connected === 'true', { timeout: 30_000 });
+    await ff.type('#new-alias', `demo-firefox-${Date.now()}`);
+    await ff.click('#create-key');
+    await ff.waitForFunction(() => /Created/.test(document.querySelector('#keys-status').textContent), { timeout: 20_000 });
+    const arn = await ff.evaluate(() => window.kmsDemo.state.selectedArn);
+    assert.match(arn, /^arn:aws:kms:[^:]+:\d+:key\//);
+    // Runs the newest card and reads what it saved.
+    const runFirefoxFile = async (path) => {
+      await (await ff.$('#file-input')).uploadFile(path);
+      const lastCardRuns = () => [...document.querySelectorAll('.file-card')].pop()?.querySelector('.run:not([disabled])');
+      await ff.waitForFunction(lastCardRuns, { timeout: 10_000 });
+      await ff.evaluate(() => [...document.querySelectorAll('.file-card')].pop().querySelector('.run').click());
+      await ff.waitForFunction(() => ['done', 'error', 'cancelled'].includes([...document.querySelectorAll('.file-card')].pop().dataset.state), { timeout: 60_000 });
+      return ff.evaluate(async () => {
+        const card = [...document.querySelectorAll('.file-card')].pop();
+        const link = card.querySelector('.download');
+        const out = { state: card.dataset.state, error: card.dataset.error, message: card.querySelector('.message').textContent, name: link.download, linkShown: !link.hidden };
+        if (out.state === 'done') {
+          const bytes = new Uint8Array(await window.blobBehind(link.href).arrayBuffer());
+          let text = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          out.base64 = btoa(text);
+        }
+        return out;
+      });
+    };
+    const plain = randomBytes(5 * MiB);
+    const plainPath = join(tmp, 'firefox-5MiB.bin');
+    await writeFile(plainPath, plain);
+    const enc = await runFirefoxFile(plainPath);
+    assert.equal(enc.state, 'done', `${enc.message} ${errors.join(' | ')}`);
+    assert.equal(enc.name, 'firefox-5MiB.bin.encrypted');
+    const encryptedFirefoxPath = join(tmp, 'firefox-5MiB.bin.encrypted');
+    const ciphertext = Buffer.from(enc.base64, 'base64');
+    await writeFile(encryptedFirefoxPath, ciphertext);
+    const cliOut = join(tmp, 'firefox-cli-decrypted.bin');
+    await encryptionCli(['--decrypt', '--input', encryptedFirefoxPath, '--output', cliOut, '--wrapping-keys', `key=${arn}`,
+      '--commitment-policy', 'require-encrypt-require-decrypt', '--encryption-context', 'file=firefox-5MiB.bin', '-S']);
+    assert.ok(plain.equals(await readFile(cliOut)), 'aws-encryption-cli decrypts what Firefox encrypted');
+
+    const dec = await runFirefoxFile(encryptedFirefoxPath);
+    assert.equal(dec.state, 'done', dec.message);
+    assert.equal(dec.name, 'firefox-5MiB.bin');
+    assert.ok(plain.equals(Buffer.from(dec.base64, 'base64')), 'the page decrypts to the same bytes');
+    assert.equal(await ff.evaluate(() => window.workerDigests), 2, 'the signed file was hashed in the worker, encrypting and decrypting');
+
+    const tampered = Buffer.from(ciphertext);
+    tampered[tampered.length - 200] ^= 1; // inside the signature or the last frame
+    const tamperedPath = join(tmp, 'firefox-tampered.bin.encrypted');
+    await writeFile(tamperedPath, tampered);
+    const bad = await runFirefoxFile(tamperedPath);
+    assert.equal(bad.state, 'error', bad.message);
+    assert.ok(['SignatureError', 'AuthenticationError', 'MalformedMessageError'].includes(bad.error), bad.error);
+    assert.equal(bad.linkShown, false, 'nothing to save');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(await ff.evaluate(() => window.cspViolations), [], 'the CSP refused nothing');
+  } finally {
+    await firefox.close();
+  }
 });
