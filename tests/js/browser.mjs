@@ -18,6 +18,26 @@ export function launchFirefox() {
   return puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true });
 }
 
+/**
+ * An init script for a page (playwright's `addInitScript`, puppeteer's `evaluateOnNewDocument`;
+ * it runs as source, so it uses nothing from this module): records what the page's CSP refused
+ * (`window.cspViolations`, effective directives) and counts the digests the package's SHA-384
+ * worker sends back (`window.workerDigests`), so a test can tell that signed messages were hashed
+ * there rather than, silently, on the page.
+ */
+export function watchPage() {
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.effectiveDirective));
+  window.workerDigests = 0;
+  const RealWorker = window.Worker;
+  window.Worker = class extends RealWorker {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => { if (e.data && e.data.digest) window.workerDigests++; });
+    }
+  };
+}
+
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
 
 /** Serves `root` on 127.0.0.1 at a free port; resolves to { url, close }. */

@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { repoPath, importPackage } from './helpers.mjs';
-import { launchFirefox } from './browser.mjs';
+import { launchFirefox, watchPage } from './browser.mjs';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const MiB = 1024 * 1024;
@@ -33,21 +33,6 @@ let page;
 let tmp;
 let kmsEnv;
 let downloads = 0;
-
-// Runs in each page before its scripts: records what the CSP refused and counts the digests
-// the package's SHA-384 worker sends back, so a test can tell that signed files are hashed there.
-function watchPage() {
-  window.cspViolations = [];
-  document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.effectiveDirective));
-  window.workerDigests = 0;
-  const RealWorker = window.Worker;
-  window.Worker = class extends RealWorker {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (e) => { if (e.data && e.data.digest) window.workerDigests++; });
-    }
-  };
-}
 
 function readEnvFile(file) {
   return execFileSync('cat', [file], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('='))

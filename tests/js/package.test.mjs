@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import webpack from 'webpack';
 import { build as viteBuild, createServer as createViteServer } from 'vite';
 import { localEnv, repoPath, packageDir } from './helpers.mjs';
-import { launchChromium, launchFirefox, serveStatic } from './browser.mjs';
+import { launchChromium, launchFirefox, serveStatic, watchPage } from './browser.mjs';
 import { runWorkerdTest } from './workerd.mjs';
 
 const env = localEnv();
@@ -106,25 +106,14 @@ const worker :Workerd.Worker = (
 
 // The app's signed 3 MiB message is hashed in the hash worker, which runs the source of a
 // function of the package (hash-worker.js): a minifier that broke it would only show as a
-// silent fallback to hashing on the page, so the page counts the digests the worker sends back.
-const countWorkerDigests = () => {
-  window.workerDigests = 0;
-  const RealWorker = window.Worker;
-  window.Worker = class extends RealWorker {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (e) => { if (e.data && e.data.digest) window.workerDigests++; });
-    }
-  };
-};
-
+// silent fallback to hashing on the page, so each page counts the worker's digests (watchPage).
 async function appInBrowser(url, expectedResult, launch = launchChromium) {
   const browser = await launch();
   try {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await (page.addInitScript ? page.addInitScript(countWorkerDigests) : page.evaluateOnNewDocument(countWorkerDigests));
+    await (page.addInitScript ? page.addInitScript(watchPage) : page.evaluateOnNewDocument(watchPage));
     await page.goto(url);
     await page.waitForFunction(() => window.runApp);
     const out = await page.evaluate(async (e) => window.runApp(e), env);
@@ -192,14 +181,22 @@ window.tryReady = async (simd) => {
   }
 });
 
+/**
+ * Checks a browser bundle `out/app.js` (it must not pull the Node entry), copies the .wasm next to
+ * it where the bundler leaves that to the user, and runs the app from a page loading it with `tag`.
+ */
+async function runBundle(out, tag, { copyWasm }) {
+  assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
+  if (copyWasm) cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
+  writeFileSync(join(out, 'index.html'), `<!doctype html>${tag}`);
+  const { expected } = await import(join(project, 'src/app.mjs'));
+  await inBrowser(out, 'index.html', expected);
+}
+
 test('esbuild: a bundled app runs in Chromium, loading the .wasm next to the bundle', async () => {
   const out = join(project, 'dist');
   await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
-  assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
-  cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
-  writeFileSync(join(out, 'index.html'), `<!doctype html><script type="module">import { run } from './app.js'; window.runApp = run;</script>`);
-  const { expected } = await import(join(project, 'src/app.mjs'));
-  await inBrowser(out, 'index.html', expected);
+  await runBundle(out, `<script type="module">import { run } from './app.js'; window.runApp = run;</script>`, { copyWasm: true });
 });
 
 test('bun build: a minified browser bundle runs in Chromium, loading the .wasm next to the bundle', async () => {
@@ -208,11 +205,7 @@ test('bun build: a minified browser bundle runs in Chromium, loading the .wasm n
   writeEntry(src);
   const r = spawnSync(repoPath('tests/node_modules/.bin/bun'), ['build', join(src, 'main.mjs'), '--target=browser', '--minify', '--outfile', join(out, 'app.js')], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
-  cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
-  writeFileSync(join(out, 'index.html'), `<!doctype html><script type="module" src="./app.js"></script>`);
-  const { expected } = await import(join(project, 'src/app.mjs'));
-  await inBrowser(out, 'index.html', expected);
+  await runBundle(out, '<script type="module" src="./app.js"></script>', { copyWasm: true });
 });
 
 // Webpack 5 and Vite follow `new URL('./kms_wasm_bg.wasm', import.meta.url)` themselves: the
@@ -233,10 +226,7 @@ test('webpack: a production bundle emits the .wasm itself and runs in Chromium',
   });
   assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
   assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out)}`);
-  assert.ok(!readFileSync(join(out, 'app.js'), 'utf8').includes('node:fs'), 'the browser bundle does not pull the Node entry');
-  writeFileSync(join(out, 'index.html'), `<!doctype html><script src="app.js"></script>`);
-  const { expected } = await import(join(project, 'src/app.mjs'));
-  await inBrowser(out, 'index.html', expected);
+  await runBundle(out, '<script src="app.js"></script>', { copyWasm: false });
 });
 
 test('Vite: a production build emits the .wasm itself and runs in Chromium', async () => {
