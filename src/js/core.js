@@ -1,5 +1,6 @@
 // The public JavaScript API of kms-wasm, shared by every runtime entry
-// (browser/bundler: index.js, Node: node.js, workerd: workerd.js).
+// (browser/bundler: index.js, Node: node.js, workerd: workerd.js), which each export it
+// and deploy.js beside it (deploy.js builds on this module, so this one does not import it).
 // Shapes follow @aws-sdk/client-kms: PascalCase members, Uint8Array blobs,
 // Date timestamps, errors whose `name` is the KMS exception.
 import init, { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, decryptMessage } from './kms_wasm.js';
@@ -8,7 +9,6 @@ import { KMSServiceException, KmsWasmError } from './errors.js';
 
 export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
-export * from './deploy.js';
 
 let initializing;
 let load = () => init();

@@ -31,3 +31,4 @@ const helper = helperWorker(blobWorker(() => wasmModule));
 useExternalSha384(helper.sha384);
 usePrefault({ allocate: helper.allocate });
 export * from './core.js';
+export * from './deploy.js';

@@ -89,3 +89,4 @@ useSyncAesGcm({
   pause: () => new Promise((resolve) => setImmediate(resolve)),
 });
 export * from './core.js';
+export * from './deploy.js';

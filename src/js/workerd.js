@@ -7,3 +7,4 @@ import { markReady } from './core.js';
 
 markReady(initSync({ module: wasmModule }));
 export * from './core.js';
+export * from './deploy.js';

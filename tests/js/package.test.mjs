@@ -1,6 +1,6 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project, then used from
 // Node (import and require), Bun, Deno, workerd (bundled as a Worker), headless Chromium and Firefox (import map),
-// esbuild, bun build, webpack and Vite bundles and Vite's dev server (in Chromium),
+// esbuild, bun build, webpack, Rollup, Parcel and Vite bundles and Vite's dev server (in Chromium),
 // and type-checked with tsc --strict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import webpack from 'webpack';
+import { rollup } from 'rollup';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { build as viteBuild, createServer as createViteServer } from 'vite';
 import { localEnv, repoPath, packageDir } from './helpers.mjs';
 import { launchChromium, launchFirefox, serveStatic, watchPage } from './browser.mjs';
@@ -208,7 +211,7 @@ test('bun build: a minified browser bundle runs in Chromium, loading the .wasm n
   await runBundle(out, '<script type="module" src="./app.js"></script>', { copyWasm: true });
 });
 
-// Webpack 5 and Vite follow `new URL('./kms_wasm_bg.wasm', import.meta.url)` themselves: the
+// Webpack 5, Parcel and Vite follow `new URL('./kms_wasm_bg.wasm', import.meta.url)` themselves: the
 // .wasm is emitted as an asset under a hashed name, with no copying by the user. The entry is a
 // page script that hands the app to the test.
 function writeEntry(dir) {
@@ -227,6 +230,38 @@ test('webpack: a production bundle emits the .wasm itself and runs in Chromium',
   assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
   assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out)}`);
   await runBundle(out, '<script src="app.js"></script>', { copyWasm: false });
+});
+
+// Rollup leaves `new URL(…, import.meta.url)` alone; the usual plugin for such assets emits the
+// .wasm. Its warnings are the user's too, so there must be none (a circular import among the
+// package's modules was one).
+test('Rollup (node-resolve, import-meta-assets): the bundle emits the .wasm, builds without a warning and runs in Chromium', async () => {
+  const src = join(project, 'rollup-app');
+  const out = join(project, 'dist-rollup');
+  writeEntry(src);
+  const warnings = [];
+  const bundle = await rollup({
+    input: join(src, 'main.mjs'),
+    plugins: [nodeResolve({ browser: true, rootDir: project }), importMetaAssets()],
+    onwarn: (w) => warnings.push(w.message),
+  });
+  await bundle.write({ dir: out, format: 'es', entryFileNames: 'app.js' });
+  await bundle.close();
+  assert.deepEqual(warnings, []);
+  assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out, { recursive: true })}`);
+  await runBundle(out, '<script type="module" src="./app.js"></script>', { copyWasm: false });
+});
+
+test('Parcel: a production build from an HTML entry emits the .wasm itself and runs in Chromium', async () => {
+  const root = join(project, 'parcel-app');
+  const out = join(project, 'dist-parcel');
+  writeEntry(root);
+  writeFileSync(join(root, 'index.html'), `<!doctype html><script type="module" src="./main.mjs"></script>`);
+  const r = spawnSync(repoPath('tests/node_modules/.bin/parcel'), ['build', join(root, 'index.html'), '--dist-dir', out, '--no-cache', '--no-autoinstall', '--no-source-maps'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out, { recursive: true })}`);
+  const { expected } = await import(join(project, 'src/app.mjs'));
+  await inBrowser(out, 'index.html', expected);
 });
 
 test('Vite: a production build emits the .wasm itself and runs in Chromium', async () => {
