@@ -66,8 +66,23 @@ impl Endpoint {
 
     /// The public KMS endpoint of `region`.
     pub fn for_region(region: &str) -> Self {
-        let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
-        let host = format!("kms.{region}.{suffix}");
+        Self::for_region_with(region, EndpointVariant::default())
+    }
+
+    /// The KMS endpoint of `region` in the given variant, as KMS's endpoint rules build it:
+    /// `kms[-fips].<region>.<suffix>`, the suffix being the partition's DNS suffix, or its
+    /// dual-stack one.
+    pub fn for_region_with(region: &str, variant: EndpointVariant) -> Self {
+        Self::public("kms", region, variant)
+    }
+
+    /// `https://<service>[-fips].<region>.<partition's suffix>/`. Every partition offers both
+    /// variants today (botocore's partitions.json).
+    pub(crate) fn public(service: &str, region: &str, variant: EndpointVariant) -> Self {
+        let (standard, dual_stack) = partition_suffixes(region);
+        let suffix = if variant.dual_stack { dual_stack } else { standard };
+        let fips = if variant.fips { "-fips" } else { "" };
+        let host = format!("{service}{fips}.{region}.{suffix}");
         Endpoint { url: format!("https://{host}/"), host }
     }
 
@@ -88,6 +103,32 @@ impl fmt::Debug for Endpoint {
     }
 }
 
+/// Which of a region's public endpoints to use (the SDKs' `useFipsEndpoint` and
+/// `useDualstackEndpoint`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndpointVariant {
+    /// FIPS 140 validated endpoint (`kms-fips.…`).
+    pub fips: bool,
+    /// Endpoint answering over IPv4 and IPv6 (the partition's dual-stack domain).
+    pub dual_stack: bool,
+}
+
+/// Region prefix, DNS suffix and dual-stack DNS suffix of each partition other than `aws`,
+/// from botocore's partitions.json. A region no prefix matches is in `aws`, as there.
+/// (`us-gov-` regions share `aws`'s suffixes.)
+const PARTITIONS: [(&str, &str, &str); 6] = [
+    ("cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
+    ("eusc-", "amazonaws.eu", "api.amazonwebservices.eu"),
+    ("us-iso-", "c2s.ic.gov", "api.aws.ic.gov"),
+    ("us-isob-", "sc2s.sgov.gov", "api.aws.scloud"),
+    ("eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
+    ("us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
+];
+
+fn partition_suffixes(region: &str) -> (&'static str, &'static str) {
+    PARTITIONS.iter().find(|(prefix, ..)| region.starts_with(prefix)).map_or(("amazonaws.com", "api.aws"), |&(_, standard, dual_stack)| (standard, dual_stack))
+}
+
 fn is_local_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host == "localhost" || host.ends_with(".localhost") || host == "::1" || !host.contains('.') && !host.contains(':') {
@@ -99,15 +140,33 @@ fn is_local_host(host: &str) -> bool {
     }
 }
 
-fn check_region(field: &'static str, region: &str) -> Result<String> {
+/// Checks a region name. A FIPS pseudo-region (`fips-us-east-1`, `us-east-1-fips`) names
+/// the region and asks for its FIPS endpoint, as the AWS SDK for JavaScript reads it: gives
+/// the region and whether it was one.
+fn check_region(field: &'static str, region: &str) -> Result<(String, bool)> {
     let region = region.trim();
     if region.is_empty() {
         return Err(Error::config(field, "is empty"));
     }
-    if !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || region.len() > 64 {
+    let (region, fips) = match region.strip_prefix("fips-").or_else(|| region.strip_suffix("-fips")) {
+        Some(real) => (real, true),
+        None => (region, false),
+    };
+    if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || region.len() > 64 {
         return Err(Error::config(field, format!("`{region}` is not a region name like us-east-1")));
     }
-    Ok(region.to_owned())
+    Ok((region.to_owned(), fips))
+}
+
+/// Reads a boolean setting from the environment: `true` or `false`, in any case.
+fn env_flag(name: &'static str, value: &str) -> Result<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(Error::config(name, format!("`{value}` is neither true nor false")))
+    }
 }
 
 /// Everything a [`KmsClient`](crate::kms::KmsClient) needs.
@@ -130,6 +189,8 @@ impl Config {
     /// `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY`
     /// (+ `AWS_SESSION_TOKEN`), and the endpoint from `AWS_ENDPOINT_URL_KMS`,
     /// `AWS_KMS_ENDPOINT` or `AWS_ENDPOINT_URL`, in that order.
+    /// `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` (`true`/`false`) choose the
+    /// region's endpoint variant.
     pub fn from_env<K: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
         Self::builder().env(vars)?.build()
     }
@@ -169,6 +230,9 @@ impl fmt::Debug for Config {
 pub struct ConfigBuilder {
     region: Option<(String, &'static str)>,
     endpoint: Option<(String, &'static str)>,
+    // Each with the field or variable that set it, for errors.
+    fips: Option<(bool, &'static str)>,
+    dual_stack: Option<(bool, &'static str)>,
     credentials: Option<SharedCredentialsProvider>,
     retry: RetryConfig,
     timeout_ms: Option<u64>,
@@ -183,6 +247,18 @@ impl ConfigBuilder {
     /// Endpoint override: a VPC endpoint, a proxy or a local emulator.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some((url.into(), "endpoint"));
+        self
+    }
+    /// Sends to the region's FIPS endpoint (`kms-fips.…`). Cannot be combined with
+    /// [`endpoint`](Self::endpoint).
+    pub fn use_fips_endpoint(mut self, on: bool) -> Self {
+        self.fips = Some((on, "useFipsEndpoint"));
+        self
+    }
+    /// Sends to the region's dual-stack (IPv4 and IPv6) endpoint. Cannot be combined with
+    /// [`endpoint`](Self::endpoint).
+    pub fn use_dual_stack_endpoint(mut self, on: bool) -> Self {
+        self.dual_stack = Some((on, "useDualstackEndpoint"));
         self
     }
     /// Static credentials.
@@ -224,6 +300,12 @@ impl ConfigBuilder {
         if self.endpoint.is_none() {
             self.endpoint = get("AWS_ENDPOINT_URL_KMS").or_else(|| get("AWS_KMS_ENDPOINT")).or_else(|| get("AWS_ENDPOINT_URL"));
         }
+        for (slot, name) in [(&mut self.fips, "AWS_USE_FIPS_ENDPOINT"), (&mut self.dual_stack, "AWS_USE_DUALSTACK_ENDPOINT")] {
+            match get(name) {
+                Some((value, _)) if slot.is_none() => *slot = Some((env_flag(name, &value)?, name)),
+                _ => {}
+            }
+        }
         if self.credentials.is_none() {
             if let Some(c) = Credentials::from_env(|k| map.get(k).map(String::as_str))? {
                 self.credentials = Some(Arc::new(c));
@@ -235,10 +317,19 @@ impl ConfigBuilder {
     /// Checks every field and returns the configuration.
     pub fn build(self) -> Result<Config> {
         let (region, region_field) = self.region.ok_or_else(|| Error::config("region", "is required (set it or AWS_REGION)"))?;
-        let region = check_region(region_field, &region)?;
-        let endpoint = match self.endpoint {
-            Some((url, field)) => Endpoint::parse(field, &url)?,
-            None => Endpoint::for_region(&region),
+        let (region, fips_region) = check_region(region_field, &region)?;
+        let fips = match self.fips {
+            Some((true, field)) => Some(field),
+            _ if fips_region => Some(region_field),
+            _ => None,
+        };
+        let dual_stack = self.dual_stack.filter(|(on, _)| *on).map(|(_, field)| field);
+        let endpoint = match (self.endpoint, fips.or(dual_stack)) {
+            // As KMS's endpoint rules: a custom endpoint is taken as it is, so a variant asked
+            // for beside it would be silently dropped.
+            (Some((_, field)), Some(variant)) => return Err(Error::config(variant, format!("cannot be combined with a custom endpoint ({field})"))),
+            (Some((url, field)), None) => Endpoint::parse(field, &url)?,
+            (None, _) => Endpoint::for_region_with(&region, EndpointVariant { fips: fips.is_some(), dual_stack: dual_stack.is_some() }),
         };
         if self.retry.max_attempts == 0 {
             return Err(Error::config("maxAttempts", "must be at least 1"));
@@ -307,6 +398,41 @@ mod tests {
     fn default_endpoint_follows_region_and_partition() {
         assert_eq!(Config::builder().region("eu-central-1").build().unwrap().endpoint().url(), "https://kms.eu-central-1.amazonaws.com/");
         assert_eq!(Config::builder().region("cn-north-1").build().unwrap().endpoint().url(), "https://kms.cn-north-1.amazonaws.com.cn/");
+        assert_eq!(Config::builder().region("us-isob-east-1").build().unwrap().endpoint().url(), "https://kms.us-isob-east-1.sc2s.sgov.gov/");
+    }
+
+    #[test]
+    fn fips_and_dual_stack_come_from_options_env_or_a_fips_pseudo_region() {
+        let url = |c: Result<Config>| c.unwrap().endpoint().url().to_owned();
+        assert_eq!(url(Config::builder().region("us-west-2").use_fips_endpoint(true).build()), "https://kms-fips.us-west-2.amazonaws.com/");
+        assert_eq!(url(Config::from_env([("AWS_REGION", "eu-west-1"), ("AWS_USE_DUALSTACK_ENDPOINT", "TRUE")])), "https://kms.eu-west-1.api.aws/");
+        assert_eq!(url(Config::from_env([("AWS_REGION", "eu-west-1"), ("AWS_USE_FIPS_ENDPOINT", "false")])), "https://kms.eu-west-1.amazonaws.com/");
+        // An explicit setting wins over the environment.
+        assert_eq!(
+            url(Config::builder().use_fips_endpoint(false).env([("AWS_REGION", "eu-west-1"), ("AWS_USE_FIPS_ENDPOINT", "true")]).unwrap().build()),
+            "https://kms.eu-west-1.amazonaws.com/"
+        );
+        for pseudo in ["us-east-1-fips", "fips-us-east-1"] {
+            let c = Config::builder().region(pseudo).build().unwrap();
+            assert_eq!((c.region(), c.endpoint().url()), ("us-east-1", "https://kms-fips.us-east-1.amazonaws.com/"), "{pseudo}");
+        }
+        assert_eq!(url(Config::builder().region("cn-north-1-fips").use_dual_stack_endpoint(true).build()), "https://kms-fips.cn-north-1.api.amazonwebservices.com.cn/");
+    }
+
+    #[test]
+    fn a_variant_beside_a_custom_endpoint_or_a_bad_flag_is_refused_by_name() {
+        let field = |c: Result<Config>| c.unwrap_err().field().map(str::to_owned);
+        assert_eq!(field(Config::builder().region("us-east-1").endpoint("https://vpce.example").use_fips_endpoint(true).build()).as_deref(), Some("useFipsEndpoint"));
+        assert_eq!(field(Config::builder().region("us-east-1").endpoint("https://vpce.example").use_dual_stack_endpoint(true).build()).as_deref(), Some("useDualstackEndpoint"));
+        assert_eq!(field(Config::from_env([("AWS_REGION", "us-east-1-fips"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")])).as_deref(), Some("AWS_REGION"));
+        assert_eq!(
+            field(Config::from_env([("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), ("AWS_USE_FIPS_ENDPOINT", "true")])).as_deref(),
+            Some("AWS_USE_FIPS_ENDPOINT")
+        );
+        assert_eq!(field(Config::from_env([("AWS_REGION", "us-east-1"), ("AWS_USE_DUALSTACK_ENDPOINT", "yes")])).as_deref(), Some("AWS_USE_DUALSTACK_ENDPOINT"));
+        assert_eq!(field(Config::builder().region("-fips").build()).as_deref(), Some("region"));
+        // Off is off: a custom endpoint with the variants turned off explicitly is fine.
+        Config::builder().region("us-east-1").endpoint("https://vpce.example").use_fips_endpoint(false).use_dual_stack_endpoint(false).build().unwrap();
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::config::Endpoint;
+use crate::config::{Endpoint, EndpointVariant};
 use crate::error::{Error, Result};
 use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
 use crate::transport::{decode_error, default_http_client, HttpClient, HttpRequest};
@@ -273,8 +273,7 @@ impl WebIdentityProvider {
         if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             return Err(Error::config("region", format!("`{region}` is not a region name like us-east-1")));
         }
-        let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
-        let endpoint = Endpoint::parse("endpoint", &format!("https://sts.{region}.{suffix}"))?;
+        let endpoint = Endpoint::public("sts", region, EndpointVariant::default());
         Ok(WebIdentityProvider {
             role_arn,
             role_session_name,
@@ -597,8 +596,7 @@ impl CognitoIdentityProvider {
             Some((region, id)) if !region.is_empty() && !id.is_empty() && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => region.to_owned(),
             _ => return Err(Error::config("identityPoolId", format!("`{identity_pool_id}` is not an identity pool id (<region>:<uuid>)"))),
         };
-        let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
-        let endpoint = Endpoint::parse("endpoint", &format!("https://cognito-identity.{region}.{suffix}"))?;
+        let endpoint = Endpoint::public("cognito-identity", &region, EndpointVariant::default());
         Ok(CognitoIdentityProvider {
             identity_pool_id,
             account_id: None,

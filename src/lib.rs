@@ -32,7 +32,7 @@ mod transport_native;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
 
-pub use config::{Config, ConfigBuilder, Endpoint, RetryConfig};
+pub use config::{Config, ConfigBuilder, Endpoint, EndpointVariant, RetryConfig};
 pub use credentials::{Credentials, CredentialsProvider, SecretString};
 pub use error::{Error, ErrorKind, Result};
 pub use kms::KmsClient;

@@ -215,6 +215,8 @@ impl KmsWrapper {
                 None => builder,
             },
         };
+        let variants: Vec<_> = ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"].iter().filter_map(|name| env_value(env, &[name])).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        builder = builder.env(variants)?;
         let from_env_key = given(&config.access_key).is_none();
         let access = given(&config.access_key).map(|v| ("accessKey", v)).or_else(|| env_value(env, &["AWS_ACCESS_KEY_ID"]));
         let secret = config.secret_key.as_ref().map(|v| v.expose().trim()).filter(|v| !v.is_empty()).map(|v| ("secretKey", v)).or_else(|| env_value(env, &["AWS_SECRET_ACCESS_KEY"]));
@@ -526,6 +528,8 @@ mod tests {
         assert_eq!((w.key_id(), w.client().config().region(), w.client().config().endpoint().url()), ("alias/cfg", "us-west-2", "https://kms.example/"));
         let w = KmsWrapper::from_config(WrapperConfig::default(), [("AWS_DEFAULT_REGION", "ap-south-1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s"), ("AWSKMS_WRAPPER_KEY_ID", "k")]).unwrap();
         assert_eq!(w.client().config().endpoint().url(), "https://kms.ap-south-1.amazonaws.com/");
+        let w = KmsWrapper::from_config(WrapperConfig::default(), [("AWS_REGION", "ca-west-1"), ("AWS_USE_FIPS_ENDPOINT", "true"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s"), ("AWSKMS_WRAPPER_KEY_ID", "k")]).unwrap();
+        assert_eq!(w.client().config().endpoint().url(), "https://kms-fips.ca-west-1.amazonaws.com/");
 
         let err = |c: WrapperConfig, env: &[(&str, &str)]| KmsWrapper::from_config(c, env.iter().copied()).unwrap_err();
         assert_eq!(err(WrapperConfig::default(), &[]).field(), Some("region"));

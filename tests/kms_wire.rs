@@ -6,7 +6,9 @@
 //!   JSON) what botocore serializes, with the same `X-Amz-Target` and content type;
 //! * SigV4: our `Authorization` header for fixed requests at a fixed time
 //!   equals botocore's `SigV4Auth`;
-//! * the generated model is up to date with botocore's model.
+//! * the generated model is up to date with botocore's model;
+//! * the default endpoint of every region of every partition, with and without FIPS and
+//!   dual-stack, is the one KMS's endpoint rules give (botocore's `EndpointProvider`).
 
 mod common;
 
@@ -265,6 +267,20 @@ fn sigv4_authorization_matches_botocore() {
         assert_eq!(get("x-amz-date"), expected["x-amz-date"].as_str(), "case {i}: X-Amz-Date");
         assert_eq!(get("x-amz-security-token"), expected.get("x-amz-security-token").and_then(Value::as_str), "case {i}: X-Amz-Security-Token");
         assert!(get("authorization").unwrap().starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), "case {i}");
+    }
+}
+
+#[test]
+fn endpoints_follow_kms_endpoint_rules_in_every_partition() {
+    let cases = oracle(&["endpoints"], None);
+    let cases = cases.as_array().unwrap();
+    assert!(cases.len() >= 8 * 4, "one region per partition at least");
+    for case in cases {
+        let region = case["region"].as_str().unwrap();
+        let (fips, dual_stack) = (case["fips"].as_bool().unwrap(), case["dual_stack"].as_bool().unwrap());
+        let config = Config::builder().region(region).use_fips_endpoint(fips).use_dual_stack_endpoint(dual_stack).build().unwrap();
+        assert_eq!(config.endpoint().url().trim_end_matches('/'), case["url"].as_str().unwrap(), "{case}");
+        assert_eq!(config.region(), region, "requests are signed for the region itself");
     }
 }
 

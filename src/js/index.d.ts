@@ -37,6 +37,10 @@ export interface KMSClientConfig {
   region?: string;
   /** Endpoint override: VPC endpoint, proxy, local emulator. Plain http only for local hosts. */
   endpoint?: string;
+  /** The region's FIPS endpoint, `kms-fips.<region>.…` (or AWS_USE_FIPS_ENDPOINT from `env`, or a region such as `us-east-1-fips`). Not with `endpoint`. */
+  useFipsEndpoint?: boolean;
+  /** The region's dual-stack (IPv4 and IPv6) endpoint (or AWS_USE_DUALSTACK_ENDPOINT from `env`). Not with `endpoint`. */
+  useDualstackEndpoint?: boolean;
   credentials?: CredentialsInput;
   /** Total attempts per call including the first (default 3). */
   maxAttempts?: number;
@@ -55,7 +59,7 @@ export interface KMS extends KMSOperationMethods {}
 /** A KMS client with one method per operation, shaped like `KMS` of @aws-sdk/client-kms. */
 export declare class KMS {
   constructor(config?: KMSClientConfig, env?: EnvMap);
-  /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL. */
+  /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT. */
   static fromEnv(env: EnvMap, config?: KMSClientConfig): KMS;
   /** Calls any operation by name. */
   call<K extends keyof KMSOperations>(operation: K, input: KMSOperations[K][0]): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;

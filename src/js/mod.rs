@@ -108,6 +108,13 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
     if let Some(endpoint) = get_string(options, "endpoint", "endpoint")? {
         builder = builder.endpoint(endpoint);
     }
+    let flag = |key: &'static str| get(options, key).map(|v| v.as_bool().ok_or_else(|| Error::config(key, "must be true or false"))).transpose();
+    if let Some(on) = flag("useFipsEndpoint")? {
+        builder = builder.use_fips_endpoint(on);
+    }
+    if let Some(on) = flag("useDualstackEndpoint")? {
+        builder = builder.use_dual_stack_endpoint(on);
+    }
     if let Some(creds) = get(options, "credentials") {
         // A kms-wasm provider (fromWebIdentity, …) is used directly, without a JS round trip.
         builder = match deploy::provider_from_js(&creds) {
@@ -164,7 +171,7 @@ pub struct WasmKms {
 
 #[wasm_bindgen]
 impl WasmKms {
-    /// `options`: `{ region, endpoint, credentials, maxAttempts, requestTimeout, retryBaseDelayMs, onAudit }`;
+    /// `options`: `{ region, endpoint, useFipsEndpoint, useDualstackEndpoint, credentials, maxAttempts, requestTimeout, retryBaseDelayMs, onAudit }`;
     /// `env`: an optional map of environment variables filling what `options` leaves out.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, env: JsValue) -> Result<WasmKms, JsValue> {

@@ -37,6 +37,32 @@ test('a wrong secret gets a 403 and the secret is not in the error', async () =>
   assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('wrong-secret-value'));
 });
 
+test('useFipsEndpoint, useDualstackEndpoint, their variables and FIPS pseudo-regions choose the endpoint requests go to', async () => {
+  const hosts = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (request) => {
+    hosts.push(new URL(request.url).host);
+    return new Response('{"Keys":[],"Truncated":false}', { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' } });
+  };
+  try {
+    const keys = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+    await new KMS({ region: 'us-east-2', useFipsEndpoint: true, credentials: keys }).listKeys({});
+    await new KMS({ region: 'eu-west-1', useDualstackEndpoint: true, useFipsEndpoint: false, credentials: keys }).listKeys({});
+    await new KMS({ region: 'cn-north-1', useFipsEndpoint: true, useDualstackEndpoint: true, credentials: keys }).listKeys({});
+    await new KMS({ region: 'us-gov-west-1-fips', credentials: keys }).listKeys({});
+    await KMS.fromEnv({ AWS_REGION: 'ap-southeast-2', AWS_USE_FIPS_ENDPOINT: 'true', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }).listKeys({});
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  assert.deepEqual(hosts, [
+    'kms-fips.us-east-2.amazonaws.com',
+    'kms.eu-west-1.api.aws',
+    'kms-fips.cn-north-1.api.amazonwebservices.com.cn',
+    'kms-fips.us-gov-west-1.amazonaws.com',
+    'kms-fips.ap-southeast-2.amazonaws.com',
+  ]);
+});
+
 test('bad configuration and bad input are KmsWasmErrors naming the field, before any request', async () => {
   const audit = [];
   for (const [options, field] of [
@@ -44,6 +70,8 @@ test('bad configuration and bad input are KmsWasmErrors naming the field, before
     [{ region: 'us-east-1', endpoint: 'http://kms.example.com', credentials: creds }, 'endpoint'],
     [{ region: 'us-east-1', endpoint: 'nonsense', credentials: creds }, 'endpoint'],
     [{ region: 'us-east-1', credentials: { accessKeyId: 'AKID' } }, 'credentials.secretAccessKey'],
+    [{ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, useFipsEndpoint: true, credentials: creds }, 'useFipsEndpoint'],
+    [{ region: 'us-east-1', useDualstackEndpoint: 'yes', credentials: creds }, 'useDualstackEndpoint'],
   ]) {
     const err = await new KMS({ ...options, onAudit: (e) => audit.push(e) }).listKeys({}).catch((e) => e);
     assert.ok(err instanceof KmsWasmError, String(err));

@@ -4,6 +4,8 @@
   kms_oracle.py answers one representative answer per operation, and what botocore parses from it
   kms_oracle.py sigv4   reads signing cases (JSON) on stdin, prints botocore's SigV4 headers
   kms_oracle.py ops     the model's operation names, sorted
+  kms_oracle.py endpoints  KMS's endpoint for each region of each partition (and one made-up
+                        region per partition), with and without FIPS and dual-stack
 
 Inputs are built from botocore's model: every top-level member is filled
 (nested structures too), with a few overrides so the input also passes the
@@ -203,5 +205,26 @@ def ops():
     json.dump(sorted(MODEL.operation_names), sys.stdout)
 
 
+def endpoints():
+    from botocore.endpoint_provider import EndpointProvider
+    loader = botocore.session.get_session().get_component("data_loader")
+    partitions = loader.load_data("partitions")
+    provider = EndpointProvider(loader.load_service_model("kms", "endpoint-rule-set-1"), partitions)
+    regions = []
+    for partition in partitions["partitions"]:
+        # `aws-global` and the like are partitions' pseudo-regions, not places KMS runs.
+        listed = [r for r in partition["regions"] if not r.endswith("-global")]
+        # and one region yet to come, which only the partition's regionRegex places
+        regions += listed + [listed[0].rsplit("-", 1)[0] + "-99"]
+    regions.append("xx-nowhere-1")  # no partition's: botocore's default partition, aws
+    out = []
+    for region in regions:
+        for fips in (False, True):
+            for dual_stack in (False, True):
+                url = provider.resolve_endpoint(Region=region, UseFIPS=fips, UseDualStack=dual_stack).url
+                out.append({"region": region, "fips": fips, "dual_stack": dual_stack, "url": url})
+    json.dump(out, sys.stdout)
+
+
 if __name__ == "__main__":
-    {"wire": wire, "answers": answers, "sigv4": sigv4, "ops": ops}[sys.argv[1]]()
+    {"wire": wire, "answers": answers, "sigv4": sigv4, "ops": ops, "endpoints": endpoints}[sys.argv[1]]()
