@@ -4,7 +4,7 @@
 // Shapes follow @aws-sdk/client-kms: PascalCase members, Uint8Array blobs,
 // Date timestamps, errors whose `name` is the KMS exception.
 import init, { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, decryptMessage } from './kms_wasm.js';
-import { OPERATIONS, EXCEPTION_CLASSES } from './model.js';
+import { OPERATIONS, EXCEPTION_CLASSES, KMSCommand } from './model.js';
 import { KMSServiceException, KmsWasmError } from './errors.js';
 
 export * from './model.js';
@@ -92,10 +92,11 @@ export function liftError(e) {
 const lowerFirst = (s) => s[0].toLowerCase() + s.slice(1);
 
 /**
- * A KMS client shaped like `KMS` of @aws-sdk/client-kms:
- * `new KMS({ region, endpoint, credentials })`, then `await kms.encrypt({ KeyId, Plaintext })`.
+ * A KMS client shaped like `KMSClient` of @aws-sdk/client-kms:
+ * `new KMSClient({ region, endpoint, credentials })`, then
+ * `await client.send(new EncryptCommand({ KeyId, Plaintext }))`.
  */
-export class KMS {
+export class KMSClient {
   #options;
   #env;
   #wasm;
@@ -107,7 +108,7 @@ export class KMS {
 
   /** A client configured from environment variables (`process.env`, a Worker's `env`). */
   static fromEnv(env, options = {}) {
-    return new KMS(options, env ?? {});
+    return new this(options, env ?? {});
   }
 
   /** @internal the wasm client (created on first use). */
@@ -138,12 +139,24 @@ export class KMS {
     return output;
   }
 
+  /** Sends a command (`new EncryptCommand(input)`, …): the same call as `call(operation, input)`. */
+  send(command) {
+    if (!(command instanceof KMSCommand)) return Promise.reject(kmsWasmError('ValidationError', 'send() takes a kms-wasm command such as new EncryptCommand(input)', 'command'));
+    return this.call(command.constructor.operation, command.input);
+  }
+
   /** Releases the wasm client. */
   destroy() {
     this.#wasm?.free();
     this.#wasm = undefined;
   }
 }
+
+/**
+ * A KMS client shaped like `KMS` of @aws-sdk/client-kms, the aggregated client:
+ * `new KMS({ region, endpoint, credentials })`, then `await kms.encrypt({ KeyId, Plaintext })`.
+ */
+export class KMS extends KMSClient {}
 
 for (const operation of Object.keys(OPERATIONS)) {
   Object.defineProperty(KMS.prototype, lowerFirst(operation), {
@@ -228,7 +241,7 @@ export class KmsKeyring extends Keyring {
     super();
     // null reads as "not given", as undefined does.
     [generatorKeyId, discoveryFilter, keyIds, grantTokens, discovery] = [generatorKeyId ?? undefined, discoveryFilter ?? undefined, keyIds ?? [], grantTokens ?? [], discovery ?? false];
-    requireOption(client instanceof KMS, 'client', 'must be a kms-wasm KMS instance');
+    requireOption(client instanceof KMSClient, 'client', 'must be a kms-wasm KMS or KMSClient');
     requireOption(generatorKeyId === undefined || isText(generatorKeyId), 'generatorKeyId', 'must be a key id, key ARN or alias');
     requireOption(isTextList(keyIds), 'keyIds', 'must be an array of key ids, key ARNs or aliases');
     requireOption(typeof discovery === 'boolean', 'discovery', 'must be true or false');

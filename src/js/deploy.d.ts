@@ -1,6 +1,6 @@
 // Types of the deployment tools (issue 7): provisioning, KmsWrapper, credential providers.
 import type { KeyMetadata, KeySpec, KeyUsageType } from './model.js';
-import type { KMS, AwsCredentialIdentity, EnvMap } from './index.js';
+import type { KMSClient, AwsCredentialIdentity, EnvMap } from './index.js';
 
 /** Options of `provisionKey`; every one is checked before the first request (errors name it in `field`). */
 export interface ProvisionKeyOptions {
@@ -53,9 +53,9 @@ export interface RetiredKey {
 }
 
 /** Creates, or finds again and reconciles, the key of `<app>/<environment>/<service>` and its alias. Idempotent. */
-export declare function provisionKey(kms: KMS, options: ProvisionKeyOptions): Promise<ProvisionedKey>;
+export declare function provisionKey(kms: KMSClient, options: ProvisionKeyOptions): Promise<ProvisionedKey>;
 /** Deletes the alias and schedules its key's deletion (window: argument, else the options', else 30 days). */
-export declare function retireKey(kms: KMS, aliasOrOptions: string | ProvisionKeyOptions, deletionWindowInDays?: number): Promise<RetiredKey>;
+export declare function retireKey(kms: KMSClient, aliasOrOptions: string | ProvisionKeyOptions, deletionWindowInDays?: number): Promise<RetiredKey>;
 
 /** What the wrapper's `onAudit` receives after every encrypt and decrypt. Never plaintext, keys or credentials. */
 export interface WrapperAuditEvent {
@@ -91,7 +91,7 @@ export interface KmsWrapperConfig {
  */
 export declare class KmsWrapper {
   /** Over an existing kms-wasm KMS (any credentials provider). */
-  constructor(input: { client: KMS; keyId: string; onAudit?: (event: WrapperAuditEvent) => void });
+  constructor(input: { client: KMSClient; keyId: string; onAudit?: (event: WrapperAuditEvent) => void });
   /** Configured from `config`, else `env` (default `process.env`); rejects naming the field or variable. */
   static fromConfig(config?: KmsWrapperConfig, env?: EnvMap): Promise<KmsWrapper>;
   /** ARN of the KMS key a blob names, without calling KMS. */

@@ -3,7 +3,7 @@
 // class keeps exactly the SDK's surface. The logic is Rust (src/provision.rs,
 // src/wrapper.rs, src/credentials.rs); this file converts shapes.
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
-import { KMS, ready, liftError } from './core.js';
+import { KMSClient, ready, liftError } from './core.js';
 import { KmsWasmError } from './errors.js';
 import { OPERATIONS } from './model.js';
 
@@ -16,7 +16,7 @@ async function lifted(fn) {
 }
 
 function checkClient(kms) {
-  if (!(kms instanceof KMS)) throw new KmsWasmError({ name: 'ConfigError', message: 'kms: must be a kms-wasm KMS instance', field: 'kms' });
+  if (!(kms instanceof KMSClient)) throw new KmsWasmError({ name: 'ConfigError', message: 'kms: must be a kms-wasm KMS or KMSClient', field: 'kms' });
 }
 
 const seconds = (s) => (s === undefined || s === null ? undefined : new Date(s * 1000));

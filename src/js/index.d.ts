@@ -1,6 +1,6 @@
 // Types of the kms-wasm package. Operation inputs/outputs, enums and exception
 // classes are generated from the KMS model into model.d.ts.
-import type { KMSOperationMethods, KMSOperations, ListKeysRequest, ListKeysResponse, ListAliasesRequest, ListAliasesResponse,
+import type { KMSCommand, KMSOperationMethods, KMSOperations, ListKeysRequest, ListKeysResponse, ListAliasesRequest, ListAliasesResponse,
   ListGrantsRequest, ListGrantsResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, ListResourceTagsRequest,
   ListResourceTagsResponse, ListRetirableGrantsRequest, ListKeyRotationsRequest, ListKeyRotationsResponse } from './model.js';
 import type { KMSServiceException, ResponseMetadata } from './errors.js';
@@ -55,16 +55,24 @@ export interface KMSClientConfig {
 /** Environment variables (`process.env`, a Worker's `env`). */
 export type EnvMap = Record<string, string | undefined>;
 
-export interface KMS extends KMSOperationMethods {}
-/** A KMS client with one method per operation, shaped like `KMS` of @aws-sdk/client-kms. */
-export declare class KMS {
+/** A KMS client shaped like `KMSClient` of @aws-sdk/client-kms: `await client.send(new EncryptCommand(input))`. */
+export declare class KMSClient {
   constructor(config?: KMSClientConfig, env?: EnvMap);
   /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT. */
-  static fromEnv(env: EnvMap, config?: KMSClientConfig): KMS;
+  static fromEnv(env: EnvMap, config?: KMSClientConfig): KMSClient;
+  /** Sends a command; a value that is not a kms-wasm command rejects with a ValidationError. */
+  send<K extends keyof KMSOperations>(command: KMSCommand<K>): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
   /** Calls any operation by name. */
   call<K extends keyof KMSOperations>(operation: K, input: KMSOperations[K][0]): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
   /** Releases the wasm-side client. */
   destroy(): void;
+}
+
+export interface KMS extends KMSOperationMethods {}
+/** A KMS client with one method per operation, shaped like `KMS` of @aws-sdk/client-kms (it extends `KMSClient`, as there). */
+export declare class KMS extends KMSClient {
+  /** A client configured from the environment, as `KMSClient.fromEnv`. */
+  static fromEnv(env: EnvMap, config?: KMSClientConfig): KMS;
 }
 
 /** Loads the wasm module; optional, every call awaits it. Idempotent. */
@@ -122,7 +130,7 @@ export declare function useLoader(loader: () => Promise<unknown>): void;
 
 /** Paginator configuration, as in @aws-sdk/client-kms. */
 export interface KMSPaginationConfiguration {
-  client: KMS;
+  client: KMSClient;
   pageSize?: number;
   startingToken?: string;
 }
@@ -186,8 +194,8 @@ export declare abstract class Keyring {
 }
 
 export interface KmsKeyringInput {
-  /** A kms-wasm KMS client. */
-  client: KMS;
+  /** A kms-wasm client (`KMS` or `KMSClient`). */
+  client: KMSClient;
   /** Key that makes the data key (GenerateDataKey). */
   generatorKeyId?: string;
   /** Further keys that each wrap the same data key (Encrypt); on decrypt, the keys that may be used. */

@@ -1470,6 +1470,238 @@ export interface KMSOperations {
   VerifyMac: [VerifyMacRequest, VerifyMacResponse];
 }
 
+declare const operationOf: unique symbol;
+/** Base of the command classes: `await client.send(new EncryptCommand(input))`, as with @aws-sdk/client-kms's `KMSClient`. */
+export declare abstract class KMSCommand<K extends keyof KMSOperations> {
+  readonly input: KMSOperations[K][0];
+  /** Type only: the operation the command calls. */
+  readonly [operationOf]?: K;
+}
+export type CancelKeyDeletionCommandInput = CancelKeyDeletionRequest;
+export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & { $metadata: ResponseMetadata };
+/** Cancels the deletion of a KMS key. */
+export declare class CancelKeyDeletionCommand extends KMSCommand<'CancelKeyDeletion'> { constructor(input: CancelKeyDeletionCommandInput); }
+export type ConnectCustomKeyStoreCommandInput = ConnectCustomKeyStoreRequest;
+export type ConnectCustomKeyStoreCommandOutput = ConnectCustomKeyStoreResponse & { $metadata: ResponseMetadata };
+/** Connects or reconnects a custom key store to its backing key store. */
+export declare class ConnectCustomKeyStoreCommand extends KMSCommand<'ConnectCustomKeyStore'> { constructor(input: ConnectCustomKeyStoreCommandInput); }
+export type CreateAliasCommandInput = CreateAliasRequest;
+export type CreateAliasCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Creates a friendly name for a KMS key. */
+export declare class CreateAliasCommand extends KMSCommand<'CreateAlias'> { constructor(input: CreateAliasCommandInput); }
+export type CreateCustomKeyStoreCommandInput = CreateCustomKeyStoreRequest;
+export type CreateCustomKeyStoreCommandOutput = CreateCustomKeyStoreResponse & { $metadata: ResponseMetadata };
+/** Creates a custom key store backed by a key store that you own and manage. */
+export declare class CreateCustomKeyStoreCommand extends KMSCommand<'CreateCustomKeyStore'> { constructor(input: CreateCustomKeyStoreCommandInput); }
+export type CreateGrantCommandInput = CreateGrantRequest;
+export type CreateGrantCommandOutput = CreateGrantResponse & { $metadata: ResponseMetadata };
+/** Adds a grant to a KMS key. */
+export declare class CreateGrantCommand extends KMSCommand<'CreateGrant'> { constructor(input: CreateGrantCommandInput); }
+export type CreateKeyCommandInput = CreateKeyRequest;
+export type CreateKeyCommandOutput = CreateKeyResponse & { $metadata: ResponseMetadata };
+/** Creates a unique customer managed KMS key in your Amazon Web Services account and Region. */
+export declare class CreateKeyCommand extends KMSCommand<'CreateKey'> { constructor(input?: CreateKeyCommandInput); }
+export type DecapsulateCommandInput = DecapsulateRequest;
+export type DecapsulateCommandOutput = DecapsulateResponse & { $metadata: ResponseMetadata };
+/** Recovers the shared secret that was encapsulated with the public key of an ML-KEM KMS key. */
+export declare class DecapsulateCommand extends KMSCommand<'Decapsulate'> { constructor(input: DecapsulateCommandInput); }
+export type DecryptCommandInput = DecryptRequest;
+export type DecryptCommandOutput = DecryptResponse & { $metadata: ResponseMetadata };
+/** Decrypts ciphertext that was encrypted by a KMS key using any of the following operations: Encrypt GenerateDataKey GenerateDataKeyPair GenerateDataKeyWithoutPlaintext GenerateDataKeyPairWithoutPlaintext You can use this operation to decrypt ciphertext that was encrypted under a symmetric encryption  */
+export declare class DecryptCommand extends KMSCommand<'Decrypt'> { constructor(input?: DecryptCommandInput); }
+export type DeleteAliasCommandInput = DeleteAliasRequest;
+export type DeleteAliasCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Deletes the specified alias. */
+export declare class DeleteAliasCommand extends KMSCommand<'DeleteAlias'> { constructor(input: DeleteAliasCommandInput); }
+export type DeleteCustomKeyStoreCommandInput = DeleteCustomKeyStoreRequest;
+export type DeleteCustomKeyStoreCommandOutput = DeleteCustomKeyStoreResponse & { $metadata: ResponseMetadata };
+/** Deletes a custom key store. */
+export declare class DeleteCustomKeyStoreCommand extends KMSCommand<'DeleteCustomKeyStore'> { constructor(input: DeleteCustomKeyStoreCommandInput); }
+export type DeleteImportedKeyMaterialCommandInput = DeleteImportedKeyMaterialRequest;
+export type DeleteImportedKeyMaterialCommandOutput = DeleteImportedKeyMaterialResponse & { $metadata: ResponseMetadata };
+/** Deletes key material that was previously imported. */
+export declare class DeleteImportedKeyMaterialCommand extends KMSCommand<'DeleteImportedKeyMaterial'> { constructor(input: DeleteImportedKeyMaterialCommandInput); }
+export type DeriveSharedSecretCommandInput = DeriveSharedSecretRequest;
+export type DeriveSharedSecretCommandOutput = DeriveSharedSecretResponse & { $metadata: ResponseMetadata };
+/** Derives a shared secret using a key agreement algorithm. */
+export declare class DeriveSharedSecretCommand extends KMSCommand<'DeriveSharedSecret'> { constructor(input: DeriveSharedSecretCommandInput); }
+export type DescribeCustomKeyStoresCommandInput = DescribeCustomKeyStoresRequest;
+export type DescribeCustomKeyStoresCommandOutput = DescribeCustomKeyStoresResponse & { $metadata: ResponseMetadata };
+/** Gets information about custom key stores in the account and Region. */
+export declare class DescribeCustomKeyStoresCommand extends KMSCommand<'DescribeCustomKeyStores'> { constructor(input?: DescribeCustomKeyStoresCommandInput); }
+export type DescribeKeyCommandInput = DescribeKeyRequest;
+export type DescribeKeyCommandOutput = DescribeKeyResponse & { $metadata: ResponseMetadata };
+/** Provides detailed information about a KMS key. */
+export declare class DescribeKeyCommand extends KMSCommand<'DescribeKey'> { constructor(input: DescribeKeyCommandInput); }
+export type DisableKeyCommandInput = DisableKeyRequest;
+export type DisableKeyCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Sets the state of a KMS key to disabled. */
+export declare class DisableKeyCommand extends KMSCommand<'DisableKey'> { constructor(input: DisableKeyCommandInput); }
+export type DisableKeyRotationCommandInput = DisableKeyRotationRequest;
+export type DisableKeyRotationCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Disables automatic rotation of the key material of the specified symmetric encryption KMS key. */
+export declare class DisableKeyRotationCommand extends KMSCommand<'DisableKeyRotation'> { constructor(input: DisableKeyRotationCommandInput); }
+export type DisconnectCustomKeyStoreCommandInput = DisconnectCustomKeyStoreRequest;
+export type DisconnectCustomKeyStoreCommandOutput = DisconnectCustomKeyStoreResponse & { $metadata: ResponseMetadata };
+/** Disconnects the custom key store from its backing key store. */
+export declare class DisconnectCustomKeyStoreCommand extends KMSCommand<'DisconnectCustomKeyStore'> { constructor(input: DisconnectCustomKeyStoreCommandInput); }
+export type EnableKeyCommandInput = EnableKeyRequest;
+export type EnableKeyCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Sets the key state of a KMS key to enabled. */
+export declare class EnableKeyCommand extends KMSCommand<'EnableKey'> { constructor(input: EnableKeyCommandInput); }
+export type EnableKeyRotationCommandInput = EnableKeyRotationRequest;
+export type EnableKeyRotationCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Enables automatic rotation of the key material of the specified symmetric encryption KMS key. */
+export declare class EnableKeyRotationCommand extends KMSCommand<'EnableKeyRotation'> { constructor(input: EnableKeyRotationCommandInput); }
+export type EncapsulateCommandInput = EncapsulateRequest;
+export type EncapsulateCommandOutput = EncapsulateResponse & { $metadata: ResponseMetadata };
+/** Generates a shared secret and its encapsulated (ciphertext) form using the public key of an ML-KEM KMS key pair. */
+export declare class EncapsulateCommand extends KMSCommand<'Encapsulate'> { constructor(input: EncapsulateCommandInput); }
+export type EncryptCommandInput = EncryptRequest;
+export type EncryptCommandOutput = EncryptResponse & { $metadata: ResponseMetadata };
+/** Encrypts plaintext of up to 4,096 bytes using a KMS key. */
+export declare class EncryptCommand extends KMSCommand<'Encrypt'> { constructor(input: EncryptCommandInput); }
+export type GenerateDataKeyCommandInput = GenerateDataKeyRequest;
+export type GenerateDataKeyCommandOutput = GenerateDataKeyResponse & { $metadata: ResponseMetadata };
+/** Returns a unique symmetric data key for use outside of KMS. */
+export declare class GenerateDataKeyCommand extends KMSCommand<'GenerateDataKey'> { constructor(input: GenerateDataKeyCommandInput); }
+export type GenerateDataKeyPairCommandInput = GenerateDataKeyPairRequest;
+export type GenerateDataKeyPairCommandOutput = GenerateDataKeyPairResponse & { $metadata: ResponseMetadata };
+/** Returns a unique asymmetric data key pair for use outside of KMS. */
+export declare class GenerateDataKeyPairCommand extends KMSCommand<'GenerateDataKeyPair'> { constructor(input: GenerateDataKeyPairCommandInput); }
+export type GenerateDataKeyPairWithoutPlaintextCommandInput = GenerateDataKeyPairWithoutPlaintextRequest;
+export type GenerateDataKeyPairWithoutPlaintextCommandOutput = GenerateDataKeyPairWithoutPlaintextResponse & { $metadata: ResponseMetadata };
+/** Returns a unique asymmetric data key pair for use outside of KMS. */
+export declare class GenerateDataKeyPairWithoutPlaintextCommand extends KMSCommand<'GenerateDataKeyPairWithoutPlaintext'> { constructor(input: GenerateDataKeyPairWithoutPlaintextCommandInput); }
+export type GenerateDataKeyWithoutPlaintextCommandInput = GenerateDataKeyWithoutPlaintextRequest;
+export type GenerateDataKeyWithoutPlaintextCommandOutput = GenerateDataKeyWithoutPlaintextResponse & { $metadata: ResponseMetadata };
+/** Returns a unique symmetric data key for use outside of KMS. */
+export declare class GenerateDataKeyWithoutPlaintextCommand extends KMSCommand<'GenerateDataKeyWithoutPlaintext'> { constructor(input: GenerateDataKeyWithoutPlaintextCommandInput); }
+export type GenerateMacCommandInput = GenerateMacRequest;
+export type GenerateMacCommandOutput = GenerateMacResponse & { $metadata: ResponseMetadata };
+/** Generates a hash-based message authentication code (HMAC) for a message using an HMAC KMS key and a MAC algorithm that the key supports. */
+export declare class GenerateMacCommand extends KMSCommand<'GenerateMac'> { constructor(input: GenerateMacCommandInput); }
+export type GenerateRandomCommandInput = GenerateRandomRequest;
+export type GenerateRandomCommandOutput = GenerateRandomResponse & { $metadata: ResponseMetadata };
+/** Returns a random byte string that is cryptographically secure. */
+export declare class GenerateRandomCommand extends KMSCommand<'GenerateRandom'> { constructor(input?: GenerateRandomCommandInput); }
+export type GetKeyLastUsageCommandInput = GetKeyLastUsageRequest;
+export type GetKeyLastUsageCommandOutput = GetKeyLastUsageResponse & { $metadata: ResponseMetadata };
+/** Returns usage information about the last successful cryptographic operation performed with a specified KMS key, including the operation type, timestamp, and associated CloudTrail event ID. */
+export declare class GetKeyLastUsageCommand extends KMSCommand<'GetKeyLastUsage'> { constructor(input: GetKeyLastUsageCommandInput); }
+export type GetKeyPolicyCommandInput = GetKeyPolicyRequest;
+export type GetKeyPolicyCommandOutput = GetKeyPolicyResponse & { $metadata: ResponseMetadata };
+/** Gets a key policy attached to the specified KMS key. */
+export declare class GetKeyPolicyCommand extends KMSCommand<'GetKeyPolicy'> { constructor(input: GetKeyPolicyCommandInput); }
+export type GetKeyRotationStatusCommandInput = GetKeyRotationStatusRequest;
+export type GetKeyRotationStatusCommandOutput = GetKeyRotationStatusResponse & { $metadata: ResponseMetadata };
+/** Provides detailed information about the rotation status for a KMS key, including whether automatic rotation of the key material is enabled for the specified KMS key, the rotation period, and the next scheduled rotation date. */
+export declare class GetKeyRotationStatusCommand extends KMSCommand<'GetKeyRotationStatus'> { constructor(input: GetKeyRotationStatusCommandInput); }
+export type GetParametersForImportCommandInput = GetParametersForImportRequest;
+export type GetParametersForImportCommandOutput = GetParametersForImportResponse & { $metadata: ResponseMetadata };
+/** Returns the public key and an import token you need to import or reimport key material for a KMS key. */
+export declare class GetParametersForImportCommand extends KMSCommand<'GetParametersForImport'> { constructor(input: GetParametersForImportCommandInput); }
+export type GetPublicKeyCommandInput = GetPublicKeyRequest;
+export type GetPublicKeyCommandOutput = GetPublicKeyResponse & { $metadata: ResponseMetadata };
+/** Returns the public key of an asymmetric KMS key. */
+export declare class GetPublicKeyCommand extends KMSCommand<'GetPublicKey'> { constructor(input: GetPublicKeyCommandInput); }
+export type ImportKeyMaterialCommandInput = ImportKeyMaterialRequest;
+export type ImportKeyMaterialCommandOutput = ImportKeyMaterialResponse & { $metadata: ResponseMetadata };
+/** Imports or reimports key material into an existing KMS key that was created without key material. */
+export declare class ImportKeyMaterialCommand extends KMSCommand<'ImportKeyMaterial'> { constructor(input: ImportKeyMaterialCommandInput); }
+export type ListAliasesCommandInput = ListAliasesRequest;
+export type ListAliasesCommandOutput = ListAliasesResponse & { $metadata: ResponseMetadata };
+/** Gets a list of aliases in the caller's Amazon Web Services account and region. */
+export declare class ListAliasesCommand extends KMSCommand<'ListAliases'> { constructor(input?: ListAliasesCommandInput); }
+export type ListGrantsCommandInput = ListGrantsRequest;
+export type ListGrantsCommandOutput = ListGrantsResponse & { $metadata: ResponseMetadata };
+/** Gets a list of all grants for the specified KMS key. */
+export declare class ListGrantsCommand extends KMSCommand<'ListGrants'> { constructor(input: ListGrantsCommandInput); }
+export type ListKeyPoliciesCommandInput = ListKeyPoliciesRequest;
+export type ListKeyPoliciesCommandOutput = ListKeyPoliciesResponse & { $metadata: ResponseMetadata };
+/** Gets the names of the key policies that are attached to a KMS key. */
+export declare class ListKeyPoliciesCommand extends KMSCommand<'ListKeyPolicies'> { constructor(input: ListKeyPoliciesCommandInput); }
+export type ListKeyRotationsCommandInput = ListKeyRotationsRequest;
+export type ListKeyRotationsCommandOutput = ListKeyRotationsResponse & { $metadata: ResponseMetadata };
+/** Returns information about the key materials associated with the specified KMS key. */
+export declare class ListKeyRotationsCommand extends KMSCommand<'ListKeyRotations'> { constructor(input: ListKeyRotationsCommandInput); }
+export type ListKeysCommandInput = ListKeysRequest;
+export type ListKeysCommandOutput = ListKeysResponse & { $metadata: ResponseMetadata };
+/** Gets a list of all KMS keys in the caller's Amazon Web Services account and Region. */
+export declare class ListKeysCommand extends KMSCommand<'ListKeys'> { constructor(input?: ListKeysCommandInput); }
+export type ListResourceTagsCommandInput = ListResourceTagsRequest;
+export type ListResourceTagsCommandOutput = ListResourceTagsResponse & { $metadata: ResponseMetadata };
+/** Returns all tags on the specified KMS key. */
+export declare class ListResourceTagsCommand extends KMSCommand<'ListResourceTags'> { constructor(input: ListResourceTagsCommandInput); }
+export type ListRetirableGrantsCommandInput = ListRetirableGrantsRequest;
+export type ListRetirableGrantsCommandOutput = ListGrantsResponse & { $metadata: ResponseMetadata };
+/** Returns information about all grants in the Amazon Web Services account and Region that have the specified retiring principal or retiring service principal. */
+export declare class ListRetirableGrantsCommand extends KMSCommand<'ListRetirableGrants'> { constructor(input?: ListRetirableGrantsCommandInput); }
+export type PutKeyPolicyCommandInput = PutKeyPolicyRequest;
+export type PutKeyPolicyCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Attaches a key policy to the specified KMS key. */
+export declare class PutKeyPolicyCommand extends KMSCommand<'PutKeyPolicy'> { constructor(input: PutKeyPolicyCommandInput); }
+export type ReEncryptCommandInput = ReEncryptRequest;
+export type ReEncryptCommandOutput = ReEncryptResponse & { $metadata: ResponseMetadata };
+/** Decrypts ciphertext and then reencrypts it entirely within KMS. */
+export declare class ReEncryptCommand extends KMSCommand<'ReEncrypt'> { constructor(input: ReEncryptCommandInput); }
+export type ReplicateKeyCommandInput = ReplicateKeyRequest;
+export type ReplicateKeyCommandOutput = ReplicateKeyResponse & { $metadata: ResponseMetadata };
+/** Replicates a multi-Region key into the specified Region. */
+export declare class ReplicateKeyCommand extends KMSCommand<'ReplicateKey'> { constructor(input: ReplicateKeyCommandInput); }
+export type RetireGrantCommandInput = RetireGrantRequest;
+export type RetireGrantCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Deletes a grant. */
+export declare class RetireGrantCommand extends KMSCommand<'RetireGrant'> { constructor(input?: RetireGrantCommandInput); }
+export type RevokeGrantCommandInput = RevokeGrantRequest;
+export type RevokeGrantCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Deletes the specified grant. */
+export declare class RevokeGrantCommand extends KMSCommand<'RevokeGrant'> { constructor(input: RevokeGrantCommandInput); }
+export type RotateKeyOnDemandCommandInput = RotateKeyOnDemandRequest;
+export type RotateKeyOnDemandCommandOutput = RotateKeyOnDemandResponse & { $metadata: ResponseMetadata };
+/** Immediately initiates rotation of the key material of the specified symmetric encryption KMS key. */
+export declare class RotateKeyOnDemandCommand extends KMSCommand<'RotateKeyOnDemand'> { constructor(input: RotateKeyOnDemandCommandInput); }
+export type ScheduleKeyDeletionCommandInput = ScheduleKeyDeletionRequest;
+export type ScheduleKeyDeletionCommandOutput = ScheduleKeyDeletionResponse & { $metadata: ResponseMetadata };
+/** Schedules the deletion of a KMS key. */
+export declare class ScheduleKeyDeletionCommand extends KMSCommand<'ScheduleKeyDeletion'> { constructor(input: ScheduleKeyDeletionCommandInput); }
+export type SignCommandInput = SignRequest;
+export type SignCommandOutput = SignResponse & { $metadata: ResponseMetadata };
+/** Creates a digital signature for a message or message digest by using the private key in an asymmetric signing KMS key. */
+export declare class SignCommand extends KMSCommand<'Sign'> { constructor(input: SignCommandInput); }
+export type TagResourceCommandInput = TagResourceRequest;
+export type TagResourceCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Adds or edits tags on a customer managed key. */
+export declare class TagResourceCommand extends KMSCommand<'TagResource'> { constructor(input: TagResourceCommandInput); }
+export type UntagResourceCommandInput = UntagResourceRequest;
+export type UntagResourceCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Deletes tags from a customer managed key. */
+export declare class UntagResourceCommand extends KMSCommand<'UntagResource'> { constructor(input: UntagResourceCommandInput); }
+export type UpdateAliasCommandInput = UpdateAliasRequest;
+export type UpdateAliasCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Associates an existing KMS alias with a different KMS key. */
+export declare class UpdateAliasCommand extends KMSCommand<'UpdateAlias'> { constructor(input: UpdateAliasCommandInput); }
+export type UpdateCustomKeyStoreCommandInput = UpdateCustomKeyStoreRequest;
+export type UpdateCustomKeyStoreCommandOutput = UpdateCustomKeyStoreResponse & { $metadata: ResponseMetadata };
+/** Changes the properties of a custom key store. */
+export declare class UpdateCustomKeyStoreCommand extends KMSCommand<'UpdateCustomKeyStore'> { constructor(input: UpdateCustomKeyStoreCommandInput); }
+export type UpdateKeyDescriptionCommandInput = UpdateKeyDescriptionRequest;
+export type UpdateKeyDescriptionCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Updates the description of a KMS key. */
+export declare class UpdateKeyDescriptionCommand extends KMSCommand<'UpdateKeyDescription'> { constructor(input: UpdateKeyDescriptionCommandInput); }
+export type UpdatePrimaryRegionCommandInput = UpdatePrimaryRegionRequest;
+export type UpdatePrimaryRegionCommandOutput = EmptyOutput & { $metadata: ResponseMetadata };
+/** Changes the primary key of a multi-Region key. */
+export declare class UpdatePrimaryRegionCommand extends KMSCommand<'UpdatePrimaryRegion'> { constructor(input: UpdatePrimaryRegionCommandInput); }
+export type VerifyCommandInput = VerifyRequest;
+export type VerifyCommandOutput = VerifyResponse & { $metadata: ResponseMetadata };
+/** Verifies a digital signature that was generated by the Sign operation. */
+export declare class VerifyCommand extends KMSCommand<'Verify'> { constructor(input: VerifyCommandInput); }
+export type VerifyMacCommandInput = VerifyMacRequest;
+export type VerifyMacCommandOutput = VerifyMacResponse & { $metadata: ResponseMetadata };
+/** Verifies the hash-based message authentication code (HMAC) for a specified message, HMAC KMS key, and MAC algorithm. */
+export declare class VerifyMacCommand extends KMSCommand<'VerifyMac'> { constructor(input: VerifyMacCommandInput); }
+
 /** The methods of the KMS client, one per operation, as in @aws-sdk/client-kms's aggregated client. */
 export interface KMSOperationMethods {
   /** Cancels the deletion of a KMS key. */

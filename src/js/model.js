@@ -92,3 +92,67 @@ export const XksProxyVpcEndpointServiceInvalidConfigurationException = exception
 export const XksProxyVpcEndpointServiceNotFoundException = exception('XksProxyVpcEndpointServiceNotFoundException', 'client');
 
 export const EXCEPTION_CLASSES = { AlreadyExistsException, CloudHsmClusterInUseException, CloudHsmClusterInvalidConfigurationException, CloudHsmClusterNotActiveException, CloudHsmClusterNotFoundException, CloudHsmClusterNotRelatedException, ConflictException, CustomKeyStoreHasCMKsException, CustomKeyStoreInvalidStateException, CustomKeyStoreNameInUseException, CustomKeyStoreNotFoundException, DependencyTimeoutException, DisabledException, DryRunOperationException, ExpiredImportTokenException, IncorrectKeyException, IncorrectKeyMaterialException, IncorrectTrustAnchorException, InvalidAliasNameException, InvalidArnException, InvalidCiphertextException, InvalidGrantIdException, InvalidGrantTokenException, InvalidImportTokenException, InvalidKeyUsageException, InvalidMarkerException, KMSInternalException, KMSInvalidMacException, KMSInvalidSignatureException, KMSInvalidStateException, KeyUnavailableException, LimitExceededException, MalformedPolicyDocumentException, NotFoundException, TagException, UnsupportedOperationException, XksKeyAlreadyInUseException, XksKeyInvalidConfigurationException, XksKeyNotFoundException, XksProxyIncorrectAuthenticationCredentialException, XksProxyInvalidConfigurationException, XksProxyInvalidResponseException, XksProxyUriEndpointInUseException, XksProxyUriInUseException, XksProxyUriUnreachableException, XksProxyVpcEndpointServiceInUseException, XksProxyVpcEndpointServiceInvalidConfigurationException, XksProxyVpcEndpointServiceNotFoundException };
+
+// Commands, as @aws-sdk/client-kms's: `await client.send(new EncryptCommand(input))`.
+export class KMSCommand {
+  constructor(input = {}) {
+    this.input = input;
+  }
+}
+const command = (operation, name = `${operation}Command`) => ({ [name]: class extends KMSCommand { static operation = operation; } })[name];
+export const CancelKeyDeletionCommand = command('CancelKeyDeletion');
+export const ConnectCustomKeyStoreCommand = command('ConnectCustomKeyStore');
+export const CreateAliasCommand = command('CreateAlias');
+export const CreateCustomKeyStoreCommand = command('CreateCustomKeyStore');
+export const CreateGrantCommand = command('CreateGrant');
+export const CreateKeyCommand = command('CreateKey');
+export const DecapsulateCommand = command('Decapsulate');
+export const DecryptCommand = command('Decrypt');
+export const DeleteAliasCommand = command('DeleteAlias');
+export const DeleteCustomKeyStoreCommand = command('DeleteCustomKeyStore');
+export const DeleteImportedKeyMaterialCommand = command('DeleteImportedKeyMaterial');
+export const DeriveSharedSecretCommand = command('DeriveSharedSecret');
+export const DescribeCustomKeyStoresCommand = command('DescribeCustomKeyStores');
+export const DescribeKeyCommand = command('DescribeKey');
+export const DisableKeyCommand = command('DisableKey');
+export const DisableKeyRotationCommand = command('DisableKeyRotation');
+export const DisconnectCustomKeyStoreCommand = command('DisconnectCustomKeyStore');
+export const EnableKeyCommand = command('EnableKey');
+export const EnableKeyRotationCommand = command('EnableKeyRotation');
+export const EncapsulateCommand = command('Encapsulate');
+export const EncryptCommand = command('Encrypt');
+export const GenerateDataKeyCommand = command('GenerateDataKey');
+export const GenerateDataKeyPairCommand = command('GenerateDataKeyPair');
+export const GenerateDataKeyPairWithoutPlaintextCommand = command('GenerateDataKeyPairWithoutPlaintext');
+export const GenerateDataKeyWithoutPlaintextCommand = command('GenerateDataKeyWithoutPlaintext');
+export const GenerateMacCommand = command('GenerateMac');
+export const GenerateRandomCommand = command('GenerateRandom');
+export const GetKeyLastUsageCommand = command('GetKeyLastUsage');
+export const GetKeyPolicyCommand = command('GetKeyPolicy');
+export const GetKeyRotationStatusCommand = command('GetKeyRotationStatus');
+export const GetParametersForImportCommand = command('GetParametersForImport');
+export const GetPublicKeyCommand = command('GetPublicKey');
+export const ImportKeyMaterialCommand = command('ImportKeyMaterial');
+export const ListAliasesCommand = command('ListAliases');
+export const ListGrantsCommand = command('ListGrants');
+export const ListKeyPoliciesCommand = command('ListKeyPolicies');
+export const ListKeyRotationsCommand = command('ListKeyRotations');
+export const ListKeysCommand = command('ListKeys');
+export const ListResourceTagsCommand = command('ListResourceTags');
+export const ListRetirableGrantsCommand = command('ListRetirableGrants');
+export const PutKeyPolicyCommand = command('PutKeyPolicy');
+export const ReEncryptCommand = command('ReEncrypt');
+export const ReplicateKeyCommand = command('ReplicateKey');
+export const RetireGrantCommand = command('RetireGrant');
+export const RevokeGrantCommand = command('RevokeGrant');
+export const RotateKeyOnDemandCommand = command('RotateKeyOnDemand');
+export const ScheduleKeyDeletionCommand = command('ScheduleKeyDeletion');
+export const SignCommand = command('Sign');
+export const TagResourceCommand = command('TagResource');
+export const UntagResourceCommand = command('UntagResource');
+export const UpdateAliasCommand = command('UpdateAlias');
+export const UpdateCustomKeyStoreCommand = command('UpdateCustomKeyStore');
+export const UpdateKeyDescriptionCommand = command('UpdateKeyDescription');
+export const UpdatePrimaryRegionCommand = command('UpdatePrimaryRegion');
+export const VerifyCommand = command('Verify');
+export const VerifyMacCommand = command('VerifyMac');

@@ -84,6 +84,11 @@ test('bad configuration and bad input are KmsWasmErrors naming the field, before
   assert.equal(err.field, 'NumberOfBytes');
   const alias = await kms.createAlias({ AliasName: 'alias/aws/mine', TargetKeyId: 'x' }).catch((e) => e);
   assert.equal(alias.field, 'AliasName');
+  for (const notACommand of [{ input: {} }, undefined, 'Encrypt']) {
+    const sent = await kms.send(notACommand).catch((e) => e);
+    assert.equal(sent.name, 'ValidationError');
+    assert.equal(sent.field, 'command');
+  }
   assert.equal(audit.length, 0, 'nothing was sent');
 });
 

@@ -1,6 +1,6 @@
-// One scenario written against @aws-sdk/client-kms's aggregated `KMS` client runs twice against
-// the same local KMS: once on the AWS SDK, once on kms-wasm with only the import swapped.
-// Both runs must observe the same results.
+// Scenarios written against @aws-sdk/client-kms, one with its aggregated `KMS` client and one
+// with `KMSClient` and commands, each run twice against the same local KMS: once on the AWS SDK,
+// once on kms-wasm with only the import swapped. Both runs must observe the same results.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as awsSdk from '@aws-sdk/client-kms';
@@ -65,5 +65,43 @@ test('a scenario written for @aws-sdk/client-kms gives the same results on kms-w
   assert.equal(ours.decrypt.plaintext, 'swap me');
   assert.equal(ours.signVerify.valid, true);
   assert.equal(ours.mac.valid, true);
+  assert.equal(ours.notFound.name, 'NotFoundException');
+});
+
+async function commandScenario({ KMSClient, CreateKeyCommand, EncryptCommand, DecryptCommand, DescribeKeyCommand, ListKeysCommand, NotFoundException, paginateListKeys }) {
+  const env = localEnv();
+  const client = new KMSClient({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_KMS,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+  const r = {};
+  const command = new EncryptCommand({ KeyId: 'x', Plaintext: bytes('p') });
+  r.command = { input: Object.keys(command.input) };
+  const { KeyMetadata: key } = await client.send(new CreateKeyCommand({ Description: 'command swap test' }));
+  const enc = await client.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: bytes('sent as a command'), EncryptionContext: { c: '1' } }));
+  const dec = await client.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { c: '1' } }));
+  r.roundTrip = { plaintext: new TextDecoder().decode(dec.Plaintext), keyId: dec.KeyId === key.Arn, status: dec.$metadata.httpStatusCode };
+  const described = await client.send(new DescribeKeyCommand({ KeyId: key.Arn }));
+  r.describe = { sameKey: described.KeyMetadata.KeyId === key.KeyId, dateIsDate: described.KeyMetadata.CreationDate instanceof Date };
+  const listed = await client.send(new ListKeysCommand({}));
+  r.listKeys = listed.Keys.some((k) => k.KeyId === key.KeyId);
+  let pages = 0;
+  for await (const page of paginateListKeys({ client, pageSize: 50 }, {})) pages += page.Keys.length > 0 ? 1 : 0;
+  r.paginatorTakesTheClient = pages > 0;
+  try {
+    await client.send(new DescribeKeyCommand({ KeyId: 'alias/swap/none-such' }));
+    r.notFound = 'no error';
+  } catch (e) {
+    r.notFound = { name: e.name, isClass: e instanceof NotFoundException, status: e.$metadata.httpStatusCode };
+  }
+  return r;
+}
+
+test('a scenario written with KMSClient and commands gives the same results on kms-wasm', async () => {
+  const theirs = await commandScenario(awsSdk);
+  const ours = await commandScenario(await importPackage());
+  assert.deepEqual(ours, theirs);
+  assert.equal(ours.roundTrip.plaintext, 'sent as a command');
   assert.equal(ours.notFound.name, 'NotFoundException');
 });

@@ -4,8 +4,8 @@ import {
   paginateListKeys, paginateListAliases, paginateListGrants, paginateListKeyPolicies, paginateListResourceTags,
   paginateListRetirableGrants, paginateListKeyRotations, ready,
   KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
-  AlgorithmSuiteIdentifier, CommitmentPolicy,
-  type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader,
+  AlgorithmSuiteIdentifier, CommitmentPolicy, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
+  type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader,
 } from 'kms-wasm';
 
 async function main(): Promise<void> {
@@ -24,6 +24,19 @@ async function main(): Promise<void> {
   const status: number | undefined = out.$metadata.httpStatusCode;
   const generic = await fromEnv.call('GenerateRandom', { NumberOfBytes: 8 });
   const random: Uint8Array | undefined = generic.Plaintext;
+  // KMSClient and commands, as @aws-sdk/client-kms's: the output type follows the command.
+  const client = new KMSClient(config);
+  const sent: EncryptCommandOutput = await client.send(new EncryptCommand(req));
+  const sentBlob: Uint8Array | undefined = sent.CiphertextBlob;
+  const describeInput: DescribeKeyCommandInput = { KeyId: 'alias/x' };
+  const described: KeyMetadata | undefined = (await client.send(new DescribeKeyCommand(describeInput))).KeyMetadata;
+  const keys = (await client.send(new ListKeysCommand())).Keys;
+  // @ts-expect-error: the output follows the command (an Encrypt output has no KeyMetadata)
+  void (await client.send(new EncryptCommand(req))).KeyMetadata;
+  // @ts-expect-error: Encrypt needs KeyId and Plaintext
+  void new EncryptCommand({});
+  void [sentBlob, described, keys, KMSClient.fromEnv({}), await kms.send(new ListKeysCommand({ Limit: 10 }))];
+  for await (const page of paginateListKeys({ client })) void page.Keys?.length;
   for await (const page of paginateListKeys({ client: kms })) void page.Keys?.length;
   for await (const page of paginateListAliases({ client: kms }, {})) void page.Aliases;
   for await (const page of paginateListGrants({ client: kms }, { KeyId: 'k' })) void page.Grants;
