@@ -174,6 +174,8 @@ fn env_flag(name: &'static str, value: &str) -> Result<bool> {
 pub struct Config {
     pub(crate) region: String,
     pub(crate) endpoint: Endpoint,
+    /// The variant the endpoint was derived from the region with; `None` for a custom endpoint.
+    pub(crate) region_endpoint: Option<EndpointVariant>,
     pub(crate) credentials: Option<SharedCredentialsProvider>,
     pub(crate) retry: RetryConfig,
     pub(crate) timeout_ms: u64,
@@ -210,6 +212,19 @@ impl Config {
     /// Per-attempt timeout in milliseconds.
     pub fn timeout_ms(&self) -> u64 {
         self.timeout_ms
+    }
+
+    /// The same configuration for another region: the region's own endpoint (same variant) if
+    /// this one was derived from the region; a custom endpoint is kept (a local emulator serves
+    /// every region, told apart by the signature's scope). Refuses a malformed region name,
+    /// which may come from a message's key ARN.
+    pub fn in_region(&self, region: &str) -> Result<Config> {
+        let (region, _) = check_region("region", region)?;
+        let endpoint = match self.region_endpoint {
+            Some(variant) => Endpoint::for_region_with(&region, variant),
+            None => self.endpoint.clone(),
+        };
+        Ok(Config { region, endpoint, ..self.clone() })
     }
 }
 
@@ -324,12 +339,15 @@ impl ConfigBuilder {
             _ => None,
         };
         let dual_stack = self.dual_stack.filter(|(on, _)| *on).map(|(_, field)| field);
-        let endpoint = match (self.endpoint, fips.or(dual_stack)) {
+        let (endpoint, region_endpoint) = match (self.endpoint, fips.or(dual_stack)) {
             // As KMS's endpoint rules: a custom endpoint is taken as it is, so a variant asked
             // for beside it would be silently dropped.
             (Some((_, field)), Some(variant)) => return Err(Error::config(variant, format!("cannot be combined with a custom endpoint ({field})"))),
-            (Some((url, field)), None) => Endpoint::parse(field, &url)?,
-            (None, _) => Endpoint::for_region_with(&region, EndpointVariant { fips: fips.is_some(), dual_stack: dual_stack.is_some() }),
+            (Some((url, field)), None) => (Endpoint::parse(field, &url)?, None),
+            (None, _) => {
+                let variant = EndpointVariant { fips: fips.is_some(), dual_stack: dual_stack.is_some() };
+                (Endpoint::for_region_with(&region, variant), Some(variant))
+            }
         };
         if self.retry.max_attempts == 0 {
             return Err(Error::config("maxAttempts", "must be at least 1"));
@@ -338,7 +356,7 @@ impl ConfigBuilder {
         if timeout_ms == 0 {
             return Err(Error::config("timeout", "must be greater than 0"));
         }
-        Ok(Config { region, endpoint, credentials: self.credentials, retry: self.retry, timeout_ms })
+        Ok(Config { region, endpoint, region_endpoint, credentials: self.credentials, retry: self.retry, timeout_ms })
     }
 }
 
@@ -433,6 +451,19 @@ mod tests {
         assert_eq!(field(Config::builder().region("-fips").build()).as_deref(), Some("region"));
         // Off is off: a custom endpoint with the variants turned off explicitly is fine.
         Config::builder().region("us-east-1").endpoint("https://vpce.example").use_fips_endpoint(false).use_dual_stack_endpoint(false).build().unwrap();
+    }
+
+    #[test]
+    fn another_region_keeps_the_settings_and_derives_only_a_derived_endpoint() {
+        let fips = Config::builder().region("us-east-1").use_fips_endpoint(true).timeout_ms(1234).build().unwrap();
+        let there = fips.in_region("eu-west-1").unwrap();
+        assert_eq!((there.region(), there.endpoint().url(), there.timeout_ms()), ("eu-west-1", "https://kms-fips.eu-west-1.amazonaws.com/", 1234));
+        let local = Config::builder().region("us-east-1").endpoint("http://127.0.0.1:4566").build().unwrap();
+        let there = local.in_region("ap-south-1").unwrap();
+        assert_eq!((there.region(), there.endpoint().url()), ("ap-south-1", "http://127.0.0.1:4566/"));
+        for bad in ["evil.example.com/", "", "EU-WEST-1"] {
+            assert_eq!(local.in_region(bad).unwrap_err().field(), Some("region"), "{bad:?}");
+        }
     }
 
     #[test]

@@ -71,8 +71,9 @@ pub struct ResponseMetadata {
 pub struct Transport {
     config: Config,
     http: Arc<dyn HttpClient>,
-    /// Server time minus local time, learned from a skew error.
-    clock_offset_ms: AtomicI64,
+    /// Server time minus local time, learned from a skew error (shared with the transports
+    /// made from this one for other regions: it is this machine's clock that is off).
+    clock_offset_ms: Arc<AtomicI64>,
 }
 
 impl Transport {
@@ -83,7 +84,12 @@ impl Transport {
 
     /// A transport over a caller-supplied HTTP client (tests, custom stacks).
     pub fn with_http_client(config: Config, http: Arc<dyn HttpClient>) -> Self {
-        Transport { config, http, clock_offset_ms: AtomicI64::new(0) }
+        Transport { config, http, clock_offset_ms: Arc::new(AtomicI64::new(0)) }
+    }
+
+    /// A transport for `config` (another region's) over the same HTTP client and clock correction.
+    pub fn sibling(&self, config: Config) -> Self {
+        Transport { config, http: self.http.clone(), clock_offset_ms: self.clock_offset_ms.clone() }
     }
 
     /// The configuration this transport signs with.

@@ -141,6 +141,34 @@ async fn cli_messages_decrypt_with_ours() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn messages_under_keys_of_two_regions_cross_over_both_ways() {
+    let client = common::client();
+    let other_region = if client.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
+    let here = common::new_symmetric_key(&client).await;
+    let there = common::new_symmetric_key(&client.in_region(other_region).unwrap()).await;
+    let dir = scratch("two-regions");
+    let (ours, theirs, out) = (dir.join("ours"), dir.join("theirs"), dir.join("out"));
+    for d in [&ours, &theirs, &out] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    // Ours, wrapped in both regions; the CLI unwraps it with the other region's key alone.
+    let both = KmsKeyring::new(client.clone(), Some(here.clone()), vec![there.clone()]).unwrap();
+    let pt = data(70_000, 9);
+    std::fs::write(ours.join("m"), encrypt(&both, &pt, &EncryptOptions::default()).await.unwrap().ciphertext).unwrap();
+    let wk = format!("key={there}");
+    cli(&["-d", "-S", "-r", "--commitment-policy", "require-encrypt-require-decrypt", "-w", &wk, "-i", path(&ours), "-o", path(&out)]);
+    assert!(std::fs::read(out.join("m.decrypted")).unwrap() == pt, "the CLI's plaintext differs");
+    // Theirs, under the other region's key only; ours unwraps it through a client of this region.
+    std::fs::write(theirs.join("p"), &pt).unwrap();
+    cli(&["-e", "-S", "-r", "-w", &wk, "-i", path(&theirs), "-o", path(&out)]);
+    let msg = std::fs::read(out.join("p.encrypted")).unwrap();
+    for keyring in [KmsKeyring::new(client.clone(), None, vec![there.clone()]).unwrap(), KmsKeyring::discovery(client.clone(), None)] {
+        assert!(decrypt(&keyring, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..] == pt[..]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 const PY_KMS_ENCRYPT: &str = r#"
 import sys, aws_encryption_sdk
 from aws_encryption_sdk.identifiers import Algorithm, CommitmentPolicy

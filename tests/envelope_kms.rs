@@ -56,6 +56,31 @@ async fn single_and_two_key_round_trips() {
 }
 
 #[tokio::test]
+async fn keys_of_other_regions_are_called_in_their_own_region() {
+    // moto keeps one key store per region, so a key is found only through a client signing
+    // for its region: each call must go to the region the key's ARN names.
+    let (client, ops) = counting_client();
+    let other_region = if client.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
+    let here = common::new_symmetric_key(&client).await;
+    let there = common::new_symmetric_key(&client.in_region(other_region).unwrap()).await;
+    assert!(there.contains(&format!(":kms:{other_region}:")), "{there}");
+    let pt = b"wrapped in two regions".to_vec();
+    for suite in SUITES {
+        let both = KmsKeyring::new(client.clone(), Some(here.clone()), vec![there.clone()]).unwrap();
+        let msg = encrypt(&both, &pt, &opts(suite)).await.unwrap();
+        assert_eq!(msg.header.encrypted_data_keys.len(), 2);
+        let only_there = KmsKeyring::new(client.clone(), None, vec![there.clone()]).unwrap();
+        assert_eq!(decrypt(&only_there, &msg.ciphertext, &DecryptOptions::default()).await.unwrap().plaintext[..], pt[..]);
+
+        let generated_there = encrypt(&KmsKeyring::new(client.clone(), Some(there.clone()), vec![]).unwrap(), &pt, &opts(suite)).await.unwrap();
+        let discovery = KmsKeyring::discovery(client.clone(), None);
+        assert_eq!(decrypt(&discovery, &generated_there.ciphertext, &DecryptOptions::default()).await.unwrap().plaintext[..], pt[..]);
+    }
+    let ops = ops.lock().unwrap();
+    assert!(ops.iter().all(|o| o.ends_with(':')), "every call succeeded and was audited: {ops:?}");
+}
+
+#[tokio::test]
 async fn discovery_and_filters() {
     let client = common::client();
     let k1 = common::new_symmetric_key(&client).await;

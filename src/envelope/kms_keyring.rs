@@ -13,6 +13,10 @@
 //! or bare key id never equals an EDK's ARN); a discovery keyring may use
 //! any key, optionally limited to one partition and a set of accounts.
 //!
+//! Each call goes to the region its key names: a key ARN's (or alias ARN's) region, else the
+//! client's own ([`KmsClient::in_region`]), so one keyring can wrap a data key under keys of
+//! several regions, and a discovery keyring can unwrap with a key of any region.
+//!
 //! KMS is called with untyped JSON ([`KmsClient::call_value`]): the typed
 //! request/response (de)serializers would add kilobytes to the wasm module
 //! for the three fields read here.
@@ -160,6 +164,25 @@ fn answered_arn(answer: &Value) -> Option<String> {
     answer["KeyId"].as_str().filter(|k| KeyArn::parse(k).is_some()).map(str::to_owned)
 }
 
+/// The region a key identifier names, if it is a KMS ARN (of a key or an alias).
+fn arn_region(key_id: &str) -> Option<&str> {
+    let mut parts = key_id.splitn(5, ':');
+    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("arn"), Some(_), Some("kms"), Some(region), Some(_)) if !region.is_empty() => Some(region),
+        _ => None,
+    }
+}
+
+impl KmsKeyring {
+    /// Calls `operation` in the region `key_id` names.
+    async fn call_for_key(&self, key_id: &str, operation: &str, request: Value) -> Result<Value> {
+        match arn_region(key_id) {
+            Some(region) => self.client.in_region(region)?.call_value(operation, request).await,
+            None => self.client.call_value(operation, request).await,
+        }
+    }
+}
+
 impl Keyring for KmsKeyring {
     fn on_encrypt<'a>(&'a self, mut m: EncryptionMaterials) -> BoxFuture<'a, Result<EncryptionMaterials>> {
         Box::pin(async move {
@@ -172,7 +195,7 @@ impl Keyring for KmsKeyring {
                 (None, Some(g)) => {
                     let mut request = json!({ "KeyId": g, "NumberOfBytes": key_len });
                     self.common_fields(&mut request, &m.encryption_context);
-                    let mut out = self.client.call_value("GenerateDataKey", request).await?;
+                    let mut out = self.call_for_key(g, "GenerateDataKey", request).await?;
                     let plaintext = take_bytes(&mut out, "Plaintext").ok_or_else(|| bad_response("GenerateDataKey", "no plaintext"))?;
                     if plaintext.len() != key_len {
                         return Err(bad_response("GenerateDataKey", "a data key of the wrong length"));
@@ -191,7 +214,7 @@ impl Keyring for KmsKeyring {
             for key_id in wrap_with {
                 let mut request = json!({ "KeyId": key_id, "Plaintext": STANDARD.encode(data_key.expose()) });
                 self.common_fields(&mut request, &m.encryption_context);
-                let mut out = self.client.call_value("Encrypt", request).await?;
+                let mut out = self.call_for_key(key_id, "Encrypt", request).await?;
                 let arn = answered_arn(&out).ok_or_else(|| bad_response("Encrypt", "no key ARN"))?;
                 let blob = take_bytes(&mut out, "CiphertextBlob").ok_or_else(|| bad_response("Encrypt", "no ciphertext"))?;
                 m.encrypted_data_keys.push(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: arn.into_bytes(), ciphertext: blob.to_vec() });
@@ -216,7 +239,7 @@ impl Keyring for KmsKeyring {
                 }
                 let mut request = json!({ "CiphertextBlob": STANDARD.encode(&edk.ciphertext), "KeyId": arn });
                 self.common_fields(&mut request, &m.encryption_context);
-                match self.client.call_value("Decrypt", request).await {
+                match self.call_for_key(arn, "Decrypt", request).await {
                     Ok(mut out) => {
                         if out["KeyId"].as_str() != Some(arn) {
                             failures.push(format!("{arn}: KMS answered for another key"));
@@ -253,5 +276,14 @@ mod tests {
         assert!(KeyArn::parse("arn:aws:kms:us-east-1:111122223333:alias/abc").is_none());
         assert!(KeyArn::parse("abc").is_none());
         assert!(KeyArn::parse("arn:aws:s3:us-east-1:111122223333:key/abc").is_none());
+    }
+
+    #[test]
+    fn the_region_of_a_key_or_alias_arn() {
+        assert_eq!(arn_region("arn:aws:kms:eu-west-1:111122223333:key/abc"), Some("eu-west-1"));
+        assert_eq!(arn_region("arn:aws-cn:kms:cn-north-1:111122223333:alias/app"), Some("cn-north-1"));
+        for none in ["alias/app", "1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:s3:us-east-1:1:key/abc", "arn:aws:kms::1:key/abc"] {
+            assert_eq!(arn_region(none), None, "{none}");
+        }
     }
 }

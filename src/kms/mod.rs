@@ -102,6 +102,17 @@ impl KmsClient {
         self.transport.config()
     }
 
+    /// This client for keys of `region` (see [`Config::in_region`]): itself when that is its
+    /// region, else a client sharing its credentials, HTTP client, clock correction, settings
+    /// and audit hook. Keyrings use it so each key is called in the region its ARN names.
+    pub fn in_region(&self, region: &str) -> Result<KmsClient> {
+        if region == self.config().region() {
+            return Ok(self.clone());
+        }
+        let config = self.config().in_region(region)?;
+        Ok(KmsClient { transport: Arc::new(self.transport.sibling(config)), audit: self.audit.clone() })
+    }
+
     /// Sends any operation with a typed input and output.
     pub async fn send<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
         Ok(self.send_with_metadata::<O>(input).await?.0)
