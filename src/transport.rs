@@ -71,9 +71,8 @@ pub struct ResponseMetadata {
 pub struct Transport {
     config: Config,
     http: Arc<dyn HttpClient>,
-    /// Server time minus local time, learned from a skew error (shared with the transports
-    /// made from this one for other regions: it is this machine's clock that is off).
-    clock_offset_ms: Arc<AtomicI64>,
+    /// Server time minus local time, learned from a skew error.
+    clock_offset_ms: AtomicI64,
 }
 
 impl Transport {
@@ -84,12 +83,7 @@ impl Transport {
 
     /// A transport over a caller-supplied HTTP client (tests, custom stacks).
     pub fn with_http_client(config: Config, http: Arc<dyn HttpClient>) -> Self {
-        Transport { config, http, clock_offset_ms: Arc::new(AtomicI64::new(0)) }
-    }
-
-    /// A transport for `config` (another region's) over the same HTTP client and clock correction.
-    pub fn sibling(&self, config: Config) -> Self {
-        Transport { config, http: self.http.clone(), clock_offset_ms: self.clock_offset_ms.clone() }
+        Transport { config, http, clock_offset_ms: AtomicI64::new(0) }
     }
 
     /// The configuration this transport signs with.
@@ -103,15 +97,24 @@ impl Transport {
     }
 
     /// Calls `operation` with the JSON `body`; returns the answer's body and metadata.
-    /// The body is wiped afterwards: an Encrypt request carries plaintext.
-    pub async fn call(&self, operation: &str, body: Vec<u8>) -> Result<(Vec<u8>, ResponseMetadata)> {
+    /// The body is wiped afterwards: an Encrypt request carries plaintext. `region`, if another
+    /// than the configured one, is where the call goes instead ([`Config::in_region`]).
+    pub async fn call(&self, region: Option<&str>, operation: &str, body: Vec<u8>) -> Result<(Vec<u8>, ResponseMetadata)> {
+        let other;
+        let (region, endpoint) = match region.filter(|r| *r != self.config.region) {
+            Some(r) => {
+                other = self.config.in_region(r)?;
+                (other.0.as_str(), &other.1)
+            }
+            None => (self.config.region.as_str(), &self.config.endpoint),
+        };
         let body = zeroize::Zeroizing::new(body);
         let retry = self.config.retry;
         let mut skew_corrected = false;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let outcome = self.attempt(operation, &body).await;
+            let outcome = self.attempt(region, endpoint.url(), operation, &body).await;
             let err = match outcome {
                 Ok(resp) if (200..300).contains(&resp.status) => {
                     let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt };
@@ -139,16 +142,15 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, operation: &str, body: &[u8]) -> Result<HttpResponse> {
+    async fn attempt(&self, region: &str, url: &str, operation: &str, body: &[u8]) -> Result<HttpResponse> {
         let credentials = match &self.config.credentials {
             Some(p) => p.credentials().await?,
             None => return Err(Error::config("credentials", "no credentials configured (set them or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")),
         };
         let target = format!("{TARGET_PREFIX}{operation}");
-        let url = self.config.endpoint.url();
         let unsigned = [("content-type", CONTENT_TYPE), ("x-amz-target", target.as_str())];
         let now = platform::now_millis() + self.clock_offset_ms();
-        let signed = sign_request(&SignableKmsRequest { url, headers: &unsigned, body }, &credentials, &self.config.region, now)?;
+        let signed = sign_request(&SignableKmsRequest { url, headers: &unsigned, body }, &credentials, region, now)?;
         let mut headers: Vec<(String, String)> = unsigned.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         headers.extend(signed);
         self.http.send(HttpRequest { url: url.to_owned(), headers, body: body.to_vec() }, self.config.timeout_ms).await

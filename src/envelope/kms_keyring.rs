@@ -14,7 +14,7 @@
 //! any key, optionally limited to one partition and a set of accounts.
 //!
 //! Each call goes to the region its key names: a key ARN's (or alias ARN's) region, else the
-//! client's own ([`KmsClient::in_region`]), so one keyring can wrap a data key under keys of
+//! client's own ([`KmsClient::call_value_in`]), so one keyring can wrap a data key under keys of
 //! several regions, and a discovery keyring can unwrap with a key of any region.
 //!
 //! KMS is called with untyped JSON ([`KmsClient::call_value`]): the typed
@@ -173,16 +173,6 @@ fn arn_region(key_id: &str) -> Option<&str> {
     }
 }
 
-impl KmsKeyring {
-    /// Calls `operation` in the region `key_id` names.
-    async fn call_for_key(&self, key_id: &str, operation: &str, request: Value) -> Result<Value> {
-        match arn_region(key_id) {
-            Some(region) => self.client.in_region(region)?.call_value(operation, request).await,
-            None => self.client.call_value(operation, request).await,
-        }
-    }
-}
-
 impl Keyring for KmsKeyring {
     fn on_encrypt<'a>(&'a self, mut m: EncryptionMaterials) -> BoxFuture<'a, Result<EncryptionMaterials>> {
         Box::pin(async move {
@@ -195,7 +185,7 @@ impl Keyring for KmsKeyring {
                 (None, Some(g)) => {
                     let mut request = json!({ "KeyId": g, "NumberOfBytes": key_len });
                     self.common_fields(&mut request, &m.encryption_context);
-                    let mut out = self.call_for_key(g, "GenerateDataKey", request).await?;
+                    let mut out = self.client.call_value_in(arn_region(g), "GenerateDataKey", request).await?;
                     let plaintext = take_bytes(&mut out, "Plaintext").ok_or_else(|| bad_response("GenerateDataKey", "no plaintext"))?;
                     if plaintext.len() != key_len {
                         return Err(bad_response("GenerateDataKey", "a data key of the wrong length"));
@@ -214,7 +204,7 @@ impl Keyring for KmsKeyring {
             for key_id in wrap_with {
                 let mut request = json!({ "KeyId": key_id, "Plaintext": STANDARD.encode(data_key.expose()) });
                 self.common_fields(&mut request, &m.encryption_context);
-                let mut out = self.call_for_key(key_id, "Encrypt", request).await?;
+                let mut out = self.client.call_value_in(arn_region(key_id), "Encrypt", request).await?;
                 let arn = answered_arn(&out).ok_or_else(|| bad_response("Encrypt", "no key ARN"))?;
                 let blob = take_bytes(&mut out, "CiphertextBlob").ok_or_else(|| bad_response("Encrypt", "no ciphertext"))?;
                 m.encrypted_data_keys.push(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: arn.into_bytes(), ciphertext: blob.to_vec() });
@@ -239,7 +229,7 @@ impl Keyring for KmsKeyring {
                 }
                 let mut request = json!({ "CiphertextBlob": STANDARD.encode(&edk.ciphertext), "KeyId": arn });
                 self.common_fields(&mut request, &m.encryption_context);
-                match self.call_for_key(arn, "Decrypt", request).await {
+                match self.client.call_value_in(arn_region(arn), "Decrypt", request).await {
                     Ok(mut out) => {
                         if out["KeyId"].as_str() != Some(arn) {
                             failures.push(format!("{arn}: KMS answered for another key"));

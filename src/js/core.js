@@ -3,7 +3,7 @@
 // and deploy.js beside it (deploy.js builds on this module, so this one does not import it).
 // Shapes follow @aws-sdk/client-kms: PascalCase members, Uint8Array blobs,
 // Date timestamps, errors whose `name` is the KMS exception.
-import init, { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, decryptMessage } from './kms_wasm.js';
+import { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, decryptMessage } from './kms_wasm.js';
 import { OPERATIONS, EXCEPTION_CLASSES, KMSCommand } from './model.js';
 import { KMSServiceException, KmsWasmError } from './errors.js';
 
@@ -11,7 +11,9 @@ export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
 
 let initializing;
-let load = () => init();
+// Each entry sets how the module loads (index.js) or loads it itself (node.js, workerd.js), so
+// wasm-bindgen's own fetching `init()` is never used, and bundlers leave it out.
+let load = () => Promise.reject(new Error('kms-wasm: import the package through one of its entries'));
 /** Loads the wasm module once; every API call awaits it, so calling it yourself is optional. */
 export function ready() {
   return (initializing ??= load());
@@ -19,7 +21,7 @@ export function ready() {
 export function markReady(promiseOrValue) {
   initializing = Promise.resolve(promiseOrValue);
 }
-/** How `ready()` loads the module, if not by wasm-bindgen's default `init()` (entries only). */
+/** How `ready()` loads the module (entries only). */
 export function useLoader(loader) {
   load = loader;
 }

@@ -125,7 +125,7 @@ export type Prefaulter =
   | { allocate(length: number): Promise<Uint8Array | undefined> | undefined };
 /** @internal Installs a prefaulter; returns the one it replaced. */
 export declare function usePrefault(prefaulter: Prefaulter | undefined): Prefaulter | undefined;
-/** @internal How `ready()` loads the wasm module, if not by wasm-bindgen's default (the browser entry sets it). */
+/** @internal How `ready()` loads the wasm module (the browser entry sets it; the others load it at import). */
 export declare function useLoader(loader: () => Promise<unknown>): void;
 
 /** Paginator configuration, as in @aws-sdk/client-kms. */

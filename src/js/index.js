@@ -1,7 +1,7 @@
 // Entry for browsers and bundlers: the .wasm loads on first use through
 // `new URL('./kms_wasm_bg.wasm', import.meta.url)`, which bundlers follow. The compiled
 // module is kept so that a Worker can hash signed messages beside WebCrypto (hash-worker.js).
-import init from './kms_wasm.js';
+import { initSync } from './kms_wasm.js';
 import { useExternalSha384, useLoader, usePrefault } from './core.js';
 import { KmsWasmError } from './errors.js';
 import { blobWorker, helperWorker } from './hash-worker.js';
@@ -25,7 +25,8 @@ useLoader(async () => {
   } catch (e) {
     throw e instanceof WebAssembly.CompileError && !WebAssembly.validate(SIMD_PROBE) ? unsupported() : e;
   }
-  return init({ module_or_path: wasmModule });
+  // Instantiating a compiled module synchronously is allowed on the main thread.
+  return initSync({ module: wasmModule });
 });
 const helper = helperWorker(blobWorker(() => wasmModule));
 useExternalSha384(helper.sha384);

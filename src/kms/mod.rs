@@ -13,6 +13,7 @@ pub mod paginate;
 pub mod validate;
 pub mod wire;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -102,16 +103,6 @@ impl KmsClient {
         self.transport.config()
     }
 
-    /// This client for keys of `region` (see [`Config::in_region`]): itself when that is its
-    /// region, else a client sharing its credentials, HTTP client, clock correction, settings
-    /// and audit hook. Keyrings use it so each key is called in the region its ARN names.
-    pub fn in_region(&self, region: &str) -> Result<KmsClient> {
-        if region == self.config().region() {
-            return Ok(self.clone());
-        }
-        let config = self.config().in_region(region)?;
-        Ok(KmsClient { transport: Arc::new(self.transport.sibling(config)), audit: self.audit.clone() })
-    }
 
     /// Sends any operation with a typed input and output.
     pub async fn send<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
@@ -128,17 +119,23 @@ impl KmsClient {
 
     /// Calls `operation` with a JSON request body as the wire carries it;
     /// returns the raw JSON answer. Validates the input first (see [`validate`]).
-    pub async fn call_json(&self, operation: &str, mut body: serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
-        let result = self.call_json_inner(operation, &body).await;
+    pub fn call_json<'a>(&'a self, operation: &'a str, body: serde_json::Value) -> impl Future<Output = Result<(Vec<u8>, ResponseMetadata)>> + 'a {
+        self.call_json_in(None, operation, body)
+    }
+
+    /// Like [`call_json`](Self::call_json), sent to `region` if given and not the client's
+    /// own (keys named by ARN live in their region; see [`Config::in_region`]).
+    pub async fn call_json_in(&self, region: Option<&str>, operation: &str, mut body: serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
+        let result = self.call_json_inner(region, operation, &body).await;
         wipe_strings(&mut body); // an Encrypt or ReEncrypt request carries plaintext
         result
     }
 
-    async fn call_json_inner(&self, operation: &str, body: &serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
+    async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
         validate::check(operation, body)?;
         let started = platform::now_millis();
         let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {e}")))?;
-        let result = self.transport.call(operation, bytes).await;
+        let result = self.transport.call(region, operation, bytes).await;
         if let Some(hook) = &self.audit {
             hook(&audit_event(operation, body, &result, platform::now_millis() - started));
         }
@@ -151,8 +148,13 @@ impl KmsClient {
     /// this instantiates no typed (de)serializer, which keeps the wasm module
     /// small. The raw answer is wiped once parsed (it may carry plaintext);
     /// wiping secret fields of the returned value is the caller's job.
-    pub async fn call_value(&self, operation: &str, input: serde_json::Value) -> Result<serde_json::Value> {
-        let (mut bytes, meta) = self.call_json(operation, input).await?;
+    pub fn call_value<'a>(&'a self, operation: &'a str, input: serde_json::Value) -> impl Future<Output = Result<serde_json::Value>> + 'a {
+        self.call_value_in(None, operation, input)
+    }
+
+    /// Like [`call_value`](Self::call_value), sent to `region` as [`call_json_in`](Self::call_json_in) is.
+    pub async fn call_value_in(&self, region: Option<&str>, operation: &str, input: serde_json::Value) -> Result<serde_json::Value> {
+        let (mut bytes, meta) = self.call_json_in(region, operation, input).await?;
         let parsed = decode_output::<serde_json::Value>(operation, &bytes).map_err(|e| e.with_attempts(meta.attempts));
         zeroize::Zeroize::zeroize(&mut bytes);
         parsed

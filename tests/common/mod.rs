@@ -31,6 +31,13 @@ pub fn client() -> KmsClient {
     KmsClient::from_env(local_env()).expect("kms-local env is a valid config")
 }
 
+/// A client of `region` with the kms-local user's keys (moto keeps keys per region).
+pub fn client_in_region(region: &str) -> KmsClient {
+    let env = local_env();
+    let credentials = Credentials::new(env["AWS_ACCESS_KEY_ID"].clone(), env["AWS_SECRET_ACCESS_KEY"].clone(), None);
+    KmsClient::new(Config::builder().region(region).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials).build().unwrap())
+}
+
 /// A client with other credentials against kms-local.
 pub fn client_with(credentials: Credentials) -> KmsClient {
     let env = local_env();

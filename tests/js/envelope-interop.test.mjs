@@ -52,6 +52,24 @@ test('our messages decrypt with @aws-crypto/client-node (both suites, edge sizes
   }
 });
 
+test('keys of two regions: each SDK unwraps the message of the other with the key of the other region (ours through a client of this region)', async () => {
+  const otherRegion = env.AWS_REGION === 'eu-west-1' ? 'ap-southeast-2' : 'eu-west-1';
+  const here = await newKey();
+  const there = (await new ours.KMS({ region: otherRegion, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds }).createKey({})).KeyMetadata.Arn;
+  assert.ok(there.includes(`:kms:${otherRegion}:`), there);
+  // The official SDK's way to reach several regions: a client per region from clientProvider.
+  const regional = (region) => new SdkKMS({ region, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds });
+  const plaintext = randomBytes(FRAME * 2 + 3);
+  const { result } = await ours.encrypt(new ours.KmsKeyring({ client: kms, generatorKeyId: here, keyIds: [there] }), plaintext, { frameLength: FRAME });
+  const back = await theirDecrypt(new esdk.KmsKeyringNode({ clientProvider: regional, keyIds: [there] }), result);
+  assert.ok(Buffer.from(back.plaintext).equals(plaintext));
+  const theirs = await theirEncrypt(new esdk.KmsKeyringNode({ clientProvider: regional, generatorKeyId: there }), plaintext);
+  for (const keyring of [new ours.KmsKeyring({ client: kms, keyIds: [there] }), new ours.KmsKeyring({ client: kms, discovery: true })]) {
+    const mine = await ours.decrypt(keyring, theirs.result);
+    assert.ok(Buffer.from(mine.plaintext).equals(plaintext));
+  }
+});
+
 test('@aws-crypto/client-node messages decrypt with ours (defaults and 0x0478)', async () => {
   const key = await newKey();
   const theirs = new esdk.KmsKeyringNode({ clientProvider, generatorKeyId: key });
