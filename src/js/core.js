@@ -926,6 +926,25 @@ export function decryptStream(keyring, options = {}) {
   return stream;
 }
 
+/**
+ * As `buildClient` of @aws-crypto/client-browser / client-node: `buildClient(policy)` or
+ * `buildClient({ commitmentPolicy, maxEncryptedDataKeys })` gives `encrypt`, `decrypt` and the
+ * streams with those settings as defaults (`maxEncryptedDataKeys: false` is no limit).
+ */
+export function buildClient(options) {
+  const { commitmentPolicy, maxEncryptedDataKeys = false } = typeof options === 'string' ? { commitmentPolicy: options } : options ?? {};
+  requireOption(Object.values(CommitmentPolicy).includes(commitmentPolicy), 'commitmentPolicy', 'must be one of CommitmentPolicy');
+  requireOption(maxEncryptedDataKeys === false || (Number.isInteger(maxEncryptedDataKeys) && maxEncryptedDataKeys > 0), 'maxEncryptedDataKeys', 'must be false or a positive integer');
+  const onEncrypt = { commitmentPolicy };
+  const onDecrypt = maxEncryptedDataKeys ? { commitmentPolicy, maxEncryptedDataKeys } : onEncrypt;
+  return Object.freeze({
+    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, { ...onEncrypt, ...o }),
+    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, { ...onDecrypt, ...o }),
+    encryptStream: (keyring, o) => encryptStream(keyring, { ...onEncrypt, ...o }),
+    decryptStream: (keyring, o) => decryptStream(keyring, { ...onDecrypt, ...o }),
+  });
+}
+
 function liftSync(fn) {
   try {
     return fn();

@@ -267,6 +267,19 @@ export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> 
    */
   readonly messageHeader: Promise<MessageHeader>;
 }
+/** Settings of `buildClient`, as @aws-crypto/client-*'s. */
+export interface ClientOptions {
+  commitmentPolicy: CommitmentPolicyName;
+  /** Refuse messages with more encrypted data keys than this (`false`, the default: no limit). */
+  maxEncryptedDataKeys?: number | false;
+}
+/** `encrypt`, `decrypt` and the streams with a commitment policy (and EDK limit) as defaults, as @aws-crypto/client-*'s `buildClient`. */
+export declare function buildClient(options: CommitmentPolicyName | ClientOptions): {
+  encrypt: typeof encrypt;
+  decrypt: typeof decrypt;
+  encryptStream: typeof encryptStream;
+  decryptStream: typeof decryptStream;
+};
 /** Encrypts a stream into one message with memory bounded by the frame length. */
 export declare function encryptStream(keyring: Keyring, options?: EncryptOptions): EnvelopeStream;
 /**

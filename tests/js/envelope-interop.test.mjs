@@ -132,6 +132,31 @@ test('legacy v1 messages from @aws-crypto/client-node, every v1 suite (0x0214 si
   }
 });
 
+test('buildClient, as the official SDKs build theirs: its policy and EDK limit are the defaults of encrypt, decrypt and the streams', async () => {
+  const names = { keyName: 'build-client', keyNamespace: 'ns' };
+  const [k1, k2] = [randomBytes(32), randomBytes(32)];
+  const rawAes = (wrappingKey) => new ours.RawAesKeyring({ ...names, wrappingKey });
+  const theirRawAes = (key) => new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(key), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+  const strict = ours.buildClient(ours.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const relaxed = ours.buildClient({ commitmentPolicy: ours.CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, maxEncryptedDataKeys: 1 });
+  const plaintext = randomBytes(5000);
+  const { result } = await strict.encrypt(rawAes(k1), plaintext, { frameLength: 1024 });
+  assert.ok(Buffer.from((await theirDecrypt(theirRawAes(k1), result)).plaintext).equals(plaintext));
+  const legacy = (await esdk.buildClient(esdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT).encrypt(theirRawAes(k1), plaintext, { suiteId: 0x0178 })).result;
+  await assert.rejects(strict.decrypt(rawAes(k1), legacy), (e) => e.name === 'CommitmentPolicyError');
+  assert.ok(Buffer.from((await relaxed.decrypt(rawAes(k1), legacy)).plaintext).equals(plaintext));
+  const chunks = [];
+  for await (const c of ReadableStream.from([legacy]).pipeThrough(relaxed.decryptStream(rawAes(k1)))) chunks.push(c);
+  assert.ok(Buffer.concat(chunks).equals(plaintext), 'the stream took the relaxed policy too');
+  // Two EDKs: over the client's limit of one, unless a call sets its own.
+  const twoKeys = (await strict.encrypt(new ours.MultiKeyring({ generator: rawAes(k1), children: [rawAes(k2)] }), plaintext)).result;
+  await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys), (e) => e.name === 'TooManyEncryptedDataKeysError');
+  assert.ok(Buffer.from((await relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 2 })).plaintext).equals(plaintext));
+  for (const bad of ['nonsense', undefined, { commitmentPolicy: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT', maxEncryptedDataKeys: 0 }]) {
+    assert.throws(() => ours.buildClient(bad), (e) => e.name === 'ConfigError' && ['commitmentPolicy', 'maxEncryptedDataKeys'].includes(e.field), JSON.stringify(bad));
+  }
+});
+
 test('streams: encryptStream output decrypts with their SDK; their output streams through decryptStream', async () => {
   const key = await newKey();
   const mine = new ours.KmsKeyring({ client: kms, generatorKeyId: key });

@@ -4,7 +4,7 @@ import {
   paginateListKeys, paginateListAliases, paginateListGrants, paginateListKeyPolicies, paginateListResourceTags,
   paginateListRetirableGrants, paginateListKeyRotations, ready,
   KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
-  AlgorithmSuiteIdentifier, CommitmentPolicy, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
+  AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
   type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader,
 } from 'kms-wasm';
 
@@ -59,6 +59,9 @@ async function main(): Promise<void> {
   const header: MessageHeader = enc.messageHeader;
   const dec = await decrypt(raw, enc.result, { encryptionContext: { a: 'b' }, commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 3 });
   const plain: Uint8Array = dec.plaintext;
+  const client2 = buildClient({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, maxEncryptedDataKeys: false });
+  const viaClient: Uint8Array = (await client2.decrypt(raw, (await buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).encrypt(raw, plain)).result)).plaintext;
+  void viaClient;
   const es: TransformStream<Uint8Array, Uint8Array> = encryptStream(raw, { frameLength: 65536 });
   const ds = decryptStream(raw, {});
   const h: MessageHeader = await ds.messageHeader;
