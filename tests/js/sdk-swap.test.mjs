@@ -9,6 +9,16 @@ import { localEnv, importPackage } from './helpers.mjs';
 const bytes = (s) => new TextEncoder().encode(s);
 const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** What a failing call shows a caller: its name, class, fault and HTTP status. */
+async function failure(call, NotFoundException) {
+  try {
+    await call;
+    return 'no error';
+  } catch (e) {
+    return { name: e.name, isClass: e instanceof NotFoundException, fault: e.$fault, status: e.$metadata.httpStatusCode };
+  }
+}
+
 async function scenario({ KMS, NotFoundException }) {
   const env = localEnv();
   const kms = new KMS({
@@ -48,12 +58,7 @@ async function scenario({ KMS, NotFoundException }) {
   const described = await kms.describeKey({ KeyId: alias });
   r.describeKey = { sameKey: described.KeyMetadata.KeyId === key.KeyId, state: described.KeyMetadata.KeyState, description: described.KeyMetadata.Description };
 
-  try {
-    await kms.describeKey({ KeyId: 'alias/swap/none-such' });
-    r.notFound = 'no error';
-  } catch (e) {
-    r.notFound = { name: e.name, isClass: e instanceof NotFoundException, fault: e.$fault, status: e.$metadata.httpStatusCode };
-  }
+  r.notFound = await failure(kms.describeKey({ KeyId: 'alias/swap/none-such' }), NotFoundException);
   return r;
 }
 
@@ -89,12 +94,7 @@ async function commandScenario({ KMSClient, CreateKeyCommand, EncryptCommand, De
   let pages = 0;
   for await (const page of paginateListKeys({ client, pageSize: 50 }, {})) pages += page.Keys.length > 0 ? 1 : 0;
   r.paginatorTakesTheClient = pages > 0;
-  try {
-    await client.send(new DescribeKeyCommand({ KeyId: 'alias/swap/none-such' }));
-    r.notFound = 'no error';
-  } catch (e) {
-    r.notFound = { name: e.name, isClass: e instanceof NotFoundException, status: e.$metadata.httpStatusCode };
-  }
+  r.notFound = await failure(client.send(new DescribeKeyCommand({ KeyId: 'alias/swap/none-such' })), NotFoundException);
   return r;
 }
 
