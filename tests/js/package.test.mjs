@@ -252,13 +252,14 @@ test('Rollup (node-resolve, import-meta-assets): the bundle emits the .wasm, bui
   await runBundle(out, '<script type="module" src="./app.js"></script>', { copyWasm: false });
 });
 
-test('Parcel: a production build from an HTML entry emits the .wasm itself and runs in Chromium', async () => {
+test('Parcel: a production build from an HTML entry emits the .wasm itself, builds without a warning and runs in Chromium', async () => {
   const root = join(project, 'parcel-app');
   const out = join(project, 'dist-parcel');
   writeEntry(root);
   writeFileSync(join(root, 'index.html'), `<!doctype html><script type="module" src="./main.mjs"></script>`);
-  const r = spawnSync(repoPath('tests/node_modules/.bin/parcel'), ['build', join(root, 'index.html'), '--dist-dir', out, '--no-cache', '--no-autoinstall', '--no-source-maps'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(repoPath('tests/node_modules/.bin/parcel'), ['build', join(root, 'index.html'), '--dist-dir', out, '--no-cache', '--no-autoinstall', '--no-source-maps', '--log-level', 'warn'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal((r.stdout + r.stderr).trim(), '', 'Parcel printed no warning');
   assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out, { recursive: true })}`);
   const { expected } = await import(join(project, 'src/app.mjs'));
   await inBrowser(out, 'index.html', expected);
