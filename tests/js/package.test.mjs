@@ -196,9 +196,10 @@ async function runBundle(out, tag, { copyWasm }) {
   await inBrowser(out, 'index.html', expected);
 }
 
-test('esbuild: a bundled app runs in Chromium, loading the .wasm next to the bundle', async () => {
+test('esbuild: a bundled app builds without a warning and runs in Chromium, loading the .wasm next to the bundle', async () => {
   const out = join(project, 'dist');
-  await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
+  const { warnings } = await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
+  assert.deepEqual(warnings.map((w) => w.text), []);
   await runBundle(out, `<script type="module">import { run } from './app.js'; window.runApp = run;</script>`, { copyWasm: true });
 });
 
