@@ -60,15 +60,22 @@ pub struct KeyArn<'a> {
     pub key_id: &'a str,
 }
 
+/// Partition, region, account and resource of a KMS ARN (`arn:<partition>:kms:<region>:<account>:<resource>`),
+/// the first three non-empty.
+fn kms_arn_parts(arn: &str) -> Option<(&str, &str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, partition, service, region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if prefix != "arn" || service != "kms" || [partition, region, account].iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    Some((partition, region, account, resource))
+}
+
 impl<'a> KeyArn<'a> {
     /// Parses a KMS key ARN; `None` for anything else (aliases included).
     pub fn parse(arn: &'a str) -> Option<Self> {
-        let mut parts = arn.splitn(6, ':');
-        let (prefix, partition, service, region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let key_id = resource.strip_prefix("key/")?;
-        if prefix != "arn" || service != "kms" || [partition, region, account, key_id].iter().any(|s| s.is_empty()) {
-            return None;
-        }
+        let (partition, region, account, resource) = kms_arn_parts(arn)?;
+        let key_id = resource.strip_prefix("key/").filter(|id| !id.is_empty())?;
         Some(KeyArn { partition, region, account, key_id })
     }
 }
@@ -166,11 +173,7 @@ fn answered_arn(answer: &Value) -> Option<String> {
 
 /// The region a key identifier names, if it is a KMS ARN (of a key or an alias).
 fn arn_region(key_id: &str) -> Option<&str> {
-    let mut parts = key_id.splitn(5, ':');
-    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("arn"), Some(_), Some("kms"), Some(region), Some(_)) if !region.is_empty() => Some(region),
-        _ => None,
-    }
+    kms_arn_parts(key_id).map(|(_, region, ..)| region)
 }
 
 impl Keyring for KmsKeyring {

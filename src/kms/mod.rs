@@ -103,7 +103,6 @@ impl KmsClient {
         self.transport.config()
     }
 
-
     /// Sends any operation with a typed input and output.
     pub async fn send<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
         Ok(self.send_with_metadata::<O>(input).await?.0)

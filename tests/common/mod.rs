@@ -33,9 +33,9 @@ pub fn client() -> KmsClient {
 
 /// A client of `region` with the kms-local user's keys (moto keeps keys per region).
 pub fn client_in_region(region: &str) -> KmsClient {
-    let env = local_env();
-    let credentials = Credentials::new(env["AWS_ACCESS_KEY_ID"].clone(), env["AWS_SECRET_ACCESS_KEY"].clone(), None);
-    KmsClient::new(Config::builder().region(region).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials).build().unwrap())
+    let mut env = local_env();
+    env.insert("AWS_REGION".to_owned(), region.to_owned());
+    KmsClient::from_env(env).expect("kms-local env is a valid config")
 }
 
 /// A client with other credentials against kms-local.
