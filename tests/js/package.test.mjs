@@ -219,6 +219,11 @@ function writeEntry(dir) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'main.mjs'), `import { run } from '../src/app.mjs';\nwindow.runApp = run;\n`);
 }
+/** The entry and an index.html loading it, for bundlers that start from a page (Parcel, Vite). */
+function writePageEntry(dir) {
+  writeEntry(dir);
+  writeFileSync(join(dir, 'index.html'), `<!doctype html><script type="module" src="./main.mjs"></script>`);
+}
 const emittedWasm = (dir) => readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.wasm'));
 
 test('webpack: a production bundle emits the .wasm itself and runs in Chromium', async () => {
@@ -256,8 +261,7 @@ test('Rollup (node-resolve, import-meta-assets): the bundle emits the .wasm, bui
 test('Parcel: a production build from an HTML entry emits the .wasm itself, builds without a warning and runs in Chromium', async () => {
   const root = join(project, 'parcel-app');
   const out = join(project, 'dist-parcel');
-  writeEntry(root);
-  writeFileSync(join(root, 'index.html'), `<!doctype html><script type="module" src="./main.mjs"></script>`);
+  writePageEntry(root);
   const r = spawnSync(repoPath('tests/node_modules/.bin/parcel'), ['build', join(root, 'index.html'), '--dist-dir', out, '--no-cache', '--no-autoinstall', '--no-source-maps', '--log-level', 'warn'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.equal((r.stdout + r.stderr).trim(), '', 'Parcel printed no warning');
@@ -269,8 +273,7 @@ test('Parcel: a production build from an HTML entry emits the .wasm itself, buil
 test('Vite: a production build emits the .wasm itself and runs in Chromium', async () => {
   const root = join(project, 'vite-app');
   const out = join(project, 'dist-vite');
-  writeEntry(root);
-  writeFileSync(join(root, 'index.html'), `<!doctype html><script type="module" src="./main.mjs"></script>`);
+  writePageEntry(root);
   await viteBuild({ root, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
   assert.equal(emittedWasm(out).length, 1, `one .wasm asset in ${readdirSync(out, { recursive: true })}`);
   const { expected } = await import(join(project, 'src/app.mjs'));
