@@ -9,6 +9,16 @@ import { localEnv, importPackage } from './helpers.mjs';
 const bytes = (s) => new TextEncoder().encode(s);
 const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** The same configuration either SDK's client takes: kms-local's region, endpoint and keys. */
+function localConfig() {
+  const env = localEnv();
+  return {
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_KMS,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  };
+}
+
 /** What a failing call shows a caller: its name, class, fault and HTTP status. */
 async function failure(call, NotFoundException) {
   try {
@@ -20,12 +30,7 @@ async function failure(call, NotFoundException) {
 }
 
 async function scenario({ KMS, NotFoundException }) {
-  const env = localEnv();
-  const kms = new KMS({
-    region: env.AWS_REGION,
-    endpoint: env.AWS_ENDPOINT_URL_KMS,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  });
+  const kms = new KMS(localConfig());
   const r = {};
   const { KeyMetadata: key } = await kms.createKey({ Description: 'swap test', Tags: [{ TagKey: 'suite', TagValue: 'swap' }] });
   r.createKey = { enabled: key.Enabled, spec: key.KeySpec, dateIsDate: key.CreationDate instanceof Date };
@@ -74,12 +79,7 @@ test('a scenario written for @aws-sdk/client-kms gives the same results on kms-w
 });
 
 async function commandScenario({ KMSClient, CreateKeyCommand, EncryptCommand, DecryptCommand, DescribeKeyCommand, ListKeysCommand, NotFoundException, paginateListKeys }) {
-  const env = localEnv();
-  const client = new KMSClient({
-    region: env.AWS_REGION,
-    endpoint: env.AWS_ENDPOINT_URL_KMS,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  });
+  const client = new KMSClient(localConfig());
   const r = {};
   const command = new EncryptCommand({ KeyId: 'x', Plaintext: bytes('p') });
   r.command = { input: Object.keys(command.input) };
