@@ -5,7 +5,10 @@
 //! returns a self-describing blob naming the KMS key; [`KmsWrapper::decrypt`]
 //! has KMS decrypt the data key with the key the blob names. So after the key
 //! is rotated, or the wrapper is configured with another key, old blobs still
-//! decrypt and new ones use the current key.
+//! decrypt and new ones use the current key. A key named by ARN is called in
+//! the ARN's region (as the KMS keyring does), so that key may live in another
+//! region than the client's, and blobs keep decrypting after a move to a key
+//! in another region.
 //!
 //! # Blob format, version 1
 //!
@@ -61,7 +64,7 @@ use crate::config::Config;
 use crate::credentials::{Credentials, SecretString};
 use crate::error::{Error, Result};
 use crate::kms::wire::take_base64;
-use crate::kms::{KeyMetadata, KmsClient};
+use crate::kms::{arn_region, KeyMetadata, KmsClient};
 use crate::platform;
 
 /// First bytes of every blob.
@@ -323,7 +326,7 @@ impl KmsWrapper {
         let meta = self.usable_key(&self.key_id).await?;
         let arn = meta.arn_or_id().to_owned();
         *used_key = Some(arn.clone());
-        let mut dk = self.client.call_value("GenerateDataKey", json!({ "KeyId": arn, "KeySpec": "AES_256", "EncryptionContext": context() })).await?;
+        let mut dk = self.client.call_value_in(arn_region(&arn), "GenerateDataKey", json!({ "KeyId": arn, "KeySpec": "AES_256", "EncryptionContext": context() })).await?;
         let data_key = take_secret(&mut dk, "GenerateDataKey", "Plaintext")?;
         let encrypted_key = take_secret(&mut dk, "GenerateDataKey", "CiphertextBlob")?.to_vec();
         let key_arn = dk["KeyId"].as_str().map_or(arn, str::to_owned);
@@ -351,7 +354,7 @@ impl KmsWrapper {
         self.usable_key(header.key_arn).await?;
         let mut dec = self
             .client
-            .call_value("Decrypt", json!({ "CiphertextBlob": STANDARD.encode(header.encrypted_key), "KeyId": header.key_arn, "EncryptionContext": context() }))
+            .call_value_in(arn_region(header.key_arn), "Decrypt", json!({ "CiphertextBlob": STANDARD.encode(header.encrypted_key), "KeyId": header.key_arn, "EncryptionContext": context() }))
             .await?;
         let data_key = take_secret(&mut dec, "Decrypt", "Plaintext")?;
         let header_len = header.len();
@@ -378,7 +381,7 @@ impl KmsWrapper {
 
     /// `KeyMetadata` of a DescribeKey answer (an object with a `KeyId`).
     async fn describe_raw(&self, key_id: &str) -> Result<Value> {
-        let mut answer = self.client.call_value("DescribeKey", json!({ "KeyId": key_id })).await?;
+        let mut answer = self.client.call_value_in(arn_region(key_id), "DescribeKey", json!({ "KeyId": key_id })).await?;
         match answer.get_mut("KeyMetadata").map(Value::take) {
             Some(m) if m["KeyId"].is_string() => Ok(m),
             _ => Err(missing("DescribeKey", "KeyMetadata")),

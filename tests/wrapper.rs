@@ -101,6 +101,28 @@ async fn rotation_and_key_change_keep_old_blobs_decryptable() {
 }
 
 #[tokio::test]
+async fn a_key_in_another_region_is_called_there() {
+    // moto keeps keys per region: sent to the client's own region, these calls find no key.
+    let kms = common::client();
+    let other_region = if kms.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
+    let here = common::new_symmetric_key(&kms).await;
+    let there = common::new_symmetric_key(&common::client_in_region(other_region)).await;
+    assert!(there.contains(&format!(":kms:{other_region}:")), "{there}");
+
+    let w_there = wrapper_for(&there);
+    let blob = w_there.encrypt(b"kept in another region", None).await.unwrap();
+    assert_eq!(KmsWrapper::key_id_of(&blob).unwrap(), there);
+    assert_eq!(w_there.decrypt(&blob, None).await.unwrap(), b"kept in another region");
+    assert_eq!(w_there.describe().await.unwrap().arn.as_deref(), Some(there.as_str()));
+
+    // Moved to a key of the client's region: blobs of the old key still decrypt, in its region.
+    let w_here = wrapper_for(&here);
+    assert_eq!(w_here.decrypt(&blob, None).await.unwrap(), b"kept in another region");
+    let new = w_here.encrypt(b"here now", None).await.unwrap();
+    assert_eq!(w_there.decrypt(&new, None).await.unwrap(), b"here now");
+}
+
+#[tokio::test]
 async fn only_symmetric_encryption_keys_are_accepted() {
     let kms = common::client();
     for (spec, usage) in [(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt), (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac), (KeySpec::EccNistP256, KeyUsageType::SignVerify)] {

@@ -32,7 +32,7 @@ use super::format::EncryptedDataKey;
 use super::keyring::{DataKey, DecryptionMaterials, EncryptionMaterials, Keyring};
 use crate::error::{Error, Result};
 use crate::kms::wire::take_base64;
-use crate::kms::KmsClient;
+use crate::kms::{arn_region, kms_arn_parts, KmsClient};
 use crate::platform::BoxFuture;
 
 /// Provider id of every KMS EDK.
@@ -58,17 +58,6 @@ pub struct KeyArn<'a> {
     pub account: &'a str,
     /// Key id.
     pub key_id: &'a str,
-}
-
-/// Partition, region, account and resource of a KMS ARN (`arn:<partition>:kms:<region>:<account>:<resource>`),
-/// the first three non-empty.
-fn kms_arn_parts(arn: &str) -> Option<(&str, &str, &str, &str)> {
-    let mut parts = arn.splitn(6, ':');
-    let (prefix, partition, service, region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if prefix != "arn" || service != "kms" || [partition, region, account].iter().any(|s| s.is_empty()) {
-        return None;
-    }
-    Some((partition, region, account, resource))
 }
 
 impl<'a> KeyArn<'a> {
@@ -169,11 +158,6 @@ fn take_bytes(answer: &mut Value, name: &str) -> Option<Zeroizing<Vec<u8>>> {
 /// The answer's `KeyId` if it is a key ARN.
 fn answered_arn(answer: &Value) -> Option<String> {
     answer["KeyId"].as_str().filter(|k| KeyArn::parse(k).is_some()).map(str::to_owned)
-}
-
-/// The region a key identifier names, if it is a KMS ARN (of a key or an alias).
-fn arn_region(key_id: &str) -> Option<&str> {
-    kms_arn_parts(key_id).map(|(_, region, ..)| region)
 }
 
 impl Keyring for KmsKeyring {

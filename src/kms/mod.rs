@@ -160,6 +160,22 @@ impl KmsClient {
     }
 }
 
+/// Partition, region, account and resource of a KMS ARN (`arn:<partition>:kms:<region>:<account>:<resource>`),
+/// the first three non-empty.
+pub(crate) fn kms_arn_parts(arn: &str) -> Option<(&str, &str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, partition, service, region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if prefix != "arn" || service != "kms" || [partition, region, account].iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    Some((partition, region, account, resource))
+}
+
+/// The region a key identifier names, if it is a KMS ARN (of a key or an alias).
+pub(crate) fn arn_region(key_id: &str) -> Option<&str> {
+    kms_arn_parts(key_id).map(|(_, region, ..)| region)
+}
+
 /// Wipes every string of a JSON value (base64 plaintext among them) before it is dropped.
 fn wipe_strings(value: &mut serde_json::Value) {
     use serde_json::Value;
