@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import webpack from 'webpack';
@@ -40,6 +40,13 @@ test('the tarball holds one .wasm, the JS entries and the types', () => {
   const exp = pkg.exports['.'];
   assert.deepEqual(Object.keys(exp), ['types', 'workerd', 'node', 'browser', 'import', 'default']);
   for (const f of ['index.js', 'node.js', 'workerd.js', 'core.js', 'index.d.ts', 'kms_wasm_bg.wasm']) readFileSync(join(installed, f));
+});
+
+test('the .wasm names no path of the machine that built it', () => {
+  const wasm = readFileSync(join(installed, 'kms_wasm_bg.wasm')).toString('latin1');
+  for (const path of [homedir(), process.env.CARGO_HOME, repoPath('.')].filter((p) => p && p.length > 1)) {
+    assert.ok(!wasm.includes(path), `the .wasm contains ${path}`);
+  }
 });
 
 test('Node: the installed package does KMS calls and an envelope round trip', () => {
