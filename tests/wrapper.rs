@@ -123,6 +123,24 @@ async fn a_key_in_another_region_is_called_there() {
 }
 
 #[tokio::test]
+async fn a_blob_naming_a_malformed_region_is_refused_before_any_request() {
+    let kms = common::client();
+    let key = common::new_symmetric_key(&kms).await;
+    let blob = wrapper_for(&key).encrypt(b"stay home", None).await.unwrap();
+    // The blob's ARN is read before anything authenticates it: make it name a host, not a region.
+    let n = u16::from_be_bytes([blob[5], blob[6]]) as usize;
+    let region = key.split(':').nth(3).unwrap();
+    let forged_arn = key.replacen(&format!(":{region}:"), ":evil.example/x:", 1);
+    let mut forged = blob[..5].to_vec();
+    forged.extend_from_slice(&(forged_arn.len() as u16).to_be_bytes());
+    forged.extend_from_slice(forged_arn.as_bytes());
+    forged.extend_from_slice(&blob[7 + n..]);
+    assert_eq!(KmsWrapper::key_id_of(&forged).unwrap(), forged_arn);
+    let e = wrapper_for(&key).decrypt(&forged, None).await.unwrap_err();
+    assert_eq!((e.kind(), e.field(), e.http_status()), (ErrorKind::Config, Some("region"), None), "{e}");
+}
+
+#[tokio::test]
 async fn only_symmetric_encryption_keys_are_accepted() {
     let kms = common::client();
     for (spec, usage) in [(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt), (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac), (KeySpec::EccNistP256, KeyUsageType::SignVerify)] {
