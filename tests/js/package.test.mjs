@@ -108,7 +108,7 @@ const worker :Workerd.Worker = (
   bindings = [${Object.entries(bindings).map(([k, v]) => `(name = ${text(k)}, text = ${text(v)})`).join(', ')}],
 );
 `);
-  const r = runWorkerdTest(join(dir, 'config.capnp'));
+  const r = await runWorkerdTest(join(dir, 'config.capnp'));
   const output = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, output);
   assert.match(output, /packaged worker: envelope round trip passed/);

@@ -1,5 +1,5 @@
 // workerd helpers shared by the workerd and package tests.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from './helpers.mjs';
@@ -38,7 +38,17 @@ const worker :Workerd.Worker = (
   return join(dir, 'config.capnp');
 }
 
+/** Runs `workerd test` on `config`; resolves to its exit status and output. Asynchronous, so the
+ * calling test can serve what the Worker fetches meanwhile. */
 export function runWorkerdTest(config) {
-  return spawnSync(repoPath('tests/node_modules/.bin/workerd'), ['test', config, '--verbose'], { encoding: 'utf8', timeout: 120_000 });
+  return new Promise((resolve, reject) => {
+    const child = spawn(repoPath('tests/node_modules/.bin/workerd'), ['test', config, '--verbose'], { timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 

@@ -1,14 +1,18 @@
-// Runs tests/js/workerd/worker.js in workerd (`workerd test`) against kms-local, with the
-// built package (pkg/) as its modules and kms-local's variables as env bindings.
+// Runs Workers from tests/js/workerd/ in workerd (`workerd test`) with the built package (pkg/)
+// as their modules: KMS calls against kms-local (its variables as env bindings), and signed
+// messages exchanged with @aws-crypto/client-node through a server of this test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as esdk from '@aws-crypto/client-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localEnv, repoPath, packageDir } from './helpers.mjs';
 import { workerdConfig, runWorkerdTest } from './workerd.mjs';
 
-test('the package runs in workerd against the local KMS (KMS calls, typed errors)', () => {
+test('the package runs in workerd against the local KMS (KMS calls, typed errors)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
   try {
     const env = localEnv();
@@ -18,11 +22,55 @@ test('the package runs in workerd against the local KMS (KMS calls, typed errors
       AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
     });
-    const r = runWorkerdTest(config);
+    const r = await runWorkerdTest(config);
     const output = `${r.stdout}\n${r.stderr}`;
     assert.equal(r.status, 0, output);
     assert.match(output, /KMS round trips passed/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('workerd: signed messages are hashed with crypto.DigestStream and interoperate with @aws-crypto/client-node both ways', async () => {
+  const wrappingKey = randomBytes(32);
+  const names = { keyName: 'workerd-key', keyNamespace: 'workerd-test' };
+  const keyring = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+  const { encrypt, decrypt } = esdk.buildClient(esdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const size = 3 * 1024 * 1024 + 17;
+  const plaintext = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) plaintext[i] = (i * 31 + 7) & 255; // as the Worker builds it
+  const theirs = (await encrypt(keyring, plaintext)).result;
+
+  const received = {};
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/theirs') return res.end(theirs);
+    const parts = [];
+    req.on('data', (d) => parts.push(d));
+    req.on('end', () => {
+      received[req.url.slice(1)] = Buffer.concat(parts);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
+  try {
+    const config = workerdConfig(dir, repoPath('tests/js/workerd/signed-worker.js'), packageDir(), {
+      WRAPPING_KEY: wrappingKey.toString('base64'), SIZE: size, SINK: `http://127.0.0.1:${server.address().port}`,
+      KEY_NAME: names.keyName, KEY_NAMESPACE: names.keyNamespace,
+    });
+    const r = await runWorkerdTest(config);
+    const output = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.status, 0, output);
+    assert.match(output, /signed messages passed/);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(Object.keys(received).sort(), ['one-shot', 'stream']);
+  for (const [how, message] of Object.entries(received)) {
+    assert.equal(message.readUInt16BE(1), 0x0578, `${how}: the default suite`);
+    const { plaintext: opened, messageHeader } = await decrypt(keyring, message);
+    assert.ok(opened.equals(plaintext), `${how}: client-node decrypts the Worker's message`);
+    assert.equal(messageHeader.suiteId, 0x0578);
   }
 });
