@@ -81,16 +81,20 @@ kms.encrypt(keyring, 'required').then(({ result }) => kms.decrypt(keyring, resul
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { text: 'required', client: 'function', error: true });
 });
 
-test('workerd: a Worker bundled the way Workers bundle (workerd condition, .wasm as a module) encrypts a request body', async () => {
-  const dir = join(project, 'workerd');
-  mkdirSync(dir);
-  await build({
-    entryPoints: [join(project, 'src/worker.js')], bundle: true, format: 'esm', platform: 'neutral', outfile: join(dir, 'worker.js'),
-    conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['*.wasm'], absWorkingDir: project, logLevel: 'silent',
+test('workerd: wrangler bundles a Worker with the example\'s wrangler.toml (deploy --dry-run) and workerd runs the bundle: it encrypts a request body', async () => {
+  // The user's project deploys with examples/worker/wrangler.toml, the test's Worker as its script.
+  cpSync(repoPath('examples/worker/wrangler.toml'), join(project, 'wrangler.toml'));
+  const dir = join(project, 'wrangler-dist');
+  // wrangler 4 needs Node 22.12 or later and this machine has Node 20: Bun runs its CLI.
+  const bundling = spawnSync(repoPath('tests/node_modules/.bin/bun'), [repoPath('tests/node_modules/wrangler/bin/wrangler.js'), 'deploy', 'src/worker.js', '--dry-run', '--outdir', dir], {
+    cwd: project, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
   });
+  assert.equal(bundling.status, 0, `${bundling.stdout}\n${bundling.stderr}`);
+  assert.match(bundling.stdout, /--dry-run: exiting now/);
   const bundled = readFileSync(join(dir, 'worker.js'), 'utf8');
-  const wasmImport = bundled.match(/from\s*"([^"]*kms_wasm_bg\.wasm)"/)[1];
-  cpSync(join(installed, 'kms_wasm_bg.wasm'), join(dir, 'kms_wasm_bg.wasm'));
+  assert.match(bundled, /node_modules\/kms-wasm\/workerd\.js/, 'wrangler picked the workerd entry');
+  const wasmImport = bundled.match(/from\s*"\.\/([^"]*kms_wasm_bg\.wasm)"/)[1];
+  assert.deepEqual(readFileSync(join(dir, wasmImport)), readFileSync(join(installed, 'kms_wasm_bg.wasm')), 'wrangler uploads the .wasm as it is');
   const { KMS } = await import(join(packageDir(), 'node.js'));
   const key = (await KMS.fromEnv(env).createKey({})).KeyMetadata.Arn;
   const bindings = { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, KEY_ARN: key };
@@ -102,7 +106,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
-    (name = ${text(wasmImport.replace(/^\.\//, ''))}, wasm = embed "kms_wasm_bg.wasm"),
+    (name = ${text(wasmImport)}, wasm = embed ${text(wasmImport)}),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [${Object.entries(bindings).map(([k, v]) => `(name = ${text(k)}, text = ${text(v)})`).join(', ')}],
