@@ -87,7 +87,8 @@ test('workerd: wrangler bundles a Worker with the example\'s wrangler.toml (depl
   const dir = join(project, 'wrangler-dist');
   // wrangler 4 needs Node 22.12 or later and this machine has Node 20: Bun runs its CLI.
   const bundling = spawnSync(repoPath('tests/node_modules/.bin/bun'), [repoPath('tests/node_modules/wrangler/bin/wrangler.js'), 'deploy', 'src/worker.js', '--dry-run', '--outdir', dir], {
-    cwd: project, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
+    // Its logs and caches go to the project, not the user's home.
+    cwd: project, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', XDG_CONFIG_HOME: join(project, '.config') },
   });
   assert.equal(bundling.status, 0, `${bundling.stdout}\n${bundling.stderr}`);
   assert.match(bundling.stdout, /--dry-run: exiting now/);
