@@ -141,6 +141,12 @@ fn is_local_host(host: &str) -> bool {
     }
 }
 
+/// Whether `region` is spelled as a region name (lowercase letters, digits, dashes). Endpoint
+/// host names are built from it, so nothing else may reach them.
+pub(crate) fn is_region_name(region: &str) -> bool {
+    !region.is_empty() && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// Checks a region name. A FIPS pseudo-region (`fips-us-east-1`, `us-east-1-fips`) names
 /// the region and asks for its FIPS endpoint, as the AWS SDK for JavaScript reads it: gives
 /// the region and whether it was one.
@@ -153,7 +159,7 @@ fn check_region(field: &'static str, region: &str) -> Result<(String, bool)> {
         Some(real) => (real, true),
         None => (region, false),
     };
-    if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || region.len() > 64 {
+    if !is_region_name(region) || region.len() > 64 {
         return Err(Error::config(field, format!("`{region}` is not a region name like us-east-1")));
     }
     Ok((region.to_owned(), fips))

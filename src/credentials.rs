@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::config::{Endpoint, EndpointVariant};
+use crate::config::{is_region_name, Endpoint, EndpointVariant};
 use crate::error::{Error, Result};
 use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
 use crate::transport::{decode_error, default_http_client, HttpClient, HttpRequest};
@@ -270,7 +270,7 @@ impl WebIdentityProvider {
         }
         check_session_name(&role_session_name)?;
         let region = region.trim();
-        if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if !is_region_name(region) {
             return Err(Error::config("region", format!("`{region}` is not a region name like us-east-1")));
         }
         let endpoint = Endpoint::public("sts", region, EndpointVariant::default());
@@ -593,7 +593,7 @@ impl CognitoIdentityProvider {
     pub fn new(identity_pool_id: impl Into<String>) -> Result<Self> {
         let identity_pool_id = identity_pool_id.into();
         let region = match identity_pool_id.split_once(':') {
-            Some((region, id)) if !region.is_empty() && !id.is_empty() && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => region.to_owned(),
+            Some((region, id)) if is_region_name(region) && !id.is_empty() => region.to_owned(),
             _ => return Err(Error::config("identityPoolId", format!("`{identity_pool_id}` is not an identity pool id (<region>:<uuid>)"))),
         };
         let endpoint = Endpoint::public("cognito-identity", &region, EndpointVariant::default());
