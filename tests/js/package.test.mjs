@@ -16,7 +16,7 @@ import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { build as viteBuild, createServer as createViteServer } from 'vite';
 import { localEnv, repoPath, packageDir } from './helpers.mjs';
 import { launchChromium, launchFirefox, serveStatic, watchPage } from './browser.mjs';
-import { runWorkerdTest } from './workerd.mjs';
+import { bundledWorkerConfig, runWorkerdTest } from './workerd.mjs';
 
 const env = localEnv();
 let project;
@@ -102,28 +102,13 @@ test('workerd: wrangler bundles a Worker with the example\'s wrangler.toml (depl
   });
   assert.equal(bundling.status, 0, `${bundling.stdout}\n${bundling.stderr}`);
   assert.match(bundling.stdout, /--dry-run: exiting now/);
-  const bundled = readFileSync(join(dir, 'worker.js'), 'utf8');
-  assert.match(bundled, /node_modules\/kms-wasm\/workerd\.js/, 'wrangler picked the workerd entry');
-  const wasmImport = bundled.match(/from\s*"\.\/([^"]*kms_wasm_bg\.wasm)"/)[1];
-  assert.deepEqual(readFileSync(join(dir, wasmImport)), readFileSync(join(installed, 'kms_wasm_bg.wasm')), 'wrangler uploads the .wasm as it is');
+  assert.match(readFileSync(join(dir, 'worker.js'), 'utf8'), /node_modules\/kms-wasm\/workerd\.js/, 'wrangler picked the workerd entry');
   const { KMS } = await import(join(packageDir(), 'node.js'));
   const key = (await KMS.fromEnv(env).createKey({})).KeyMetadata.Arn;
   const bindings = { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, KEY_ARN: key };
-  const text = (s) => JSON.stringify(String(s));
-  writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker), (name = "internet", network = (allow = ["public", "private", "local"]))],
-);
-const worker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = ${text(wasmImport)}, wasm = embed ${text(wasmImport)}),
-  ],
-  compatibilityDate = "2025-09-01",
-  bindings = [${Object.entries(bindings).map(([k, v]) => `(name = ${text(k)}, text = ${text(v)})`).join(', ')}],
-);
-`);
-  const r = await runWorkerdTest(join(dir, 'config.capnp'));
+  const { config, wasm } = bundledWorkerConfig(dir, bindings);
+  assert.deepEqual(readFileSync(join(dir, wasm)), readFileSync(join(installed, 'kms_wasm_bg.wasm')), 'wrangler uploads the .wasm as it is');
+  const r = await runWorkerdTest(config);
   const output = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, output);
   assert.match(output, /packaged worker: envelope round trip passed/);
