@@ -144,9 +144,8 @@ async fn cli_messages_decrypt_with_ours() {
 #[tokio::test]
 async fn messages_under_keys_of_two_regions_cross_over_both_ways() {
     let client = common::client();
-    let other_region = if client.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
     let here = common::new_symmetric_key(&client).await;
-    let there = common::new_symmetric_key(&common::client_in_region(other_region)).await;
+    let (_, there) = common::new_key_in_another_region(&client).await;
     let dir = scratch("two-regions");
     let (ours, theirs, out) = (dir.join("ours"), dir.join("theirs"), dir.join("out"));
     for d in [&ours, &theirs, &out] {

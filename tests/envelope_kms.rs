@@ -60,9 +60,8 @@ async fn keys_of_other_regions_are_called_in_their_own_region() {
     // moto keeps one key store per region, so a key is found only through a client signing
     // for its region: each call must go to the region the key's ARN names.
     let (client, ops) = counting_client();
-    let other_region = if client.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
     let here = common::new_symmetric_key(&client).await;
-    let there = common::new_symmetric_key(&common::client_in_region(other_region)).await;
+    let (other_region, there) = common::new_key_in_another_region(&client).await;
     assert!(there.contains(&format!(":kms:{other_region}:")), "{there}");
     let pt = b"wrapped in two regions".to_vec();
     for suite in SUITES {

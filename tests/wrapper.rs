@@ -104,9 +104,8 @@ async fn rotation_and_key_change_keep_old_blobs_decryptable() {
 async fn a_key_in_another_region_is_called_there() {
     // moto keeps keys per region: sent to the client's own region, these calls find no key.
     let kms = common::client();
-    let other_region = if kms.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
     let here = common::new_symmetric_key(&kms).await;
-    let there = common::new_symmetric_key(&common::client_in_region(other_region)).await;
+    let (other_region, there) = common::new_key_in_another_region(&kms).await;
     assert!(there.contains(&format!(":kms:{other_region}:")), "{there}");
 
     let w_there = wrapper_for(&there);

@@ -31,13 +31,6 @@ pub fn client() -> KmsClient {
     KmsClient::from_env(local_env()).expect("kms-local env is a valid config")
 }
 
-/// A client of `region` with the kms-local user's keys (moto keeps keys per region).
-pub fn client_in_region(region: &str) -> KmsClient {
-    let mut env = local_env();
-    env.insert("AWS_REGION".to_owned(), region.to_owned());
-    KmsClient::from_env(env).expect("kms-local env is a valid config")
-}
-
 /// A client with other credentials against kms-local.
 pub fn client_with(credentials: Credentials) -> KmsClient {
     let env = local_env();
@@ -59,4 +52,13 @@ pub fn python(code: &str, args: &[&str]) -> String {
 /// A fresh symmetric key for one test.
 pub async fn new_symmetric_key(client: &KmsClient) -> String {
     client.create_key(kms_wasm::kms::CreateKeyRequest { description: Some("kms-wasm test".into()), ..Default::default() }).await.unwrap().key_metadata.unwrap().arn.unwrap()
+}
+
+/// A region other than `client`'s and a fresh symmetric key made there, through a client of that
+/// region with the kms-local user's keys (moto keeps one key store per region).
+pub async fn new_key_in_another_region(client: &KmsClient) -> (&'static str, String) {
+    let region = if client.config().region() == "eu-west-1" { "ap-southeast-2" } else { "eu-west-1" };
+    let mut env = local_env();
+    env.insert("AWS_REGION".to_owned(), region.to_owned());
+    (region, new_symmetric_key(&KmsClient::from_env(env).expect("kms-local env is a valid config")).await)
 }
