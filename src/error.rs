@@ -30,6 +30,24 @@ pub enum ErrorKind {
     Envelope,
     /// Obtaining credentials failed.
     Credentials,
+    /// The caller gave up on the call (an `AbortSignal` in JavaScript) before it completed.
+    Aborted,
+}
+
+impl ErrorKind {
+    /// The variant's name (`"Service"`, `"Timeout"`, …), as the JS binding's `kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "Config",
+            ErrorKind::Validation => "Validation",
+            ErrorKind::Service => "Service",
+            ErrorKind::Network => "Network",
+            ErrorKind::Timeout => "Timeout",
+            ErrorKind::Envelope => "Envelope",
+            ErrorKind::Credentials => "Credentials",
+            ErrorKind::Aborted => "Aborted",
+        }
+    }
 }
 
 /// Error returned by every fallible operation of the crate.
@@ -98,6 +116,11 @@ impl Error {
     /// The request exceeded its per-attempt timeout.
     pub fn timeout(millis: u64) -> Self {
         Self::new(ErrorKind::Timeout, "TimeoutError", format!("request did not complete within {millis} ms"))
+    }
+
+    /// The caller aborted the call before it completed; what was in flight was cancelled.
+    pub fn aborted() -> Self {
+        Self::new(ErrorKind::Aborted, "AbortError", "the request was aborted")
     }
 
     /// A message-format or authentication failure; `name` says which (e.g. `AuthenticationError`).

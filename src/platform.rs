@@ -40,6 +40,27 @@ pub async fn sleep(millis: u64) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Runs `work` unless `abort` resolves first (the caller gave up: an `AbortSignal` in JavaScript),
+/// then [`Error::aborted`](crate::Error::aborted). Dropping `work` cancels what it waits for: the
+/// request in flight (the wasm32 `fetch` aborts when dropped), a retry's backoff.
+pub async fn unless_aborted<T>(work: impl Future<Output = crate::Result<T>>, abort: Option<Abort>) -> crate::Result<T> {
+    let Some(mut abort) = abort else { return work.await };
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
+        std::task::Poll::Ready(out) => std::task::Poll::Ready(out),
+        std::task::Poll::Pending => Pin::new(&mut abort).poll(cx).map(|_| Err(crate::Error::aborted())),
+    })
+    .await
+}
+
+/// What settles when a caller aborts a call: on wasm32 a promise the JS side settles from an
+/// `AbortSignal` (its value is ignored).
+#[cfg(target_arch = "wasm32")]
+pub type Abort = wasm_bindgen_futures::JsFuture;
+/// What settles when a caller aborts a call (natively, for tests: Rust callers drop the future).
+#[cfg(not(target_arch = "wasm32"))]
+pub type Abort = BoxFuture<'static, ()>;
+
 /// Fills `buf` from the host CSPRNG (`crypto.getRandomValues` on wasm32).
 pub fn fill_random(buf: &mut [u8]) -> crate::Result<()> {
     getrandom::fill(buf).map_err(|e| crate::Error::network(format!("no secure random source: {e}")))
@@ -82,3 +103,39 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A boxed future that is `Send` exactly where [`MaybeSend`] requires it.
 #[cfg(target_arch = "wasm32")]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    /// Sets its flag when dropped: tells whether the abandoned work was dropped (cancelled).
+    struct DropFlag(Arc<AtomicBool>);
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_abort_drops_the_work_and_gives_abort_error() {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = DropFlag(dropped.clone());
+        let work = async move {
+            let _flag = flag;
+            sleep(60_000).await;
+            Ok(1)
+        };
+        let err = unless_aborted(work, Some(Box::pin(sleep(20)))).await.unwrap_err();
+        assert_eq!((err.kind(), err.name()), (crate::ErrorKind::Aborted, "AbortError"));
+        assert!(dropped.load(Ordering::SeqCst), "the abandoned work was dropped");
+    }
+
+    #[tokio::test]
+    async fn work_that_finishes_first_keeps_its_result() {
+        assert_eq!(unless_aborted(async { Ok(7) }, Some(Box::pin(sleep(60_000)))).await.unwrap(), 7);
+        assert_eq!(unless_aborted(async { Err::<u8, _>(crate::Error::timeout(5)) }, Some(Box::pin(sleep(60_000)))).await.unwrap_err().name(), "TimeoutError");
+        assert_eq!(unless_aborted(async { Ok(8) }, None).await.unwrap(), 8);
+    }
+}

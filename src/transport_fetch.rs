@@ -2,7 +2,8 @@
 //!
 //! We call the global function, not `window.fetch`, so the same module runs
 //! in service workers and edge runtimes that have no `window`. The timeout
-//! is an `AbortController` armed with `setTimeout`.
+//! is an `AbortController` armed with `setTimeout`; the same controller aborts
+//! the fetch when the call is dropped (its caller aborted it).
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -45,12 +46,27 @@ impl HttpClient for FetchClient {
             let controller = AbortController::new().map_err(js_network)?;
             init.set_signal(Some(&controller.signal()));
             let req = Request::new_with_str_and_init(&request.url, &init).map_err(js_network)?;
-            let abort = Closure::once_into_js(move || controller.abort());
-            let timer = set_timeout(&abort, timeout_ms as f64);
+            let on_timeout = controller.clone();
+            let abort = Closure::once_into_js(move || on_timeout.abort());
+            let _in_flight = InFlight { timer: set_timeout(&abort, timeout_ms as f64), controller };
             let result = fetch_response(&req).await;
-            clear_timeout(&timer);
             result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })
         })
+    }
+}
+
+/// A fetch's timer and controller. Dropped when the fetch is done (then aborting is a no-op) or
+/// when the call is dropped unfinished because its caller aborted it: then no request is left
+/// in flight.
+struct InFlight {
+    timer: JsValue,
+    controller: AbortController,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+        self.controller.abort();
     }
 }
 
@@ -68,10 +84,10 @@ fn is_abort(e: &JsValue) -> bool {
 }
 
 fn js_network(e: JsValue) -> Error {
-    let msg = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "fetch failed".to_owned());
-    Error::network(format!("fetch failed: {msg}"))
+    Error::network(format!("fetch failed: {}", js_message(&e, "no reason given")))
+}
+
+/// The message of what JavaScript threw: an `Error`'s `message`, a thrown string, else `otherwise`.
+pub(crate) fn js_message(e: &JsValue, otherwise: &str) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| otherwise.to_owned())
 }

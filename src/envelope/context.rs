@@ -85,7 +85,7 @@ pub fn parse(bytes: &[u8]) -> Result<EncryptionContext> {
 /// `EncryptionContextError` if a caller's context uses the reserved `aws-crypto-` prefix.
 pub fn check_no_reserved(ctx: &EncryptionContext) -> Result<()> {
     match ctx.keys().find(|k| k.starts_with(RESERVED_PREFIX)) {
-        Some(k) => Err(Error::envelope("EncryptionContextError", format!("encryption context key {k:?} uses the reserved prefix {RESERVED_PREFIX:?}"))),
+        Some(k) => Err(Error::envelope("EncryptionContextError", format!("encryption context key \"{k}\" uses the reserved prefix \"{RESERVED_PREFIX}\""))),
         None => Ok(()),
     }
 }
@@ -95,8 +95,8 @@ pub fn check_expected(actual: &EncryptionContext, expected: &EncryptionContext) 
     for (k, v) in expected {
         match actual.get(k) {
             Some(a) if a == v => {}
-            Some(_) => return Err(Error::envelope("EncryptionContextError", format!("encryption context value of {k:?} differs from the expected value"))),
-            None => return Err(Error::envelope("EncryptionContextError", format!("encryption context lacks the expected key {k:?}"))),
+            Some(_) => return Err(Error::envelope("EncryptionContextError", format!("encryption context value of \"{k}\" differs from the expected value"))),
+            None => return Err(Error::envelope("EncryptionContextError", format!("encryption context lacks the expected key \"{k}\""))),
         }
     }
     Ok(())

@@ -123,17 +123,31 @@ export class KMSClient {
     }
   }
 
-  /** Calls any operation by name with an SDK-shaped input. */
-  async call(operation, input = {}) {
+  /**
+   * Calls any operation by name with an SDK-shaped input. `options.abortSignal`, as @aws-sdk's,
+   * cancels the request in flight and any retry, and the call rejects with an `AbortError`.
+   */
+  async call(operation, input = {}, options) {
     const maps = OPERATIONS[operation];
     if (!maps) throw kmsWasmError('ValidationError', `unknown operation ${operation}`, 'operation');
+    const signal = options?.abortSignal;
+    if (signal != null && typeof signal.addEventListener !== 'function') throw kmsWasmError('ValidationError', 'abortSignal: expected an AbortSignal', 'abortSignal');
     const wasm = await this._wasm();
     const body = JSON.stringify(convert(input, maps[0], true, '') ?? {});
+    // Already aborted: nothing is sent (the event will not fire again).
+    if (signal?.aborted) throw kmsWasmError('AbortError', 'the request was aborted');
+    let stopListening;
+    const aborted = signal && new Promise((resolve) => {
+      signal.addEventListener('abort', resolve, { once: true });
+      stopListening = () => signal.removeEventListener('abort', resolve); // a long-lived signal keeps no listener per call
+    });
     let res;
     try {
-      res = await wasm.call(operation, body);
+      res = await wasm.call(operation, body, aborted);
     } catch (e) {
       throw liftError(e);
+    } finally {
+      stopListening?.();
     }
     const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
     const output = convert(parsed, maps[1], false, '') ?? {};
@@ -141,10 +155,10 @@ export class KMSClient {
     return output;
   }
 
-  /** Sends a command (`new EncryptCommand(input)`, …): the same call as `call(operation, input)`. */
-  send(command) {
+  /** Sends a command (`new EncryptCommand(input)`, …): the same call as `call(operation, input, options)`. */
+  send(command, options) {
     if (!(command instanceof KMSCommand)) return Promise.reject(kmsWasmError('ValidationError', 'send() takes a kms-wasm command such as new EncryptCommand(input)', 'command'));
-    return this.call(command.constructor.operation, command.input);
+    return this.call(command.constructor.operation, command.input, options);
   }
 
   /** Releases the wasm client. */
@@ -162,7 +176,7 @@ export class KMS extends KMSClient {}
 
 for (const operation of Object.keys(OPERATIONS)) {
   Object.defineProperty(KMS.prototype, lowerFirst(operation), {
-    value: function (input) { return this.call(operation, input); },
+    value: function (input, options) { return this.call(operation, input, options); },
     writable: true,
     configurable: true,
   });

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{audit_hook, get, get_string, js_err, js_message, JsCredentialsFunction, SendSyncFunction, WasmKms};
+use super::{audit_hook, env_pairs, get, get_string, js_err, js_message, string_pairs, JsCredentialsFunction, SendSyncFunction, WasmKms};
 use crate::credentials::{CachingProvider, CognitoIdentityProvider, Credentials, CredentialsProvider, EnvCredentialsProvider, SecretString, SharedCredentialsProvider, TokenSource, WebIdentityProvider};
 use crate::error::Error;
 use crate::kms::{KeySpec, KeyUsageType};
@@ -54,34 +54,13 @@ fn get_int(obj: &JsValue, key: &'static str) -> Result<Option<i32>, Error> {
 
 /// String pairs of a plain object (`{ k: "v" }`), or of SDK tags (`[{ TagKey, TagValue }]`).
 fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, Error> {
+    let Some(items) = value.dyn_ref::<js_sys::Array>() else { return string_pairs(value, field) };
     let mut out = Vec::new();
-    if let Some(items) = value.dyn_ref::<js_sys::Array>() {
-        for item in items.iter() {
-            let k = get_string(&item, "TagKey", field)?.ok_or_else(|| Error::validation(field, "each tag needs TagKey and TagValue"))?;
-            out.push((k, get_string(&item, "TagValue", field)?.unwrap_or_default()));
-        }
-        return Ok(out);
-    }
-    if !value.is_object() {
-        return Err(Error::validation(field, "must be an object of string values"));
-    }
-    for key in Object::keys(&Object::from(value.clone())).iter() {
-        let k = key.as_string().unwrap_or_default();
-        let v = Reflect::get(value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("the value of `{k}` must be a string")))?;
-        out.push((k, v));
+    for item in items.iter() {
+        let k = get_string(&item, "TagKey", field)?.ok_or_else(|| Error::validation(field, "each tag needs TagKey and TagValue"))?;
+        out.push((k, get_string(&item, "TagValue", field)?.unwrap_or_default()));
     }
     Ok(out)
-}
-
-/// Env map (`process.env`, a Worker's `env`): string values only.
-fn env_pairs(env: &JsValue) -> Vec<(String, String)> {
-    if !env.is_object() {
-        return Vec::new();
-    }
-    Object::keys(&Object::from(env.clone()))
-        .iter()
-        .filter_map(|k| Some((k.as_string()?, Reflect::get(env, &k).ok()?.as_string()?)))
-        .collect()
 }
 
 // ---- provisioning ---------------------------------------------------------------------------

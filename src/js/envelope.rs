@@ -7,7 +7,7 @@ use std::sync::Arc;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::{get, js_err, WasmKms};
+use super::{get, js_err, string_pairs, WasmKms};
 use crate::envelope::{
     AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring, MessageHeader, MultiKeyring,
     RawAesKeyring,
@@ -16,15 +16,8 @@ use crate::error::Error;
 
 fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<EncryptionContext, Error> {
     let mut ctx = EncryptionContext::new();
-    let Some(value) = value else { return Ok(ctx) };
-    // An array or a Map would pass as an object whose pairs `Object.keys` does not see.
-    if !value.is_object() || Array::is_array(&value) || value.is_instance_of::<js_sys::Map>() {
-        return Err(Error::validation(field, "must be an object of string values"));
-    }
-    for key in Object::keys(&Object::from(value.clone())).iter() {
-        let k = key.as_string().unwrap_or_default();
-        let v = Reflect::get(&value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("value of `{k}` must be a string")))?;
-        ctx.insert(k, v);
+    for (k, v) in value.map_or(Ok(Vec::new()), |v| string_pairs(&v, field))? {
+        ctx.insert(k, v); // inserts, not collect(): a map's collect sorts (~3 KB of wasm)
     }
     Ok(ctx)
 }

@@ -6,6 +6,13 @@ export interface ResponseMetadata {
   totalRetryDelay?: number;
 }
 
+/** The per-call options of `send(command, options)` and of each operation method, as @aws-sdk's. */
+export interface HttpHandlerOptions {
+  /** Aborts the call: the request in flight is cancelled, no retry follows, and the call rejects
+   * with an `AbortError` (at once, sending nothing, if the signal has already fired). */
+  abortSignal?: AbortSignal;
+}
+
 /** Base class of every exception KMS answers with; `name` is the exception name. */
 export declare class KMSServiceException extends Error {
   readonly $fault: 'client' | 'server';
@@ -14,7 +21,7 @@ export declare class KMSServiceException extends Error {
 
 /** Names of the errors kms-wasm raises itself. */
 export type KmsWasmErrorName =
-  | 'ConfigError' | 'ValidationError' | 'NetworkError' | 'TimeoutError' | 'CredentialsProviderError'
+  | 'ConfigError' | 'ValidationError' | 'NetworkError' | 'TimeoutError' | 'AbortError' | 'CredentialsProviderError'
   | 'MalformedMessageError' | 'AuthenticationError' | 'SignatureError' | 'CommitmentPolicyError'
   | 'UnsupportedSuiteError' | 'EncryptionContextError' | 'TooManyEncryptedDataKeysError' | 'NoUsableKeyError'
   | 'LimitExceededError' | 'HashWorkerError' | 'UnsupportedRuntimeError'

@@ -13,7 +13,7 @@ export class KMSServiceException extends Error {
 
 /**
  * Errors raised by kms-wasm itself, before or around KMS: ConfigError, ValidationError,
- * NetworkError, TimeoutError, CredentialsProviderError and the envelope errors
+ * NetworkError, TimeoutError, AbortError, CredentialsProviderError and the envelope errors
  * (MalformedMessageError, AuthenticationError, SignatureError, …). `field` names the
  * offending input or setting when there is one.
  */

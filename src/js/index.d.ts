@@ -3,7 +3,7 @@
 import type { KMSCommand, KMSOperationMethods, KMSOperations, ListKeysRequest, ListKeysResponse, ListAliasesRequest, ListAliasesResponse,
   ListGrantsRequest, ListGrantsResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, ListResourceTagsRequest,
   ListResourceTagsResponse, ListRetirableGrantsRequest, ListKeyRotationsRequest, ListKeyRotationsResponse } from './model.js';
-import type { KMSServiceException, ResponseMetadata } from './errors.js';
+import type { HttpHandlerOptions, KMSServiceException, ResponseMetadata } from './errors.js';
 
 export * from './model.js';
 export * from './errors.js';
@@ -61,9 +61,9 @@ export declare class KMSClient {
   /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT. */
   static fromEnv(env: EnvMap, config?: KMSClientConfig): KMSClient;
   /** Sends a command; a value that is not a kms-wasm command rejects with a ValidationError. */
-  send<K extends keyof KMSOperations>(command: KMSCommand<K>): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
+  send<K extends keyof KMSOperations>(command: KMSCommand<K>, options?: HttpHandlerOptions): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
   /** Calls any operation by name. */
-  call<K extends keyof KMSOperations>(operation: K, input: KMSOperations[K][0]): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
+  call<K extends keyof KMSOperations>(operation: K, input: KMSOperations[K][0], options?: HttpHandlerOptions): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
   /** Releases the wasm-side client. */
   destroy(): void;
 }

@@ -36,7 +36,7 @@ pub(crate) fn to_js_error(e: &Error) -> JsValue {
     if let Some(field) = e.field() {
         set("field", &field.into());
     }
-    set("kind", &format!("{:?}", e.kind()).into());
+    set("kind", &e.kind().as_str().into());
     err.into()
 }
 
@@ -54,6 +54,32 @@ fn get_string(obj: &JsValue, key: &str, field: &'static str) -> Result<Option<St
         None => Ok(None),
         Some(v) => v.as_string().map(Some).ok_or_else(|| Error::config(field, "must be a string")),
     }
+}
+
+/// The pairs of a plain object of strings (`{ k: "v" }`): an encryption context, tags, logins.
+/// An array or a `Map` is refused: it would pass as an object whose pairs `Object.keys` does not see.
+fn string_pairs(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, Error> {
+    if !value.is_object() || js_sys::Array::is_array(value) || value.is_instance_of::<js_sys::Map>() {
+        return Err(Error::validation(field, "must be an object of string values"));
+    }
+    let mut out = Vec::new();
+    for key in Object::keys(&Object::from(value.clone())).iter() {
+        let k = key.as_string().unwrap_or_default();
+        let v = Reflect::get(value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("the value of `{k}` must be a string")))?;
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+/// An env map (`process.env`, a Worker's `env`): its string values; anything else is left out.
+fn env_pairs(env: &JsValue) -> Vec<(String, String)> {
+    if !env.is_object() {
+        return Vec::new();
+    }
+    Object::keys(&Object::from(env.clone()))
+        .iter()
+        .filter_map(|k| Some((k.as_string()?, Reflect::get(env, &k).ok()?.as_string()?)))
+        .collect()
 }
 
 /// The audit hook `onAudit` of `options`: a function, or absent.
@@ -81,7 +107,7 @@ impl CredentialsProvider for JsCredentialsFunction {
 }
 
 fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| "credentials provider failed".into())
+    crate::transport_fetch::js_message(e, "credentials provider failed")
 }
 
 fn credentials_from_js(v: &JsValue) -> crate::Result<Credentials> {
@@ -137,13 +163,7 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
         builder = builder.timeout_ms(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| Error::config("requestTimeout", "must be a number of milliseconds > 0"))? as u64);
     }
     if !env.is_undefined() && !env.is_null() {
-        let mut vars = Vec::new();
-        for key in Object::keys(&Object::from(env.clone())).iter() {
-            if let (Some(k), Some(v)) = (key.as_string(), Reflect::get(env, &key).ok().and_then(|v| v.as_string())) {
-                vars.push((k, v));
-            }
-        }
-        builder = builder.env(vars)?;
+        builder = builder.env(env_pairs(env))?;
     }
     builder.build()
 }
@@ -201,11 +221,13 @@ impl WasmKms {
 
     /// Calls `operation` with a JSON request body (already in wire form: base64
     /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts }`.
-    pub async fn call(&self, operation: String, body: String) -> Result<JsValue, JsValue> {
+    /// `aborted`, if given, is a promise that settles when the caller's `AbortSignal` fires: the
+    /// call then stops (the fetch in flight is aborted, no retry follows) with an `AbortError`.
+    pub async fn call(&self, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
         // from_slice, not from_str: every other parse is from bytes, and a second reader type
         // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
         let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
-        let (bytes, meta) = self.client.call_json(&operation, value).await.map_err(|e| to_js_error(&e))?;
+        let (bytes, meta) = self.client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
         let text = String::from_utf8(bytes).map_err(|_| to_js_error(&Error::service("SerializationException", "answer is not UTF-8", meta.http_status, meta.request_id.clone())))?;
         let _ = Reflect::set(&out, &"body".into(), &text.into());

@@ -1310,7 +1310,7 @@ export interface XksProxyConfigurationType {
 
 /** Output of operations that return nothing but metadata. */
 export interface EmptyOutput {}
-import type { KMSServiceException, ResponseMetadata } from './errors.js';
+import type { HttpHandlerOptions, KMSServiceException, ResponseMetadata } from './errors.js';
 /** The request was rejected because it attempted to create a resource that already exists. (HTTP 400) */
 export declare class AlreadyExistsException extends KMSServiceException { readonly name: 'AlreadyExistsException'; }
 /** The request was rejected because the specified CloudHSM cluster is already associated with an CloudHSM key store in the account, or it shares a backup history with an CloudHSM key store in the account. (HTTP 400) */
@@ -1705,115 +1705,115 @@ export declare class VerifyMacCommand extends KMSCommand<'VerifyMac'> { construc
 /** The methods of the KMS client, one per operation, as in @aws-sdk/client-kms's aggregated client. */
 export interface KMSOperationMethods {
   /** Cancels the deletion of a KMS key. */
-  cancelKeyDeletion(input: CancelKeyDeletionRequest): Promise<CancelKeyDeletionResponse & { $metadata: ResponseMetadata }>;
+  cancelKeyDeletion(input: CancelKeyDeletionRequest, options?: HttpHandlerOptions): Promise<CancelKeyDeletionResponse & { $metadata: ResponseMetadata }>;
   /** Connects or reconnects a custom key store to its backing key store. */
-  connectCustomKeyStore(input: ConnectCustomKeyStoreRequest): Promise<ConnectCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
+  connectCustomKeyStore(input: ConnectCustomKeyStoreRequest, options?: HttpHandlerOptions): Promise<ConnectCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
   /** Creates a friendly name for a KMS key. */
-  createAlias(input: CreateAliasRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  createAlias(input: CreateAliasRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Creates a custom key store backed by a key store that you own and manage. */
-  createCustomKeyStore(input: CreateCustomKeyStoreRequest): Promise<CreateCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
+  createCustomKeyStore(input: CreateCustomKeyStoreRequest, options?: HttpHandlerOptions): Promise<CreateCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
   /** Adds a grant to a KMS key. */
-  createGrant(input: CreateGrantRequest): Promise<CreateGrantResponse & { $metadata: ResponseMetadata }>;
+  createGrant(input: CreateGrantRequest, options?: HttpHandlerOptions): Promise<CreateGrantResponse & { $metadata: ResponseMetadata }>;
   /** Creates a unique customer managed KMS key in your Amazon Web Services account and Region. */
-  createKey(input?: CreateKeyRequest): Promise<CreateKeyResponse & { $metadata: ResponseMetadata }>;
+  createKey(input?: CreateKeyRequest, options?: HttpHandlerOptions): Promise<CreateKeyResponse & { $metadata: ResponseMetadata }>;
   /** Recovers the shared secret that was encapsulated with the public key of an ML-KEM KMS key. */
-  decapsulate(input: DecapsulateRequest): Promise<DecapsulateResponse & { $metadata: ResponseMetadata }>;
+  decapsulate(input: DecapsulateRequest, options?: HttpHandlerOptions): Promise<DecapsulateResponse & { $metadata: ResponseMetadata }>;
   /** Decrypts ciphertext that was encrypted by a KMS key using any of the following operations: Encrypt GenerateDataKey GenerateDataKeyPair GenerateDataKeyWithoutPlaintext GenerateDataKeyPairWithoutPlaintext You can use this operation to decrypt ciphertext that was encrypted under a symmetric encryption  */
-  decrypt(input?: DecryptRequest): Promise<DecryptResponse & { $metadata: ResponseMetadata }>;
+  decrypt(input?: DecryptRequest, options?: HttpHandlerOptions): Promise<DecryptResponse & { $metadata: ResponseMetadata }>;
   /** Deletes the specified alias. */
-  deleteAlias(input: DeleteAliasRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  deleteAlias(input: DeleteAliasRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Deletes a custom key store. */
-  deleteCustomKeyStore(input: DeleteCustomKeyStoreRequest): Promise<DeleteCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
+  deleteCustomKeyStore(input: DeleteCustomKeyStoreRequest, options?: HttpHandlerOptions): Promise<DeleteCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
   /** Deletes key material that was previously imported. */
-  deleteImportedKeyMaterial(input: DeleteImportedKeyMaterialRequest): Promise<DeleteImportedKeyMaterialResponse & { $metadata: ResponseMetadata }>;
+  deleteImportedKeyMaterial(input: DeleteImportedKeyMaterialRequest, options?: HttpHandlerOptions): Promise<DeleteImportedKeyMaterialResponse & { $metadata: ResponseMetadata }>;
   /** Derives a shared secret using a key agreement algorithm. */
-  deriveSharedSecret(input: DeriveSharedSecretRequest): Promise<DeriveSharedSecretResponse & { $metadata: ResponseMetadata }>;
+  deriveSharedSecret(input: DeriveSharedSecretRequest, options?: HttpHandlerOptions): Promise<DeriveSharedSecretResponse & { $metadata: ResponseMetadata }>;
   /** Gets information about custom key stores in the account and Region. */
-  describeCustomKeyStores(input?: DescribeCustomKeyStoresRequest): Promise<DescribeCustomKeyStoresResponse & { $metadata: ResponseMetadata }>;
+  describeCustomKeyStores(input?: DescribeCustomKeyStoresRequest, options?: HttpHandlerOptions): Promise<DescribeCustomKeyStoresResponse & { $metadata: ResponseMetadata }>;
   /** Provides detailed information about a KMS key. */
-  describeKey(input: DescribeKeyRequest): Promise<DescribeKeyResponse & { $metadata: ResponseMetadata }>;
+  describeKey(input: DescribeKeyRequest, options?: HttpHandlerOptions): Promise<DescribeKeyResponse & { $metadata: ResponseMetadata }>;
   /** Sets the state of a KMS key to disabled. */
-  disableKey(input: DisableKeyRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  disableKey(input: DisableKeyRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Disables automatic rotation of the key material of the specified symmetric encryption KMS key. */
-  disableKeyRotation(input: DisableKeyRotationRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  disableKeyRotation(input: DisableKeyRotationRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Disconnects the custom key store from its backing key store. */
-  disconnectCustomKeyStore(input: DisconnectCustomKeyStoreRequest): Promise<DisconnectCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
+  disconnectCustomKeyStore(input: DisconnectCustomKeyStoreRequest, options?: HttpHandlerOptions): Promise<DisconnectCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
   /** Sets the key state of a KMS key to enabled. */
-  enableKey(input: EnableKeyRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  enableKey(input: EnableKeyRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Enables automatic rotation of the key material of the specified symmetric encryption KMS key. */
-  enableKeyRotation(input: EnableKeyRotationRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  enableKeyRotation(input: EnableKeyRotationRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Generates a shared secret and its encapsulated (ciphertext) form using the public key of an ML-KEM KMS key pair. */
-  encapsulate(input: EncapsulateRequest): Promise<EncapsulateResponse & { $metadata: ResponseMetadata }>;
+  encapsulate(input: EncapsulateRequest, options?: HttpHandlerOptions): Promise<EncapsulateResponse & { $metadata: ResponseMetadata }>;
   /** Encrypts plaintext of up to 4,096 bytes using a KMS key. */
-  encrypt(input: EncryptRequest): Promise<EncryptResponse & { $metadata: ResponseMetadata }>;
+  encrypt(input: EncryptRequest, options?: HttpHandlerOptions): Promise<EncryptResponse & { $metadata: ResponseMetadata }>;
   /** Returns a unique symmetric data key for use outside of KMS. */
-  generateDataKey(input: GenerateDataKeyRequest): Promise<GenerateDataKeyResponse & { $metadata: ResponseMetadata }>;
+  generateDataKey(input: GenerateDataKeyRequest, options?: HttpHandlerOptions): Promise<GenerateDataKeyResponse & { $metadata: ResponseMetadata }>;
   /** Returns a unique asymmetric data key pair for use outside of KMS. */
-  generateDataKeyPair(input: GenerateDataKeyPairRequest): Promise<GenerateDataKeyPairResponse & { $metadata: ResponseMetadata }>;
+  generateDataKeyPair(input: GenerateDataKeyPairRequest, options?: HttpHandlerOptions): Promise<GenerateDataKeyPairResponse & { $metadata: ResponseMetadata }>;
   /** Returns a unique asymmetric data key pair for use outside of KMS. */
-  generateDataKeyPairWithoutPlaintext(input: GenerateDataKeyPairWithoutPlaintextRequest): Promise<GenerateDataKeyPairWithoutPlaintextResponse & { $metadata: ResponseMetadata }>;
+  generateDataKeyPairWithoutPlaintext(input: GenerateDataKeyPairWithoutPlaintextRequest, options?: HttpHandlerOptions): Promise<GenerateDataKeyPairWithoutPlaintextResponse & { $metadata: ResponseMetadata }>;
   /** Returns a unique symmetric data key for use outside of KMS. */
-  generateDataKeyWithoutPlaintext(input: GenerateDataKeyWithoutPlaintextRequest): Promise<GenerateDataKeyWithoutPlaintextResponse & { $metadata: ResponseMetadata }>;
+  generateDataKeyWithoutPlaintext(input: GenerateDataKeyWithoutPlaintextRequest, options?: HttpHandlerOptions): Promise<GenerateDataKeyWithoutPlaintextResponse & { $metadata: ResponseMetadata }>;
   /** Generates a hash-based message authentication code (HMAC) for a message using an HMAC KMS key and a MAC algorithm that the key supports. */
-  generateMac(input: GenerateMacRequest): Promise<GenerateMacResponse & { $metadata: ResponseMetadata }>;
+  generateMac(input: GenerateMacRequest, options?: HttpHandlerOptions): Promise<GenerateMacResponse & { $metadata: ResponseMetadata }>;
   /** Returns a random byte string that is cryptographically secure. */
-  generateRandom(input?: GenerateRandomRequest): Promise<GenerateRandomResponse & { $metadata: ResponseMetadata }>;
+  generateRandom(input?: GenerateRandomRequest, options?: HttpHandlerOptions): Promise<GenerateRandomResponse & { $metadata: ResponseMetadata }>;
   /** Returns usage information about the last successful cryptographic operation performed with a specified KMS key, including the operation type, timestamp, and associated CloudTrail event ID. */
-  getKeyLastUsage(input: GetKeyLastUsageRequest): Promise<GetKeyLastUsageResponse & { $metadata: ResponseMetadata }>;
+  getKeyLastUsage(input: GetKeyLastUsageRequest, options?: HttpHandlerOptions): Promise<GetKeyLastUsageResponse & { $metadata: ResponseMetadata }>;
   /** Gets a key policy attached to the specified KMS key. */
-  getKeyPolicy(input: GetKeyPolicyRequest): Promise<GetKeyPolicyResponse & { $metadata: ResponseMetadata }>;
+  getKeyPolicy(input: GetKeyPolicyRequest, options?: HttpHandlerOptions): Promise<GetKeyPolicyResponse & { $metadata: ResponseMetadata }>;
   /** Provides detailed information about the rotation status for a KMS key, including whether automatic rotation of the key material is enabled for the specified KMS key, the rotation period, and the next scheduled rotation date. */
-  getKeyRotationStatus(input: GetKeyRotationStatusRequest): Promise<GetKeyRotationStatusResponse & { $metadata: ResponseMetadata }>;
+  getKeyRotationStatus(input: GetKeyRotationStatusRequest, options?: HttpHandlerOptions): Promise<GetKeyRotationStatusResponse & { $metadata: ResponseMetadata }>;
   /** Returns the public key and an import token you need to import or reimport key material for a KMS key. */
-  getParametersForImport(input: GetParametersForImportRequest): Promise<GetParametersForImportResponse & { $metadata: ResponseMetadata }>;
+  getParametersForImport(input: GetParametersForImportRequest, options?: HttpHandlerOptions): Promise<GetParametersForImportResponse & { $metadata: ResponseMetadata }>;
   /** Returns the public key of an asymmetric KMS key. */
-  getPublicKey(input: GetPublicKeyRequest): Promise<GetPublicKeyResponse & { $metadata: ResponseMetadata }>;
+  getPublicKey(input: GetPublicKeyRequest, options?: HttpHandlerOptions): Promise<GetPublicKeyResponse & { $metadata: ResponseMetadata }>;
   /** Imports or reimports key material into an existing KMS key that was created without key material. */
-  importKeyMaterial(input: ImportKeyMaterialRequest): Promise<ImportKeyMaterialResponse & { $metadata: ResponseMetadata }>;
+  importKeyMaterial(input: ImportKeyMaterialRequest, options?: HttpHandlerOptions): Promise<ImportKeyMaterialResponse & { $metadata: ResponseMetadata }>;
   /** Gets a list of aliases in the caller's Amazon Web Services account and region. */
-  listAliases(input?: ListAliasesRequest): Promise<ListAliasesResponse & { $metadata: ResponseMetadata }>;
+  listAliases(input?: ListAliasesRequest, options?: HttpHandlerOptions): Promise<ListAliasesResponse & { $metadata: ResponseMetadata }>;
   /** Gets a list of all grants for the specified KMS key. */
-  listGrants(input: ListGrantsRequest): Promise<ListGrantsResponse & { $metadata: ResponseMetadata }>;
+  listGrants(input: ListGrantsRequest, options?: HttpHandlerOptions): Promise<ListGrantsResponse & { $metadata: ResponseMetadata }>;
   /** Gets the names of the key policies that are attached to a KMS key. */
-  listKeyPolicies(input: ListKeyPoliciesRequest): Promise<ListKeyPoliciesResponse & { $metadata: ResponseMetadata }>;
+  listKeyPolicies(input: ListKeyPoliciesRequest, options?: HttpHandlerOptions): Promise<ListKeyPoliciesResponse & { $metadata: ResponseMetadata }>;
   /** Returns information about the key materials associated with the specified KMS key. */
-  listKeyRotations(input: ListKeyRotationsRequest): Promise<ListKeyRotationsResponse & { $metadata: ResponseMetadata }>;
+  listKeyRotations(input: ListKeyRotationsRequest, options?: HttpHandlerOptions): Promise<ListKeyRotationsResponse & { $metadata: ResponseMetadata }>;
   /** Gets a list of all KMS keys in the caller's Amazon Web Services account and Region. */
-  listKeys(input?: ListKeysRequest): Promise<ListKeysResponse & { $metadata: ResponseMetadata }>;
+  listKeys(input?: ListKeysRequest, options?: HttpHandlerOptions): Promise<ListKeysResponse & { $metadata: ResponseMetadata }>;
   /** Returns all tags on the specified KMS key. */
-  listResourceTags(input: ListResourceTagsRequest): Promise<ListResourceTagsResponse & { $metadata: ResponseMetadata }>;
+  listResourceTags(input: ListResourceTagsRequest, options?: HttpHandlerOptions): Promise<ListResourceTagsResponse & { $metadata: ResponseMetadata }>;
   /** Returns information about all grants in the Amazon Web Services account and Region that have the specified retiring principal or retiring service principal. */
-  listRetirableGrants(input?: ListRetirableGrantsRequest): Promise<ListGrantsResponse & { $metadata: ResponseMetadata }>;
+  listRetirableGrants(input?: ListRetirableGrantsRequest, options?: HttpHandlerOptions): Promise<ListGrantsResponse & { $metadata: ResponseMetadata }>;
   /** Attaches a key policy to the specified KMS key. */
-  putKeyPolicy(input: PutKeyPolicyRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  putKeyPolicy(input: PutKeyPolicyRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Decrypts ciphertext and then reencrypts it entirely within KMS. */
-  reEncrypt(input: ReEncryptRequest): Promise<ReEncryptResponse & { $metadata: ResponseMetadata }>;
+  reEncrypt(input: ReEncryptRequest, options?: HttpHandlerOptions): Promise<ReEncryptResponse & { $metadata: ResponseMetadata }>;
   /** Replicates a multi-Region key into the specified Region. */
-  replicateKey(input: ReplicateKeyRequest): Promise<ReplicateKeyResponse & { $metadata: ResponseMetadata }>;
+  replicateKey(input: ReplicateKeyRequest, options?: HttpHandlerOptions): Promise<ReplicateKeyResponse & { $metadata: ResponseMetadata }>;
   /** Deletes a grant. */
-  retireGrant(input?: RetireGrantRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  retireGrant(input?: RetireGrantRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Deletes the specified grant. */
-  revokeGrant(input: RevokeGrantRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  revokeGrant(input: RevokeGrantRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Immediately initiates rotation of the key material of the specified symmetric encryption KMS key. */
-  rotateKeyOnDemand(input: RotateKeyOnDemandRequest): Promise<RotateKeyOnDemandResponse & { $metadata: ResponseMetadata }>;
+  rotateKeyOnDemand(input: RotateKeyOnDemandRequest, options?: HttpHandlerOptions): Promise<RotateKeyOnDemandResponse & { $metadata: ResponseMetadata }>;
   /** Schedules the deletion of a KMS key. */
-  scheduleKeyDeletion(input: ScheduleKeyDeletionRequest): Promise<ScheduleKeyDeletionResponse & { $metadata: ResponseMetadata }>;
+  scheduleKeyDeletion(input: ScheduleKeyDeletionRequest, options?: HttpHandlerOptions): Promise<ScheduleKeyDeletionResponse & { $metadata: ResponseMetadata }>;
   /** Creates a digital signature for a message or message digest by using the private key in an asymmetric signing KMS key. */
-  sign(input: SignRequest): Promise<SignResponse & { $metadata: ResponseMetadata }>;
+  sign(input: SignRequest, options?: HttpHandlerOptions): Promise<SignResponse & { $metadata: ResponseMetadata }>;
   /** Adds or edits tags on a customer managed key. */
-  tagResource(input: TagResourceRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  tagResource(input: TagResourceRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Deletes tags from a customer managed key. */
-  untagResource(input: UntagResourceRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  untagResource(input: UntagResourceRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Associates an existing KMS alias with a different KMS key. */
-  updateAlias(input: UpdateAliasRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  updateAlias(input: UpdateAliasRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Changes the properties of a custom key store. */
-  updateCustomKeyStore(input: UpdateCustomKeyStoreRequest): Promise<UpdateCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
+  updateCustomKeyStore(input: UpdateCustomKeyStoreRequest, options?: HttpHandlerOptions): Promise<UpdateCustomKeyStoreResponse & { $metadata: ResponseMetadata }>;
   /** Updates the description of a KMS key. */
-  updateKeyDescription(input: UpdateKeyDescriptionRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  updateKeyDescription(input: UpdateKeyDescriptionRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Changes the primary key of a multi-Region key. */
-  updatePrimaryRegion(input: UpdatePrimaryRegionRequest): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
+  updatePrimaryRegion(input: UpdatePrimaryRegionRequest, options?: HttpHandlerOptions): Promise<EmptyOutput & { $metadata: ResponseMetadata }>;
   /** Verifies a digital signature that was generated by the Sign operation. */
-  verify(input: VerifyRequest): Promise<VerifyResponse & { $metadata: ResponseMetadata }>;
+  verify(input: VerifyRequest, options?: HttpHandlerOptions): Promise<VerifyResponse & { $metadata: ResponseMetadata }>;
   /** Verifies the hash-based message authentication code (HMAC) for a specified message, HMAC KMS key, and MAC algorithm. */
-  verifyMac(input: VerifyMacRequest): Promise<VerifyMacResponse & { $metadata: ResponseMetadata }>;
+  verifyMac(input: VerifyMacRequest, options?: HttpHandlerOptions): Promise<VerifyMacResponse & { $metadata: ResponseMetadata }>;
 }

@@ -124,17 +124,24 @@ impl KmsClient {
 
     /// Like [`call_json`](Self::call_json), sent to `region` if given and not the client's
     /// own (keys named by ARN live in their region; see [`Config::in_region`]).
-    pub async fn call_json_in(&self, region: Option<&str>, operation: &str, mut body: serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
-        let result = self.call_json_inner(region, operation, &body).await;
+    pub fn call_json_in<'a>(&'a self, region: Option<&'a str>, operation: &'a str, body: serde_json::Value) -> impl Future<Output = Result<(Vec<u8>, ResponseMetadata)>> + 'a {
+        self.call_json_abortable(region, operation, body, None)
+    }
+
+    /// [`call_json_in`](Self::call_json_in) that gives up when `abort` resolves (the JS binding's
+    /// `abortSignal`): the request in flight is cancelled, no retry follows, and the audit hook
+    /// sees an `AbortError`. Rust callers cancel by dropping the future instead.
+    pub(crate) async fn call_json_abortable(&self, region: Option<&str>, operation: &str, mut body: serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
+        let result = self.call_json_inner(region, operation, &body, abort).await;
         wipe_strings(&mut body); // an Encrypt or ReEncrypt request carries plaintext
         result
     }
 
-    async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value) -> Result<(Vec<u8>, ResponseMetadata)> {
+    async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
         validate::check(operation, body)?;
         let started = platform::now_millis();
         let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {e}")))?;
-        let result = self.transport.call(region, operation, bytes).await;
+        let result = platform::unless_aborted(self.transport.call(region, operation, bytes), abort).await;
         if let Some(hook) = &self.audit {
             hook(&audit_event(operation, body, &result, platform::now_millis() - started));
         }

@@ -2,6 +2,8 @@
 // errors naming the field, credential functions, the audit hook, paginators.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners, once } from 'node:events';
+import { createServer } from 'node:http';
 import { localEnv, importPackage } from './helpers.mjs';
 
 const pkg = await importPackage();
@@ -112,6 +114,81 @@ test('credentials may be an async function; the audit hook sees every call witho
   assert.equal(events[0].keyId, KeyMetadata.KeyId);
   assert.ok(events.every((e) => e.attempts === 1 && e.durationMs >= 0));
   assert.ok(!JSON.stringify(events).includes(env.AWS_SECRET_ACCESS_KEY));
+});
+
+/** A server on 127.0.0.1 that `answer(req, res, n)`s its n-th request; counts requests and the ones whose client hung up. */
+async function countingServer(answer) {
+  const seen = { requests: 0, hungUp: 0 };
+  const server = createServer((req, res) => {
+    const n = ++seen.requests;
+    res.on('close', () => { if (!res.writableFinished) seen.hungUp++; });
+    req.resume();
+    answer(req, res, n);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const close = () => { server.closeAllConnections(); server.close(); };
+  return { seen, close, endpoint: `http://127.0.0.1:${server.address().port}` };
+}
+
+test('abortSignal: a live signal changes nothing; a fired one sends nothing; every call stops listening when done', async () => {
+  const events = [];
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds, onAudit: (e) => events.push(e) });
+  const controller = new AbortController();
+  const { KeyMetadata } = await kms.createKey({}, { abortSignal: controller.signal });
+  const enc = await kms.send(new pkg.EncryptCommand({ KeyId: KeyMetadata.KeyId, Plaintext: new Uint8Array([1, 2, 3]) }), { abortSignal: controller.signal });
+  const dec = await kms.call('Decrypt', { CiphertextBlob: enc.CiphertextBlob }, { abortSignal: controller.signal });
+  assert.deepEqual([...dec.Plaintext], [1, 2, 3]);
+  await kms.describeKey({ KeyId: 'alias/none-such' }, { abortSignal: controller.signal }).catch(() => {});
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'a long-lived signal keeps no listener per call');
+
+  controller.abort();
+  const err = await kms.encrypt({ KeyId: KeyMetadata.KeyId, Plaintext: new Uint8Array([1]) }, { abortSignal: controller.signal }).catch((e) => e);
+  assert.ok(err instanceof KmsWasmError && err.name === 'AbortError', String(err));
+  assert.equal(events.length, 4, 'the aborted call sent nothing');
+  const notASignal = await kms.listKeys({}, { abortSignal: { aborted: true } }).catch((e) => e);
+  assert.deepEqual([notASignal.name, notASignal.field], ['ValidationError', 'abortSignal']);
+});
+
+test('abortSignal cancels the request in flight: the fetch is aborted, no retry follows, the audit hook sees AbortError', { timeout: 20_000 }, async () => {
+  const server = await countingServer(() => {}); // never answers
+  try {
+    const events = [];
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 3, requestTimeout: 60_000, onAudit: (e) => events.push(e) });
+    const controller = new AbortController();
+    const call = kms.listKeys({}, { abortSignal: controller.signal });
+    while (server.seen.requests === 0) await new Promise((r) => setTimeout(r, 5));
+    const abortedAt = performance.now();
+    controller.abort();
+    const err = await call.catch((e) => e);
+    assert.ok(err instanceof KmsWasmError && err.name === 'AbortError', String(err));
+    assert.ok(performance.now() - abortedAt < 1000, 'rejects at once, not at the timeout');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(server.seen, { requests: 1, hungUp: 1 }, 'the one request was cut off and not retried');
+    assert.deepEqual(events.map((e) => [e.operation, e.errorName]), [['ListKeys', 'AbortError']]);
+  } finally {
+    server.close();
+  }
+});
+
+test('abortSignal during a retry backoff: no request follows the abort', { timeout: 20_000 }, async () => {
+  const controller = new AbortController();
+  const server = await countingServer((req, res) => {
+    res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
+    setTimeout(() => controller.abort(), 20);
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 5, retryBaseDelayMs: 5_000 });
+    const started = performance.now();
+    const err = await kms.listKeys({}, { abortSignal: controller.signal }).catch((e) => e);
+    assert.equal(err.name, 'AbortError', String(err));
+    assert.ok(performance.now() - started < 1000, 'rejects at the abort, not after the backoff');
+    const afterAbort = server.seen.requests;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(server.seen.requests, afterAbort, 'no retry after the abort');
+  } finally {
+    server.close();
+  }
 });
 
 test('enums are exported like the SDK; paginators iterate pages', async () => {

@@ -5,7 +5,7 @@ import {
   paginateListRetirableGrants, paginateListKeyRotations, ready,
   KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
   AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
-  type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader,
+  type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader, type HttpHandlerOptions,
 } from 'kms-wasm';
 
 async function main(): Promise<void> {
@@ -36,6 +36,12 @@ async function main(): Promise<void> {
   // @ts-expect-error: Encrypt needs KeyId and Plaintext
   void new EncryptCommand({});
   void [sentBlob, described, keys, KMSClient.fromEnv({}), await kms.send(new ListKeysCommand({ Limit: 10 }))];
+  // Per-call options, as @aws-sdk's: an AbortSignal on send, on the methods and on call.
+  const abortSignal: AbortSignal = AbortSignal.timeout(5000);
+  const options: HttpHandlerOptions = { abortSignal };
+  void [await client.send(new ListKeysCommand(), options), await kms.encrypt(req, { abortSignal }), await kms.call('ListKeys', {}, options)];
+  // @ts-expect-error: abortSignal takes an AbortSignal
+  void kms.listKeys({}, { abortSignal: 5 });
   for await (const page of paginateListKeys({ client })) void page.Keys?.length;
   for await (const page of paginateListKeys({ client: kms })) void page.Keys?.length;
   for await (const page of paginateListAliases({ client: kms }, {})) void page.Aliases;
