@@ -64,6 +64,10 @@ async function scenario({ KMS, NotFoundException }) {
   r.describeKey = { sameKey: described.KeyMetadata.KeyId === key.KeyId, state: described.KeyMetadata.KeyState, description: described.KeyMetadata.Description };
 
   r.notFound = await failure(kms.describeKey({ KeyId: 'alias/swap/none-such' }), NotFoundException);
+  // Per-call options: a live signal changes nothing, a fired one fails the call.
+  const live = new AbortController();
+  r.liveSignal = (await kms.describeKey({ KeyId: alias }, { abortSignal: live.signal })).KeyMetadata.KeyId === key.KeyId;
+  r.firedSignal = await kms.describeKey({ KeyId: alias }, { abortSignal: AbortSignal.abort() }).then(() => 'no error', (e) => e.name);
   return r;
 }
 
@@ -76,6 +80,7 @@ test('a scenario written for @aws-sdk/client-kms gives the same results on kms-w
   assert.equal(ours.signVerify.valid, true);
   assert.equal(ours.mac.valid, true);
   assert.equal(ours.notFound.name, 'NotFoundException');
+  assert.deepEqual([ours.liveSignal, ours.firedSignal], [true, 'AbortError']);
 });
 
 async function commandScenario({ KMSClient, CreateKeyCommand, EncryptCommand, DecryptCommand, DescribeKeyCommand, ListKeysCommand, NotFoundException, paginateListKeys }) {
@@ -95,6 +100,9 @@ async function commandScenario({ KMSClient, CreateKeyCommand, EncryptCommand, De
   for await (const page of paginateListKeys({ client, pageSize: 50 }, {})) pages += page.Keys.length > 0 ? 1 : 0;
   r.paginatorTakesTheClient = pages > 0;
   r.notFound = await failure(client.send(new DescribeKeyCommand({ KeyId: 'alias/swap/none-such' })), NotFoundException);
+  const live = new AbortController();
+  r.liveSignal = (await client.send(new DescribeKeyCommand({ KeyId: key.Arn }), { abortSignal: live.signal })).KeyMetadata.KeyId === key.KeyId;
+  r.firedSignal = await client.send(new ListKeysCommand({}), { abortSignal: AbortSignal.abort() }).then(() => 'no error', (e) => e.name);
   return r;
 }
 
@@ -104,4 +112,5 @@ test('a scenario written with KMSClient and commands gives the same results on k
   assert.deepEqual(ours, theirs);
   assert.equal(ours.roundTrip.plaintext, 'sent as a command');
   assert.equal(ours.notFound.name, 'NotFoundException');
+  assert.deepEqual([ours.liveSignal, ours.firedSignal], [true, 'AbortError']);
 });
