@@ -16,6 +16,19 @@ export async function run(env) {
   const big = new Uint8Array(3 << 20).map((_, i) => (i * 7) & 255);
   const { result, messageHeader } = await encrypt(keyring, big, { encryptionContext: { app: 'package-test' } });
   const back = await decrypt(keyring, result, { encryptionContext: { app: 'package-test' } });
+  // Aborting, as @aws-sdk's abortSignal: a signal that already fired sends nothing, and one that
+  // fires mid-call (from the credentials function, which runs inside the call) ends it as well.
+  const fired = await kms.listKeys({}, { abortSignal: AbortSignal.abort() }).then(() => 'completed', (e) => e.name);
+  const midCall = new AbortController();
+  const aborting = new KMS({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_KMS,
+    credentials: async () => {
+      midCall.abort();
+      return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+    },
+  });
+  const inFlight = await aborting.listKeys({}, { abortSignal: midCall.signal }).then(() => 'completed', (e) => e.name);
   const raw = new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(1) });
   const rawBack = await decrypt(raw, (await encrypt(raw, text)).result);
   return {
@@ -24,7 +37,8 @@ export async function run(env) {
     suite: messageHeader.suiteId,
     envelopeRoundTrip: back.plaintext.length === big.length && back.plaintext.every((b, i) => b === big[i]),
     rawRoundTrip: new TextDecoder().decode(rawBack.plaintext),
+    aborted: [fired, inFlight],
   };
 }
 
-export const expected = { kmsRoundTrip: 'packed and installed', notFound: 'NotFoundException', suite: 0x0578, envelopeRoundTrip: true, rawRoundTrip: 'packed and installed' };
+export const expected = { kmsRoundTrip: 'packed and installed', notFound: 'NotFoundException', suite: 0x0578, envelopeRoundTrip: true, rawRoundTrip: 'packed and installed', aborted: ['AbortError', 'AbortError'] };
