@@ -46,8 +46,9 @@ impl HttpClient for FetchClient {
             let controller = AbortController::new().map_err(js_network)?;
             init.set_signal(Some(&controller.signal()));
             let req = Request::new_with_str_and_init(&request.url, &init).map_err(js_network)?;
-            let on_timeout = controller.clone();
-            let abort = Closure::once_into_js(move || on_timeout.abort());
+            // `controller.abort` bound to it, not a Rust closure: a closure whose timer is cleared
+            // is never called, and an uncalled `once_into_js` closure is never freed (one per call).
+            let abort = js_sys::Reflect::get(&controller, &"abort".into()).map_err(js_network)?.unchecked_into::<js_sys::Function>().bind0(&controller);
             let _in_flight = InFlight { timer: set_timeout(&abort, timeout_ms as f64), controller };
             let result = fetch_response(&req).await;
             result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })

@@ -139,7 +139,12 @@ export class KMSClient {
     let stopListening;
     const aborted = signal && new Promise((resolve) => {
       signal.addEventListener('abort', resolve, { once: true });
-      stopListening = () => signal.removeEventListener('abort', resolve); // a long-lived signal keeps no listener per call
+      // When the call ends: a long-lived signal keeps no listener per call, and settling the
+      // promise frees what wasm attached to it (a promise that never settles would keep that).
+      stopListening = () => {
+        signal.removeEventListener('abort', resolve);
+        resolve();
+      };
     });
     let res;
     try {

@@ -191,6 +191,25 @@ test('abortSignal during a retry backoff: no request follows the abort', { timeo
   }
 });
 
+test('many calls leave nothing behind in wasm: its memory and its table of JS references stay level', async () => {
+  const server = await countingServer((req, res) => req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[]}')));
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds });
+    const { memory, __wbindgen_externrefs: refs } = await pkg.ready();
+    const signal = new AbortController().signal; // lives on, never fires: as a server's shutdown signal would
+    const calls = (n) => (async () => { for (let i = 0; i < n; i++) await kms.listKeys({}, i % 2 ? { abortSignal: signal } : undefined); })();
+    await calls(200);
+    const before = { memory: memory.buffer.byteLength, refs: refs.length };
+    await calls(3000);
+    // Each call used to leave its fetch's timeout closure (and the AbortController it held) and,
+    // with a signal, the callbacks wasm attached to the signal's promise.
+    assert.ok(refs.length - before.refs < 100, `the reference table grew from ${before.refs} to ${refs.length} slots over 3000 calls`);
+    assert.ok(memory.buffer.byteLength - before.memory <= 64 * 1024, `wasm memory grew from ${before.memory} to ${memory.buffer.byteLength} bytes over 3000 calls`);
+  } finally {
+    server.close();
+  }
+});
+
 test('enums are exported like the SDK; paginators iterate pages', async () => {
   assert.equal(KeySpec.ECC_NIST_P384, 'ECC_NIST_P384');
   const kms = KMS.fromEnv(env);
