@@ -245,6 +245,7 @@ where
 /// (`fetch` on wasm32). Wrap it in [`CachingProvider`]: each call to
 /// [`credentials`](CredentialsProvider::credentials) asks STS.
 pub struct WebIdentityProvider {
+    region: String,
     role_arn: String,
     role_session_name: String,
     token: Arc<dyn TokenSource>,
@@ -275,6 +276,7 @@ impl WebIdentityProvider {
         }
         let endpoint = Endpoint::public("sts", region, EndpointVariant::default());
         Ok(WebIdentityProvider {
+            region: region.to_owned(),
             role_arn,
             role_session_name,
             token,
@@ -290,6 +292,20 @@ impl WebIdentityProvider {
     pub fn endpoint(mut self, url: &str) -> Result<Self> {
         self.endpoint = Endpoint::parse("stsEndpoint", url)?;
         Ok(self)
+    }
+
+    /// Sends the STS call to the region's FIPS endpoint (or back to the standard one), as STS's
+    /// endpoint rules give it: `sts-fips.<region>.…`, and in AWS GovCloud (US) the regional
+    /// endpoint, which is FIPS there. Replaces an [`endpoint`](Self::endpoint) given before.
+    pub fn use_fips_endpoint(mut self, on: bool) -> Self {
+        let fips = on && !self.region.starts_with("us-gov-");
+        self.endpoint = Endpoint::public("sts", &self.region, EndpointVariant { fips, dual_stack: false });
+        self
+    }
+
+    /// Where the STS call goes.
+    pub fn endpoint_url(&self) -> &str {
+        self.endpoint.url()
     }
 
     /// Requested lifetime of the credentials, 900 to 43 200 seconds (STS default 3600).
@@ -637,6 +653,20 @@ impl CognitoIdentityProvider {
     pub fn endpoint(mut self, url: &str) -> Result<Self> {
         self.endpoint = Endpoint::parse("cognitoEndpoint", url)?;
         Ok(self)
+    }
+
+    /// Sends the Cognito calls to the region's FIPS endpoint, `cognito-identity-fips.<region>.…`
+    /// (or back to the standard one), as Cognito Identity's endpoint rules give it. Replaces an
+    /// [`endpoint`](Self::endpoint) given before.
+    pub fn use_fips_endpoint(mut self, on: bool) -> Self {
+        let region = self.identity_pool_id.split_once(':').map_or("", |(region, _)| region);
+        self.endpoint = Endpoint::public("cognito-identity", region, EndpointVariant { fips: on, dual_stack: false });
+        self
+    }
+
+    /// Where the Cognito calls go.
+    pub fn endpoint_url(&self) -> &str {
+        self.endpoint.url()
     }
 
     /// Uses `http` instead of the host's default HTTP client.

@@ -21,7 +21,8 @@ use kms_wasm::kms::{ops, KmsClient, Operation};
 use kms_wasm::platform::BoxFuture;
 use kms_wasm::signing::{sign_request, SignableKmsRequest};
 use kms_wasm::transport::{HttpClient, HttpRequest, HttpResponse};
-use kms_wasm::{Config, Credentials};
+use kms_wasm::credentials::{CognitoIdentityProvider, WebIdentityProvider};
+use kms_wasm::{Config, Credentials, SecretString};
 use serde_json::{json, Value};
 
 /// Records every request and answers `200` with `answer` (`{}` unless set).
@@ -281,6 +282,23 @@ fn endpoints_follow_kms_endpoint_rules_in_every_partition() {
         let config = Config::builder().region(region).use_fips_endpoint(fips).use_dual_stack_endpoint(dual_stack).build().unwrap();
         assert_eq!(config.endpoint().url().trim_end_matches('/'), case["url"].as_str().unwrap(), "{case}");
         assert_eq!(config.region(), region, "requests are signed for the region itself");
+    }
+}
+
+#[test]
+fn credential_providers_reach_sts_and_cognito_as_their_endpoint_rules_say_with_and_without_fips() {
+    let role = "arn:aws:iam::123456789012:role/r";
+    for (service, cases) in [("sts", oracle(&["endpoints", "sts"], None)), ("cognito-identity", oracle(&["endpoints", "cognito-identity"], None))] {
+        let cases: Vec<_> = cases.as_array().unwrap().iter().filter(|c| !c["dual_stack"].as_bool().unwrap()).cloned().collect();
+        assert!(cases.len() >= 8 * 2, "{service}: one region per partition at least");
+        for case in &cases {
+            let (region, fips) = (case["region"].as_str().unwrap(), case["fips"].as_bool().unwrap());
+            let url = match service {
+                "sts" => WebIdentityProvider::new(region, role, "session", SecretString::new("token")).unwrap().use_fips_endpoint(fips).endpoint_url().to_owned(),
+                _ => CognitoIdentityProvider::new(format!("{region}:4f5c1a2b-0000-4000-8000-000000000000")).unwrap().use_fips_endpoint(fips).endpoint_url().to_owned(),
+            };
+            assert_eq!(url.trim_end_matches('/'), case["url"].as_str().unwrap(), "{service}: {case}");
+        }
     }
 }
 

@@ -128,6 +128,8 @@ export interface WebIdentityOptions {
   region: string;
   /** STS endpoint override (proxy, emulator). */
   endpoint?: string;
+  /** The region's FIPS endpoint, `sts-fips.<region>.…` (in AWS GovCloud the regional one, FIPS there). Not with `endpoint`. */
+  useFipsEndpoint?: boolean;
   /** 900–43200 seconds. */
   durationSeconds?: number;
   /** Inline session policy (JSON). */
@@ -139,7 +141,10 @@ export interface CognitoIdentityPoolOptions {
   identityPoolId: string;
   /** Identity provider tokens, e.g. `{ "accounts.google.com": idToken }`; without them the pool must allow unauthenticated identities. */
   logins?: Record<string, string>;
+  /** Cognito endpoint override (proxy, emulator). */
   endpoint?: string;
+  /** The region's FIPS endpoint, `cognito-identity-fips.<region>.…`. Not with `endpoint`. */
+  useFipsEndpoint?: boolean;
   accountId?: string;
   customRoleArn?: string;
   /** An identity id obtained earlier (GetId is skipped). */

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{audit_hook, env_pairs, get, get_string, js_err, js_message, string_pairs, JsCredentialsFunction, SendSyncFunction, WasmKms};
+use super::{audit_hook, config_flag, env_pairs, get, get_string, js_err, js_message, string_pairs, JsCredentialsFunction, SendSyncFunction, WasmKms};
 use crate::credentials::{CachingProvider, CognitoIdentityProvider, Credentials, CredentialsProvider, EnvCredentialsProvider, SecretString, SharedCredentialsProvider, TokenSource, WebIdentityProvider};
 use crate::error::Error;
 use crate::kms::{KeySpec, KeyUsageType};
@@ -276,6 +276,17 @@ impl Drop for WasmCredentialsProvider {
 }
 
 /// Re-labels a builder error with the JS option's name (the Rust builder says `stsEndpoint`, …).
+/// A provider's `endpoint` or `useFipsEndpoint` (off by default); both is a `ConfigError`, as for
+/// the KMS client, since the custom endpoint would silently win.
+fn provider_endpoint(o: &JsValue) -> Result<(Option<String>, bool), Error> {
+    let url = get_string(o, "endpoint", "endpoint")?;
+    let fips = config_flag(o, "useFipsEndpoint")?.unwrap_or(false);
+    if fips && url.is_some() {
+        return Err(Error::config("useFipsEndpoint", "cannot be combined with a custom endpoint"));
+    }
+    Ok((url, fips))
+}
+
 fn relabel(field: &'static str) -> impl Fn(Error) -> Error {
     move |e| match e.field() {
         Some(f) if f != field && e.kind() == crate::ErrorKind::Config => Error::config(field, e.message().split_once(": ").map_or(e.message(), |(_, m)| m)),
@@ -315,8 +326,9 @@ impl WasmCredentialsProvider {
             (None, None) => return Err(Error::config("webIdentityToken", "is required (or tokenProvider)")),
         };
         let mut p = WebIdentityProvider::with_token_source(&region, role_arn, session, token)?;
-        if let Some(url) = get_string(o, "endpoint", "endpoint")? {
-            p = p.endpoint(&url).map_err(relabel("endpoint"))?;
+        match provider_endpoint(o)? {
+            (Some(url), _) => p = p.endpoint(&url).map_err(relabel("endpoint"))?,
+            (None, fips) => p = p.use_fips_endpoint(fips),
         }
         if let Some(d) = get_int(o, "durationSeconds").map_err(relabel("durationSeconds"))? {
             p = p.duration_seconds(d.max(0) as u32)?;
@@ -342,8 +354,9 @@ impl WasmCredentialsProvider {
             let logins = string_map(&logins, "logins").map_err(|e| Error::config("logins", e.message().split_once(": ").map_or(e.message(), |(_, m)| m)))?;
             p = p.logins(logins.into_iter().map(|(k, v)| (k, SecretString::new(v))));
         }
-        if let Some(url) = get_string(o, "endpoint", "endpoint")? {
-            p = p.endpoint(&url).map_err(relabel("endpoint"))?;
+        match provider_endpoint(o)? {
+            (Some(url), _) => p = p.endpoint(&url).map_err(relabel("endpoint"))?,
+            (None, fips) => p = p.use_fips_endpoint(fips),
         }
         if let Some(a) = get_string(o, "accountId", "accountId")? {
             p = p.account_id(a);

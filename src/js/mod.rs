@@ -82,6 +82,11 @@ fn env_pairs(env: &JsValue) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A true/false setting of `options`, or absent.
+fn config_flag(options: &JsValue, key: &'static str) -> Result<Option<bool>, Error> {
+    get(options, key).map(|v| v.as_bool().ok_or_else(|| Error::config(key, "must be true or false"))).transpose()
+}
+
 /// The audit hook `onAudit` of `options`: a function, or absent.
 fn audit_hook(options: &JsValue) -> Result<Option<Function>, Error> {
     match get(options, "onAudit") {
@@ -134,11 +139,10 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
     if let Some(endpoint) = get_string(options, "endpoint", "endpoint")? {
         builder = builder.endpoint(endpoint);
     }
-    let flag = |key: &'static str| get(options, key).map(|v| v.as_bool().ok_or_else(|| Error::config(key, "must be true or false"))).transpose();
-    if let Some(on) = flag("useFipsEndpoint")? {
+    if let Some(on) = config_flag(options, "useFipsEndpoint")? {
         builder = builder.use_fips_endpoint(on);
     }
-    if let Some(on) = flag("useDualstackEndpoint")? {
+    if let Some(on) = config_flag(options, "useDualstackEndpoint")? {
         builder = builder.use_dual_stack_endpoint(on);
     }
     if let Some(creds) = get(options, "credentials") {

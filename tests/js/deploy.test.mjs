@@ -399,6 +399,8 @@ test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and
     [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t }, 'region'],
     [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', durationSeconds: 60 }, 'durationSeconds'],
     [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', endpoint: 'http://sts.example.com' }, 'endpoint'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', useFipsEndpoint: 'yes' }, 'useFipsEndpoint'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', endpoint: 'http://127.0.0.1:1', useFipsEndpoint: true }, 'useFipsEndpoint'],
   ]) {
     const err = await fromWebIdentity(options)().catch((e) => e);
     assert.equal(err.field, field, `${JSON.stringify(options)} → ${err.message}`);
@@ -406,11 +408,45 @@ test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and
   }
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'nopool' })().catch((e) => e)).field, 'identityPoolId');
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { a: 1 } })().catch((e) => e)).field, 'logins');
+  assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', endpoint: 'http://127.0.0.1:1', useFipsEndpoint: true })().catch((e) => e)).field, 'useFipsEndpoint');
   // Handed to KMS, a broken provider fails the call (nothing is sent to KMS).
   const audit = [];
   const kms = new KMS({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromWebIdentity({ roleArn: 'bad', webIdentityToken: t, region: 'us-east-1' }), onAudit: (e) => audit.push(e) });
   const err = await kms.listKeys({}).catch((e) => e);
   assert.match(err.message, /roleArn/);
+});
+
+test('useFipsEndpoint sends the STS and Cognito calls to the FIPS endpoints (GovCloud STS: the regional one)', async () => {
+  // No internet here: the global fetch the module calls is replaced for the test, to see where
+  // each call goes; every call then fails as a network error.
+  const urls = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (request) => {
+    urls.push(new URL(request.url).host);
+    throw new TypeError('offline');
+  };
+  try {
+    const roleArn = 'arn:aws:iam::123456789012:role/r';
+    for (const options of [
+      { region: 'us-east-1', useFipsEndpoint: true },
+      { region: 'us-gov-west-1', useFipsEndpoint: true },
+      { region: 'eu-west-1', useFipsEndpoint: false },
+    ]) {
+      const err = await fromWebIdentity({ roleArn, webIdentityToken: 'token', ...options })().catch((e) => e);
+      assert.equal(err.name, 'NetworkError', String(err));
+    }
+    for (const options of [{ useFipsEndpoint: true }, {}]) {
+      const err = await fromCognitoIdentityPool({ identityPoolId: 'us-east-2:4f5c1a2b-0000-4000-8000-000000000000', ...options })().catch((e) => e);
+      assert.equal(err.name, 'NetworkError', String(err));
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  // Each provider tries once per attempt it makes: compare the distinct hosts in order.
+  assert.deepEqual([...new Set(urls)], [
+    'sts-fips.us-east-1.amazonaws.com', 'sts.us-gov-west-1.amazonaws.com', 'sts.eu-west-1.amazonaws.com',
+    'cognito-identity-fips.us-east-2.amazonaws.com', 'cognito-identity.us-east-2.amazonaws.com',
+  ]);
 });
 
 test('fromCognitoIdentityPool against moto: GetId then GetCredentialsForIdentity, unsigned, cached', async () => {
@@ -483,7 +519,7 @@ test('types: tsc --strict accepts code using the deployment API', () => {
 import { KMS, KmsWrapper, provisionKey, retireKey, fromWebIdentity, fromCognitoIdentityPool, fromEnv, fromFunction, DisabledException,
   type ProvisionedKey, type WrapperAuditEvent, type CredentialsProvider, type KeyMetadata, type RetiredKey } from 'kms-wasm';
 export async function demo(env: Record<string, string | undefined>): Promise<string> {
-  const kms = new KMS({ region: 'us-east-1', credentials: fromWebIdentity({ roleArn: 'arn:aws:iam::1:role/r', tokenProvider: async () => 'jwt', region: 'us-east-1' }) });
+  const kms = new KMS({ region: 'us-east-1', credentials: fromWebIdentity({ roleArn: 'arn:aws:iam::1:role/r', tokenProvider: async () => 'jwt', region: 'us-east-1', useFipsEndpoint: true }) });
   const p: ProvisionedKey = await provisionKey(kms, { app: 'a', environment: 'e', service: 's', tags: { team: 'x' }, keySpec: 'SYMMETRIC_DEFAULT', rotationPeriodInDays: 180 });
   const created: Date | undefined = p.KeyMetadata.CreationDate;
   const keyId: string = p.variables['S_KEY_ID'] ?? p.KeyMetadata.KeyId;
@@ -494,7 +530,7 @@ export async function demo(env: Record<string, string | undefined>): Promise<str
   const blob: Uint8Array = await w.encrypt('x', 'aad');
   const plain: Uint8Array = await w2.decrypt(blob);
   const meta: KeyMetadata = await w.describe();
-  const providers: CredentialsProvider[] = [fromEnv(env), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { 'accounts.google.com': 't' } }),
+  const providers: CredentialsProvider[] = [fromEnv(env), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { 'accounts.google.com': 't' }, useFipsEndpoint: false }),
     fromFunction(async () => ({ accessKeyId: 'a', secretAccessKey: 's', expiration: new Date() }))];
   providers[0]!.invalidate();
   try { await w.encrypt(plain); } catch (e) { if (e instanceof DisabledException) return e.name; }

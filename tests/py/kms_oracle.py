@@ -205,11 +205,14 @@ def ops():
     json.dump(sorted(MODEL.operation_names), sys.stdout)
 
 
-def endpoints():
+def endpoints(service="kms"):
+    """The URL the service's endpoint rules give each region (kms, sts, cognito-identity)."""
     from botocore.endpoint_provider import EndpointProvider
     loader = botocore.session.get_session().get_component("data_loader")
     partitions = loader.load_data("partitions")
-    provider = EndpointProvider(loader.load_service_model("kms", "endpoint-rule-set-1"), partitions)
+    provider = EndpointProvider(loader.load_service_model(service, "endpoint-rule-set-1"), partitions)
+    # STS's rules send some regions to its global endpoint unless told not to; regional is what we use.
+    extra = {"UseGlobalEndpoint": False} if service == "sts" else {}
     regions = []
     for partition in partitions["partitions"]:
         # `aws-global` and the like are partitions' pseudo-regions, not places KMS runs.
@@ -221,10 +224,10 @@ def endpoints():
     for region in regions:
         for fips in (False, True):
             for dual_stack in (False, True):
-                url = provider.resolve_endpoint(Region=region, UseFIPS=fips, UseDualStack=dual_stack).url
+                url = provider.resolve_endpoint(Region=region, UseFIPS=fips, UseDualStack=dual_stack, **extra).url
                 out.append({"region": region, "fips": fips, "dual_stack": dual_stack, "url": url})
     json.dump(out, sys.stdout)
 
 
 if __name__ == "__main__":
-    {"wire": wire, "answers": answers, "sigv4": sigv4, "ops": ops, "endpoints": endpoints}[sys.argv[1]]()
+    {"wire": wire, "answers": answers, "sigv4": sigv4, "ops": ops, "endpoints": endpoints}[sys.argv[1]](*sys.argv[2:])
