@@ -171,6 +171,25 @@ test('abortSignal cancels the request in flight: the fetch is aborted, no retry 
   }
 });
 
+test('requestTimeout: a silent server gets each attempt cut off at the timeout, then a TimeoutError', { timeout: 20_000 }, async () => {
+  const server = await countingServer(() => {}); // never answers
+  try {
+    const events = [];
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 2, requestTimeout: 200, retryBaseDelayMs: 1, onAudit: (e) => events.push(e) });
+    const started = performance.now();
+    const err = await kms.listKeys({}).catch((e) => e);
+    const took = performance.now() - started;
+    assert.ok(err instanceof KmsWasmError && err.name === 'TimeoutError', String(err));
+    assert.equal(err.$metadata.attempts, 2);
+    assert.ok(took >= 400 && took < 3000, `two 200 ms attempts took ${took.toFixed(0)} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(server.seen, { requests: 2, hungUp: 2 }, 'each timed-out request was aborted');
+    assert.deepEqual(events.map((e) => [e.errorName, e.attempts]), [['TimeoutError', 2]]);
+  } finally {
+    server.close();
+  }
+});
+
 test('abortSignal during a retry backoff: no request follows the abort', { timeout: 20_000 }, async () => {
   const controller = new AbortController();
   const server = await countingServer((req, res) => {
