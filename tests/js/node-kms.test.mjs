@@ -190,6 +190,35 @@ test('requestTimeout: a silent server gets each attempt cut off at the timeout, 
   }
 });
 
+test('clock skew: a signature-expired answer with a Date header is retried once, signed on the server\'s clock', async () => {
+  const serverTime = Date.now() + 3600_000;
+  const amzDates = [];
+  const server = await countingServer((req, res, n) => {
+    amzDates.push(req.headers['x-amz-date']);
+    if (n === 1) {
+      // KMS's answer to a request signed with a clock an hour behind.
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', date: new Date(serverTime).toUTCString() })
+        .end('{"__type":"InvalidSignatureException","message":"Signature expired: 20260101T000000Z is now earlier than 20260101T010000Z (20260101T011500Z - 15 min.)"}');
+    } else {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
+    }
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1 });
+    const out = await kms.listKeys({});
+    assert.deepEqual(out.Keys, []);
+    await kms.listKeys({}); // the learned offset stays with the client
+    // 20261206T101500Z -> epoch ms
+    const ms = (d) => Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15));
+    const [first, ...corrected] = amzDates.map(ms);
+    assert.equal(amzDates.length, 3);
+    assert.ok(Math.abs(first - Date.now()) < 120_000, `first request on the local clock: ${amzDates[0]}`);
+    for (const t of corrected) assert.ok(Math.abs(t - serverTime) < 120_000, `later requests on the server's clock: ${amzDates.join(', ')}`);
+  } finally {
+    server.close();
+  }
+});
+
 test('abortSignal during a retry backoff: no request follows the abort', { timeout: 20_000 }, async () => {
   const controller = new AbortController();
   const server = await countingServer((req, res) => {
