@@ -111,7 +111,7 @@ test('workerd: wrangler bundles a Worker with the example\'s wrangler.toml (depl
   const r = await runWorkerdTest(config);
   const output = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, output);
-  assert.match(output, /packaged worker: envelope round trip passed/);
+  assert.match(output, /packaged worker: envelope round trip and abort passed/);
 });
 
 // The app's signed 3 MiB message is hashed in the hash worker, which runs the source of a

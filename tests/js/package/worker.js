@@ -16,7 +16,19 @@ const worker = {
     const res = await worker.fetch(new Request('http://worker.local/upload', { method: 'POST', body }), env);
     const out = await res.json();
     if (!out.same || out.context !== '/upload' || out.size <= body.length) throw new Error(`worker round trip failed: ${JSON.stringify(out)}`);
-    console.log('packaged worker: envelope round trip passed');
+    // A call aborted while in flight (from the credentials function, which runs inside it).
+    const midCall = new AbortController();
+    const aborting = new KMS({
+      region: env.AWS_REGION,
+      endpoint: env.AWS_ENDPOINT_URL_KMS,
+      credentials: async () => {
+        midCall.abort();
+        return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+      },
+    });
+    const aborted = await aborting.listKeys({}, { abortSignal: midCall.signal }).then(() => 'completed', (e) => e.name);
+    if (aborted !== 'AbortError') throw new Error(`an aborted call ended with ${aborted}`);
+    console.log('packaged worker: envelope round trip and abort passed');
   },
 };
 export default worker;
