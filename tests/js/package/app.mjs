@@ -17,18 +17,9 @@ export async function run(env) {
   const { result, messageHeader } = await encrypt(keyring, big, { encryptionContext: { app: 'package-test' } });
   const back = await decrypt(keyring, result, { encryptionContext: { app: 'package-test' } });
   // Aborting, as @aws-sdk's abortSignal: a signal that already fired sends nothing, and one that
-  // fires mid-call (from the credentials function, which runs inside the call) ends it as well.
+  // fires mid-call ends the call as well.
   const fired = await kms.listKeys({}, { abortSignal: AbortSignal.abort() }).then(() => 'completed', (e) => e.name);
-  const midCall = new AbortController();
-  const aborting = new KMS({
-    region: env.AWS_REGION,
-    endpoint: env.AWS_ENDPOINT_URL_KMS,
-    credentials: async () => {
-      midCall.abort();
-      return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
-    },
-  });
-  const inFlight = await aborting.listKeys({}, { abortSignal: midCall.signal }).then(() => 'completed', (e) => e.name);
+  const inFlight = await abortedInFlight(env);
   const raw = new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(1) });
   const rawBack = await decrypt(raw, (await encrypt(raw, text)).result);
   return {
@@ -39,6 +30,20 @@ export async function run(env) {
     rawRoundTrip: new TextDecoder().decode(rawBack.plaintext),
     aborted: [fired, inFlight],
   };
+}
+
+/** How a call aborted in flight ends: its signal fires from the credentials function, which runs inside the call. */
+export async function abortedInFlight(env) {
+  const midCall = new AbortController();
+  const kms = new KMS({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_KMS,
+    credentials: async () => {
+      midCall.abort();
+      return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+    },
+  });
+  return kms.listKeys({}, { abortSignal: midCall.signal }).then(() => 'completed', (e) => e.name);
 }
 
 export const expected = { kmsRoundTrip: 'packed and installed', notFound: 'NotFoundException', suite: 0x0578, envelopeRoundTrip: true, rawRoundTrip: 'packed and installed', aborted: ['AbortError', 'AbortError'] };

@@ -1,6 +1,7 @@
 // A Worker as a user writes it: encrypts a request body under the KMS keyring configured from env
 // bindings and decrypts it again. `workerd test` runs test(), which calls fetch() like a request would.
 import { KMS, KmsKeyring, encrypt, decrypt } from 'kms-wasm';
+import { abortedInFlight } from './app.mjs';
 
 const worker = {
   async fetch(request, env) {
@@ -16,17 +17,7 @@ const worker = {
     const res = await worker.fetch(new Request('http://worker.local/upload', { method: 'POST', body }), env);
     const out = await res.json();
     if (!out.same || out.context !== '/upload' || out.size <= body.length) throw new Error(`worker round trip failed: ${JSON.stringify(out)}`);
-    // A call aborted while in flight (from the credentials function, which runs inside it).
-    const midCall = new AbortController();
-    const aborting = new KMS({
-      region: env.AWS_REGION,
-      endpoint: env.AWS_ENDPOINT_URL_KMS,
-      credentials: async () => {
-        midCall.abort();
-        return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
-      },
-    });
-    const aborted = await aborting.listKeys({}, { abortSignal: midCall.signal }).then(() => 'completed', (e) => e.name);
+    const aborted = await abortedInFlight(env);
     if (aborted !== 'AbortError') throw new Error(`an aborted call ended with ${aborted}`);
     console.log('packaged worker: envelope round trip and abort passed');
   },
