@@ -65,6 +65,8 @@ pub struct ResponseMetadata {
     pub request_id: Option<String>,
     /// Attempts made, including the successful one.
     pub attempts: u32,
+    /// Milliseconds spent waiting between attempts (the backoffs).
+    pub total_retry_delay_ms: u64,
 }
 
 /// Signs, sends and retries KMS JSON requests.
@@ -112,12 +114,13 @@ impl Transport {
         let retry = self.config.retry;
         let mut skew_corrected = false;
         let mut attempt = 0u32;
+        let mut waited_ms = 0;
         loop {
             attempt += 1;
             let outcome = self.attempt(region, endpoint.url(), operation, &body).await;
             let err = match outcome {
                 Ok(resp) if (200..300).contains(&resp.status) => {
-                    let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt };
+                    let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt, total_retry_delay_ms: waited_ms };
                     return Ok((resp.body, meta));
                 }
                 Ok(resp) => {
@@ -138,7 +141,9 @@ impl Transport {
             if attempt >= retry.max_attempts || !is_retryable(&err) {
                 return Err(err.with_attempts(attempt));
             }
-            platform::sleep(backoff_ms(retry.base_delay_ms, retry.max_delay_ms, attempt)).await;
+            let backoff = backoff_ms(retry.base_delay_ms, retry.max_delay_ms, attempt);
+            waited_ms += backoff;
+            platform::sleep(backoff).await;
         }
     }
 

@@ -156,7 +156,7 @@ export class KMSClient {
     }
     const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
     const output = convert(parsed, maps[1], false, '') ?? {};
-    output.$metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: 0 };
+    output.$metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
     return output;
   }
 

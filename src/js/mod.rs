@@ -238,6 +238,7 @@ impl WasmKms {
         let _ = Reflect::set(&out, &"httpStatusCode".into(), &meta.http_status.into());
         let _ = Reflect::set(&out, &"requestId".into(), &meta.request_id.map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
         let _ = Reflect::set(&out, &"attempts".into(), &meta.attempts.into());
+        let _ = Reflect::set(&out, &"totalRetryDelay".into(), &(meta.total_retry_delay_ms as f64).into());
         Ok(out.into())
     }
 }

@@ -190,6 +190,27 @@ test('requestTimeout: a silent server gets each attempt cut off at the timeout, 
   }
 });
 
+test('$metadata.totalRetryDelay is the time waited between attempts (0 without a retry)', async () => {
+  const server = await countingServer((req, res, n) => {
+    req.on('end', () => {
+      if (n === 1) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
+      else res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
+    });
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 2, retryBaseDelayMs: 2000 });
+    const started = performance.now();
+    const { $metadata } = await kms.listKeys({});
+    const took = performance.now() - started;
+    assert.equal($metadata.attempts, 2);
+    assert.ok(Number.isInteger($metadata.totalRetryDelay) && $metadata.totalRetryDelay <= took, JSON.stringify($metadata));
+    assert.ok(took - $metadata.totalRetryDelay < 300, `${took.toFixed(0)} ms in all, ${$metadata.totalRetryDelay} reported waiting`);
+    assert.equal((await kms.listKeys({})).$metadata.totalRetryDelay, 0);
+  } finally {
+    server.close();
+  }
+});
+
 test('clock skew: a signature-expired answer with a Date header is retried once, signed on the server\'s clock', async () => {
   const serverTime = Date.now() + 3600_000;
   const amzDates = [];
