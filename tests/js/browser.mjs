@@ -1,11 +1,11 @@
 // Headless Chromium (playwright-core), headless Firefox ESR (puppeteer-core over WebDriver BiDi:
 // playwright drives only its own Firefox build) and a static file server for the browser tests
 // (all on 127.0.0.1, all stopped by the caller).
-import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
+import { localServer } from './helpers.mjs';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -42,7 +42,7 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
 
 /** Serves `root` on 127.0.0.1 at a free port; resolves to { url, close }. */
 export async function serveStatic(root) {
-  const server = createServer(async (req, res) => {
+  const server = await localServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     try {
@@ -53,6 +53,5 @@ export async function serveStatic(root) {
       res.writeHead(404).end('not found');
     }
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `${server.url}/`, close: server.close };
 }

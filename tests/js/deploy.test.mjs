@@ -10,13 +10,12 @@
 // way to moto. The KMS calls made with the resulting credentials go straight to kms-local.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
-import { localEnv, importPackage, packageDir, repoPath } from './helpers.mjs';
+import { localEnv, importPackage, localServer, packageDir, repoPath } from './helpers.mjs';
 
 const pkg = await importPackage();
 const { KMS, KmsWasmError, DisabledException, KMSInvalidStateException, provisionKey, retireKey, KmsWrapper, fromEnv, fromFunction, fromWebIdentity, fromCognitoIdentityPool } = pkg;
@@ -332,16 +331,14 @@ async function createIdentityPool() {
 }
 
 /** Local HTTP server: `handler(req, body)` → { status, headers, body }. */
-async function serve(handler) {
-  const server = createServer(async (req, res) => {
+function serve(handler) {
+  return localServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const out = await handler(req, Buffer.concat(chunks).toString());
     res.writeHead(out.status, out.headers ?? {});
     res.end(out.body);
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)), server };
 }
 
 // The signing proxy in front of moto (see the top of this file).

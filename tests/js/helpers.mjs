@@ -1,10 +1,26 @@
 // Shared by the JS tests: repository paths, the kms-local variables, the package under test.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const repoPath = (p) => join(repoRoot, p);
+
+/**
+ * An HTTP server on 127.0.0.1 at a free port answering with `handler(req, res)`: resolves to
+ * `{ url, close }`, `url` without a trailing slash. `close` also cuts the connections still open,
+ * so a server that never answers cannot hold the test up.
+ */
+export async function localServer(handler) {
+  const server = createServer(handler);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const close = () => new Promise((r) => {
+    server.closeAllConnections();
+    server.close(r);
+  });
+  return { url: `http://127.0.0.1:${server.address().port}`, close };
+}
 
 /** Variables of the running kms-local (KMS_LOCAL_ENV or .kms-local/env). */
 export function localEnv() {

@@ -2,9 +2,8 @@
 // errors naming the field, credential functions, the audit hook, paginators.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getEventListeners, once } from 'node:events';
-import { createServer } from 'node:http';
-import { localEnv, importPackage } from './helpers.mjs';
+import { getEventListeners } from 'node:events';
+import { localEnv, importPackage, localServer } from './helpers.mjs';
 
 const pkg = await importPackage();
 const { KMS, KmsWasmError, KMSServiceException, NotFoundException, KeySpec, paginateListKeys } = pkg;
@@ -119,16 +118,13 @@ test('credentials may be an async function; the audit hook sees every call witho
 /** A server on 127.0.0.1 that `answer(req, res, n)`s its n-th request; counts requests and the ones whose client hung up. */
 async function countingServer(answer) {
   const seen = { requests: 0, hungUp: 0 };
-  const server = createServer((req, res) => {
+  const server = await localServer((req, res) => {
     const n = ++seen.requests;
     res.on('close', () => { if (!res.writableFinished) seen.hungUp++; });
     req.resume();
     answer(req, res, n);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const close = () => { server.closeAllConnections(); server.close(); };
-  return { seen, close, endpoint: `http://127.0.0.1:${server.address().port}` };
+  return { seen, close: server.close, endpoint: server.url };
 }
 
 test('abortSignal: a live signal changes nothing; a fired one sends nothing; every call stops listening when done', async () => {

@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as esdk from '@aws-crypto/client-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localEnv, repoPath, packageDir } from './helpers.mjs';
+import { localEnv, localServer, repoPath, packageDir } from './helpers.mjs';
 import { workerdConfig, runWorkerdTest } from './workerd.mjs';
 
 test('the package runs in workerd against the local KMS (KMS calls, typed errors)', async () => {
@@ -42,7 +41,7 @@ test('workerd: signed messages are hashed with crypto.DigestStream and interoper
   const theirs = (await encrypt(keyring, plaintext)).result;
 
   const received = {};
-  const server = createServer((req, res) => {
+  const server = await localServer((req, res) => {
     if (req.method === 'GET' && req.url === '/theirs') return res.end(theirs);
     const parts = [];
     req.on('data', (d) => parts.push(d));
@@ -51,11 +50,10 @@ test('workerd: signed messages are hashed with crypto.DigestStream and interoper
       res.end();
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
   try {
     const config = workerdConfig(dir, repoPath('tests/js/workerd/signed-worker.js'), packageDir(), {
-      WRAPPING_KEY: wrappingKey.toString('base64'), SIZE: size, SINK: `http://127.0.0.1:${server.address().port}`,
+      WRAPPING_KEY: wrappingKey.toString('base64'), SIZE: size, SINK: server.url,
       KEY_NAME: names.keyName, KEY_NAMESPACE: names.keyNamespace,
     });
     const r = await runWorkerdTest(config);
@@ -63,7 +61,7 @@ test('workerd: signed messages are hashed with crypto.DigestStream and interoper
     assert.equal(r.status, 0, output);
     assert.match(output, /signed messages passed/);
   } finally {
-    server.close();
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(Object.keys(received).sort(), ['one-shot', 'stream']);
