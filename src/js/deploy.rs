@@ -275,7 +275,6 @@ impl Drop for WasmCredentialsProvider {
     }
 }
 
-/// Re-labels a builder error with the JS option's name (the Rust builder says `stsEndpoint`, …).
 /// A provider's `endpoint` or `useFipsEndpoint` (off by default); both is a `ConfigError`, as for
 /// the KMS client, since the custom endpoint would silently win.
 fn provider_endpoint(o: &JsValue) -> Result<(Option<String>, bool), Error> {
@@ -287,6 +286,7 @@ fn provider_endpoint(o: &JsValue) -> Result<(Option<String>, bool), Error> {
     Ok((url, fips))
 }
 
+/// Re-labels a builder error with the JS option's name (the Rust builder says `stsEndpoint`, …).
 fn relabel(field: &'static str) -> impl Fn(Error) -> Error {
     move |e| match e.field() {
         Some(f) if f != field && e.kind() == crate::ErrorKind::Config => Error::config(field, e.message().split_once(": ").map_or(e.message(), |(_, m)| m)),

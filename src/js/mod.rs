@@ -224,7 +224,7 @@ impl WasmKms {
     }
 
     /// Calls `operation` with a JSON request body (already in wire form: base64
-    /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts }`.
+    /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts, totalRetryDelay }`.
     /// `aborted`, if given, is a promise that settles when the caller's `AbortSignal` fires: the
     /// call then stops (the fetch in flight is aborted, no retry follows) with an `AbortError`.
     pub async fn call(&self, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
