@@ -25,6 +25,13 @@ pub async fn sleep(millis: u64) {
     tokio::time::sleep(std::time::Duration::from_millis(millis)).await
 }
 
+/// `millis` as a `setTimeout` delay. Timers take a signed 32-bit delay and fire at once (after
+/// 1 ms) when given more, so longer waits (`requestTimeout: Infinity`) become 24.8 days.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn timer_ms(millis: u64) -> f64 {
+    millis.min(i32::MAX as u64) as f64
+}
+
 /// Waits `millis` milliseconds without blocking the host (a `setTimeout` promise).
 #[cfg(target_arch = "wasm32")]
 pub async fn sleep(millis: u64) {
@@ -35,7 +42,7 @@ pub async fn sleep(millis: u64) {
         fn set_timeout(cb: &js_sys::Function, ms: f64) -> JsValue;
     }
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, millis as f64);
+        set_timeout(&resolve, timer_ms(millis));
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

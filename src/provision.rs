@@ -146,7 +146,7 @@ pub struct Retired {
     pub alias_name: String,
     /// When KMS will delete the key (epoch seconds), as KMS reports it.
     pub deletion_date: Option<crate::kms::Timestamp>,
-    /// Waiting period applied, in days.
+    /// Waiting period applied, in days (the days left if the key was already pending deletion).
     pub pending_window_in_days: i32,
 }
 
@@ -415,9 +415,14 @@ async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Va
     // DisableKey and ScheduleKeyDeletion fail on one.
     let key_id = key_id_of(&created);
     if let Err(e) = kms.call_value("CreateAlias", json!({ "AliasName": plan.alias, "TargetKeyId": key_id })).await {
-        // Don't leave an unreachable key behind; the shortest window, best effort.
-        let _ = kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": key_id, "PendingWindowInDays": 7 })).await;
-        return Err(e);
+        // AlreadyExists may answer a retry whose first attempt went through (its answer lost):
+        // then the alias is ours.
+        let ours = e.name() == "AlreadyExistsException" && matches!(describe_alias(kms, &plan.alias).await, Ok(Some(m)) if key_id_of(&m) == key_id);
+        if !ours {
+            // Don't leave an unreachable key behind; the shortest window, best effort.
+            let _ = kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": key_id, "PendingWindowInDays": 7 })).await;
+            return Err(e);
+        }
     }
     if plan.rotate {
         kms.call_value("EnableKeyRotation", enable_rotation_request(&key_id, plan)).await?;
@@ -485,8 +490,9 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
     describe(kms, &key_id).await
 }
 
-/// Deletes the alias `target` names and schedules its key's deletion after
-/// `deletion_window_in_days` (else the options' window, else 30 days).
+/// Schedules the deletion of the key `target` names after `deletion_window_in_days` (else the
+/// options' window, else 30 days), then deletes the alias. A key already pending deletion (a
+/// run that failed at DeleteAlias) keeps its date; the window reported is then the days left.
 pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deletion_window_in_days: Option<i32>) -> Result<Retired> {
     let (alias, window) = match target.into() {
         RetireTarget::Alias(a) => {
@@ -503,14 +509,24 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
     let key = describe(kms, &alias).await?;
     let bare_id = key_id_of(&key);
     let key_id = field(&key, "Arn").map_or_else(|| bare_id.clone(), str::to_owned);
+    // Deletion first, the alias second: if either fails, running this again finishes the job
+    // (a key already pending deletion is not scheduled again), and no key is left without its
+    // alias but still usable.
+    let scheduled = if field(&key, "KeyState") == Some("PendingDeletion") {
+        key
+    } else {
+        // The bare key id: KMS takes either, moto's ScheduleKeyDeletion only the id.
+        kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": bare_id, "PendingWindowInDays": window })).await?
+    };
     kms.call_value("DeleteAlias", json!({ "AliasName": alias })).await?;
-    // The bare key id: KMS takes either, moto's ScheduleKeyDeletion only the id.
-    let scheduled = kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": bare_id, "PendingWindowInDays": window })).await?;
+    let deletion_date = scheduled["DeletionDate"].as_f64();
+    // KMS keeps a pending key's date, not its window: then the days left are reported.
+    let days_left = || deletion_date.map(|date| ((date * 1000.0 - crate::platform::now_millis() as f64) / 86_400_000.0).ceil());
     Ok(Retired {
-        key_id: field(&scheduled, "KeyId").map_or(key_id, str::to_owned),
+        key_id,
         alias_name: alias,
-        deletion_date: scheduled["DeletionDate"].as_f64().map(Timestamp),
-        pending_window_in_days: scheduled["PendingWindowInDays"].as_i64().and_then(|d| i32::try_from(d).ok()).unwrap_or(window),
+        deletion_date: deletion_date.map(Timestamp),
+        pending_window_in_days: scheduled["PendingWindowInDays"].as_f64().or_else(days_left).map_or(window, |d| d as i32),
     })
 }
 

@@ -20,8 +20,9 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// Prefix of the `X-Amz-Target` header.
 pub const TARGET_PREFIX: &str = "TrentService.";
 
-/// An HTTP request as the transport sends it.
-#[derive(Clone, Debug)]
+/// An HTTP request as the transport sends it. Its `Debug` leaves out the body (an Encrypt's
+/// plaintext) and the values of the credential headers.
+#[derive(Clone)]
 pub struct HttpRequest {
     /// Absolute URL.
     pub url: String,
@@ -31,8 +32,9 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
-/// An HTTP answer. Header names are lower-case.
-#[derive(Clone, Debug)]
+/// An HTTP answer. Header names are lower-case. Its `Debug` leaves out the body (a Decrypt's
+/// plaintext).
+#[derive(Clone)]
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
@@ -46,6 +48,20 @@ impl HttpResponse {
     /// First value of header `name` (lower-case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |name: &str| name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("x-amz-security-token");
+        let headers: Vec<_> = self.headers.iter().map(|(k, v)| (k, if secret(k) { "<redacted>" } else { v })).collect();
+        f.debug_struct("HttpRequest").field("url", &self.url).field("headers", &headers).field("body_len", &self.body.len()).finish()
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse").field("status", &self.status).field("headers", &self.headers).field("body_len", &self.body.len()).finish()
     }
 }
 
@@ -112,27 +128,25 @@ impl Transport {
         };
         let body = zeroize::Zeroizing::new(body);
         let retry = self.config.retry;
-        let mut skew_corrected = false;
+        let mut skew_retried = false;
         let mut attempt = 0u32;
         let mut waited_ms = 0;
         loop {
             attempt += 1;
             let outcome = self.attempt(region, endpoint.url(), operation, &body).await;
             let err = match outcome {
-                Ok(resp) if (200..300).contains(&resp.status) => {
-                    let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt, total_retry_delay_ms: waited_ms };
-                    return Ok((resp.body, meta));
-                }
                 Ok(resp) => {
+                    let clock_corrected = self.sample_server_clock(&resp);
+                    if (200..300).contains(&resp.status) {
+                        let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt, total_retry_delay_ms: waited_ms };
+                        return Ok((resp.body, meta));
+                    }
                     let err = decode_error(&resp);
-                    if !skew_corrected && is_clock_skew(&err) {
-                        if let Some(server_ms) = resp.header("date").and_then(parse_http_date_ms) {
-                            skew_corrected = true;
-                            self.clock_offset_ms.store(server_ms - platform::now_millis(), Ordering::Relaxed);
-                            // A skew retry does not use up a retry attempt's backoff.
-                            attempt -= 1;
-                            continue;
-                        }
+                    if clock_corrected && !skew_retried && is_clock_skew(&err) {
+                        skew_retried = true;
+                        // A skew retry does not use up a retry attempt's backoff.
+                        attempt -= 1;
+                        continue;
                     }
                     err
                 }
@@ -145,6 +159,20 @@ impl Transport {
             waited_ms += backoff;
             platform::sleep(backoff).await;
         }
+    }
+
+    /// Learns the server's clock from an answer's `Date`, as the SDK does: when it differs from the
+    /// corrected local clock by [`SKEW_THRESHOLD_MS`] or more, the offset is replaced. Every answer
+    /// counts, so a clock that was behind and has since been fixed is followed back. Returns
+    /// whether the offset changed.
+    fn sample_server_clock(&self, resp: &HttpResponse) -> bool {
+        let Some(server_ms) = resp.header("date").and_then(parse_http_date_ms) else { return false };
+        let offset = server_ms - platform::now_millis();
+        let moved = (offset - self.clock_offset_ms()).abs() >= SKEW_THRESHOLD_MS;
+        if moved {
+            self.clock_offset_ms.store(offset, Ordering::Relaxed);
+        }
+        moved
     }
 
     async fn attempt(&self, region: &str, url: &str, operation: &str, body: &[u8]) -> Result<HttpResponse> {
@@ -172,31 +200,45 @@ fn backoff_ms(base: u64, max: u64, attempt: u32) -> u64 {
     }
 }
 
-const THROTTLING: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "SlowDown",
+/// How far the server's `Date` may be from the corrected local clock before the offset is
+/// re-learned (the SDK's 4 minutes; AWS refuses signatures 5 minutes off).
+const SKEW_THRESHOLD_MS: i64 = 240_000;
+
+/// Error codes retried with backoff: the SDK's throttling and transient codes (standard mode).
+const RETRIED_CODES: &[&str] = &[
+    "BandwidthLimitExceeded",
+    "EC2ThrottledException",
+    "LimitExceededException",
+    "PriorRequestNotComplete",
     "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "ThrottledException",
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "TransactionInProgressException",
+    "RequestTimeout",
+    "RequestTimeoutException",
 ];
 
+/// Network faults, timeouts, throttling, the transient codes, and the statuses the SDK's standard
+/// mode retries (429 and 500/502/503/504; not 501 or 505, which no retry fixes).
 fn is_retryable(err: &Error) -> bool {
     match err.kind() {
         ErrorKind::Network | ErrorKind::Timeout => true,
-        ErrorKind::Service => err.http_status().is_some_and(|s| s >= 500) || THROTTLING.contains(&err.name()),
+        ErrorKind::Service => matches!(err.http_status(), Some(429 | 500 | 502 | 503 | 504)) || RETRIED_CODES.contains(&err.name()),
         _ => false,
     }
 }
 
+/// Errors a signing clock off by minutes causes (with [`SKEW_THRESHOLD_MS`] of difference seen in
+/// the answer's `Date`, they are retried once on the server's clock). KMS words them "Signature
+/// expired" when the local clock is behind and "Signature not yet current" when it is ahead.
 fn is_clock_skew(err: &Error) -> bool {
-    matches!(err.name(), "RequestTimeTooSkewed" | "RequestExpired" | "RequestInTheFuture" | "InvalidSignatureException" | "SignatureDoesNotMatch")
-        && {
-            let m = err.message().to_ascii_lowercase();
-            err.name() != "InvalidSignatureException" && err.name() != "SignatureDoesNotMatch" || m.contains("expired") || m.contains("skew") || m.contains("too far")
-        }
+    matches!(err.name(), "RequestTimeTooSkewed" | "RequestExpired" | "RequestInTheFuture" | "InvalidSignatureException" | "SignatureDoesNotMatch" | "AuthFailure" | "AccessDeniedException")
 }
 
 /// Turns an error answer into an [`Error`], whatever its body: JSON
@@ -324,18 +366,59 @@ mod tests {
     }
 
     #[test]
-    fn retry_classification() {
-        assert!(is_retryable(&decode_error(&resp(400, &[], r#"{"__type":"ThrottlingException"}"#))));
-        assert!(is_retryable(&decode_error(&resp(503, &[], ""))));
-        assert!(!is_retryable(&decode_error(&resp(400, &[], r#"{"__type":"ValidationException"}"#))));
+    fn retry_classification_follows_the_sdks_standard_mode() {
+        let status = |code: u16| is_retryable(&decode_error(&resp(code, &[], "")));
+        assert!([429, 500, 502, 503, 504].into_iter().all(status));
+        assert!(![400, 403, 404, 501, 505].into_iter().any(status));
+        let code = |name: &str| is_retryable(&decode_error(&resp(400, &[], &format!(r#"{{"__type":"{name}"}}"#))));
+        assert!(["ThrottlingException", "LimitExceededException", "TransactionInProgressException", "RequestTimeoutException", "PriorRequestNotComplete"].into_iter().all(code));
+        assert!(!["ValidationException", "NotFoundException", "InvalidSignatureException"].into_iter().any(code));
         assert!(is_retryable(&Error::network("reset")));
+        assert!(is_retryable(&Error::timeout(5)));
+        assert!(!is_retryable(&Error::aborted()));
     }
 
     #[test]
-    fn skew_detection() {
-        assert!(is_clock_skew(&decode_error(&resp(400, &[], r#"{"__type":"InvalidSignatureException","message":"Signature expired: 20200101T000000Z is now earlier than ..."}"#))));
-        assert!(is_clock_skew(&decode_error(&resp(400, &[], r#"{"__type":"RequestTimeTooSkewed"}"#))));
-        assert!(!is_clock_skew(&decode_error(&resp(400, &[], r#"{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match"}"#))));
+    fn debug_output_shows_neither_bodies_nor_credentials() {
+        let request = HttpRequest {
+            url: "https://kms.us-east-1.amazonaws.com/".into(),
+            headers: vec![("authorization".into(), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/…, Signature=f00d".into()), ("X-Amz-Security-Token".into(), "session-secret".into()), ("x-amz-target".into(), "TrentService.Encrypt".into())],
+            body: br#"{"Plaintext":"c2VjcmV0"}"#.to_vec(),
+        };
+        let shown = format!("{request:?}");
+        assert!(shown.contains("TrentService.Encrypt") && shown.contains("body_len: 24"), "{shown}");
+        for secret in ["f00d", "session-secret", "c2VjcmV0"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let shown = format!("{:?}", resp(200, &[("x-amzn-requestid", "rid")], r#"{"Plaintext":"c2VjcmV0"}"#));
+        assert!(shown.contains("rid") && !shown.contains("c2VjcmV0"), "{shown}");
+    }
+
+    #[test]
+    fn skew_errors_are_known_by_name() {
+        let named = |name: &str, message: &str| is_clock_skew(&decode_error(&resp(400, &[], &format!(r#"{{"__type":"{name}","message":"{message}"}}"#))));
+        assert!(named("InvalidSignatureException", "Signature expired: 20200101T000000Z is now earlier than ..."));
+        assert!(named("InvalidSignatureException", "Signature not yet current: 20200101T000000Z is still later than ..."));
+        assert!(named("RequestTimeTooSkewed", ""));
+        assert!(!named("ValidationException", "Signature expired"));
+    }
+
+    #[test]
+    fn the_server_clock_is_learned_from_any_answer_that_is_minutes_off() {
+        let transport = Transport::with_http_client(Config::builder().region("us-east-1").build().unwrap(), default_http_client());
+        let dated = |offset_ms: i64| {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis((platform::now_millis() + offset_ms) as u64);
+            resp(200, &[("date", &httpdate::fmt_http_date(t))], "{}")
+        };
+        assert!(!transport.sample_server_clock(&dated(60_000)), "a minute off is within what AWS accepts");
+        assert_eq!(transport.clock_offset_ms(), 0);
+        assert!(transport.sample_server_clock(&dated(-3_600_000)));
+        assert!((transport.clock_offset_ms() + 3_600_000).abs() < 2_000, "{}", transport.clock_offset_ms());
+        assert!(!transport.sample_server_clock(&dated(-3_600_000)));
+        assert!(!transport.sample_server_clock(&resp(200, &[], "{}")), "no Date, nothing learned");
+        // The local clock was fixed meanwhile: the server's Date now agrees with it.
+        assert!(transport.sample_server_clock(&dated(0)));
+        assert!(transport.clock_offset_ms().abs() < 2_000);
     }
 
     #[test]

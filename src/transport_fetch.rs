@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
 use crate::error::{Error, Result};
-use crate::platform::BoxFuture;
+use crate::platform::{self, BoxFuture};
 use crate::transport::{HttpClient, HttpRequest, HttpResponse};
 
 #[wasm_bindgen]
@@ -49,7 +49,7 @@ impl HttpClient for FetchClient {
             // `controller.abort` bound to it, not a Rust closure: a closure whose timer is cleared
             // is never called, and an uncalled `once_into_js` closure is never freed (one per call).
             let abort = js_sys::Reflect::get(&controller, &"abort".into()).map_err(js_network)?.unchecked_into::<js_sys::Function>().bind0(&controller);
-            let _in_flight = InFlight { timer: set_timeout(&abort, timeout_ms as f64), controller };
+            let _in_flight = InFlight { timer: set_timeout(&abort, platform::timer_ms(timeout_ms)), controller };
             let result = fetch_response(&req).await;
             result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })
         })

@@ -612,6 +612,16 @@ async fn fake_pages_stop_on_a_repeated_marker_or_truncated_false() {
     let keys = client.paginate_list_keys(ListKeysRequest::default()).collect_all().await.unwrap();
     assert_eq!(keys.len(), 2);
     assert_eq!(http.seen.lock().unwrap().len(), 2);
+    // Nor would one that goes round a circle of markers (m1 → m2 → m1).
+    let mut circle = three_pages("Keys", |i| json!({"KeyId": format!("k{i}")}));
+    circle[2] = json!({"Keys": [{"KeyId": "k2"}], "NextMarker": "m1", "Truncated": true});
+    let (client, http) = fake(circle, None);
+    let mut pager = client.paginate_list_keys(ListKeysRequest::default());
+    let mut pages = 0;
+    while pages < 10 && pager.next_page().await.is_some() {
+        pages += 1;
+    }
+    assert_eq!((pages, http.seen.lock().unwrap().len()), (3, 3));
     // Truncated: false ends the listing even with a marker present.
     let done = vec![json!({"Keys": [{"KeyId": "a"}], "NextMarker": "m1", "Truncated": false})];
     let (client, http) = fake(done, None);

@@ -80,8 +80,10 @@ fn ok_answer(body: &str) -> HttpResponse {
 }
 
 /// What our retry policy promises: 5xx and throttling are retried, nothing else.
+/// As the SDK's standard mode: 500/502/503/504 and the throttling codes, among which KMS's own
+/// `LimitExceededException` (the SDK retries it for every service).
 fn retryable(name: &str, status: u16) -> bool {
-    status >= 500 || name == "ThrottlingException"
+    matches!(status, 500 | 502 | 503 | 504) || matches!(name, "ThrottlingException" | "LimitExceededException")
 }
 
 async fn call(kms: &KmsClient, i: usize) -> kms_wasm::Error {

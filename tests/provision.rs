@@ -190,3 +190,79 @@ async fn retire_deletes_the_alias_and_schedules_deletion() {
     let e = retire_key(&kms, again.alias_name.as_str(), None).await.unwrap_err();
     assert_eq!(e.name(), "NotFoundException");
 }
+
+/// kms-local behind a faulty network: `fault(operation, n)` for the n-th call of `operation`
+/// says what goes wrong — the answer is lost after KMS acted (`Lost`), or the request never
+/// arrives (`Refused`).
+struct Faulty {
+    inner: Arc<dyn HttpClient>,
+    fault: fn(&str, usize) -> Option<Fault>,
+    calls: Mutex<Vec<String>>,
+}
+
+#[derive(Clone, Copy)]
+enum Fault {
+    Lost,
+    Refused,
+}
+
+impl HttpClient for Faulty {
+    fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+        Box::pin(async move {
+            let target = request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default();
+            let n = {
+                let mut calls = self.calls.lock().unwrap();
+                calls.push(target.clone());
+                calls.iter().filter(|c| **c == target).count()
+            };
+            match (self.fault)(&target, n) {
+                Some(Fault::Refused) => Err(kms_wasm::Error::network("connection refused (test)")),
+                Some(Fault::Lost) => {
+                    self.inner.send(request, timeout_ms).await?;
+                    Err(kms_wasm::Error::timeout(timeout_ms))
+                }
+                None => self.inner.send(request, timeout_ms).await,
+            }
+        })
+    }
+}
+
+fn faulty_client(fault: fn(&str, usize) -> Option<Fault>) -> (KmsClient, Arc<Faulty>) {
+    let env = common::local_env();
+    let config = Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)).build().unwrap();
+    let faulty = Arc::new(Faulty { inner: kms_wasm::transport::default_http_client(), fault, calls: Mutex::new(Vec::new()) });
+    (KmsClient::with_http_client(config, faulty.clone()), faulty)
+}
+
+#[tokio::test]
+async fn a_create_alias_whose_answer_was_lost_keeps_the_new_key() {
+    // The first CreateAlias goes through but its answer is lost; the retry meets AlreadyExists.
+    let (kms, faulty) = faulty_client(|op, n| (op == "CreateAlias" && n == 1).then_some(Fault::Lost));
+    let p = provision_key(&kms, &ProvisionOptions::new(unique(), "prod", "api")).await.unwrap();
+    assert!(p.created);
+    assert_eq!(p.key_metadata().unwrap().key_state, Some(KeyState::Enabled));
+    let calls = faulty.calls.lock().unwrap().clone();
+    assert_eq!(calls.iter().filter(|c| *c == "CreateAlias").count(), 2, "{calls:?}");
+    assert!(!calls.iter().any(|c| c == "ScheduleKeyDeletion"), "{calls:?}");
+    let by_alias = common::client().describe_key(DescribeKeyRequest { key_id: p.alias_name.clone(), ..Default::default() }).await.unwrap().key_metadata.unwrap();
+    assert_eq!(by_alias.key_id, p.key_metadata().unwrap().key_id);
+}
+
+#[tokio::test]
+async fn retiring_again_after_a_failed_delete_alias_finishes_the_job() {
+    let opts = ProvisionOptions { deletion_window_in_days: Some(8), ..ProvisionOptions::new(unique(), "dev", "api") };
+    let p = provision_key(&common::client(), &opts).await.unwrap();
+    let key_id = p.key_metadata().unwrap().key_id.clone();
+    // DeleteAlias never gets through (every attempt of the first run).
+    let (kms, _) = faulty_client(|op, n| (op == "DeleteAlias" && n <= 3).then_some(Fault::Refused));
+    assert_eq!(retire_key(&kms, &opts, None).await.unwrap_err().kind(), ErrorKind::Network);
+    let local = common::client();
+    let state = |m: KeyMetadata| m.key_state;
+    assert_eq!(state(local.describe_key(DescribeKeyRequest { key_id: key_id.clone(), ..Default::default() }).await.unwrap().key_metadata.unwrap()), Some(KeyState::PendingDeletion), "the key is not left usable");
+    // The second run does not schedule the deletion again (KMS would refuse): it deletes the alias.
+    let r = retire_key(&kms, &opts, Some(30)).await.unwrap();
+    assert_eq!(r.pending_window_in_days, 8, "the date set by the first run stands");
+    assert!(r.key_id.ends_with(&key_id));
+    assert!(r.deletion_date.is_some());
+    assert_eq!(local.describe_key(DescribeKeyRequest { key_id: p.alias_name.clone(), ..Default::default() }).await.unwrap_err().name(), "NotFoundException");
+}

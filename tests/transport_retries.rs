@@ -145,13 +145,12 @@ async fn validation_exception_is_not_retried() {
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
-async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
-    let server_time = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+/// A proxy whose first answer is `name`/`message` dated `server_time`; the rest go to kms-local.
+async fn skew_proxy(server_time: std::time::SystemTime, name: &'static str, message: &'static str) -> Proxy {
     let date = httpdate_string(server_time);
-    let proxy = start_proxy(move |n| {
+    start_proxy(move |n| {
         if n == 1 {
-            let mut a = json_error(400, "InvalidSignatureException", "Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z");
+            let mut a = json_error(400, name, message);
             if let Action::Respond { headers, .. } = &mut a {
                 headers.push(("Date".into(), date.clone()));
             }
@@ -160,22 +159,40 @@ async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
             Action::Forward
         }
     })
-    .await;
-    let kms = client_via(&proxy, 1, 5_000);
-    // max_attempts = 1: the skew retry is extra, not a retry attempt.
-    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    .await
+}
+
+/// Hours between the `x-amz-date`s of the proxy's first two requests (modulo a day).
+fn signing_hours_apart(proxy: &Proxy) -> i32 {
     let heads = proxy.heads.lock().unwrap().clone();
     assert_eq!(heads.len(), 2);
     let amz_date = |h: &str| h.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("x-amz-date:").map(|v| v.trim().to_owned())).unwrap();
-    let (first, second) = (amz_date(&heads[0]), amz_date(&heads[1]));
-    // 20261123T101500z: compare hours; the corrected request is an hour later (modulo day wrap).
+    // 20261123T101500z: the hour is at 9..11.
     let hour = |d: &str| d[9..11].parse::<i32>().unwrap();
-    assert_eq!((hour(&second) - hour(&first)).rem_euclid(24), 1, "{first} -> {second}");
-    // A second skew error is not corrected again: the error comes back.
+    (hour(&amz_date(&heads[1])) - hour(&amz_date(&heads[0]))).rem_euclid(24)
+}
+
+#[tokio::test]
+async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
+    let hour = std::time::Duration::from_secs(3600);
+    // Local clock an hour behind: KMS says the signature expired.
+    let proxy = skew_proxy(std::time::SystemTime::now() + hour, "InvalidSignatureException", "Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z").await;
+    // max_attempts = 1: the skew retry is extra, not a retry attempt.
+    client_via(&proxy, 1, 5_000).list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(signing_hours_apart(&proxy), 1);
+    // Local clock an hour ahead: KMS says the signature is not yet current.
+    let proxy = skew_proxy(std::time::SystemTime::now() - hour, "InvalidSignatureException", "Signature not yet current: 20260101T010000Z is still later than 20260101T000500Z (20260101T000000Z + 5 min.)").await;
+    client_via(&proxy, 1, 5_000).list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(signing_hours_apart(&proxy), 23);
+    // A skew error without a Date header: nothing to correct with, the error comes back.
     let proxy = start_proxy(|_| json_error(400, "InvalidSignatureException", "Signature expired: earlier than")).await;
     let err = client_via(&proxy, 1, 5_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!(err.name(), "InvalidSignatureException");
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 1, "without a Date header there is nothing to correct with");
+    // A Date that agrees with the local clock: a skew retry would sign the same way again.
+    let proxy = skew_proxy(std::time::SystemTime::now(), "InvalidSignatureException", "Signature expired: earlier than").await;
+    let err = client_via(&proxy, 1, 5_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.name(), proxy.hits.load(Ordering::SeqCst)), ("InvalidSignatureException", 1));
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ export interface RetiredKey {
 
 /** Creates, or finds again and reconciles, the key of `<app>/<environment>/<service>` and its alias. Idempotent. */
 export declare function provisionKey(kms: KMSClient, options: ProvisionKeyOptions): Promise<ProvisionedKey>;
-/** Deletes the alias and schedules its key's deletion (window: argument, else the options', else 30 days). */
+/** Schedules the alias's key for deletion (window: argument, else the options', else 30 days), then deletes the alias. Safe to run again after a failure. */
 export declare function retireKey(kms: KMSClient, aliasOrOptions: string | ProvisionKeyOptions, deletionWindowInDays?: number): Promise<RetiredKey>;
 
 /** What the wrapper's `onAudit` receives after every encrypt and decrypt. Never plaintext, keys or credentials. */

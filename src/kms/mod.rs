@@ -112,6 +112,7 @@ impl KmsClient {
     pub async fn send_with_metadata<O: Operation>(&self, input: &O::Input) -> Result<(O::Output, ResponseMetadata)> {
         let body = serde_json::to_value(input).map_err(|e| Error::validation(O::NAME, format!("cannot serialize the request: {e}")))?;
         let (bytes, meta) = self.call_json(O::NAME, body).await?;
+        let bytes = zeroize::Zeroizing::new(bytes); // a Decrypt's or GenerateDataKey's answer carries plaintext
         let output = decode_output::<O::Output>(O::NAME, &bytes).map_err(|e| e.with_attempts(meta.attempts))?;
         Ok((output, meta))
     }
@@ -217,8 +218,9 @@ fn audit_event(operation: &str, request: &serde_json::Value, result: &Result<(Ve
         Ok((bytes, meta)) => {
             if event.key_id.is_none() {
                 // The answer names the key for Decrypt (KeyId) and CreateKey (KeyMetadata.KeyId).
-                let answer: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+                let mut answer: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
                 event.key_id = [&answer["KeyId"], &answer["KeyMetadata"]["KeyId"]].iter().find_map(|v| v.as_str().map(str::to_owned));
+                wipe_strings(&mut answer); // a Decrypt's answer carries the plaintext too
             }
             event.request_id = meta.request_id.clone();
             event.http_status = Some(meta.http_status);

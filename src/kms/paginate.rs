@@ -103,7 +103,7 @@ impl KmsClient {
     where
         O::Input: Clone,
     {
-        Paginator { client: self.clone(), input, state: State::Ready, pages: 0 }
+        Paginator { client: self.clone(), input, state: State::Ready, pages: 0, markers_seen: Default::default() }
     }
 }
 
@@ -122,6 +122,8 @@ where
     input: O::Input,
     state: State,
     pages: u32,
+    /// Every marker sent so far: a server that hands one back again is going round in a circle.
+    markers_seen: std::collections::HashSet<String>,
 }
 
 impl<O: Paginated> std::fmt::Debug for Paginator<O>
@@ -138,8 +140,8 @@ where
     O::Input: Clone,
 {
     /// Fetches the next page: `None` once the listing is complete (or after
-    /// an error was returned). A page whose `NextMarker` repeats the marker
-    /// that fetched it ends the listing rather than looping forever.
+    /// an error was returned). A page whose `NextMarker` is one already sent
+    /// ends the listing rather than looping forever.
     pub async fn next_page(&mut self) -> Option<Result<O::Output>> {
         if let State::Done = self.state {
             return None;
@@ -148,8 +150,11 @@ where
         self.pages += 1;
         match &result {
             Ok(output) => {
+                if let Some(sent) = O::marker(&self.input) {
+                    self.markers_seen.insert(sent.to_owned());
+                }
                 match O::next_marker(output) {
-                    Some(next) if Some(next.as_str()) != O::marker(&self.input) => O::set_marker(&mut self.input, Some(next)),
+                    Some(next) if !self.markers_seen.contains(&next) => O::set_marker(&mut self.input, Some(next)),
                     _ => self.state = State::Done,
                 }
             }
