@@ -78,13 +78,19 @@ pub fn derive_keys(suite: AlgorithmSuite, data_key: &[u8], message_id: &[u8]) ->
         }
         Kdf::HkdfSha512Commit => {
             // One extract (salt = message id), two expands, as the spec recommends.
-            let (prk, hk) = Hkdf::<Sha512>::extract(Some(message_id), data_key);
-            let _prk = Zeroizing::new(<[u8; 64]>::from(prk));
+            let (mut prk, hk) = Hkdf::<Sha512>::extract(Some(message_id), data_key);
+            zeroize::Zeroize::zeroize(&mut prk[..]);
+            let mut hk = std::mem::ManuallyDrop::new(hk);
             let mut info = suite.id().to_be_bytes().to_vec();
             info.extend_from_slice(b"DERIVEKEY");
-            hk.expand(&info, &mut key).map_err(expand_err)?;
             let mut commit = Zeroizing::new([0u8; COMMIT_KEY_LEN]);
-            hk.expand(b"COMMITKEY", &mut commit[..]).map_err(expand_err)?;
+            let expanded = hk.expand(&info, &mut key).and(hk.expand(b"COMMITKEY", &mut commit[..]));
+            // `hk` holds HMAC states keyed by the PRK, enough to rebuild both keys, and does not
+            // wipe itself (sha2's `zeroize` would, for every hasher in the module: +0.5 KB).
+            // SAFETY: Hkdf<Sha512> is two SHA-512 block states, integers and arrays only (no
+            // pointers, all-zero valid), and behind ManuallyDrop it is neither used nor dropped again.
+            unsafe { zeroize::zeroize_flat_type(&mut *hk as *mut Hkdf<Sha512>) };
+            expanded.map_err(expand_err)?;
             Ok((ContentKey(key), Some(commit)))
         }
     }

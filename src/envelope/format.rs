@@ -254,7 +254,7 @@ fn parse_header_inner(buf: &[u8], max_edks: usize) -> R<ParsedHeader> {
     }
     let message_id = r.take(suite.message_id_len())?.to_vec();
     let kv_len = r.u16()? as usize;
-    let encryption_context = context::parse(r.take(kv_len)?)?;
+    let context_bytes = r.take(kv_len)?;
     let edk_count = r.u16()? as usize;
     if edk_count == 0 {
         return Err(malformed("message has no encrypted data keys").into());
@@ -262,15 +262,13 @@ fn parse_header_inner(buf: &[u8], max_edks: usize) -> R<ParsedHeader> {
     if edk_count > max_edks {
         return Err(Error::envelope("TooManyEncryptedDataKeysError", format!("message has {edk_count} encrypted data keys; at most {max_edks} are allowed")).into());
     }
-    let mut encrypted_data_keys = Vec::with_capacity(edk_count);
-    for _ in 0..edk_count {
+    // Skipped now, copied out below once the whole header is here: a header arriving in pieces
+    // is read again from its start with each piece, so an incomplete one must cost only its
+    // length fields, not a copy of megabytes of keys each time.
+    let edks_at = r.pos;
+    for _ in 0..edk_count * 3 {
         let len = r.u16()? as usize;
-        let provider_id = String::from_utf8(r.take(len)?.to_vec()).map_err(|_| malformed("key provider id is not UTF-8"))?;
-        let len = r.u16()? as usize;
-        let provider_info = r.take(len)?.to_vec();
-        let len = r.u16()? as usize;
-        let ciphertext = r.take(len)?.to_vec();
-        encrypted_data_keys.push(EncryptedDataKey { provider_id, provider_info, ciphertext });
+        r.take(len)?;
     }
     let content_type = match r.u8()? {
         1 => ContentType::NonFramed,
@@ -295,6 +293,17 @@ fn parse_header_inner(buf: &[u8], max_edks: usize) -> R<ParsedHeader> {
     let body_len = r.pos;
     let auth_iv = if version == 1 { r.array::<IV_LEN>()? } else { [0u8; IV_LEN] };
     let auth_tag = r.array::<TAG_LEN>()?;
+    let encryption_context = context::parse(context_bytes)?;
+    let mut edks = Reader { buf, pos: edks_at };
+    let mut encrypted_data_keys = Vec::with_capacity(edk_count);
+    for _ in 0..edk_count {
+        let mut field = || -> R<Vec<u8>> {
+            let len = edks.u16()? as usize;
+            Ok(edks.take(len)?.to_vec())
+        };
+        let provider_id = String::from_utf8(field()?).map_err(|_| malformed("key provider id is not UTF-8"))?;
+        encrypted_data_keys.push(EncryptedDataKey { provider_id, provider_info: field()?, ciphertext: field()? });
+    }
     let header = MessageHeader { version, suite, message_id, encryption_context, encrypted_data_keys, content_type, frame_length, commitment };
     Ok(ParsedHeader { header, body_len, auth_iv, auth_tag, total_len: r.pos })
 }

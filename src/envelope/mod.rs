@@ -85,10 +85,10 @@ pub struct DecryptOptions {
     pub commitment_policy: CommitmentPolicy,
     /// Refuse messages with more encrypted data keys than this (default: no limit below the format's 65535).
     pub max_encrypted_data_keys: Option<usize>,
-    /// Refuse framed messages whose frame length exceeds this, and non-framed
-    /// bodies longer than this, before any KMS call (default: no limit). A
-    /// streaming decryptor buffers up to one frame, so this bounds its memory
-    /// against hostile headers.
+    /// Refuse framed messages whose frame length exceeds this, before any KMS
+    /// call, and non-framed bodies longer than this, once their length (which
+    /// follows the header) is read (default: no limit). A streaming decryptor
+    /// buffers up to one frame, so this bounds its memory against hostile messages.
     pub max_frame_length: Option<u64>,
     /// Pairs the message's encryption context must contain (`EncryptionContextError` otherwise).
     pub encryption_context: EncryptionContext,

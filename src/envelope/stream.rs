@@ -123,11 +123,13 @@ impl Encryptor {
         self.emit_header(out);
         if !self.pending.is_empty() {
             let take = (self.frame_len - self.pending.len()).min(chunk.len());
-            self.pending.extend_from_slice(&chunk[..take]);
+            extend_wiping(&mut self.pending, &chunk[..take]);
             chunk = &chunk[take..];
             if self.pending.len() == self.frame_len {
-                let pending = std::mem::take(&mut self.pending);
+                let mut pending = std::mem::take(&mut self.pending);
                 self.seal_frame(&pending, false, out)?;
+                zeroize::Zeroize::zeroize(&mut *pending); // keeps the allocation for the next frame
+                self.pending = pending;
             }
         }
         while chunk.len() >= self.frame_len {
@@ -135,7 +137,7 @@ impl Encryptor {
             self.seal_frame(frame, false, out)?;
             chunk = rest;
         }
-        self.pending.extend_from_slice(chunk);
+        extend_wiping(&mut self.pending, chunk);
         Ok(())
     }
 
@@ -239,6 +241,17 @@ enum State {
     AwaitingDigest,
     Done,
     Failed,
+}
+
+/// Appends plaintext `bytes` to `buf`; when `buf` must grow, its old allocation is wiped before
+/// it is freed (a plain `extend` would leave a copy of the plaintext behind in freed memory).
+fn extend_wiping(buf: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
+    if buf.capacity() - buf.len() < bytes.len() {
+        let mut grown = Zeroizing::new(Vec::with_capacity((buf.len() + bytes.len()).max(2 * buf.capacity())));
+        grown.extend_from_slice(buf);
+        *buf = grown;
+    }
+    buf.extend_from_slice(bytes);
 }
 
 /// Decrypts a message given in chunks of any size.
