@@ -14,9 +14,15 @@ let initializing;
 // Each entry sets how the module loads (index.js) or loads it itself (node.js, workerd.js), so
 // wasm-bindgen's own fetching `init()` is never used, and bundlers leave it out.
 let load = () => Promise.reject(new Error('kms-wasm: import the package through one of its entries'));
-/** Loads the wasm module once; every API call awaits it, so calling it yourself is optional. */
+/**
+ * Loads the wasm module once; every API call awaits it, so calling it yourself is optional.
+ * A load that failed (a network error fetching the .wasm) is tried again by the next call.
+ */
 export function ready() {
-  return (initializing ??= load());
+  return (initializing ??= load().catch((e) => {
+    initializing = undefined;
+    throw e;
+  }));
 }
 export function markReady(promiseOrValue) {
   initializing = Promise.resolve(promiseOrValue);
@@ -46,11 +52,14 @@ function base64ToBytes(text) {
 
 // Text is taken as UTF-8 where the SDKs take it (blobs, plaintext); never for a key or a message.
 function toBytes(value, path, text = true) {
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string' && text) return new TextEncoder().encode(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
+  let bytes;
+  if (value instanceof Uint8Array) bytes = value;
+  else if (typeof value === 'string' && text) return new TextEncoder().encode(value);
+  else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  else if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  else throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
+  // WebCrypto refuses views of shared memory (and another thread could change them meanwhile).
+  return typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes;
 }
 
 function convert(value, map, toWire, path) {
@@ -194,10 +203,12 @@ function paginator(operation) {
     const client = config.client;
     let marker = config.startingToken ?? input.Marker;
     const limit = config.pageSize ?? input.Limit;
+    const sent = new Set(); // a marker handed back again means the server goes round in a circle
     for (;;) {
       const page = await client.call(operation, { ...input, ...(limit ? { Limit: limit } : {}), ...(marker ? { Marker: marker } : {}) });
       yield page;
-      if (!page.Truncated || !page.NextMarker || page.NextMarker === marker) return;
+      sent.add(marker);
+      if (!page.Truncated || !page.NextMarker || sent.has(page.NextMarker)) return;
       marker = page.NextMarker;
     }
   };
@@ -242,7 +253,7 @@ function requireOption(ok, field, message) {
 const isText = (v) => typeof v === 'string' && v !== '';
 const isTextList = (v) => Array.isArray(v) && v.every(isText);
 
-class Keyring {
+export class Keyring {
   #wasm;
   /** @internal a fresh wasm handle on this keyring (wasm calls may consume handles). */
   async _handle() {
@@ -440,6 +451,9 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
     for (const part of parts) await out(part);
   };
   const sealFull = async (frame) => {
+    // Sequence numbers are 32-bit and 0xFFFFFFFF is the final frame's: wasm would wrap a larger
+    // one, and a repeated IV under the same key would give the key away.
+    if (seq >= 0xFFFFFFFE) throw kmsWasmError('ValidationError', 'plaintext: too many frames for one message', 'plaintext');
     seq += 1;
     const iv = WasmEncryptor.frameIv(seq);
     const additionalData = encryptor.frameAad(seq, false, frameLength);
@@ -570,12 +584,12 @@ function nativeOpener(decryptor, whole) {
       }
     }
     for (const f of frames) {
-      // WebCrypto copies its input when called, so a view of the caller's chunk is safe.
+      // WebCrypto copies its input when called, so a view of the input is safe.
       const body = bytesAt(f.offset, f.length);
       let opened;
       if (sync) opened = Promise.resolve(sync.open(key, f.iv, f.aad, body));
       else if (key === 'wasm') opened = openInWasm(f, body);
-      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), () => null);
+      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), notAuthentic);
       inFlight.push({ opened, hold: f.hold });
       const pause = paced?.(body.length);
       if (pause) await pause;
@@ -620,6 +634,9 @@ function nativeOpener(decryptor, whole) {
         if (out.length) await emit(out); // a non-framed body is opened in wasm
         await openFrames(emit);
       }
+      // A stream's writer may refill its chunk once this returns: copy what is still needed of
+      // it (the start of a frame that continues in the next chunk, bytes not yet hashed).
+      if (!whole) for (let i = 0; i < input.length; i++) if (input[i].buffer === chunk.buffer) input[i] = input[i].slice();
     },
     async finish(emit) {
       while (inFlight.length) await drainOne(emit);
@@ -636,6 +653,12 @@ function nativeOpener(decryptor, whole) {
       hash?.abort?.();
     },
   };
+}
+
+/** WebCrypto's AES-GCM failed: `null` for a tag that does not verify (its OperationError), else the error. */
+function notAuthentic(e) {
+  if (e?.name === 'OperationError') return null;
+  throw e;
 }
 
 /** Ends a whole message's decryption, checking its ECDSA P-384 signature with WebCrypto. */
@@ -835,17 +858,39 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   }
 }
 
-/** Wraps a stream step so that a failure rejects `messageHeader`, releases the wasm side and is re-typed. */
-function guardStep(release, rejectHeader) {
-  return (fn) => async (...args) => {
+/**
+ * The steps of a stream: a failure rejects `messageHeader` with the stream's error and is
+ * re-typed; `end()` (error, cancel, flush) frees the wasm side and wipes what is buffered, but
+ * only once no step is running: wasm cannot free what a running call holds (a cancel during a
+ * KMS call frees after it). A cancel rejects `messageHeader` if it was still to come.
+ */
+function streamSteps(free, rejectHeader) {
+  let running = 0;
+  let ended = false;
+  let cancelled; // the AbortError a cancel gave
+  const end = () => {
+    ended = true;
+    if (!running) free();
+  };
+  const step = (fn) => async (...args) => {
+    running++;
     try {
       return await fn(...args);
     } catch (e) {
-      rejectHeader(e);
-      release();
-      throw liftError(e);
+      // A step that fails because the stream was cancelled under it fails as the cancel did.
+      const lifted = cancelled ?? liftError(e);
+      rejectHeader(lifted);
+      ended = true;
+      throw lifted;
+    } finally {
+      if (!--running && ended) free();
     }
   };
+  const cancel = () => {
+    rejectHeader((cancelled = kmsWasmError('AbortError', 'the stream was cancelled')));
+    end();
+  };
+  return { step, end, cancel };
 }
 
 /**
@@ -857,35 +902,34 @@ export function encryptStream(keyring, options = {}) {
   let encryptor;
   let sealer;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
-  // On error or cancel: wipe the plaintext still buffered and free the wasm side at once.
-  const release = () => {
+  // On error or cancel: wipe the plaintext still buffered and free the wasm side.
+  const { step, end, cancel } = streamSteps(() => {
     sealer?.wipe();
     encryptor?.free();
     encryptor = sealer = undefined;
-  };
-  const guarded = guardStep(release, rejectHeader);
+  }, rejectHeader);
   const stream = new TransformStream({
-    start: guarded(async (controller) => {
+    start: step(async (controller) => {
       const handle = await keyring._handle();
       encryptor = await WasmEncryptor.create(handle, options);
       resolveHeader(encryptor.messageHeader());
       if (canUseNativeAes()) sealer = await nativeSealer(encryptor, (b) => controller.enqueue(b));
     }),
-    transform: guarded(async (chunk, controller) => {
+    transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');
       if (sealer) return sealer.push(bytes);
       const out = encryptor.update(bytes);
       if (out.length) controller.enqueue(out);
     }),
-    flush: guarded(async (controller) => {
+    flush: step(async (controller) => {
       if (sealer) await sealer.finish();
       else {
         const out = encryptor.finish();
         if (out.length) controller.enqueue(out);
       }
-      release();
+      end();
     }),
-    cancel: release,
+    cancel,
   });
   stream.messageHeader = messageHeader;
   return stream;
@@ -902,19 +946,18 @@ export function decryptStream(keyring, options = {}) {
   let decryptor;
   let opener;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
-  const release = () => {
+  const { step, end, cancel } = streamSteps(() => {
     opener?.wipe();
     decryptor?.free();
     decryptor = opener = undefined;
-  };
-  const guarded = guardStep(release, rejectHeader);
+  }, rejectHeader);
   const stream = new TransformStream({
-    start: guarded(async () => {
+    start: step(async () => {
       const handle = await keyring._handle();
       decryptor = new WasmDecryptor(handle, options);
       if (canUseNativeAes()) opener = nativeOpener(decryptor);
     }),
-    transform: guarded(async (chunk, controller) => {
+    transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk', false);
       try {
         if (opener) {
@@ -930,16 +973,16 @@ export function decryptStream(keyring, options = {}) {
       }
     }),
     // The header, if it verified, was given by the transform that read it.
-    flush: guarded(async (controller) => {
+    flush: step(async (controller) => {
       if (opener) {
         await opener.finish((p) => controller.enqueue(p));
       } else {
         const out = decryptor.finish();
         if (out.length) controller.enqueue(out);
       }
-      release();
+      end();
     }),
-    cancel: release,
+    cancel,
   });
   stream.messageHeader = messageHeader;
   return stream;

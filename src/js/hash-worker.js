@@ -150,7 +150,8 @@ function connect(spawn) {
     open.delete(id);
     if (!open.size) spare.length = 0; // idle: keep no batch buffers
   };
-  return spawn({ message, failed }).then(
+  // A spawn that throws (Node's permission model forbids workers) means no worker, as one that rejects.
+  return new Promise((resolve) => resolve(spawn({ message, failed }))).then(
     (w) => (worker = w) && { hasher: newHasher, allocate },
     () => undefined,
   );

@@ -227,11 +227,20 @@ impl WasmKms {
     /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts, totalRetryDelay }`.
     /// `aborted`, if given, is a promise that settles when the caller's `AbortSignal` fires: the
     /// call then stops (the fetch in flight is aborted, no retry follows) with an `AbortError`.
-    pub async fn call(&self, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
+    pub fn call(&self, operation: String, body: String, aborted: Option<Promise>) -> Promise {
+        // A clone of the client, not a borrow of `self` held until the answer: `destroy()` during
+        // a call can then free this object (the call keeps what it uses).
+        let client = self.client.clone();
+        wasm_bindgen_futures::future_to_promise(Self::call_owned(client, operation, body, aborted))
+    }
+}
+
+impl WasmKms {
+    async fn call_owned(client: KmsClient, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
         // from_slice, not from_str: every other parse is from bytes, and a second reader type
         // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
         let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
-        let (bytes, meta) = self.client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
+        let (bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
         let text = String::from_utf8(bytes).map_err(|_| to_js_error(&Error::service("SerializationException", "answer is not UTF-8", meta.http_status, meta.request_id.clone())))?;
         let _ = Reflect::set(&out, &"body".into(), &text.into());
@@ -241,9 +250,7 @@ impl WasmKms {
         let _ = Reflect::set(&out, &"totalRetryDelay".into(), &(meta.total_retry_delay_ms as f64).into());
         Ok(out.into())
     }
-}
 
-impl WasmKms {
     /// The Rust client, for other bindings (keyrings).
     pub(crate) fn client(&self) -> &KmsClient {
         &self.client

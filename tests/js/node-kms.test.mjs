@@ -207,34 +207,38 @@ test('$metadata.totalRetryDelay is the time waited between attempts (0 without a
   }
 });
 
-test('clock skew: a signature-expired answer with a Date header is retried once, signed on the server\'s clock', async () => {
-  const serverTime = Date.now() + 3600_000;
-  const amzDates = [];
-  const server = await countingServer((req, res, n) => {
-    amzDates.push(req.headers['x-amz-date']);
-    if (n === 1) {
-      // KMS's answer to a request signed with a clock an hour behind.
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', date: new Date(serverTime).toUTCString() })
-        .end('{"__type":"InvalidSignatureException","message":"Signature expired: 20260101T000000Z is now earlier than 20260101T010000Z (20260101T011500Z - 15 min.)"}');
-    } else {
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
+for (const [clock, offset, message] of [
+  ['behind', 3600_000, 'Signature expired: 20260101T000000Z is now earlier than 20260101T010000Z (20260101T011500Z - 15 min.)'],
+  ['ahead', -3600_000, 'Signature not yet current: 20260101T010000Z is still later than 20260101T000500Z (20260101T000000Z + 5 min.)'],
+]) {
+  test(`clock skew, local clock an hour ${clock}: the signature error is retried once, and later requests are signed on the server's clock`, async () => {
+    const amzDates = [];
+    const server = await countingServer((req, res, n) => {
+      amzDates.push(req.headers['x-amz-date']);
+      const date = new Date(Date.now() + offset).toUTCString();
+      if (n === 1) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', date })
+          .end(JSON.stringify({ __type: 'InvalidSignatureException', message }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', date }).end('{"Keys":[],"Truncated":false}');
+      }
+    });
+    try {
+      const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1 });
+      const out = await kms.listKeys({});
+      assert.deepEqual(out.Keys, []);
+      await kms.listKeys({}); // the learned offset stays with the client
+      // 20261206T101500Z -> epoch ms
+      const ms = (d) => Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15));
+      const [first, ...corrected] = amzDates.map(ms);
+      assert.equal(amzDates.length, 3);
+      assert.ok(Math.abs(first - Date.now()) < 120_000, `first request on the local clock: ${amzDates[0]}`);
+      for (const t of corrected) assert.ok(Math.abs(t - (Date.now() + offset)) < 120_000, `later requests on the server's clock: ${amzDates.join(', ')}`);
+    } finally {
+      server.close();
     }
   });
-  try {
-    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1 });
-    const out = await kms.listKeys({});
-    assert.deepEqual(out.Keys, []);
-    await kms.listKeys({}); // the learned offset stays with the client
-    // 20261206T101500Z -> epoch ms
-    const ms = (d) => Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15));
-    const [first, ...corrected] = amzDates.map(ms);
-    assert.equal(amzDates.length, 3);
-    assert.ok(Math.abs(first - Date.now()) < 120_000, `first request on the local clock: ${amzDates[0]}`);
-    for (const t of corrected) assert.ok(Math.abs(t - serverTime) < 120_000, `later requests on the server's clock: ${amzDates.join(', ')}`);
-  } finally {
-    server.close();
-  }
-});
+}
 
 test('abortSignal during a retry backoff: no request follows the abort', { timeout: 20_000 }, async () => {
   const controller = new AbortController();
@@ -282,4 +286,85 @@ test('enums are exported like the SDK; paginators iterate pages', async () => {
   const seen = [];
   for await (const page of paginateListKeys({ client: kms, pageSize: 100 })) seen.push(...page.Keys.map((k) => k.KeyId));
   assert.ok(seen.includes(KeyMetadata.KeyId));
+});
+
+test('paginators follow markers and stop when a server hands back one already sent (fixture pages, moto does not paginate)', async () => {
+  // Pages linked m1 → m2 → m1: a paginator that only compared with the last marker would never end.
+  const next = { '': 'm1', m1: 'm2', m2: 'm1' };
+  const markers = [];
+  const server = await localServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const marker = JSON.parse(body).Marker ?? '';
+    markers.push(marker);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ Keys: [{ KeyId: `after-${marker}` }], NextMarker: next[marker], Truncated: true }));
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds });
+    const keys = [];
+    for await (const page of paginateListKeys({ client: kms, pageSize: 1 })) {
+      keys.push(...page.Keys.map((k) => k.KeyId));
+      if (keys.length > 10) break;
+    }
+    assert.deepEqual(markers, ['', 'm1', 'm2']);
+    assert.deepEqual(keys, ['after-', 'after-m1', 'after-m2']);
+  } finally {
+    server.close();
+  }
+});
+
+test('requestTimeout: Infinity means no timeout (a timer cannot wait longer than 2^31 - 1 ms)', async () => {
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds, requestTimeout: Infinity });
+  assert.ok(Array.isArray((await kms.listKeys({})).Keys));
+});
+
+/** A client whose credentials function waits for `open()`: `asked` resolves once a call waits on it. */
+function gatedClient() {
+  let open, asked;
+  const gate = new Promise((resolve) => { open = resolve; });
+  const waiting = new Promise((resolve) => { asked = resolve; });
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: async () => { asked(); await gate; return creds; } });
+  return { kms, open, waiting };
+}
+
+test('destroy() during a call: the call completes, and the client works again afterwards', async () => {
+  const { kms, open, waiting } = gatedClient();
+  const call = kms.listKeys({});
+  await waiting;
+  kms.destroy(); // frees the wasm client under a running call
+  open();
+  assert.ok(Array.isArray((await call).Keys));
+  assert.ok(Array.isArray((await kms.listKeys({})).Keys));
+});
+
+test('cancelling a decrypt stream while its KMS call runs: the cancel resolves, messageHeader and the write reject with AbortError, nothing breaks', async () => {
+  const { encrypt, decrypt, decryptStream, KmsKeyring } = pkg;
+  const kms = KMS.fromEnv(env);
+  const { KeyMetadata } = await kms.createKey({});
+  const plaintext = new Uint8Array(100_000).fill(3);
+  const { result } = await encrypt(new KmsKeyring({ client: kms, generatorKeyId: KeyMetadata.Arn }), plaintext, { frameLength: 4096 });
+  const gated = gatedClient();
+  const keyring = new KmsKeyring({ client: gated.kms, generatorKeyId: KeyMetadata.Arn });
+  for (const path of ['default', 'wasm']) {
+    if (path === 'wasm') pkg.useWebCrypto(false);
+    try {
+      const { kms: slow, open, waiting } = path === 'default' ? gated : gatedClient();
+      const stream = decryptStream(path === 'default' ? keyring : new KmsKeyring({ client: slow, generatorKeyId: KeyMetadata.Arn }));
+      const header = stream.messageHeader.catch((e) => e);
+      const reader = stream.readable.getReader();
+      const reading = reader.read(); // a stream transforms only what someone reads
+      const writing = stream.writable.getWriter().write(result).then(() => 'written', (e) => e);
+      await waiting; // KMS Decrypt of the data key is under way
+      await reader.cancel('the reader went away');
+      assert.deepEqual(await reading, { done: true, value: undefined });
+      open();
+      const [headerError, writeError] = await Promise.all([header, writing]);
+      assert.ok(headerError instanceof KmsWasmError && headerError.name === 'AbortError', `${path}: ${headerError}`);
+      assert.ok(writeError instanceof KmsWasmError && writeError.name === 'AbortError', `${path}: ${writeError}`);
+    } finally {
+      pkg.useWebCrypto(true);
+    }
+  }
+  assert.deepEqual((await decrypt(keyring, result)).plaintext, plaintext);
 });

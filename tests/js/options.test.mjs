@@ -3,7 +3,9 @@
 // but valid input (a context key named __proto__) kept as given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importPackage } from './helpers.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { importPackage, packageDir } from './helpers.mjs';
 
 const k = await importPackage();
 // Nothing listens on port 1: a call that gets as far as the network fails at once.
@@ -107,4 +109,17 @@ test('a client, wrapper or provider given a wrong-typed hook or map refuses at i
   await assert.rejects(new k.KMS({ ...unreachable, onAudit: 'log' }).listKeys({}), refusedWith('ConfigError', 'onAudit'));
   await assert.rejects(new k.KmsWrapper({ client, keyId: 'alias/a', onAudit: {} }).encrypt('x'), refusedWith('ConfigError', 'onAudit'));
   await assert.rejects(k.fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', logins: ['token'] })(), refusedWith('ConfigError', 'logins'));
+});
+
+test('ready(): a load that failed (the .wasm fetch hit a network error) is tried again by the next call', async () => {
+  // A module instance of its own, so this loader does not touch the package the other tests use.
+  const core = await import(`${pathToFileURL(join(packageDir(), 'core.js')).href}?ready-retry`);
+  let loads = 0;
+  core.useLoader(async () => {
+    if (++loads === 1) throw new TypeError('Failed to fetch');
+  });
+  await assert.rejects(core.ready(), /Failed to fetch/);
+  await core.ready();
+  await core.ready();
+  assert.equal(loads, 2);
 });

@@ -260,6 +260,69 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
   assert.equal(run.stdout.trim(), 'round trip ok');
 });
 
+test('a worker that cannot start (Node\'s permission model) only costs the hash worker: large signed one-shot calls still work', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import * as kms from ${JSON.stringify(join(packageDir(), 'node.js'))};
+    const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(1) });
+    const plaintext = new Uint8Array(3 << 20).fill(7);
+    const { result } = await kms.encrypt(keyring, plaintext);
+    const { plaintext: back } = await kms.decrypt(keyring, result);
+    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');`;
+  // Without --allow-worker, \`new Worker\` throws at once.
+  const run = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', '--no-warnings', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'round trip ok');
+});
+
+test('a stream writer may refill its one buffer once write() resolves, on every AES-GCM path, signed or not', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const plaintext = randomBytes(200_000);
+  /** Writes `bytes` through `stream` from one 1000-byte buffer, refilled after each write (as fs reads do). */
+  const throughOneBuffer = async (stream, bytes) => {
+    const out = [];
+    const reading = (async () => { for await (const c of stream.readable) out.push(c); })();
+    const writer = stream.writable.getWriter();
+    const buffer = new Uint8Array(1000);
+    for (let at = 0; at < bytes.length; at += buffer.length) {
+      const n = Math.min(buffer.length, bytes.length - at);
+      buffer.set(bytes.subarray(at, at + n));
+      await writer.write(buffer.subarray(0, n));
+    }
+    await writer.close();
+    await reading;
+    return Buffer.concat(out);
+  };
+  for (const suiteId of [0x0478, 0x0578]) {
+    for (const path of AES_PATHS) {
+      await onPath(path, async () => {
+        const message = await throughOneBuffer(ours.encryptStream(keyring, { suiteId, frameLength: 4096 }), plaintext);
+        assert.ok((await ours.decrypt(keyring, message)).plaintext.every((b, i) => b === plaintext[i]), `encryptStream ${path} ${suiteId}`);
+        const { result } = await ours.encrypt(keyring, plaintext, { suiteId, frameLength: 4096 });
+        assert.ok((await throughOneBuffer(ours.decryptStream(keyring), result)).equals(plaintext), `decryptStream ${path} ${suiteId}`);
+      });
+    }
+  }
+});
+
+test('input in shared memory (a SharedArrayBuffer) encrypts and decrypts on every AES-GCM path, one-shot and streamed', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const shared = (bytes) => {
+    const view = new Uint8Array(new SharedArrayBuffer(bytes.length + 3), 3, bytes.length);
+    view.set(bytes);
+    return view;
+  };
+  const plaintext = randomBytes(10_000);
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      const { result } = await ours.encrypt(keyring, shared(plaintext), { frameLength: 4096 });
+      assert.ok(Buffer.from((await ours.decrypt(keyring, shared(result))).plaintext).equals(plaintext), `one-shot ${path}`);
+      const streamed = await throughStream(ours.encryptStream(keyring, { frameLength: 4096 }), shared(plaintext));
+      assert.ok(Buffer.from(await throughStream(ours.decryptStream(keyring), shared(streamed))).equals(plaintext), `streamed ${path}`);
+    });
+  }
+});
+
 // wasm memory only grows: a 48 MiB message handed over in one piece must not make it grow to
 // the message's size (wasm is fed 256 KiB at a time and frame bodies never enter it twice).
 test('decrypting a large message in one call or one chunk keeps wasm memory small', async () => {
