@@ -1817,3 +1817,6 @@ export interface KMSOperationMethods {
   /** Verifies the hash-based message authentication code (HMAC) for a specified message, HMAC KMS key, and MAC algorithm. */
   verifyMac(input: VerifyMacRequest, options?: HttpHandlerOptions): Promise<VerifyMacResponse & { $metadata: ResponseMetadata }>;
 }
+
+// Only what is marked `export` above is exported (a declaration file exports every name otherwise).
+export {};
