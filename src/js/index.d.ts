@@ -263,7 +263,8 @@ export declare function decrypt(keyring: Keyring, ciphertext: Uint8Array, option
 export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> {
   /**
    * Resolves once the header is known; for `decryptStream`, once it has verified, even if a later
-   * part of the message then fails. Rejects with the stream's error if the header never verifies.
+   * part of the message then fails. Rejects with the stream's error if the header never verifies,
+   * and with an `AbortError` if the stream is cancelled first.
    */
   readonly messageHeader: Promise<MessageHeader>;
 }
