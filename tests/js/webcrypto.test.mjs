@@ -239,7 +239,12 @@ test("one-shot decrypt checks a signature with WebCrypto's ECDSA where it would 
 // The hash worker thread must neither keep a finished process alive (nor one whose streams were
 // left unfinished) nor let it exit while a digest is still owed (an unsettled top-level await
 // exits with code 13).
-test('the hash worker thread lets Node exit when idle and keeps it up while it hashes', async () => {
+/**
+ * Runs, in a Node process of its own started with `flags`, a one-shot round trip of 3 MiB of
+ * 0x0578 (large enough for the hash worker) and then `more`; asserts it printed 'round trip ok'
+ * and exited with 0.
+ */
+async function bigRoundTripInNode(flags, more = '') {
   const { spawnSync } = await import('node:child_process');
   const script = `
     import * as kms from ${JSON.stringify(join(packageDir(), 'node.js'))};
@@ -247,32 +252,26 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
     const plaintext = new Uint8Array(3 << 20).fill(7);
     const { result } = await kms.encrypt(keyring, plaintext);
     const { plaintext: back } = await kms.decrypt(keyring, result);
-    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');
+    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');${more}`;
+  const started = Date.now();
+  const run = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''} after ${Date.now() - started} ms: ${run.stderr}`);
+  assert.equal(run.stdout.trim(), 'round trip ok');
+}
+
+test('the hash worker thread lets Node exit when idle and keeps it up while it hashes', async () => {
+  await bigRoundTripInNode([], `
     // Streams left unfinished, one before any data and one after 3 MiB, hold nothing up.
     kms.encryptStream(keyring);
     const abandoned = kms.encryptStream(keyring);
     const writer = abandoned.writable.getWriter();
     const reading = (async () => { for await (const _ of abandoned.readable); })();
-    await writer.write(plaintext);`;
-  const started = Date.now();
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(run.status, 0, `exit ${run.status} ${run.signal ?? ''} after ${Date.now() - started} ms: ${run.stderr}`);
-  assert.equal(run.stdout.trim(), 'round trip ok');
+    await writer.write(plaintext);`);
 });
 
 test('a worker that cannot start (Node\'s permission model) only costs the hash worker: large signed one-shot calls still work', async () => {
-  const { spawnSync } = await import('node:child_process');
-  const script = `
-    import * as kms from ${JSON.stringify(join(packageDir(), 'node.js'))};
-    const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(1) });
-    const plaintext = new Uint8Array(3 << 20).fill(7);
-    const { result } = await kms.encrypt(keyring, plaintext);
-    const { plaintext: back } = await kms.decrypt(keyring, result);
-    console.log(back.length === plaintext.length && back.every((b) => b === 7) ? 'round trip ok' : 'mismatch');`;
-  // Without --allow-worker, \`new Worker\` throws at once.
-  const run = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', '--no-warnings', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(run.status, 0, run.stderr);
-  assert.equal(run.stdout.trim(), 'round trip ok');
+  // Without --allow-worker, `new Worker` throws at once.
+  await bigRoundTripInNode(['--experimental-permission', '--allow-fs-read=*', '--no-warnings']);
 });
 
 test('a stream writer may refill its one buffer once write() resolves, on every AES-GCM path, signed or not', async () => {
