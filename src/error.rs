@@ -169,11 +169,14 @@ impl Error {
     }
     /// `"server"` for 5xx answers, transport failures and the exceptions the
     /// KMS model declares as server faults (whatever status carried them),
-    /// else `"client"` (the AWS SDK's `$fault`).
+    /// else `"client"` (the AWS SDK's `$fault`). On wasm32 the model's part is
+    /// left to the JS binding, whose exception classes carry it: the module
+    /// then need not carry the model's exception table too.
     pub fn fault(&self) -> &'static str {
         match (self.kind, self.http_status) {
             (_, Some(s)) if s >= 500 => "server",
             (ErrorKind::Network | ErrorKind::Timeout, _) => "server",
+            #[cfg(not(target_arch = "wasm32"))]
             (ErrorKind::Service, _) if crate::kms::EXCEPTIONS.iter().any(|(n, _, f)| *n == self.name && *f == "server") => "server",
             _ => "client",
         }

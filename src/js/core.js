@@ -93,7 +93,12 @@ export function liftError(e) {
   const opts = { name: e.name, message: e.message, $fault: e.$fault, $metadata: e.$metadata, field: e.field };
   if (e.kind === 'Service') {
     const cls = EXCEPTION_CLASSES[e.name];
-    return cls ? new cls(opts) : new KMSServiceException(opts);
+    if (!cls) return new KMSServiceException(opts);
+    // The class has the model's fault; wasm's says only whether the answer was a 5xx.
+    const { $fault, ...rest } = opts;
+    const err = new cls(rest);
+    if ($fault === 'server') err.$fault = 'server';
+    return err;
   }
   return new KmsWasmError(opts);
 }

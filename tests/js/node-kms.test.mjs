@@ -368,3 +368,29 @@ test('cancelling a decrypt stream while its KMS call runs: the cancel resolves, 
   }
   assert.deepEqual((await decrypt(keyring, result)).plaintext, plaintext);
 });
+
+test('$fault as the SDK gives it: the model\'s fault for its exceptions whatever the status (moto answers all with 400), else server for a 5xx (fixture answers)', async () => {
+  const answers = [
+    [400, 'KMSInternalException', 'server'], // declared a server fault by the model
+    [400, 'NotFoundException', 'client'],
+    [503, 'NotFoundException', 'server'], // a 5xx is a server fault whatever the name
+    [503, 'SomeNewException', 'server'], // not in the model
+    [400, 'SomeNewException', 'client'],
+  ];
+  const server = await countingServer((req, res, n) => {
+    const [status, name] = answers[n - 1];
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: name, message: 'fixture' }));
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1 });
+    for (const [status, name, fault] of answers) {
+      const err = await kms.listKeys({}).catch((e) => e);
+      assert.ok(err instanceof KMSServiceException, `${name} ${status}: ${err}`);
+      assert.equal(err.name, name);
+      assert.equal(err.$metadata.httpStatusCode, status);
+      assert.equal(err.$fault, fault, `${name} answered with ${status}`);
+    }
+  } finally {
+    server.close();
+  }
+});
