@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npx kms-wasm <command>`: key provisioning, key listing and file encryption in the
 // AWS Encryption SDK format, on Node over the same wasm as the library.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, unlinkSync } from 'node:fs';
 import { stat, rename, link, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { KMS, KmsKeyring, encryptStream, decryptStream, provisionKey, paginateListKeys, paginateListAliases } from './node.js';
 
 const HELP = `Usage: kms-wasm <command> [options]
@@ -35,7 +36,8 @@ provision --app A --environment E --service S [options]
 encrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] [--frame-length N] IN
   --key-id defaults to AWSKMS_WRAPPER_KEY_ID; OUT defaults to IN.encrypted
 decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] IN
-  without --key-id any key the message names is tried (discovery); OUT defaults to IN
+  --key-id: only that key is used (an alias or key id means the key it names now);
+  without it any key the message names is tried (discovery); OUT defaults to IN
   without .encrypted (else IN.decrypted)
 
 Output is written to a temporary file next to OUT and renamed on success, so a failure
@@ -198,6 +200,14 @@ async function transformFile(input, output, transform, { force, quiet }) {
       controller.enqueue(chunk);
     },
   });
+  // Ctrl-C or a kill mid-way: the temporary file goes too (it may hold plaintext not yet verified).
+  const interrupted = (signal) => {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    process.exit(128 + osConstants.signals[signal]);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted);
   try {
     const stream = Readable.toWeb(createReadStream(input)).pipeThrough(counter).pipeThrough(transform);
     await pipeline(Readable.fromWeb(stream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
@@ -213,6 +223,8 @@ async function transformFile(input, output, transform, { force, quiet }) {
     bar.abort();
     await unlink(tmp).catch(() => {});
     throw e;
+  } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('SIGHUP', interrupted);
   }
 }
 
@@ -235,7 +247,10 @@ async function encryptFile(values, positionals) {
 async function decryptFile(values, positionals) {
   const input = inputPath(positionals, 'decrypt');
   const kms = client(values);
-  const keyring = values['key-id'] ? new KmsKeyring({ client: kms, keyIds: [values['key-id']] }) : new KmsKeyring({ client: kms, discovery: true });
+  const keyId = values['key-id'];
+  // Messages name their keys by key ARN, so an alias or a bare key id becomes the ARN of the key it names.
+  const keyArn = keyId && (/^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(keyId) ? keyId : (await kms.describeKey({ KeyId: keyId })).KeyMetadata.Arn);
+  const keyring = keyArn ? new KmsKeyring({ client: kms, keyIds: [keyArn] }) : new KmsKeyring({ client: kms, discovery: true });
   const output = values.output ?? (input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
   try {
     await transformFile(input, output, decryptStream(keyring, { encryptionContext: pairs(values.context, '--context') }), values);

@@ -26,12 +26,14 @@ function run(args, extraEnv = {}) {
   });
 }
 
-let keyArn;
+let keyArn, keyAlias, keyId;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kms-wasm-cli-'));
   const r = await run(['provision', '--app', 'cli', '--environment', 'test', '--service', unique('files')]);
   assert.equal(r.code, 0, r.stderr);
   keyArn = r.stdout.match(/_KEY_ARN=(\S+)/)[1];
+  keyAlias = r.stdout.match(/_ALIAS_NAME=(\S+)/)[1];
+  keyId = r.stdout.match(/_KEY_ID=(\S+)/)[1];
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
@@ -182,4 +184,42 @@ test('npx kms-wasm runs the bin of the installed package', async () => {
   } finally {
     await rm(project, { recursive: true, force: true });
   }
+});
+
+test('decrypt --key-id takes an alias or a key id as well as a key ARN, and then uses only that key', async () => {
+  await writeFile(join(dir, 'named.txt'), 'named key');
+  assert.equal((await run(['encrypt', '--key-id', keyAlias, 'named.txt'])).code, 0);
+  for (const [i, id] of [keyAlias, keyId, keyArn].entries()) {
+    const r = await run(['decrypt', '--key-id', id, '-o', `named.${i}`, 'named.txt.encrypted']);
+    assert.equal(r.code, 0, `${id}: ${r.stderr}`);
+    assert.equal(await readFile(join(dir, `named.${i}`), 'utf8'), 'named key');
+  }
+  const other = await run(['provision', '--app', 'cli', '--environment', 'test', '--service', unique('other')]);
+  const otherAlias = other.stdout.match(/_ALIAS_NAME=(\S+)/)[1];
+  const refused = await run(['decrypt', '--key-id', otherAlias, '-o', 'named.other', 'named.txt.encrypted']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /NoUsableKeyError/);
+});
+
+test('a decryption interrupted by SIGINT or SIGTERM leaves no partial file (its temporary file held unverified plaintext)', async () => {
+  // Large enough that the decryption is still writing when the signal comes.
+  await writeFile(join(dir, 'long.bin'), randomBytes(96 * 1024 * 1024));
+  assert.equal((await run(['encrypt', '--key-id', keyArn, '--quiet', 'long.bin'])).code, 0);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    const child = execFile(process.execPath, [cli, 'decrypt', '--quiet', '-o', 'long.out', 'long.bin.encrypted'], { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY } });
+    const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig)));
+    // Wait until the temporary file exists and has grown: decryption is under way.
+    for (let started = Date.now(); ; await new Promise((r) => setTimeout(r, 20))) {
+      const tmp = (await readdir(dir)).find((f) => f.startsWith('.long.out.') && f.endsWith('.tmp'));
+      if (tmp && (await stat(join(dir, tmp)).catch(() => ({ size: 0 }))).size > 0) break;
+      assert.ok(Date.now() - started < 30_000, 'the decryption started writing');
+    }
+    child.kill(signal);
+    assert.equal(await exited, signal === 'SIGINT' ? 130 : 143);
+    const files = await readdir(dir);
+    assert.deepEqual(files.filter((f) => f.startsWith('.long.out.')), [], `${signal}: no temporary file`);
+    assert.ok(!files.includes('long.out'), `${signal}: no output`);
+  }
+  await rm(join(dir, 'long.bin'));
+  await rm(join(dir, 'long.bin.encrypted'));
 });

@@ -394,3 +394,13 @@ test('$fault as the SDK gives it: the model\'s fault for its exceptions whatever
     server.close();
   }
 });
+
+test('kms-local passes on only AWS API calls: moto\'s unsigned /moto-api/ (a state dump holding the secret key, a reset) is not reachable through it', async () => {
+  for (const [method, path] of [['GET', '/moto-api/data.json'], ['POST', '/moto-api/reset'], ['GET', '/']]) {
+    const res = await fetch(`${env.AWS_ENDPOINT_URL_KMS}${path}`, { method, headers: { origin: 'https://elsewhere.example' } });
+    const body = await res.text();
+    assert.equal(res.status, 404, `${method} ${path}`);
+    assert.ok(!body.includes(env.AWS_SECRET_ACCESS_KEY), `${method} ${path}`);
+  }
+  assert.ok(Array.isArray((await KMS.fromEnv(env).listKeys({})).Keys), 'signed KMS calls still pass');
+});
