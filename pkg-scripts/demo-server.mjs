@@ -18,14 +18,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opts } = parseArgs({
-  options: {
-    port: { type: 'string', default: '0' },
-    'kms-env': { type: 'string', default: process.env.KMS_LOCAL_ENV ?? join(root, '.kms-local/demo.env') },
-    www: { type: 'string', default: join(root, 'www') },
-    pkg: { type: 'string', default: join(root, 'pkg') },
-  },
-});
+let opts;
+try {
+  ({ values: opts } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      'kms-env': { type: 'string', default: process.env.KMS_LOCAL_ENV ?? join(root, '.kms-local/demo.env') },
+      www: { type: 'string', default: join(root, 'www') },
+      pkg: { type: 'string', default: join(root, 'pkg') },
+    },
+  }));
+} catch (e) {
+  console.error(`demo-server: ${e.message}`);
+  process.exit(2);
+}
 
 function readEnv(file) {
   const text = readFileSync(file, 'utf8');
@@ -136,7 +142,11 @@ const server = createServer((req, res) => {
 });
 
 const port = Number(opts.port);
-server.listen(Number.isInteger(port) && port >= 0 ? port : 0, '127.0.0.1', () => {
+if (!/^\d+$/.test(opts.port) || port > 65535) {
+  console.error(`demo-server: --port ${opts.port} is not a port number (0 to 65535; 0 picks a free one)`);
+  process.exit(2);
+}
+server.listen(port, '127.0.0.1', () => {
   console.log(`Demo page: http://127.0.0.1:${server.address().port}/`);
   console.log(`  forwarding KMS requests to ${upstream.origin} (kms-local, signatures checked); Ctrl-C stops`);
 });

@@ -98,6 +98,8 @@ export function explain(e, what = 'kms') {
     case 'ValidationError':
     case 'ValidationException':
       return `KMS rejected the request: ${e.message}`;
+    case 'AccountUnknown':
+      return `Not decrypted: ${e.message}.`;
     default:
       return `${name}: ${e?.message ?? e}`;
   }
@@ -166,6 +168,9 @@ async function loadKeys() {
   setStatus($('#keys-status'), 'Listing keys…', 'busy');
   state.keys.clear();
   state.aliases.clear();
+  // Learned again from this connection's keys: an earlier connection's account is not this one's.
+  state.accounts.clear();
+  state.partition = undefined;
   keyTbody.replaceChildren();
   for await (const page of paginateListAliases({ client: kms, pageSize: 100 })) {
     for (const a of page.Aliases ?? []) {
@@ -268,7 +273,13 @@ $('#create-key-form').addEventListener('submit', async (ev) => {
   setStatus($('#keys-status'), `Creating a key for ${aliasName}…`, 'busy');
   try {
     const { KeyMetadata } = await state.kms.createKey({ Description: `kms-wasm demo key (${aliasName})`, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
-    await state.kms.createAlias({ AliasName: aliasName, TargetKeyId: KeyMetadata.KeyId });
+    try {
+      await state.kms.createAlias({ AliasName: aliasName, TargetKeyId: KeyMetadata.KeyId });
+    } catch (e) {
+      // A key nobody can find by alias would only cost money: schedule it away (7 days, the shortest).
+      await state.kms.scheduleKeyDeletion({ KeyId: KeyMetadata.KeyId, PendingWindowInDays: 7 }).catch(() => {});
+      throw e;
+    }
     state.aliases.set(KeyMetadata.KeyId, [aliasName]);
     state.selectedArn = KeyMetadata.Arn;
     addKeyRow(KeyMetadata, true);
@@ -521,7 +532,13 @@ async function run(job) {
     } else {
       // Discovery: the file names its key. Limited to the connected account when it is known,
       // so a crafted file cannot make this page call Decrypt on keys of other accounts.
-      const filter = $('#only-account')?.checked !== false && state.accounts.size ? { partition: state.partition, accountIds: [...state.accounts] } : undefined;
+      let filter;
+      if ($('#only-account')?.checked !== false) {
+        // The account is learned from the listed keys' ARNs: with none listed it is unknown, and
+        // no filter at all would let any file name any account's key.
+        if (!state.accounts.size) throw Object.assign(new Error('no key of the connected account is listed, so the account to limit decryption to is unknown: create or list a key first, or untick "Decrypt only files whose key belongs to the connected account"'), { name: 'AccountUnknown' });
+        filter = { partition: state.partition, accountIds: [...state.accounts] };
+      }
       envelope = decryptStream(new KmsKeyring({ client: kms, discovery: true, discoveryFilter: filter }), Object.keys(context).length ? { encryptionContext: context } : {});
     }
     envelope.messageHeader.then((h) => { header = h; }, () => {});

@@ -13,6 +13,10 @@ const config = {
 };
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 const server = createServer(async (req, res) => {
+  // Only our own names: a DNS-rebinding page under another host name must not get config.json,
+  // which holds the credentials from the environment.
+  const { port } = server.address();
+  if (![`127.0.0.1:${port}`, `localhost:${port}`].includes(req.headers.host)) return res.writeHead(421).end();
   const path = normalize(new URL(req.url, 'http://x').pathname);
   if (path === '/config.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
   const file = path.startsWith('/pkg/') ? join(root, path) : join(root, 'examples/browser', path === '/' ? 'index.html' : path);

@@ -65,14 +65,15 @@ export async function provisionKey(kms, options) {
 }
 
 /**
- * Deletes the alias (a name, or the one provisioning `options` name) and schedules its key's
- * deletion after `deletionWindowInDays` (else the options' window, else 30).
+ * Schedules the deletion of the key of an alias (a name, or the one provisioning `options` name)
+ * after `deletionWindowInDays` (else the options' window, else 30), then deletes the alias.
  * Resolves to `{ KeyId, AliasName, DeletionDate, PendingWindowInDays }`.
  */
 export async function retireKey(kms, aliasOrOptions, deletionWindowInDays) {
   checkClient(kms);
-  if (deletionWindowInDays !== undefined && !Number.isInteger(deletionWindowInDays)) {
-    throw new KmsWasmError({ name: 'ValidationError', message: 'deletionWindowInDays: must be an integer', field: 'deletionWindowInDays' });
+  // In range before wasm's 32-bit integer could wrap it (2^32 + 7 would read as 7).
+  if (deletionWindowInDays !== undefined && !(Number.isInteger(deletionWindowInDays) && deletionWindowInDays >= 7 && deletionWindowInDays <= 30)) {
+    throw new KmsWasmError({ name: 'ValidationError', message: 'deletionWindowInDays: must be an integer from 7 to 30', field: 'deletionWindowInDays' });
   }
   const wasm = await kms._wasm();
   const r = await lifted(() => wasmRetireKey(wasm, aliasOrOptions, deletionWindowInDays));

@@ -6,7 +6,7 @@
 // Screenshots of each state go to test-output/demo/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, execFile } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
@@ -133,6 +133,11 @@ test('the demo server answers only its own host names, and forwards only signed 
   // A KMS call without a valid signature is refused by kms-local, not by the forwarder.
   const status = await get('/', { 'x-amz-target': 'TrentService.ListKeys', 'content-type': 'application/x-amz-json-1.1', authorization: 'AWS4-HMAC-SHA256 Credential=AKIAXXXXXXXXXXXXXXXX/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00' }, 'POST');
   assert.ok(status >= 400, `unsigned KMS call refused (${status})`);
+  for (const port of ['abc', '99999', '-1']) {
+    const run = spawnSync(process.execPath, [repoPath('pkg-scripts/demo-server.mjs'), '--kms-env', kmsEnvFile, '--port', port], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 2, `--port ${port}: ${run.stderr}`);
+    assert.match(run.stderr, /^demo-server: .*--port/);
+  }
 });
 
 test('the page connects with the demo server settings and creates a key', async () => {
@@ -156,6 +161,18 @@ test('the page connects with the demo server settings and creates a key', async 
   const log = await page.locator('#audit-table tbody').textContent();
   for (const op of ['ListAliases', 'ListKeys', 'CreateKey', 'CreateAlias']) assert.ok(log.includes(op), `activity log lists ${op}`);
   await shot('02-key-created');
+});
+
+test('a key whose alias KMS refuses is scheduled for deletion, not left behind usable', async () => {
+  const taken = await page.evaluate(() => [...window.kmsDemo.state.aliases.values()].flat().find((a) => a.startsWith('alias/demo-test-')));
+  assert.ok(taken, 'the alias created above');
+  await page.fill('#new-alias', taken.slice('alias/'.length));
+  await page.click('#create-key');
+  await page.waitForFunction(() => /already exists/.test(document.querySelector('#keys-status').textContent), null, { timeout: 20_000 });
+  const scheduled = await page.locator('#audit-table tbody tr', { hasText: 'ScheduleKeyDeletion' }).first().locator('td').nth(2).getAttribute('title');
+  assert.match(scheduled ?? '', /^[0-9a-f-]{36}$|^arn:/, 'the page scheduled the new key for deletion');
+  const kms = new (await importPackage()).KMS({ region: kmsEnv.AWS_REGION, endpoint: kmsEnv.AWS_ENDPOINT_URL_KMS, credentials: { accessKeyId: kmsEnv.AWS_ACCESS_KEY_ID, secretAccessKey: kmsEnv.AWS_SECRET_ACCESS_KEY } });
+  assert.equal((await kms.describeKey({ KeyId: scheduled })).KeyMetadata.KeyState, 'PendingDeletion');
 });
 
 test('5 MiB: encrypt in the page, aws-encryption-cli decrypts it, the page decrypts it back', async () => {
@@ -216,6 +233,18 @@ test('a tampered file shows the error and downloads nothing', async () => {
   assert.match(r2.message, /not an encrypted file/);
   await shot('06-not-encrypted');
   await clearFiles();
+});
+
+test('with "only the connected account" ticked and no account known yet, the page refuses to decrypt rather than decrypt unfiltered', async () => {
+  const known = await page.evaluate(() => { const a = [...window.kmsDemo.state.accounts]; window.kmsDemo.state.accounts.clear(); return a; });
+  try {
+    const r = await runFile(encryptedPath, { expectDownload: false });
+    assert.equal(r.state, 'error');
+    assert.match(r.message, /account to limit decryption to is unknown/);
+  } finally {
+    await page.evaluate((a) => a.forEach((id) => window.kmsDemo.state.accounts.add(id)), known);
+    await clearFiles();
+  }
 });
 
 async function findKeyRow(keyId) {

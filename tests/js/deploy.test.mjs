@@ -127,8 +127,11 @@ test('retireKey deletes the alias and schedules deletion; by alias or by options
   const kms = client(audit);
   const opts = { app: 'shop', environment: 'test', service: unique('old'), deletionWindowInDays: 8 };
   const r = await provisionKey(kms, opts);
-  const bad = await retireKey(kms, r.AliasName, 31).catch((e) => e);
-  assert.equal(bad.field, 'deletionWindowInDays');
+  for (const window of [31, 6, 2 ** 32 + 7, 7.5]) {
+    // 2^32 + 7 would read as 7 in wasm's 32-bit integer.
+    const bad = await retireKey(kms, r.AliasName, window).catch((e) => e);
+    assert.equal(bad.field, 'deletionWindowInDays', String(window));
+  }
   const sent = audit.length;
   const retired = await retireKey(kms, opts);
   assert.equal(audit.length > sent, true);

@@ -24,3 +24,30 @@ test('examples/browser works in headless Chromium', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /decrypted: hello from the browser/);
 });
+
+test('the browser example\'s server gives its config.json (credentials from the environment) only under its own host names', async () => {
+  const { spawn } = await import('node:child_process');
+  const { request } = await import('node:http');
+  const server = spawn(process.execPath, [repoPath('examples/browser/serve.mjs')], { env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example-secret' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      server.stdout.on('data', (d) => { const m = /Example page: (\S+)/.exec(String(d)); if (m) resolve(new URL(m[1])); });
+      server.on('exit', () => reject(new Error('the server exited')));
+    });
+    const get = (host) => new Promise((resolve, reject) => {
+      request({ host: url.hostname, port: url.port, path: '/config.json', headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      }).on('error', reject).end();
+    });
+    const own = await get(url.host);
+    assert.equal(own.status, 200);
+    assert.match(own.body, /example-secret/);
+    const rebound = await get('attacker.example');
+    assert.equal(rebound.status, 421, 'a DNS-rebinding page gets nothing');
+    assert.doesNotMatch(rebound.body, /example-secret/);
+  } finally {
+    server.kill();
+  }
+});
