@@ -331,6 +331,10 @@ impl KmsWrapper {
         let encrypted_key = take_secret(&mut dk, "GenerateDataKey", "CiphertextBlob")?.to_vec();
         let key_arn = dk["KeyId"].as_str().map_or(arn, str::to_owned);
         *used_key = Some(key_arn.clone());
+        // Blobs name their key by ARN; one written with a bare id could never be read back.
+        if !key_arn.starts_with("arn:") {
+            return Err(Error::service("SerializationException", "no key ARN in the answer", 200, None));
+        }
         if data_key.len() != 32 {
             return Err(Error::service("SerializationException", format!("GenerateDataKey returned a {}-byte data key, not 32", data_key.len()), 200, None));
         }
@@ -357,11 +361,11 @@ impl KmsWrapper {
             .call_value_in(arn_region(header.key_arn), "Decrypt", json!({ "CiphertextBlob": STANDARD.encode(header.encrypted_key), "KeyId": header.key_arn, "EncryptionContext": context() }))
             .await?;
         let data_key = take_secret(&mut dec, "Decrypt", "Plaintext")?;
+        if dec["KeyId"].as_str() != Some(header.key_arn) {
+            return Err(Error::service("SerializationException", "Decrypt answered for another key", 200, None));
+        }
         let header_len = header.len();
         let body = &blob[header_len..];
-        if body.len() < TAG_LEN {
-            return Err(Error::envelope("MalformedMessageError", "the blob is truncated (no authentication tag)"));
-        }
         let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
         let mut full_aad = blob[..header_len].to_vec();
         full_aad.extend_from_slice(aad);
@@ -501,6 +505,10 @@ impl<'a> Header<'a> {
             return Err(bad("empty encrypted data key"));
         }
         let iv: [u8; IV_LEN] = take(IV_LEN)?.try_into().expect("IV_LEN bytes");
+        // Refused here, before any KMS call: a blob too short to hold the tag cannot authenticate.
+        if blob.len() < pos + TAG_LEN {
+            return Err(bad("truncated (no authentication tag)"));
+        }
         Ok(Header { key_arn, encrypted_key, iv })
     }
 }
@@ -512,12 +520,15 @@ mod tests {
     #[test]
     fn header_round_trip_and_rejections() {
         let h = Header { key_arn: "arn:aws:kms:us-east-1:111122223333:key/k", encrypted_key: &[1, 2, 3], iv: [7; 12] };
-        let bytes = h.encode().unwrap();
-        assert_eq!(bytes.len(), h.len());
+        let header = h.encode().unwrap();
+        assert_eq!(header.len(), h.len());
+        // A blob: the header, an empty body and its tag.
+        let bytes = [header.as_slice(), &[0u8; TAG_LEN]].concat();
         let p = Header::parse(&bytes).unwrap();
         assert_eq!((p.key_arn, p.encrypted_key, p.iv), (h.key_arn, &[1u8, 2, 3][..], [7; 12]));
         assert_eq!(KmsWrapper::key_id_of(&bytes).unwrap(), h.key_arn);
-        for bad in [&b"XXXX\x01"[..], &b"KMSW\x02\x00"[..], &bytes[..bytes.len() - 1], b""] {
+        // Cut anywhere short of a whole tag: refused from the header alone, before any KMS call.
+        for bad in [&b"XXXX\x01"[..], &b"KMSW\x02\x00"[..], &bytes[..bytes.len() - 1], &header, &header[..header.len() - 1], b""] {
             assert_eq!(Header::parse(bad).err().map(|e| e.name().to_owned()).as_deref(), Some("MalformedMessageError"));
         }
     }

@@ -636,3 +636,16 @@ async fn header_stays_readable_after_a_later_frame_fails() {
     assert_eq!(dec.header(), ok.header(), "the verified header, unchanged by the failure");
     assert!(dec.update(&[]).await.is_err(), "the decryptor stays failed");
 }
+
+#[tokio::test]
+async fn a_multi_keyring_with_a_generator_refuses_materials_that_already_hold_a_data_key() {
+    // Nested: the outer multi-keyring's generator makes the key, then hands it to a child that has
+    // its own generator. The spec: that child MUST fail rather than replace or ignore the key.
+    let inner: Arc<dyn Keyring> = Arc::new(MultiKeyring::new(Some(Arc::new(keyring("g2", &[2u8; 32]))), vec![]).unwrap());
+    let outer = MultiKeyring::new(Some(Arc::new(keyring("g1", &[1u8; 32]))), vec![inner]).unwrap();
+    assert_eq!(encrypt(&outer, b"x", &opts(S0578, 100)).await.unwrap_err().name(), "KeyringError");
+    // Without its own generator the child wraps the key it is given.
+    let child: Arc<dyn Keyring> = Arc::new(MultiKeyring::new(None, vec![Arc::new(keyring("c", &[3u8; 32]))]).unwrap());
+    let ok = MultiKeyring::new(Some(Arc::new(keyring("g1", &[1u8; 32]))), vec![child]).unwrap();
+    assert_eq!(encrypt(&ok, b"x", &opts(S0578, 100)).await.unwrap().header.encrypted_data_keys.len(), 2);
+}

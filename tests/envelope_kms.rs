@@ -245,3 +245,20 @@ fn keyrings_refuse_bad_construction() {
     assert_eq!(raw("aws-kms", &[0; 32]).field(), Some("keyNamespace"));
     assert_eq!(MultiKeyring::new(None, vec![]).map(|_| ()).unwrap_err().field(), Some("generator"));
 }
+
+#[tokio::test]
+async fn an_aws_kms_key_not_named_by_key_arn_is_a_malformed_message() {
+    let client = common::client();
+    let k1 = common::new_symmetric_key(&client).await;
+    let kr = KmsKeyring::new(client.clone(), Some(k1.clone()), vec![]).unwrap();
+    let mut msg = encrypt(&kr, b"x", &EncryptOptions::default()).await.unwrap().ciphertext;
+    // The EDK's provider info, same length, no longer a key ARN ("…:kez/…").
+    let at = msg.windows(5).position(|w| w == b":key/").expect("the key ARN in the header");
+    msg[at + 3] = b'z';
+    let (c, ops) = counting_client();
+    for keyring in [KmsKeyring::new(c.clone(), Some(k1.clone()), vec![]).unwrap(), KmsKeyring::discovery(c.clone(), None)] {
+        let e = decrypt(&keyring, &msg, &DecryptOptions::default()).await.unwrap_err();
+        assert_eq!(e.name(), "MalformedMessageError", "{e}");
+    }
+    assert!(ops.lock().unwrap().is_empty(), "no KMS call");
+}

@@ -295,3 +295,59 @@ async fn fixture_kms_enforced_state_errors_pass_through_typed() {
     assert!(is_key_unavailable(&e));
     assert_eq!(*fixture.ops.lock().unwrap(), ["DescribeKey", "GenerateDataKey"]);
 }
+
+/// kms-local with its answers to some operations rewritten by `rewrite(operation, answer)`: the
+/// wire format of answers moto never gives.
+struct Rewriting {
+    inner: Arc<dyn HttpClient>,
+    rewrite: fn(&str, &mut serde_json::Value),
+}
+
+impl HttpClient for Rewriting {
+    fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+        let target = request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default();
+        Box::pin(async move {
+            let mut resp = self.inner.send(request, timeout_ms).await?;
+            if resp.status == 200 {
+                let mut answer: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+                (self.rewrite)(&target, &mut answer);
+                resp.body = answer.to_string().into_bytes();
+            }
+            Ok(resp)
+        })
+    }
+}
+
+fn rewriting_wrapper(key: &str, rewrite: fn(&str, &mut serde_json::Value)) -> KmsWrapper {
+    let env = common::local_env();
+    let config = Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)).build().unwrap();
+    KmsWrapper::new(KmsClient::with_http_client(config, Arc::new(Rewriting { inner: kms_wasm::transport::default_http_client(), rewrite })), key)
+}
+
+#[tokio::test]
+async fn fixture_a_decrypt_answered_for_another_key_releases_nothing() {
+    let client = common::client();
+    let key = common::new_symmetric_key(&client).await;
+    let blob = wrapper_for(&key).encrypt(b"secret", None).await.unwrap();
+    let w = rewriting_wrapper(&key, |op, answer| {
+        if op == "Decrypt" {
+            answer["KeyId"] = "arn:aws:kms:us-east-1:999999999999:key/bbbbbbbb-2222-3333-4444-555555555555".into();
+        }
+    });
+    let e = w.decrypt(&blob, None).await.unwrap_err();
+    assert_eq!(e.name(), "SerializationException", "{e}");
+}
+
+#[tokio::test]
+async fn fixture_a_key_named_without_its_arn_is_refused_at_encrypt_not_written_unreadable() {
+    let client = common::client();
+    let key = common::new_symmetric_key(&client).await;
+    let bare_id = key.rsplit('/').next().unwrap().to_owned();
+    let w = rewriting_wrapper(&bare_id, |op, answer| match op {
+        "DescribeKey" => drop(answer["KeyMetadata"].as_object_mut().unwrap().remove("Arn")),
+        "GenerateDataKey" => drop(answer.as_object_mut().unwrap().remove("KeyId")),
+        _ => {}
+    });
+    let e = w.encrypt(b"secret", None).await.unwrap_err();
+    assert_eq!(e.name(), "SerializationException", "{e}");
+}

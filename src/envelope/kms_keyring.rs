@@ -210,7 +210,10 @@ impl Keyring for KmsKeyring {
                 if edk.provider_id != PROVIDER_ID {
                     continue;
                 }
-                let Ok(arn) = std::str::from_utf8(&edk.provider_info) else { continue };
+                // The spec's MUST: an aws-kms key names its KMS key by key ARN, or the message is bad.
+                let Some(arn) = std::str::from_utf8(&edk.provider_info).ok().filter(|a| KeyArn::parse(a).is_some()) else {
+                    return Err(Error::envelope("MalformedMessageError", "an aws-kms provider info is not a key ARN"));
+                };
                 if !self.allows(arn) {
                     continue;
                 }
@@ -218,11 +221,13 @@ impl Keyring for KmsKeyring {
                 self.common_fields(&mut request, &m.encryption_context);
                 match self.client.call_value_in(arn_region(arn), "Decrypt", request).await {
                     Ok(mut out) => {
+                        // Taken out first: the base64 text is wiped as it is taken, whatever else is wrong.
+                        let plaintext = take_bytes(&mut out, "Plaintext");
                         if out["KeyId"].as_str() != Some(arn) {
                             failures.push(format!("{arn}: KMS answered for another key"));
                             continue;
                         }
-                        match take_bytes(&mut out, "Plaintext") {
+                        match plaintext {
                             Some(p) if p.len() == m.suite.key_len() => {
                                 m.data_key = Some(DataKey::new(p.to_vec()));
                                 return Ok(m);

@@ -35,6 +35,8 @@ impl Keyring for MultiKeyring {
     fn on_encrypt<'a>(&'a self, mut m: EncryptionMaterials) -> BoxFuture<'a, Result<EncryptionMaterials>> {
         Box::pin(async move {
             match &self.generator {
+                // The spec's MUST: a generator makes the data key; one already there is an error.
+                Some(_) if m.data_key.is_some() => return Err(Error::envelope("KeyringError", "the materials already hold a data key, but this multi-keyring has a generator")),
                 Some(g) => {
                     m = g.on_encrypt(m).await?;
                     if m.data_key.is_none() {

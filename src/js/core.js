@@ -52,14 +52,12 @@ function base64ToBytes(text) {
 
 // Text is taken as UTF-8 where the SDKs take it (blobs, plaintext); never for a key or a message.
 function toBytes(value, path, text = true) {
-  let bytes;
-  if (value instanceof Uint8Array) bytes = value;
-  else if (typeof value === 'string' && text) return new TextEncoder().encode(value);
-  else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  else if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  else throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
-  // WebCrypto refuses views of shared memory (and another thread could change them meanwhile).
-  return typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes;
+  if (typeof value === 'string' && text) return new TextEncoder().encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (!ArrayBuffer.isView(value)) throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
+  const bytes = value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  // A view of shared memory is copied: WebCrypto refuses those (and another thread could change them meanwhile).
+  return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
 }
 
 function convert(value, map, toWire, path) {
@@ -92,13 +90,9 @@ export function liftError(e) {
   if (!(e instanceof Error) || e instanceof KMSServiceException || e instanceof KmsWasmError) return e;
   const opts = { name: e.name, message: e.message, $fault: e.$fault, $metadata: e.$metadata, field: e.field };
   if (e.kind === 'Service') {
+    // A model exception's class knows its fault; wasm's `$fault` says only whether the answer was a 5xx.
     const cls = EXCEPTION_CLASSES[e.name];
-    if (!cls) return new KMSServiceException(opts);
-    // The class has the model's fault; wasm's says only whether the answer was a 5xx.
-    const { $fault, ...rest } = opts;
-    const err = new cls(rest);
-    if ($fault === 'server') err.$fault = 'server';
-    return err;
+    return cls ? new cls(opts) : new KMSServiceException(opts);
   }
   return new KmsWasmError(opts);
 }
@@ -305,6 +299,7 @@ export class KmsKeyring extends Keyring {
 /** Raw AES keyring, interoperable with the official SDKs' raw AES keyrings. */
 export class RawAesKeyring extends Keyring {
   #key;
+  #names;
   constructor({ keyName, keyNamespace, wrappingKey } = {}) {
     super();
     requireOption(typeof keyName === 'string', 'keyName', 'must be a string');
@@ -313,13 +308,15 @@ export class RawAesKeyring extends Keyring {
     requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
     const key = toBytes(wrappingKey, 'wrappingKey', false);
     requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
-    this.keyName = keyName;
-    this.keyNamespace = keyNamespace;
+    // Read-only, and built from the checked copy: a later assignment can neither get past the
+    // checks nor make what is shown differ from what is used.
+    this.#names = [keyNamespace, keyName];
+    Object.freeze(Object.assign(this, { keyName, keyNamespace }));
     this.#key = key.slice();
   }
   async _build() {
     await ready();
-    return WasmKeyring.rawAes(this.keyNamespace, this.keyName, this.#key);
+    return WasmKeyring.rawAes(...this.#names, this.#key);
   }
 }
 
@@ -458,7 +455,7 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
   const sealFull = async (frame) => {
     // Sequence numbers are 32-bit and 0xFFFFFFFF is the final frame's: wasm would wrap a larger
     // one, and a repeated IV under the same key would give the key away.
-    if (seq >= 0xFFFFFFFE) throw kmsWasmError('ValidationError', 'plaintext: too many frames for one message', 'plaintext');
+    if (seq >= 0xFFFFFFFE) throw kmsWasmError('ValidationError', 'plaintext: too many frames', 'plaintext');
     seq += 1;
     const iv = WasmEncryptor.frameIv(seq);
     const additionalData = encryptor.frameAad(seq, false, frameLength);
@@ -594,7 +591,8 @@ function nativeOpener(decryptor, whole) {
       let opened;
       if (sync) opened = Promise.resolve(sync.open(key, f.iv, f.aad, body));
       else if (key === 'wasm') opened = openInWasm(f, body);
-      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), notAuthentic);
+      // Only an OperationError says the tag does not verify; other failures are what they are.
+      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), (e) => (e?.name === 'OperationError' ? null : Promise.reject(e)));
       inFlight.push({ opened, hold: f.hold });
       const pause = paced?.(body.length);
       if (pause) await pause;
@@ -658,12 +656,6 @@ function nativeOpener(decryptor, whole) {
       hash?.abort?.();
     },
   };
-}
-
-/** WebCrypto's AES-GCM failed: `null` for a tag that does not verify (its OperationError), else the error. */
-function notAuthentic(e) {
-  if (e?.name === 'OperationError') return null;
-  throw e;
 }
 
 /** Ends a whole message's decryption, checking its ECDSA P-384 signature with WebCrypto. */

@@ -74,6 +74,16 @@ test('a KMS keyring uses the options as checked, whatever the caller changes aft
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'still works');
 });
 
+test('a raw AES keyring keeps the names it checked: they are read-only, and what is shown is what is used', async () => {
+  const keyring = new k.RawAesKeyring({ keyName: 'name', keyNamespace: 'ns', wrappingKey });
+  assert.throws(() => { keyring.keyName = 42; }, TypeError);
+  assert.throws(() => { keyring.keyNamespace = 'other'; }, TypeError);
+  assert.deepEqual([keyring.keyName, keyring.keyNamespace], ['name', 'ns']);
+  const { result, messageHeader } = await k.encrypt(keyring, 'x');
+  assert.equal(messageHeader.encryptedDataKeys[0].providerId, 'ns');
+  assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'x');
+});
+
 test('encrypt and decrypt refuse options and inputs of the wrong type', async () => {
   const { result } = await k.encrypt(raw, 'hello');
   for (const encryptionContext of [new Map([['a', 'b']]), [['a', 'b']], 'a=b', { a: 1 }]) {
