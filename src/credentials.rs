@@ -360,11 +360,13 @@ impl WebIdentityProvider {
             headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()), ("accept".into(), "text/xml".into())],
             body: body.into_bytes(),
         };
-        let resp = self.http.send(request, self.timeout_ms).await?;
+        let mut resp = self.http.send(request, self.timeout_ms).await?;
         if !(200..300).contains(&resp.status) {
-            return Err(decode_error(&resp));
+            return Err(decode_error(&resp).from_credentials_service());
         }
-        parse_assume_role_response(&resp.body)
+        let parsed = parse_assume_role_response(&resp.body);
+        zeroize::Zeroize::zeroize(&mut resp.body); // it holds the secret key and session token
+        parsed
     }
 }
 
@@ -426,7 +428,7 @@ fn parse_assume_role_response(body: &[u8]) -> Result<Credentials> {
     let creds = xml::element(text, "Credentials").ok_or_else(|| bad("no <Credentials> element"))?;
     let field = |name: &'static str| -> Result<String> {
         let raw = xml::element(creds, name).ok_or_else(|| bad(&format!("no <{name}> in <Credentials>")))?;
-        let value = xml::unescape(raw).ok_or_else(|| bad(&format!("malformed text in <{name}>")))?;
+        let value = zeroize::Zeroizing::new(xml::unescape(raw).ok_or_else(|| bad(&format!("malformed text in <{name}>")))?);
         if value.trim().is_empty() {
             return Err(bad(&format!("<{name}> is empty")));
         }
@@ -711,11 +713,13 @@ impl CognitoIdentityProvider {
             ],
             body: bytes?,
         };
-        let resp = self.http.send(request, self.timeout_ms).await?;
+        let mut resp = self.http.send(request, self.timeout_ms).await?;
         if !(200..300).contains(&resp.status) {
-            return Err(decode_error(&resp));
+            return Err(decode_error(&resp).from_credentials_service());
         }
-        serde_json::from_slice(&resp.body).map_err(|e| Error::credentials(format!("cannot read the Cognito {operation} answer: {e}")))
+        let parsed = serde_json::from_slice(&resp.body).map_err(|e| Error::credentials(format!("cannot read the Cognito {operation} answer: {e}")));
+        zeroize::Zeroize::zeroize(&mut resp.body); // it holds the secret key and session token
+        parsed
     }
 
     async fn fetch(&self) -> Result<Credentials> {
@@ -862,8 +866,9 @@ impl CachingProvider {
         match c.credentials.expires_at_millis {
             None => true,
             Some(exp) => {
-                let margin = self.margin_ms.min((exp - c.fetched_at).max(0) / 2);
-                now < exp - margin
+                // Saturating: an expiry from JS may be anywhere in i64.
+                let margin = self.margin_ms.min(exp.saturating_sub(c.fetched_at).max(0) / 2);
+                now < exp.saturating_sub(margin)
             }
         }
     }

@@ -133,6 +133,13 @@ impl Error {
         Self::new(ErrorKind::Credentials, "CredentialsProviderError", message)
     }
 
+    /// This error as a failure to get credentials: STS or Cognito refusing keeps the name of its
+    /// refusal (`InvalidIdentityToken`), its status and request id, but is not a KMS exception.
+    pub(crate) fn from_credentials_service(mut self) -> Self {
+        self.kind = ErrorKind::Credentials;
+        self
+    }
+
     /// Records how many attempts were made before this error was returned.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;

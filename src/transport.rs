@@ -205,32 +205,17 @@ fn backoff_ms(base: u64, max: u64, attempt: u32) -> u64 {
 /// re-learned (the SDK's 4 minutes; AWS refuses signatures 5 minutes off).
 const SKEW_THRESHOLD_MS: i64 = 240_000;
 
-/// Error codes retried with backoff: the SDK's throttling and transient codes (standard mode).
-const RETRIED_CODES: &[&str] = &[
-    "BandwidthLimitExceeded",
-    "EC2ThrottledException",
-    "LimitExceededException",
-    "PriorRequestNotComplete",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "SlowDown",
-    "ThrottledException",
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "TransactionInProgressException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
+/// Error codes retried with backoff: of the SDK's throttling and transient codes (standard mode),
+/// those KMS, STS and Cognito answer with (the rest name other services' limits).
+const RETRIED_CODES: &[&str] = &["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException", "RequestTimeout", "RequestTimeoutException"];
 
 /// Network faults, timeouts, throttling, the transient codes, and the statuses the SDK's standard
 /// mode retries (429 and 500/502/503/504; not 501 or 505, which no retry fixes).
 fn is_retryable(err: &Error) -> bool {
     match err.kind() {
         ErrorKind::Network | ErrorKind::Timeout => true,
-        ErrorKind::Service => matches!(err.http_status(), Some(429 | 500 | 502 | 503 | 504)) || RETRIED_CODES.contains(&err.name()),
+        // Credentials: STS or Cognito refusing while the call fetched them.
+        ErrorKind::Service | ErrorKind::Credentials => matches!(err.http_status(), Some(429 | 500 | 502 | 503 | 504)) || RETRIED_CODES.contains(&err.name()),
         _ => false,
     }
 }
@@ -365,7 +350,7 @@ mod tests {
         assert!([429, 500, 502, 503, 504].into_iter().all(status));
         assert!(![400, 403, 404, 501, 505].into_iter().any(status));
         let code = |name: &str| is_retryable(&decode_error(&resp(400, &[], &format!(r#"{{"__type":"{name}"}}"#))));
-        assert!(["ThrottlingException", "LimitExceededException", "TransactionInProgressException", "RequestTimeoutException", "PriorRequestNotComplete"].into_iter().all(code));
+        assert!(["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException", "RequestTimeoutException"].into_iter().all(code));
         assert!(!["ValidationException", "NotFoundException", "InvalidSignatureException"].into_iter().any(code));
         assert!(is_retryable(&Error::network("reset")));
         assert!(is_retryable(&Error::timeout(5)));

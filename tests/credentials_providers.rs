@@ -217,10 +217,11 @@ async fn cognito_identity_pool_credentials() {
     let e = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!(e.http_status(), Some(403), "{e}");
 
-    // An unknown pool is an error from the provider.
+    // An unknown pool is an error from the provider: a credentials failure, not a KMS exception
+    // (moto answers it with a 500 page).
     let missing = CognitoIdentityProvider::new("us-east-1:00000000-0000-0000-0000-000000000000").unwrap().endpoint(&common::endpoint()).unwrap().http_client(SigningHttp::new());
     let e = missing.credentials().await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Service, "{e}");
+    assert_eq!(e.kind(), ErrorKind::Credentials, "{e}");
 }
 
 // ---------------------------------------------------------------------------
@@ -455,7 +456,8 @@ async fn env_map_and_function_providers() {
     assert_eq!(e.kind(), ErrorKind::Credentials);
 }
 
-/// STS answers errors in XML; they become service errors named by their `<Code>`, without the token.
+/// STS answers errors in XML; they become credentials errors (not KMS exceptions) named by their
+/// `<Code>`, without the token.
 #[tokio::test]
 async fn sts_error_answers_are_named_and_leak_no_token() {
     struct Refusing;
@@ -467,7 +469,7 @@ async fn sts_error_answers_are_named_and_leak_no_token() {
     }
     let p = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("eyJ.very-secret-token.sig")).unwrap().http_client(Arc::new(Refusing));
     let e = p.credentials().await.unwrap_err();
-    assert_eq!((e.kind(), e.name(), e.http_status(), e.request_id()), (ErrorKind::Service, "InvalidIdentityToken", Some(400), Some("rid-7")));
+    assert_eq!((e.kind(), e.name(), e.http_status(), e.request_id()), (ErrorKind::Credentials, "InvalidIdentityToken", Some(400), Some("rid-7")));
     assert!(!format!("{e} {e:?}").contains("very-secret-token"));
     // Through the cache and a KMS client, the provider's error is what the KMS call returns.
     let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(p))));

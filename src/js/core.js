@@ -10,6 +10,9 @@ import { KMSServiceException, KmsWasmError } from './errors.js';
 export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
 
+/** On kms-wasm's provider functions (deploy.js): builds the provider, throwing if its options are wrong. */
+const CHECK_PROVIDER = Symbol.for('kms-wasm.checkProvider');
+
 let initializing;
 // Each entry sets how the module loads (index.js) or loads it itself (node.js, workerd.js), so
 // wasm-bindgen's own fetching `init()` is never used, and bundlers leave it out.
@@ -125,6 +128,8 @@ export class KMSClient {
   async _wasm() {
     await ready();
     try {
+      // A kms-wasm provider that refuses its options says so here, as the ConfigError naming the option.
+      this.#options.credentials?.[CHECK_PROVIDER]?.();
       return (this.#wasm ??= new WasmKms(this.#options, this.#env));
     } catch (e) {
       throw liftError(e);

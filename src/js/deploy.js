@@ -171,6 +171,7 @@ function provider(make) {
   });
   /** Forgets the cached credentials (e.g. after KMS rejected them). */
   fn.invalidate = () => handle?.invalidate();
+  fn[Symbol.for('kms-wasm.checkProvider')] = get; // KMSClient calls it first: a ConfigError surfaces as such
   return fn;
 }
 

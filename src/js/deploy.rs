@@ -34,12 +34,10 @@ fn json(v: &serde_json::Value) -> JsValue {
 }
 
 /// Calls `f()` and awaits the answer if it is a promise.
-async fn call_async(f: &Function) -> Result<JsValue, JsValue> {
+pub(super) async fn call_async(f: &Function) -> Result<JsValue, JsValue> {
     let v = f.call0(&JsValue::UNDEFINED)?;
-    match v.dyn_ref::<Promise>() {
-        Some(p) => JsFuture::from(p.clone()).await,
-        None => Ok(v),
-    }
+    // Promise.resolve: a thenable or another realm's promise is awaited as `await` would.
+    JsFuture::from(Promise::resolve(&v)).await
 }
 
 fn get_bool(obj: &JsValue, key: &'static str) -> Result<Option<bool>, Error> {
@@ -301,7 +299,12 @@ impl WasmCredentialsProvider {
         let shared: SharedCredentialsProvider = cache.clone();
         let id = PROVIDERS.with(|p| {
             let mut p = p.borrow_mut();
-            p.0 += 1;
+            // From a random start: a provider of another copy of the module (two versions of the
+            // package in one page) must not find one of ours under its id.
+            if p.0 == 0 {
+                p.0 = crate::platform::random_u64() as u32 | 1;
+            }
+            p.0 = p.0.wrapping_add(1);
             let id = p.0;
             p.1.push((id, shared));
             id

@@ -101,11 +101,7 @@ struct JsCredentialsFunction(Function);
 impl CredentialsProvider for JsCredentialsFunction {
     fn credentials(&self) -> BoxFuture<'_, crate::Result<Credentials>> {
         Box::pin(async move {
-            let value = self.0.call0(&JsValue::UNDEFINED).map_err(|e| Error::credentials(js_message(&e)))?;
-            let value = match value.dyn_ref::<Promise>() {
-                Some(p) => JsFuture::from(p.clone()).await.map_err(|e| Error::credentials(js_message(&e)))?,
-                None => value,
-            };
+            let value = deploy::call_async(&self.0).await.map_err(|e| Error::credentials(js_message(&e)))?;
             credentials_from_js(&value)
         })
     }
@@ -115,17 +111,23 @@ fn js_message(e: &JsValue) -> String {
     crate::transport_fetch::js_message(e, "credentials provider failed")
 }
 
+/// What a credentials function threw: a `ConfigError` keeps its field (a provider refusing its
+/// options), anything else is a `CredentialsProviderError` with its message.
 fn credentials_from_js(v: &JsValue) -> crate::Result<Credentials> {
-    let id = get_string(v, "accessKeyId", "credentials.accessKeyId")?;
-    let secret = get_string(v, "secretAccessKey", "credentials.secretAccessKey")?;
-    let token = get_string(v, "sessionToken", "credentials.sessionToken")?;
-    let mut c = match (id, secret) {
-        (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => Credentials::new(id, secret, token),
-        (Some(_), _) => return Err(Error::config("credentials.secretAccessKey", "is missing")),
-        _ => return Err(Error::config("credentials.accessKeyId", "is missing")),
-    };
+    let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
+    let id = nonempty(get_string(v, "accessKeyId", "credentials.accessKeyId")?).ok_or_else(|| Error::config("credentials.accessKeyId", "is missing"))?;
+    let secret = nonempty(get_string(v, "secretAccessKey", "credentials.secretAccessKey")?).ok_or_else(|| Error::config("credentials.secretAccessKey", "is missing"))?;
+    let mut c = Credentials::new(id, secret, get_string(v, "sessionToken", "credentials.sessionToken")?);
     if let Some(exp) = get(v, "expiration") {
-        c.expires_at_millis = exp.dyn_ref::<js_sys::Date>().map(|d| d.get_time() as i64).or_else(|| exp.as_f64().map(|f| f as i64));
+        // A Date, epoch milliseconds or a date string; anything else would mean "never expires".
+        let millis = match exp.dyn_ref::<js_sys::Date>() {
+            Some(d) => d.get_time(),
+            None => exp.as_string().map_or_else(|| exp.as_f64().unwrap_or(f64::NAN), |s| js_sys::Date::parse(&s)),
+        };
+        if !millis.is_finite() {
+            return Err(Error::config("credentials.expiration", "must be a Date, epoch milliseconds or a date string"));
+        }
+        c.expires_at_millis = Some(millis as i64);
     }
     Ok(c)
 }

@@ -413,7 +413,59 @@ test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and
   const audit = [];
   const kms = new KMS({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromWebIdentity({ roleArn: 'bad', webIdentityToken: t, region: 'us-east-1' }), onAudit: (e) => audit.push(e) });
   const err = await kms.listKeys({}).catch((e) => e);
-  assert.match(err.message, /roleArn/);
+  assert.ok(err instanceof KmsWasmError && err.name === 'ConfigError' && err.field === 'roleArn', `${err.name} ${err.field}: ${err.message}`);
+});
+
+test('credentials functions: expiration as a Date, epoch ms or date string (anything else a ConfigError), thenables awaited, the missing field named', async () => {
+  const base = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+  const callsFor = async (expiration) => {
+    let n = 0;
+    const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromFunction(() => { n++; return { ...base, expiration }; }) });
+    for (let i = 0; i < 3; i++) await kms.listKeys({});
+    return n;
+  };
+  // Already expired, in each form: asked again for every call (an unreadable one meant "cached forever").
+  for (const past of [new Date(Date.now() - 1000), Date.now() - 1000, new Date(Date.now() - 1000).toISOString()]) {
+    assert.equal(await callsFor(past), 3, String(past));
+  }
+  for (const future of [new Date(Date.now() + 3600_000), Date.now() + 3600_000, new Date(Date.now() + 3600_000).toISOString()]) {
+    assert.equal(await callsFor(future), 1, String(future));
+  }
+  for (const bad of ['yesterday', {}, -Infinity, new Date(NaN)]) {
+    const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: () => ({ ...base, expiration: bad }) });
+    const err = await kms.listKeys({}).catch((e) => e);
+    assert.equal(err.field, 'credentials.expiration', `${String(bad)}: ${err.message}`);
+  }
+  // A thenable (or another realm's promise) is awaited, as `await` would.
+  const thenable = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: () => ({ then: (resolve) => resolve(base) }) });
+  assert.ok(Array.isArray((await thenable.listKeys({})).Keys));
+  const noId = await new KMS({ region: env.AWS_REGION, credentials: () => ({ accessKeyId: '', secretAccessKey: 'x' }) }).listKeys({}).catch((e) => e);
+  assert.equal(noId.field, 'credentials.accessKeyId');
+});
+
+test('a provider of another copy of the package signs with its own credentials, not with one of ours', async () => {
+  // A second copy of the package (two versions in one bundle or process): its own wasm instance.
+  const copy = mkdtempSync(join(tmpdir(), 'kms-wasm-copy-'));
+  try {
+    spawnSync('cp', ['-r', packageDir(), copy]);
+    const other = await import(join(copy, 'pkg', 'node.js'));
+    const signedWith = [];
+    const server = await localServer((req, res) => {
+      signedWith.push(/Credential=([^/]+)\//.exec(req.headers.authorization)?.[1]);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[]}');
+    });
+    try {
+      const ours = fromEnv({ AWS_ACCESS_KEY_ID: 'AKIDOURS', AWS_SECRET_ACCESS_KEY: 'ours-secret' });
+      await new KMS({ region: 'us-east-1', endpoint: server.url, credentials: ours }).listKeys({});
+      const theirs = other.fromEnv({ AWS_ACCESS_KEY_ID: 'AKIDTHEIRS', AWS_SECRET_ACCESS_KEY: 'their-secret' });
+      await new KMS({ region: 'us-east-1', endpoint: server.url, credentials: theirs }).listKeys({});
+      assert.deepEqual(signedWith, ['AKIDOURS', 'AKIDTHEIRS']);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test('useFipsEndpoint sends the STS and Cognito calls to the FIPS endpoints (GovCloud STS: the regional one)', async () => {
@@ -503,6 +555,7 @@ test('fixture fromWebIdentity: refresh before expiry, one STS call in flight, ST
     const bad = fromWebIdentity({ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: 'fixture-token-secret', region: 'us-east-1', endpoint: sts.url });
     const err = await bad().catch((e) => e);
     assert.equal(err.name, 'InvalidIdentityToken');
+    assert.ok(err instanceof KmsWasmError && !(err instanceof pkg.KMSServiceException), 'a credentials failure, not a KMS exception');
     assert.equal(err.$metadata.httpStatusCode, 403);
     assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('fixture-token-secret'));
   } finally {
