@@ -1,6 +1,6 @@
 // Types of the deployment tools (issue 7): provisioning, KmsWrapper, credential providers.
 import type { KeyMetadata, KeySpec, KeyUsageType } from './model.js';
-import type { KMSClient, AwsCredentialIdentity, EnvMap } from './index.js';
+import type { KMSClient, AwsCredentialIdentity, CredentialsFunctionResult, EnvMap } from './index.js';
 
 /** Options of `provisionKey`; every one is checked before the first request (errors name it in `field`). */
 export interface ProvisionKeyOptions {
@@ -158,4 +158,4 @@ export declare function fromCognitoIdentityPool(options: CognitoIdentityPoolOpti
 /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of `env` (default `process.env`). */
 export declare function fromEnv(env?: EnvMap): CredentialsProvider;
 /** The caller's async function, cached (refreshed 5 minutes before its `expiration`). */
-export declare function fromFunction(fn: () => AwsCredentialIdentity | Promise<AwsCredentialIdentity>): CredentialsProvider;
+export declare function fromFunction(fn: () => CredentialsFunctionResult | PromiseLike<CredentialsFunctionResult>): CredentialsProvider;

@@ -17,8 +17,13 @@ export interface AwsCredentialIdentity {
   expiration?: Date;
 }
 
-/** Credentials, or a function returning them (called before each request; cache inside it). */
-export type CredentialsInput = AwsCredentialIdentity | (() => AwsCredentialIdentity | Promise<AwsCredentialIdentity>);
+/** What a credentials function may return: `expiration` also as epoch milliseconds or a date string. */
+export interface CredentialsFunctionResult extends Omit<AwsCredentialIdentity, 'expiration'> {
+  expiration?: Date | number | string;
+}
+
+/** Credentials, or a function returning them, or a promise or thenable of them (called before each request; cache inside it). */
+export type CredentialsInput = AwsCredentialIdentity | (() => CredentialsFunctionResult | PromiseLike<CredentialsFunctionResult>);
 
 /** What the audit hook receives after every KMS call. Never secrets or plaintext. */
 export interface AuditEvent {

@@ -584,7 +584,9 @@ export async function demo(env: Record<string, string | undefined>): Promise<str
   const plain: Uint8Array = await w2.decrypt(blob);
   const meta: KeyMetadata = await w.describe();
   const providers: CredentialsProvider[] = [fromEnv(env), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { 'accounts.google.com': 't' }, useFipsEndpoint: false }),
-    fromFunction(async () => ({ accessKeyId: 'a', secretAccessKey: 's', expiration: new Date() }))];
+    fromFunction(async () => ({ accessKeyId: 'a', secretAccessKey: 's', expiration: new Date() })),
+    fromFunction(() => ({ accessKeyId: 'a', secretAccessKey: 's', expiration: '2030-01-01T00:00:00Z' })),
+    fromFunction(() => ({ accessKeyId: 'a', secretAccessKey: 's', expiration: Date.now() + 3600_000 }))];
   providers[0]!.invalidate();
   try { await w.encrypt(plain); } catch (e) { if (e instanceof DisabledException) return e.name; }
   return [created?.toISOString(), r.DeletionDate?.toISOString(), meta.KeyState, await KmsWrapper.keyIdOf(blob), (await providers[1]!()).accessKeyId].join();
