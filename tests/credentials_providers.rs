@@ -391,7 +391,8 @@ async fn short_lived_credentials_refresh_at_half_life() {
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
+// Paused time: the sleeps below happen in a fixed order whatever the machine's load.
+#[tokio::test(start_paused = true)]
 async fn waiters_share_the_leaders_error_and_survive_its_cancellation() {
     struct Slow {
         calls: AtomicUsize,
@@ -420,6 +421,7 @@ async fn waiters_share_the_leaders_error_and_survive_its_cancellation() {
         })
     };
     assert!(tokio::time::timeout(Duration::from_millis(30), cache.credentials()).await.is_err());
+    assert_eq!(slow.calls.load(Ordering::SeqCst), 1, "the waiter joined the leader's fetch rather than starting one");
     let got = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("waiter not stuck").unwrap();
     // The waiter became the leader of a second fetch, which fails: the error is its.
     assert_eq!(got.unwrap_err().message(), "boom");

@@ -198,6 +198,8 @@ struct Faulty {
     inner: Arc<dyn HttpClient>,
     fault: fn(&str, usize) -> Option<Fault>,
     calls: Mutex<Vec<String>>,
+    /// (operation, request body) of every call.
+    sent: Mutex<Vec<(String, String)>>,
 }
 
 #[derive(Clone, Copy)]
@@ -210,6 +212,7 @@ impl HttpClient for Faulty {
     fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
         Box::pin(async move {
             let target = request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default();
+            self.sent.lock().unwrap().push((target.clone(), String::from_utf8_lossy(&request.body).into_owned()));
             let n = {
                 let mut calls = self.calls.lock().unwrap();
                 calls.push(target.clone());
@@ -230,7 +233,7 @@ impl HttpClient for Faulty {
 fn faulty_client(fault: fn(&str, usize) -> Option<Fault>) -> (KmsClient, Arc<Faulty>) {
     let env = common::local_env();
     let config = Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)).build().unwrap();
-    let faulty = Arc::new(Faulty { inner: kms_wasm::transport::default_http_client(), fault, calls: Mutex::new(Vec::new()) });
+    let faulty = Arc::new(Faulty { inner: kms_wasm::transport::default_http_client(), fault, calls: Mutex::new(Vec::new()), sent: Mutex::new(Vec::new()) });
     (KmsClient::with_http_client(config, faulty.clone()), faulty)
 }
 
@@ -265,4 +268,19 @@ async fn retiring_again_after_a_failed_delete_alias_finishes_the_job() {
     assert!(r.key_id.ends_with(&key_id));
     assert!(r.deletion_date.is_some());
     assert_eq!(local.describe_key(DescribeKeyRequest { key_id: p.alias_name.clone(), ..Default::default() }).await.unwrap_err().name(), "NotFoundException");
+}
+
+#[tokio::test]
+async fn the_rotation_period_is_sent_to_kms_on_creation_and_on_reconciliation() {
+    // moto 5.2.5 ignores RotationPeriodInDays and never reports it: what is checked is what KMS is sent.
+    let (kms, faulty) = faulty_client(|_, _| None);
+    let sent_periods = |faulty: &Faulty| -> Vec<String> {
+        let sent = faulty.sent.lock().unwrap();
+        sent.iter().filter(|(op, _)| op == "EnableKeyRotation").map(|(_, body)| serde_json::from_str::<serde_json::Value>(body).unwrap()["RotationPeriodInDays"].to_string()).collect()
+    };
+    let opts = ProvisionOptions { rotation_period_in_days: Some(180), ..ProvisionOptions::new(unique(), "prod", "rot") };
+    provision_key(&kms, &opts).await.unwrap();
+    assert_eq!(sent_periods(&faulty), ["180"]);
+    provision_key(&kms, &ProvisionOptions { rotation_period_in_days: Some(365), ..opts }).await.unwrap();
+    assert_eq!(sent_periods(&faulty), ["180", "365"]);
 }

@@ -208,14 +208,24 @@ test('a decryption interrupted by SIGINT or SIGTERM leaves no partial file (its 
   for (const signal of ['SIGINT', 'SIGTERM']) {
     const child = execFile(process.execPath, [cli, 'decrypt', '--quiet', '-o', 'long.out', 'long.bin.encrypted'], { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY } });
     const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig)));
-    // Wait until the temporary file exists and has grown: decryption is under way.
-    for (let started = Date.now(); ; await new Promise((r) => setTimeout(r, 20))) {
-      const tmp = (await readdir(dir)).find((f) => f.startsWith('.long.out.') && f.endsWith('.tmp'));
-      if (tmp && (await stat(join(dir, tmp)).catch(() => ({ size: 0 }))).size > 0) break;
-      assert.ok(Date.now() - started < 30_000, 'the decryption started writing');
+    try {
+      // Wait until the temporary file has grown (decryption under way), then freeze the process,
+      // so the signal surely comes before the end, however fast this machine is.
+      for (let started = Date.now(); ; await new Promise((r) => setTimeout(r, 20))) {
+        const tmp = (await readdir(dir)).find((f) => f.startsWith('.long.out.') && f.endsWith('.tmp'));
+        if (tmp && (await stat(join(dir, tmp)).catch(() => ({ size: 0 }))).size > 0) {
+          child.kill('SIGSTOP');
+          assert.ok((await stat(join(dir, tmp))).size < 64 << 20, 'stopped well before the end');
+          break;
+        }
+        assert.ok(Date.now() - started < 30_000, 'the decryption started writing');
+      }
+      child.kill(signal);
+      child.kill('SIGCONT');
+      assert.equal(await exited, signal === 'SIGINT' ? 130 : 143);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    child.kill(signal);
-    assert.equal(await exited, signal === 'SIGINT' ? 130 : 143);
     const files = await readdir(dir);
     assert.deepEqual(files.filter((f) => f.startsWith('.long.out.')), [], `${signal}: no temporary file`);
     assert.ok(!files.includes('long.out'), `${signal}: no output`);

@@ -282,8 +282,9 @@ test('disabled and pending-deletion keys are marked and cannot be chosen', async
   assert.equal(await page.locator(`#key-table input[value="${keyArn}"]`).isChecked(), true);
 });
 
-test('KMS refusals moto does not produce read as a person would understand them', async () => {
-  // moto neither enforces key state nor key policies, so these go through the page's mapping directly.
+test('explain(): KMS refusals moto does not produce read as a person would understand them (errors built as the keyring words them)', async () => {
+  // moto neither enforces key state nor key policies, so these go through the page's mapping
+  // directly; the keyring's wording is pinned by fixture_disabled_key_and_access_denied_on_decrypt.
   const cases = await page.evaluate(async () => {
     const { explain } = await import('/app.js');
     const err = (name, message = '') => Object.assign(new Error(message), { name });

@@ -395,8 +395,9 @@ test('$fault as the SDK gives it: the model\'s fault for its exceptions whatever
   }
 });
 
-test('kms-local passes on only AWS API calls: moto\'s unsigned /moto-api/ (a state dump holding the secret key, a reset) is not reachable through it', async () => {
-  for (const [method, path] of [['GET', '/moto-api/data.json'], ['POST', '/moto-api/reset'], ['GET', '/']]) {
+test('kms-local passes on only AWS API calls: moto\'s unsigned /moto-api/ (a state dump holding the secret key) is not reachable through it', async () => {
+  // (Not /moto-api/reset: were the filter broken, it would wipe the moto every other test shares.)
+  for (const [method, path] of [['GET', '/moto-api/data.json'], ['POST', '/moto-api/data.json'], ['GET', '/']]) {
     const res = await fetch(`${env.AWS_ENDPOINT_URL_KMS}${path}`, { method, headers: { origin: 'https://elsewhere.example' } });
     const body = await res.text();
     assert.equal(res.status, 404, `${method} ${path}`);

@@ -79,7 +79,8 @@ test("a large one-shot call on node:crypto's path lets timers run while it works
       const during = ticks;
       const { plaintext } = await ours.decrypt(keyring, result);
       assert.ok(Buffer.from(plaintext).equals(pt));
-      assert.ok(during >= 10 && ticks - during >= 10, `timers ran ${during} times during encrypt and ${ticks - during} during decrypt`);
+      // Not a speed: a call that never yields lets the timer run at most once.
+      assert.ok(during >= 2 && ticks - during >= 2, `timers ran ${during} times during encrypt and ${ticks - during} during decrypt`);
     } finally {
       clearInterval(timer);
     }
@@ -425,8 +426,9 @@ test('a large one-shot result moved in from an allocator keeps everything writte
         assert.ok(Buffer.from(opened).equals(plaintext), `${what}: decrypt`);
         // A signed message is hashed by the worker that would allocate: it is left out.
         assert.equal(calls, suiteId === 0x0578 ? 0 : 2, `${what}: allocations asked for`);
-        if (given.length) {
-          assert.equal(given.length, 2);
+        const moved = label.startsWith('arriving') && suiteId === 0x0478;
+        assert.equal(given.length, moved ? 2 : 0, `${what}: buffers moved in`);
+        if (moved) {
           assert.equal(result.buffer, given[0].buffer, `${what}: the result is a view of the moved buffer`);
           assert.equal(opened.buffer, given[1].buffer, `${what}: the plaintext is a view of the moved buffer`);
         }
@@ -442,7 +444,12 @@ test('a large one-shot result moved in from an allocator keeps everything writte
     try {
       const plaintext = randomBytes(96 << 20);
       const encrypting = ours.encrypt(keyring, plaintext, { suiteId: 0x0478 });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Until sealing stops (it must, with the buffer held back), however fast this machine is.
+      for (let last = -1, still = 0; still < 3; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        still = sealedBytes === last ? still + 1 : 0;
+        last = sealedBytes;
+        assert.ok(sealedBytes < 96 << 20, 'sealing waits for the buffer');
+      }
       assert.ok(sealedBytes > 32 << 20 && sealedBytes < 70 << 20, `sealed ${sealedBytes >> 20} MiB before the buffer came`);
       release();
       const { result } = await encrypting;
@@ -458,10 +465,12 @@ test('a large one-shot result moved in from an allocator keeps everything writte
       ours.usePrefault(undefined);
       const { result } = await ours.encrypt(keyring, plaintext, { suiteId: 0x0478, frameLength: 4096 });
       result[result.length - 5] ^= 1; // the last frame's tag
-      ours.usePrefault({ allocate });
+      let arriving;
+      ours.usePrefault({ allocate: (n) => (arriving = allocate(n)) });
       given.length = 0;
       await assert.rejects(ours.decrypt(keyring, result), { name: 'AuthenticationError' });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await arriving;
+      await new Promise((resolve) => setTimeout(resolve, 0)); // what the arrival set off has run
       assert.equal(given.length, 1);
       const leftover = given[0];
       const plaintextLeft = leftover.subarray(0, 4 << 20).some((b) => b === 0x5a);
