@@ -577,7 +577,8 @@ async function run(job) {
   }
 }
 
-// One file after another: each streams, so memory stays bounded however many there are.
+// One file after another: each streams, so working memory stays bounded however many there are;
+// each finished file's result stays in memory for its download link until its card is removed.
 $('#run-all').addEventListener('click', async () => {
   const jobs = [...state.jobs].filter((j) => !j.running && j.card.dataset.state !== 'done');
   let ok = 0;

@@ -2,6 +2,7 @@
 // plaintext of one. Configured from env bindings: AWS_REGION, AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_KMS (optional) and KEY_ARN.
 // Run: pkg-scripts/example worker
+// As it stands it decrypts for anyone who can reach it: put it behind your own authentication.
 import { KMS, KmsKeyring, encrypt, decrypt } from 'kms-wasm';
 
 export default {
@@ -21,7 +22,10 @@ export default {
       }
       return new Response('not found\n', { status: 404 });
     } catch (e) {
-      return Response.json({ error: e.name, message: e.message }, { status: 400 });
+      // The caller's fault (a bad or tampered body) is a 400; KMS or the network failing is a 502.
+      // Only the error's name goes out: KMS's messages can name the IAM principal.
+      const upstream = e.$fault === 'server' || ['NetworkError', 'TimeoutError', 'CredentialsProviderError'].includes(e.name);
+      return Response.json({ error: e.name }, { status: upstream ? 502 : 400 });
     }
   },
 };

@@ -111,6 +111,8 @@ export function blobWorker(getModule) {
         event.preventDefault?.();
         URL.revokeObjectURL(url);
         resolve(undefined); // if it never came up
+        // A browser worker outlives an uncaught error: end it, or it keeps its thread and memory.
+        worker.terminate();
         failed(`hash worker failed: ${event.message ?? 'error'}`);
       };
       worker.onmessage = ({ data }) => {
@@ -138,13 +140,15 @@ function connect(spawn) {
   };
   const message = (data) => {
     if (--owed === 0) worker.idle();
-    if (data.buffer && data.buffer.byteLength === BATCH && spare.length < 4) spare.push(data.buffer);
+    // Kept only while messages are open: a late reply after the last one closed brings none back.
+    if (data.buffer && data.buffer.byteLength === BATCH && spare.length < 4 && open.size) spare.push(data.buffer);
     open.get(data.id)?.answer(data);
   };
   const failed = (why) => {
     broken = why;
     for (const h of open.values()) h.fail(why);
     open.clear();
+    spare.length = 0;
   };
   const closed = (id) => {
     open.delete(id);

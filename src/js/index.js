@@ -18,8 +18,9 @@ useLoader(async () => {
   const url = new URL('./kms_wasm_bg.wasm', import.meta.url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`failed to fetch ${url}: ${response.status} ${response.statusText}`);
-  // compileStreaming needs the application/wasm type; a server without it gets the slower path.
-  const streamable = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm';
+  // compileStreaming needs exactly the application/wasm type (a parameter after it is refused too);
+  // a server without it gets the slower path.
+  const streamable = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm';
   try {
     wasmModule = streamable ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
   } catch (e) {

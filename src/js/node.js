@@ -37,6 +37,8 @@ function hashThread({ message, failed }) {
   const worker = new Worker(HASH_THREAD, { eval: true });
   worker.on('message', message);
   worker.on('error', (e) => failed(`hash worker failed: ${e.message}`));
+  // Ending without an error (terminated) must fail what waits on it too, not leave it pending.
+  worker.on('exit', (code) => failed(`hash worker exited (${code})`));
   worker.unref(); // after the listener (which refs it): only replies still owed keep the process up
   return Promise.resolve({ post: (m, transfer) => worker.postMessage(m, transfer), busy: () => worker.ref(), idle: () => worker.unref() });
 }
