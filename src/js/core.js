@@ -313,10 +313,9 @@ export class RawAesKeyring extends Keyring {
     requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
     const key = toBytes(wrappingKey, 'wrappingKey', false);
     requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
-    // Read-only, and built from the checked copy: a later assignment can neither get past the
-    // checks nor make what is shown differ from what is used.
+    // Built from the checked copy: a later assignment to the properties cannot get past the checks.
     this.#names = [keyNamespace, keyName];
-    Object.freeze(Object.assign(this, { keyName, keyNamespace }));
+    Object.assign(this, { keyName, keyNamespace });
     this.#key = key.slice();
   }
   async _build() {

@@ -74,11 +74,11 @@ test('a KMS keyring uses the options as checked, whatever the caller changes aft
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'still works');
 });
 
-test('a raw AES keyring keeps the names it checked: they are read-only, and what is shown is what is used', async () => {
+test('a raw AES keyring uses the names it checked, whatever the caller changes afterwards', async () => {
   const keyring = new k.RawAesKeyring({ keyName: 'name', keyNamespace: 'ns', wrappingKey });
-  assert.throws(() => { keyring.keyName = 42; }, TypeError);
-  assert.throws(() => { keyring.keyNamespace = 'other'; }, TypeError);
   assert.deepEqual([keyring.keyName, keyring.keyNamespace], ['name', 'ns']);
+  keyring.keyName = 42; // unchecked, and never reaches wasm
+  keyring.keyNamespace = 'aws-kms';
   const { result, messageHeader } = await k.encrypt(keyring, 'x');
   assert.equal(messageHeader.encryptedDataKeys[0].providerId, 'ns');
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'x');
