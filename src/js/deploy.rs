@@ -33,7 +33,7 @@ fn json(v: &serde_json::Value) -> JsValue {
     serde_json::to_string(v).map(JsValue::from).unwrap_or(JsValue::NULL)
 }
 
-/// Calls `f()` and awaits the answer if it is a promise.
+/// Calls `f()` and awaits its answer as `await` would (a promise, a thenable, or a plain value).
 pub(super) async fn call_async(f: &Function) -> Result<JsValue, JsValue> {
     let v = f.call0(&JsValue::UNDEFINED)?;
     // Promise.resolve: a thenable or another realm's promise is awaited as `await` would.

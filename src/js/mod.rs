@@ -111,8 +111,7 @@ fn js_message(e: &JsValue) -> String {
     crate::transport_fetch::js_message(e, "credentials provider failed")
 }
 
-/// What a credentials function threw: a `ConfigError` keeps its field (a provider refusing its
-/// options), anything else is a `CredentialsProviderError` with its message.
+/// The credentials a JS function or object gives: `ConfigError`s name the missing or bad field.
 fn credentials_from_js(v: &JsValue) -> crate::Result<Credentials> {
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
     let id = nonempty(get_string(v, "accessKeyId", "credentials.accessKeyId")?).ok_or_else(|| Error::config("credentials.accessKeyId", "is missing"))?;
