@@ -1,26 +1,44 @@
 // The README's example commands work: pkg-scripts/example node | worker | browser --check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { repoPath } from './helpers.mjs';
 
-const run = (...args) => spawnSync(repoPath('pkg-scripts/example'), args, { encoding: 'utf8', timeout: 180_000 });
+/**
+ * Runs `pkg-scripts/example …` in a process group of its own; resolves to { status, stdout,
+ * stderr }. After 180 s the whole group is killed: the script's children (node, workerd,
+ * Chromium, kms-local) too, not only the script.
+ */
+function run(...args) {
+  return new Promise((resolve) => {
+    const child = spawn(repoPath('pkg-scripts/example'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), 180_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
-test('examples/node encrypts and decrypts a file', () => {
-  const r = run('node');
+test('examples/node encrypts and decrypts a file', async () => {
+  const r = await run('node');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /decrypted: same bytes/);
 });
 
-test('examples/worker serves encrypt and decrypt endpoints in workerd and refuses a tampered body', () => {
-  const r = run('worker');
+test('examples/worker serves encrypt and decrypt endpoints in workerd and refuses a tampered body', async () => {
+  const r = await run('worker');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /POST \/decrypt → 200: a request body to protect/);
   assert.match(r.stdout, /POST \/decrypt \(tampered\) → 400: .*"error":"(SignatureError|AuthenticationError)"/);
 });
 
-test('examples/browser works in headless Chromium', () => {
-  const r = run('browser', '--check');
+test('examples/browser works in headless Chromium', async () => {
+  const r = await run('browser', '--check');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /decrypted: hello from the browser/);
 });
