@@ -135,7 +135,7 @@ impl Error {
 
     /// This error as a failure to get credentials: STS or Cognito refusing keeps the name of its
     /// refusal (`InvalidIdentityToken`), its status and request id, but is not a KMS exception.
-    pub(crate) fn from_credentials_service(mut self) -> Self {
+    pub(crate) fn into_credentials_failure(mut self) -> Self {
         self.kind = ErrorKind::Credentials;
         self
     }

@@ -128,9 +128,13 @@ export class KMSClient {
   async _wasm() {
     await ready();
     try {
-      // A kms-wasm provider that refuses its options says so here, as the ConfigError naming the option.
-      this.#options.credentials?.[CHECK_PROVIDER]?.();
-      return (this.#wasm ??= new WasmKms(this.#options, this.#env));
+      if (!this.#wasm) {
+        // Once, as the client is made: a kms-wasm provider that refuses its options says so
+        // here, as the ConfigError naming the option.
+        this.#options.credentials?.[CHECK_PROVIDER]?.();
+        this.#wasm = new WasmKms(this.#options, this.#env);
+      }
+      return this.#wasm;
     } catch (e) {
       throw liftError(e);
     }
