@@ -211,7 +211,7 @@ enum Fault {
 impl HttpClient for Faulty {
     fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
         Box::pin(async move {
-            let target = request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default();
+            let target = common::operation(&request);
             self.sent.lock().unwrap().push((target.clone(), String::from_utf8_lossy(&request.body).into_owned()));
             let n = {
                 let mut calls = self.calls.lock().unwrap();
@@ -231,10 +231,8 @@ impl HttpClient for Faulty {
 }
 
 fn faulty_client(fault: fn(&str, usize) -> Option<Fault>) -> (KmsClient, Arc<Faulty>) {
-    let env = common::local_env();
-    let config = Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)).build().unwrap();
     let faulty = Arc::new(Faulty { inner: kms_wasm::transport::default_http_client(), fault, calls: Mutex::new(Vec::new()), sent: Mutex::new(Vec::new()) });
-    (KmsClient::with_http_client(config, faulty.clone()), faulty)
+    (common::client_over(faulty.clone()), faulty)
 }
 
 #[tokio::test]

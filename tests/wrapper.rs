@@ -251,7 +251,7 @@ struct Fixture {
 
 impl HttpClient for Fixture {
     fn send(&self, request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
-        let target = request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default();
+        let target = common::operation(&request);
         self.ops.lock().unwrap().push(target.clone());
         let (status, body) = if target == "DescribeKey" {
             let body = serde_json::json!({"KeyMetadata": {
@@ -305,7 +305,7 @@ struct Rewriting {
 
 impl HttpClient for Rewriting {
     fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
-        let target = request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default();
+        let target = common::operation(&request);
         Box::pin(async move {
             let mut resp = self.inner.send(request, timeout_ms).await?;
             if resp.status == 200 {
@@ -319,9 +319,7 @@ impl HttpClient for Rewriting {
 }
 
 fn rewriting_wrapper(key: &str, rewrite: fn(&str, &mut serde_json::Value)) -> KmsWrapper {
-    let env = common::local_env();
-    let config = Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)).build().unwrap();
-    KmsWrapper::new(KmsClient::with_http_client(config, Arc::new(Rewriting { inner: kms_wasm::transport::default_http_client(), rewrite })), key)
+    KmsWrapper::new(common::client_over(Arc::new(Rewriting { inner: kms_wasm::transport::default_http_client(), rewrite })), key)
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use kms_wasm::transport::{HttpClient, HttpRequest};
 use kms_wasm::{Config, Credentials, KmsClient};
 
 /// Repository root.
@@ -31,10 +33,27 @@ pub fn client() -> KmsClient {
     KmsClient::from_env(local_env()).expect("kms-local env is a valid config")
 }
 
+/// kms-local's region and endpoint, signed with `credentials`.
+fn local_config(credentials: Credentials) -> Config {
+    let env = local_env();
+    Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials).build().unwrap()
+}
+
 /// A client with other credentials against kms-local.
 pub fn client_with(credentials: Credentials) -> KmsClient {
+    KmsClient::new(local_config(credentials))
+}
+
+/// A client of kms-local (its user's keys) whose requests go through `http`: a test's proxy that
+/// drops, fails or rewrites some of them.
+pub fn client_over(http: Arc<dyn HttpClient>) -> KmsClient {
     let env = local_env();
-    KmsClient::new(Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials).build().unwrap())
+    KmsClient::with_http_client(local_config(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)), http)
+}
+
+/// The KMS operation a request calls: its `X-Amz-Target` without `TrentService.`.
+pub fn operation(request: &HttpRequest) -> String {
+    request.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.trim_start_matches("TrentService.").to_owned()).unwrap_or_default()
 }
 
 /// The venv's Python (botocore, moto, the Encryption SDK and its CLI).
