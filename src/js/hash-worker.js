@@ -154,6 +154,14 @@ function connect(spawn) {
     open.delete(id);
     if (!open.size) spare.length = 0; // idle: keep no batch buffers
   };
+  const abort = (id) => {
+    if (!open.has(id)) return;
+    closed(id);
+    worker.post({ id, end: false });
+  };
+  // A stream dropped without being cancelled never aborts its hasher: what it holds here (its
+  // batch buffer) and in the worker (the hash state) goes once the hasher is collected.
+  const collected = new FinalizationRegistry(abort);
   // A spawn that throws (Node's permission model forbids workers) means no worker, as one that rejects.
   return new Promise((resolve) => resolve(spawn({ message, failed }))).then(
     (w) => (worker = w) && { hasher: newHasher, allocate },
@@ -215,7 +223,7 @@ function connect(spawn) {
       },
     };
     open.set(id, state);
-    return {
+    const hasher = {
       inWorker: true,
       update(bytes) {
         if (error) throw error;
@@ -235,11 +243,9 @@ function connect(spawn) {
         send({ id, end: true });
         return new Promise((resolve, reject) => (ending = { resolve, reject }));
       },
-      abort() {
-        if (!open.has(id)) return;
-        closed(id);
-        worker.post({ id, end: false });
-      },
+      abort: () => abort(id),
     };
+    collected.register(hasher, id);
+    return hasher;
   }
 }

@@ -270,6 +270,34 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
     await writer.write(plaintext);`);
 });
 
+test('a hasher dropped unfinished (a stream abandoned without a cancel) frees its hash state in the worker once it is collected', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const { helperWorker } = await import(join(packageDir(), 'hash-worker.js'));
+  // A worker that takes messages and never answers: only what is posted to it matters here.
+  const posted = [];
+  const helper = helperWorker(async () => ({ post: (m) => posted.push(m), busy() {}, idle() {} }));
+  const kept = await helper.sha384(Infinity);
+  kept.update(new Uint8Array(1 << 20));
+  // In a frame of its own that ends, so no register of this one still holds the hasher.
+  const droppedId = await (async () => {
+    const dropped = await helper.sha384(Infinity);
+    dropped.update(new Uint8Array(3 << 20));
+    return posted.at(-1).id;
+  })();
+  assert.notEqual(droppedId, posted[0].id);
+  const freed = () => posted.filter((m) => m.end === false).map((m) => m.id);
+  for (let i = 0; i < 50 && !freed().length; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.deepEqual(freed(), [droppedId], 'the dropped hasher\'s state was freed in the worker, and only its');
+  kept.abort();
+  assert.deepEqual(freed(), [droppedId, posted[0].id], 'an explicit abort still frees at once');
+});
+
 test('a worker that cannot start (Node\'s permission model) only costs the hash worker: large signed one-shot calls still work', async () => {
   // Without --allow-worker, `new Worker` throws at once.
   await bigRoundTripInNode(['--experimental-permission', '--allow-fs-read=*', '--no-warnings']);
