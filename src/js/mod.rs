@@ -65,10 +65,18 @@ fn string_pairs(value: &JsValue, field: &'static str) -> Result<Vec<(String, Str
     let mut out = Vec::new();
     for key in Object::keys(&Object::from(value.clone())).iter() {
         let k = key.as_string().unwrap_or_default();
-        let v = Reflect::get(value, &key).ok().and_then(|v| v.as_string()).ok_or_else(|| Error::validation(field, format!("the value of `{k}` must be a string")))?;
+        // A lone surrogate would become U+FFFD in UTF-8, so two keys could become one: refused.
+        let v = Reflect::get(value, &key).ok().and_then(|v| v.as_string().filter(|s| well_formed(s, &v) && well_formed(&k, &key)));
+        let v = v.ok_or_else(|| Error::validation(field, format!("the value of `{k}` must be a string, and neither may hold a lone surrogate")))?;
         out.push((k, v));
     }
     Ok(out)
+}
+
+/// Whether the JS string `value`, converted to `s`, held no lone surrogate (which UTF-8 cannot
+/// carry: the conversion makes it U+FFFD, so the string does not come back the same).
+fn well_formed(s: &str, value: &JsValue) -> bool {
+    JsValue::from_str(s) == *value
 }
 
 /// An env map (`process.env`, a Worker's `env`): its string values; anything else is left out.

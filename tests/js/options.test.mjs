@@ -114,6 +114,16 @@ test('an encryption context key named __proto__ stays a key of the header and ca
   await assert.rejects(k.decrypt(raw, result, { encryptionContext: JSON.parse('{"__proto__":"y"}') }), (e) => e.name === 'EncryptionContextError');
 });
 
+test('an encryption context with a lone surrogate is refused (UTF-8 cannot carry it: two keys would become one); pairs, and U+FFFD itself, are kept', async () => {
+  const { result, messageHeader } = await k.encrypt(raw, 'hello', { suiteId: 0x0478, encryptionContext: { 'k\u{1F600}': 'v\u{1F600}', '\uFFFD': 'replacement character' } });
+  assert.deepEqual(messageHeader.encryptionContext, { 'k\u{1F600}': 'v\u{1F600}', '\uFFFD': 'replacement character' });
+  for (const bad of [{ '\uD800': 'a' }, { '\uDC00': 'a' }, { a: 'x\uD83D' }, { a: '\uDE00x' }, { ['\uFFFD']: 'replacement character', b: '\uD800' }]) {
+    await assert.rejects(k.encrypt(raw, 'hello', { encryptionContext: bad }), refusedWith('ValidationError', 'encryptionContext'), JSON.stringify(bad));
+    // A required pair with one would otherwise match a message made with the other surrogate.
+    await assert.rejects(k.decrypt(raw, result, { encryptionContext: bad }), refusedWith('ValidationError', 'encryptionContext'), JSON.stringify(bad));
+  }
+});
+
 test('a client, wrapper or provider given a wrong-typed hook or map refuses at its first use, naming it', async () => {
   // An onAudit that is not a function was ignored, so audit events went nowhere unnoticed.
   await assert.rejects(new k.KMS({ ...unreachable, onAudit: 'log' }).listKeys({}), refusedWith('ConfigError', 'onAudit'));
