@@ -13,8 +13,15 @@ export interface HttpHandlerOptions {
   abortSignal?: AbortSignal;
 }
 
+/** What an exception class is constructed from (as the SDK's, for mocks and tests). */
+export interface ExceptionOptions {
+  message?: string;
+  $metadata?: ResponseMetadata;
+}
+
 /** Base class of every exception KMS answers with; `name` is the exception name. */
 export declare class KMSServiceException extends Error {
+  constructor(options: ExceptionOptions & { name: string; $fault: 'client' | 'server' });
   readonly $fault: 'client' | 'server';
   readonly $metadata: ResponseMetadata;
 }

@@ -1310,103 +1310,103 @@ export interface XksProxyConfigurationType {
 
 /** Output of operations that return nothing but metadata. */
 export interface EmptyOutput {}
-import type { HttpHandlerOptions, KMSServiceException, ResponseMetadata } from './errors.js';
+import type { ExceptionOptions, HttpHandlerOptions, KMSServiceException, ResponseMetadata } from './errors.js';
 /** The request was rejected because it attempted to create a resource that already exists. (HTTP 400) */
-export declare class AlreadyExistsException extends KMSServiceException { readonly name: 'AlreadyExistsException'; }
+export declare class AlreadyExistsException extends KMSServiceException { readonly name: 'AlreadyExistsException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified CloudHSM cluster is already associated with an CloudHSM key store in the account, or it shares a backup history with an CloudHSM key store in the account. (HTTP 400) */
-export declare class CloudHsmClusterInUseException extends KMSServiceException { readonly name: 'CloudHsmClusterInUseException'; }
+export declare class CloudHsmClusterInUseException extends KMSServiceException { readonly name: 'CloudHsmClusterInUseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the associated CloudHSM cluster did not meet the configuration requirements for an CloudHSM key store. (HTTP 400) */
-export declare class CloudHsmClusterInvalidConfigurationException extends KMSServiceException { readonly name: 'CloudHsmClusterInvalidConfigurationException'; }
+export declare class CloudHsmClusterInvalidConfigurationException extends KMSServiceException { readonly name: 'CloudHsmClusterInvalidConfigurationException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the CloudHSM cluster associated with the CloudHSM key store is not active. (HTTP 400) */
-export declare class CloudHsmClusterNotActiveException extends KMSServiceException { readonly name: 'CloudHsmClusterNotActiveException'; }
+export declare class CloudHsmClusterNotActiveException extends KMSServiceException { readonly name: 'CloudHsmClusterNotActiveException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because KMS cannot find the CloudHSM cluster with the specified cluster ID. (HTTP 400) */
-export declare class CloudHsmClusterNotFoundException extends KMSServiceException { readonly name: 'CloudHsmClusterNotFoundException'; }
+export declare class CloudHsmClusterNotFoundException extends KMSServiceException { readonly name: 'CloudHsmClusterNotFoundException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified CloudHSM cluster has a different cluster certificate than the original cluster. (HTTP 400) */
-export declare class CloudHsmClusterNotRelatedException extends KMSServiceException { readonly name: 'CloudHsmClusterNotRelatedException'; }
+export declare class CloudHsmClusterNotRelatedException extends KMSServiceException { readonly name: 'CloudHsmClusterNotRelatedException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because an automatic rotation of this key is currently in progress or scheduled to begin within the next 20 minutes. (HTTP 400) */
-export declare class ConflictException extends KMSServiceException { readonly name: 'ConflictException'; }
+export declare class ConflictException extends KMSServiceException { readonly name: 'ConflictException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the custom key store contains KMS keys. (HTTP 400) */
-export declare class CustomKeyStoreHasCMKsException extends KMSServiceException { readonly name: 'CustomKeyStoreHasCMKsException'; }
+export declare class CustomKeyStoreHasCMKsException extends KMSServiceException { readonly name: 'CustomKeyStoreHasCMKsException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because of the ConnectionState of the custom key store. (HTTP 400) */
-export declare class CustomKeyStoreInvalidStateException extends KMSServiceException { readonly name: 'CustomKeyStoreInvalidStateException'; }
+export declare class CustomKeyStoreInvalidStateException extends KMSServiceException { readonly name: 'CustomKeyStoreInvalidStateException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified custom key store name is already assigned to another custom key store in the account. (HTTP 400) */
-export declare class CustomKeyStoreNameInUseException extends KMSServiceException { readonly name: 'CustomKeyStoreNameInUseException'; }
+export declare class CustomKeyStoreNameInUseException extends KMSServiceException { readonly name: 'CustomKeyStoreNameInUseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because KMS cannot find a custom key store with the specified key store name or ID. (HTTP 400) */
-export declare class CustomKeyStoreNotFoundException extends KMSServiceException { readonly name: 'CustomKeyStoreNotFoundException'; }
+export declare class CustomKeyStoreNotFoundException extends KMSServiceException { readonly name: 'CustomKeyStoreNotFoundException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The system timed out while trying to fulfill the request. (HTTP 400) */
-export declare class DependencyTimeoutException extends KMSServiceException { readonly name: 'DependencyTimeoutException'; }
+export declare class DependencyTimeoutException extends KMSServiceException { readonly name: 'DependencyTimeoutException'; readonly $fault: 'server'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified KMS key is not enabled. (HTTP 400) */
-export declare class DisabledException extends KMSServiceException { readonly name: 'DisabledException'; }
+export declare class DisabledException extends KMSServiceException { readonly name: 'DisabledException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the DryRun parameter was specified. (HTTP 400) */
-export declare class DryRunOperationException extends KMSServiceException { readonly name: 'DryRunOperationException'; }
+export declare class DryRunOperationException extends KMSServiceException { readonly name: 'DryRunOperationException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified import token is expired. (HTTP 400) */
-export declare class ExpiredImportTokenException extends KMSServiceException { readonly name: 'ExpiredImportTokenException'; }
+export declare class ExpiredImportTokenException extends KMSServiceException { readonly name: 'ExpiredImportTokenException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified KMS key cannot decrypt the data. (HTTP 400) */
-export declare class IncorrectKeyException extends KMSServiceException { readonly name: 'IncorrectKeyException'; }
+export declare class IncorrectKeyException extends KMSServiceException { readonly name: 'IncorrectKeyException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the key material in the request is, expired, invalid, or does not meet expectations. (HTTP 400) */
-export declare class IncorrectKeyMaterialException extends KMSServiceException { readonly name: 'IncorrectKeyMaterialException'; }
+export declare class IncorrectKeyMaterialException extends KMSServiceException { readonly name: 'IncorrectKeyMaterialException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the trust anchor certificate in the request to create an CloudHSM key store is not the trust anchor certificate for the specified CloudHSM cluster. (HTTP 400) */
-export declare class IncorrectTrustAnchorException extends KMSServiceException { readonly name: 'IncorrectTrustAnchorException'; }
+export declare class IncorrectTrustAnchorException extends KMSServiceException { readonly name: 'IncorrectTrustAnchorException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified alias name is not valid. (HTTP 400) */
-export declare class InvalidAliasNameException extends KMSServiceException { readonly name: 'InvalidAliasNameException'; }
+export declare class InvalidAliasNameException extends KMSServiceException { readonly name: 'InvalidAliasNameException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because a specified ARN, or an ARN in a key policy, is not valid. (HTTP 400) */
-export declare class InvalidArnException extends KMSServiceException { readonly name: 'InvalidArnException'; }
+export declare class InvalidArnException extends KMSServiceException { readonly name: 'InvalidArnException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** From the Decrypt or ReEncrypt operation, the request was rejected because the specified ciphertext, or additional authenticated data incorporated into the ciphertext, such as the encryption context, is corrupted, missing, or otherwise invalid. (HTTP 400) */
-export declare class InvalidCiphertextException extends KMSServiceException { readonly name: 'InvalidCiphertextException'; }
+export declare class InvalidCiphertextException extends KMSServiceException { readonly name: 'InvalidCiphertextException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified GrantId is not valid. (HTTP 400) */
-export declare class InvalidGrantIdException extends KMSServiceException { readonly name: 'InvalidGrantIdException'; }
+export declare class InvalidGrantIdException extends KMSServiceException { readonly name: 'InvalidGrantIdException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified grant token is not valid. (HTTP 400) */
-export declare class InvalidGrantTokenException extends KMSServiceException { readonly name: 'InvalidGrantTokenException'; }
+export declare class InvalidGrantTokenException extends KMSServiceException { readonly name: 'InvalidGrantTokenException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the provided import token is invalid or is associated with a different KMS key. (HTTP 400) */
-export declare class InvalidImportTokenException extends KMSServiceException { readonly name: 'InvalidImportTokenException'; }
+export declare class InvalidImportTokenException extends KMSServiceException { readonly name: 'InvalidImportTokenException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected for one of the following reasons: The KeyUsage value of the KMS key is incompatible with the API operation. (HTTP 400) */
-export declare class InvalidKeyUsageException extends KMSServiceException { readonly name: 'InvalidKeyUsageException'; }
+export declare class InvalidKeyUsageException extends KMSServiceException { readonly name: 'InvalidKeyUsageException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the marker that specifies where pagination should next begin is not valid. (HTTP 400) */
-export declare class InvalidMarkerException extends KMSServiceException { readonly name: 'InvalidMarkerException'; }
+export declare class InvalidMarkerException extends KMSServiceException { readonly name: 'InvalidMarkerException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because an internal exception occurred. (HTTP 400) */
-export declare class KMSInternalException extends KMSServiceException { readonly name: 'KMSInternalException'; }
+export declare class KMSInternalException extends KMSServiceException { readonly name: 'KMSInternalException'; readonly $fault: 'server'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the HMAC verification failed. (HTTP 400) */
-export declare class KMSInvalidMacException extends KMSServiceException { readonly name: 'KMSInvalidMacException'; }
+export declare class KMSInvalidMacException extends KMSServiceException { readonly name: 'KMSInvalidMacException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the signature verification failed. (HTTP 400) */
-export declare class KMSInvalidSignatureException extends KMSServiceException { readonly name: 'KMSInvalidSignatureException'; }
+export declare class KMSInvalidSignatureException extends KMSServiceException { readonly name: 'KMSInvalidSignatureException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the state of the specified resource is not valid for this request. (HTTP 400) */
-export declare class KMSInvalidStateException extends KMSServiceException { readonly name: 'KMSInvalidStateException'; }
+export declare class KMSInvalidStateException extends KMSServiceException { readonly name: 'KMSInvalidStateException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified KMS key was not available. (HTTP 400) */
-export declare class KeyUnavailableException extends KMSServiceException { readonly name: 'KeyUnavailableException'; }
+export declare class KeyUnavailableException extends KMSServiceException { readonly name: 'KeyUnavailableException'; readonly $fault: 'server'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because a length constraint or quota was exceeded. (HTTP 400) */
-export declare class LimitExceededException extends KMSServiceException { readonly name: 'LimitExceededException'; }
+export declare class LimitExceededException extends KMSServiceException { readonly name: 'LimitExceededException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified policy is not syntactically or semantically correct. (HTTP 400) */
-export declare class MalformedPolicyDocumentException extends KMSServiceException { readonly name: 'MalformedPolicyDocumentException'; }
+export declare class MalformedPolicyDocumentException extends KMSServiceException { readonly name: 'MalformedPolicyDocumentException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified entity or resource could not be found. (HTTP 400) */
-export declare class NotFoundException extends KMSServiceException { readonly name: 'NotFoundException'; }
+export declare class NotFoundException extends KMSServiceException { readonly name: 'NotFoundException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because one or more tags are not valid. (HTTP 400) */
-export declare class TagException extends KMSServiceException { readonly name: 'TagException'; }
+export declare class TagException extends KMSServiceException { readonly name: 'TagException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because a specified parameter is not supported or a specified resource is not valid for this operation. (HTTP 400) */
-export declare class UnsupportedOperationException extends KMSServiceException { readonly name: 'UnsupportedOperationException'; }
+export declare class UnsupportedOperationException extends KMSServiceException { readonly name: 'UnsupportedOperationException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the (XksKeyId) is already associated with another KMS key in this external key store. (HTTP 400) */
-export declare class XksKeyAlreadyInUseException extends KMSServiceException { readonly name: 'XksKeyAlreadyInUseException'; }
+export declare class XksKeyAlreadyInUseException extends KMSServiceException { readonly name: 'XksKeyAlreadyInUseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the external key specified by the XksKeyId parameter did not meet the configuration requirements for an external key store. (HTTP 400) */
-export declare class XksKeyInvalidConfigurationException extends KMSServiceException { readonly name: 'XksKeyInvalidConfigurationException'; }
+export declare class XksKeyInvalidConfigurationException extends KMSServiceException { readonly name: 'XksKeyInvalidConfigurationException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the external key store proxy could not find the external key. (HTTP 400) */
-export declare class XksKeyNotFoundException extends KMSServiceException { readonly name: 'XksKeyNotFoundException'; }
+export declare class XksKeyNotFoundException extends KMSServiceException { readonly name: 'XksKeyNotFoundException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the proxy credentials failed to authenticate to the specified external key store proxy. (HTTP 400) */
-export declare class XksProxyIncorrectAuthenticationCredentialException extends KMSServiceException { readonly name: 'XksProxyIncorrectAuthenticationCredentialException'; }
+export declare class XksProxyIncorrectAuthenticationCredentialException extends KMSServiceException { readonly name: 'XksProxyIncorrectAuthenticationCredentialException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the external key store proxy is not configured correctly. (HTTP 400) */
-export declare class XksProxyInvalidConfigurationException extends KMSServiceException { readonly name: 'XksProxyInvalidConfigurationException'; }
+export declare class XksProxyInvalidConfigurationException extends KMSServiceException { readonly name: 'XksProxyInvalidConfigurationException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** KMS cannot interpret the response it received from the external key store proxy. (HTTP 400) */
-export declare class XksProxyInvalidResponseException extends KMSServiceException { readonly name: 'XksProxyInvalidResponseException'; }
+export declare class XksProxyInvalidResponseException extends KMSServiceException { readonly name: 'XksProxyInvalidResponseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the XksProxyUriEndpoint is already associated with another external key store in this Amazon Web Services Region. (HTTP 400) */
-export declare class XksProxyUriEndpointInUseException extends KMSServiceException { readonly name: 'XksProxyUriEndpointInUseException'; }
+export declare class XksProxyUriEndpointInUseException extends KMSServiceException { readonly name: 'XksProxyUriEndpointInUseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the concatenation of the XksProxyUriEndpoint and XksProxyUriPath is already associated with another external key store in this Amazon Web Services Region. (HTTP 400) */
-export declare class XksProxyUriInUseException extends KMSServiceException { readonly name: 'XksProxyUriInUseException'; }
+export declare class XksProxyUriInUseException extends KMSServiceException { readonly name: 'XksProxyUriInUseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** KMS was unable to reach the specified XksProxyUriPath. (HTTP 400) */
-export declare class XksProxyUriUnreachableException extends KMSServiceException { readonly name: 'XksProxyUriUnreachableException'; }
+export declare class XksProxyUriUnreachableException extends KMSServiceException { readonly name: 'XksProxyUriUnreachableException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the specified Amazon VPC endpoint service is already associated with another external key store in this Amazon Web Services Region. (HTTP 400) */
-export declare class XksProxyVpcEndpointServiceInUseException extends KMSServiceException { readonly name: 'XksProxyVpcEndpointServiceInUseException'; }
+export declare class XksProxyVpcEndpointServiceInUseException extends KMSServiceException { readonly name: 'XksProxyVpcEndpointServiceInUseException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because the Amazon VPC endpoint service configuration does not fulfill the requirements for an external key store. (HTTP 400) */
-export declare class XksProxyVpcEndpointServiceInvalidConfigurationException extends KMSServiceException { readonly name: 'XksProxyVpcEndpointServiceInvalidConfigurationException'; }
+export declare class XksProxyVpcEndpointServiceInvalidConfigurationException extends KMSServiceException { readonly name: 'XksProxyVpcEndpointServiceInvalidConfigurationException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** The request was rejected because KMS could not find the specified VPC endpoint service. (HTTP 400) */
-export declare class XksProxyVpcEndpointServiceNotFoundException extends KMSServiceException { readonly name: 'XksProxyVpcEndpointServiceNotFoundException'; }
+export declare class XksProxyVpcEndpointServiceNotFoundException extends KMSServiceException { readonly name: 'XksProxyVpcEndpointServiceNotFoundException'; readonly $fault: 'client'; constructor(options?: ExceptionOptions); }
 /** Names of every exception the KMS model declares. */
 export type KMSExceptionName = "AlreadyExistsException" | "CloudHsmClusterInUseException" | "CloudHsmClusterInvalidConfigurationException" | "CloudHsmClusterNotActiveException" | "CloudHsmClusterNotFoundException" | "CloudHsmClusterNotRelatedException" | "ConflictException" | "CustomKeyStoreHasCMKsException" | "CustomKeyStoreInvalidStateException" | "CustomKeyStoreNameInUseException" | "CustomKeyStoreNotFoundException" | "DependencyTimeoutException" | "DisabledException" | "DryRunOperationException" | "ExpiredImportTokenException" | "IncorrectKeyException" | "IncorrectKeyMaterialException" | "IncorrectTrustAnchorException" | "InvalidAliasNameException" | "InvalidArnException" | "InvalidCiphertextException" | "InvalidGrantIdException" | "InvalidGrantTokenException" | "InvalidImportTokenException" | "InvalidKeyUsageException" | "InvalidMarkerException" | "KMSInternalException" | "KMSInvalidMacException" | "KMSInvalidSignatureException" | "KMSInvalidStateException" | "KeyUnavailableException" | "LimitExceededException" | "MalformedPolicyDocumentException" | "NotFoundException" | "TagException" | "UnsupportedOperationException" | "XksKeyAlreadyInUseException" | "XksKeyInvalidConfigurationException" | "XksKeyNotFoundException" | "XksProxyIncorrectAuthenticationCredentialException" | "XksProxyInvalidConfigurationException" | "XksProxyInvalidResponseException" | "XksProxyUriEndpointInUseException" | "XksProxyUriInUseException" | "XksProxyUriUnreachableException" | "XksProxyVpcEndpointServiceInUseException" | "XksProxyVpcEndpointServiceInvalidConfigurationException" | "XksProxyVpcEndpointServiceNotFoundException";
 

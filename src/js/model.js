@@ -41,8 +41,8 @@ export const WrappingKeySpec = values("RSA_2048 RSA_3072 RSA_4096 SM2");
 export const XksProxyConnectivityType = values("PUBLIC_ENDPOINT VPC_ENDPOINT_SERVICE");
 
 // One class per exception of the model.
-// `$fault` is the model's, unless the answer made it a server fault (a 5xx).
-const exception = (name, $fault) => ({ [name]: class extends KMSServiceException { constructor(o) { super({ ...o, $fault: o?.$fault === 'server' ? 'server' : $fault, name }); } } })[name];
+// `$fault` is the model's whatever the status, as with @aws-sdk/client-kms.
+const exception = (name, $fault) => ({ [name]: class extends KMSServiceException { constructor(o) { super({ ...o, $fault, name }); } } })[name];
 export const AlreadyExistsException = exception('AlreadyExistsException', 'client');
 export const CloudHsmClusterInUseException = exception('CloudHsmClusterInUseException', 'client');
 export const CloudHsmClusterInvalidConfigurationException = exception('CloudHsmClusterInvalidConfigurationException', 'client');

@@ -314,6 +314,42 @@ test('paginators follow markers and stop when a server hands back one already se
   }
 });
 
+test('every paginator, as a function and as a KMS method, follows NextMarker until Truncated is false (an emulator may send the marker alone) (fixture pages, moto does not paginate)', async () => {
+  // The paginators of botocore's KMS model, with the member each page lists.
+  const listed = { ListKeys: 'Keys', ListAliases: 'Aliases', ListGrants: 'Grants', ListKeyPolicies: 'PolicyNames', ListResourceTags: 'Tags', ListRetirableGrants: 'Grants', ListKeyRotations: 'Rotations', DescribeCustomKeyStores: 'CustomKeyStores' };
+  // '' → m1 (Truncated), m1 → m2 (no Truncated), m2 → m3 but Truncated false: three pages.
+  const pages = { '': { NextMarker: 'm1', Truncated: true }, m1: { NextMarker: 'm2' }, m2: { NextMarker: 'm3', Truncated: false } };
+  const sent = [];
+  const server = await localServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const input = JSON.parse(body);
+    const operation = req.headers['x-amz-target'].split('.')[1];
+    sent.push({ operation, marker: input.Marker ?? '', limit: input.Limit, keyId: input.KeyId });
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ [listed[operation]]: [operation === 'ListKeyPolicies' ? 'p' : {}], ...pages[input.Marker ?? ''] }));
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds });
+    for (const [operation, member] of Object.entries(listed)) {
+      const forms = {
+        function: () => pkg[`paginate${operation}`]({ client: kms, pageSize: 2 }, { KeyId: 'k' }),
+        method: () => kms[`paginate${operation}`]({ KeyId: 'k' }, { pageSize: 2 }),
+      };
+      for (const [form, paginate] of Object.entries(forms)) {
+        assert.equal(typeof paginate, 'function');
+        sent.length = 0;
+        let items = 0;
+        for await (const page of paginate()) items += page[member].length;
+        assert.equal(items, 3, `${operation} as a ${form}`);
+        assert.deepEqual(sent, ['', 'm1', 'm2'].map((marker) => ({ operation, marker, limit: 2, keyId: 'k' })), `${operation} as a ${form}`);
+      }
+    }
+  } finally {
+    server.close();
+  }
+});
+
 test('requestTimeout: Infinity means no timeout (a timer cannot wait longer than 2^31 - 1 ms)', async () => {
   const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds, requestTimeout: Infinity });
   assert.ok(Array.isArray((await kms.listKeys({})).Keys));
@@ -369,29 +405,36 @@ test('cancelling a decrypt stream while its KMS call runs: the cancel resolves, 
   assert.deepEqual((await decrypt(keyring, result)).plaintext, plaintext);
 });
 
-test('$fault as the SDK gives it: the model\'s fault for its exceptions whatever the status (moto answers all with 400), else server for a 5xx (fixture answers)', async () => {
+test('$fault as the SDK gives it: @aws-sdk/client-kms and ours, over the same fixture answers (moto answers every error with 400)', async () => {
+  const sdk = await import('@aws-sdk/client-kms');
   const answers = [
     [400, 'KMSInternalException', 'server'], // declared a server fault by the model
     [400, 'NotFoundException', 'client'],
-    [503, 'NotFoundException', 'server'], // a 5xx is a server fault whatever the name
+    [503, 'NotFoundException', 'client'], // the model's class says client whatever the status
     [503, 'SomeNewException', 'server'], // not in the model
     [400, 'SomeNewException', 'client'],
   ];
-  const server = await countingServer((req, res, n) => {
-    const [status, name] = answers[n - 1];
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: name, message: 'fixture' }));
-  });
-  try {
-    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1 });
-    for (const [status, name, fault] of answers) {
-      const err = await kms.listKeys({}).catch((e) => e);
-      assert.ok(err instanceof KMSServiceException, `${name} ${status}: ${err}`);
-      assert.equal(err.name, name);
-      assert.equal(err.$metadata.httpStatusCode, status);
-      assert.equal(err.$fault, fault, `${name} answered with ${status}`);
+  const clients = {
+    ours: (endpoint) => (input) => new KMS({ region: 'us-east-1', endpoint, credentials: creds, maxAttempts: 1 }).listKeys(input),
+    sdk: (endpoint) => (input) => new sdk.KMSClient({ region: 'us-east-1', endpoint, credentials: creds, maxAttempts: 1 }).send(new sdk.ListKeysCommand(input)),
+  };
+  for (const [who, client] of Object.entries(clients)) {
+    const server = await countingServer((req, res, n) => {
+      const [status, name] = answers[n - 1];
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: name, message: 'fixture' }));
+    });
+    try {
+      const listKeys = client(server.endpoint);
+      for (const [status, name, fault] of answers) {
+        const err = await listKeys({}).catch((e) => e);
+        assert.equal(err.name, name, `${who}: ${err}`);
+        assert.equal(err.$metadata.httpStatusCode, status);
+        assert.equal(err.$fault, fault, `${who}: ${name} answered with ${status}`);
+        if (who === 'ours') assert.ok(err instanceof KMSServiceException, `${name} ${status}: ${err}`);
+      }
+    } finally {
+      server.close();
     }
-  } finally {
-    server.close();
   }
 });
 
