@@ -602,6 +602,7 @@ async fn fake_three_pages_for_every_paginator() {
         .await;
     check_three_pages::<ops::ListKeyRotations>("Rotations", |i| json!({"KeyId": format!("k{i}"), "RotationType": "AUTOMATIC", "RotationDate": 1_700_000_000 + i}), ListKeyRotationsRequest { key_id: key, limit: Some(1), ..Default::default() }, |c, i| c.paginate_list_key_rotations(i))
         .await;
+    check_three_pages::<ops::DescribeCustomKeyStores>("CustomKeyStores", |i| json!({"CustomKeyStoreId": format!("cks-{i}"), "CreationDate": 1_700_000_000 + i}), DescribeCustomKeyStoresRequest { limit: Some(1), ..Default::default() }, |c, i| c.paginate_describe_custom_key_stores(i)).await;
 }
 
 #[tokio::test]

@@ -206,8 +206,9 @@ for (const operation of Object.keys(OPERATIONS)) {
 
 // ---- paginators (async iterators over pages, as in @aws-sdk/client-kms) -------------------
 
+// Each is also a method of `KMS`, `kms.paginateListKeys(input, config)`, as the SDK's aggregated client has.
 function paginator(operation) {
-  return async function* (config, input = {}) {
+  const paginate = async function* (config, input = {}) {
     const client = config.client;
     let marker = config.startingToken ?? input.Marker;
     const limit = config.pageSize ?? input.Limit;
@@ -216,10 +217,15 @@ function paginator(operation) {
       const page = await client.call(operation, { ...input, ...(limit ? { Limit: limit } : {}), ...(marker ? { Marker: marker } : {}) });
       yield page;
       sent.add(marker);
-      if (!page.Truncated || !page.NextMarker || sent.has(page.NextMarker)) return;
+      // KMS sends Truncated with every marker; some emulators send only the marker.
+      if (page.Truncated === false || !page.NextMarker || sent.has(page.NextMarker)) return;
       marker = page.NextMarker;
     }
   };
+  KMS.prototype[`paginate${operation}`] = function (input, config) {
+    return paginate({ ...config, client: this }, input);
+  };
+  return paginate;
 }
 
 export const paginateListKeys = paginator('ListKeys');
@@ -229,6 +235,7 @@ export const paginateListKeyPolicies = paginator('ListKeyPolicies');
 export const paginateListResourceTags = paginator('ListResourceTags');
 export const paginateListRetirableGrants = paginator('ListRetirableGrants');
 export const paginateListKeyRotations = paginator('ListKeyRotations');
+export const paginateDescribeCustomKeyStores = paginator('DescribeCustomKeyStores');
 
 // ---- envelope encryption (shaped like @aws-crypto/client-browser) ------------------------
 

@@ -2,7 +2,8 @@
 // classes are generated from the KMS model into model.d.ts.
 import type { KMSCommand, KMSOperationMethods, KMSOperations, ListKeysRequest, ListKeysResponse, ListAliasesRequest, ListAliasesResponse,
   ListGrantsRequest, ListGrantsResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse, ListResourceTagsRequest,
-  ListResourceTagsResponse, ListRetirableGrantsRequest, ListKeyRotationsRequest, ListKeyRotationsResponse } from './model.js';
+  ListResourceTagsResponse, ListRetirableGrantsRequest, ListKeyRotationsRequest, ListKeyRotationsResponse,
+  DescribeCustomKeyStoresRequest, DescribeCustomKeyStoresResponse } from './model.js';
 import type { HttpHandlerOptions, KMSServiceException, ResponseMetadata } from './errors.js';
 
 export * from './model.js';
@@ -73,7 +74,7 @@ export declare class KMSClient {
   destroy(): void;
 }
 
-export interface KMS extends KMSOperationMethods {}
+export interface KMS extends KMSOperationMethods, KMSPaginatorMethods {}
 /** A KMS client with one method per operation, shaped like `KMS` of @aws-sdk/client-kms (it extends `KMSClient`, as there). */
 export declare class KMS extends KMSClient {
   /** A client configured from the environment, as `KMSClient.fromEnv`. */
@@ -147,6 +148,16 @@ export declare function paginateListKeyPolicies(config: KMSPaginationConfigurati
 export declare function paginateListResourceTags(config: KMSPaginationConfiguration, input: ListResourceTagsRequest): AsyncGenerator<Page<ListResourceTagsResponse>, void, unknown>;
 export declare function paginateListRetirableGrants(config: KMSPaginationConfiguration, input: ListRetirableGrantsRequest): AsyncGenerator<Page<ListGrantsResponse>, void, unknown>;
 export declare function paginateListKeyRotations(config: KMSPaginationConfiguration, input: ListKeyRotationsRequest): AsyncGenerator<Page<ListKeyRotationsResponse>, void, unknown>;
+export declare function paginateDescribeCustomKeyStores(config: KMSPaginationConfiguration, input?: DescribeCustomKeyStoresRequest): AsyncGenerator<Page<DescribeCustomKeyStoresResponse>, void, unknown>;
+/** The paginators as methods of `KMS`, as on the SDK's aggregated client: `kms.paginateListKeys(input, config)`. */
+type KMSPaginatorMethods = {
+  [P in 'ListKeys' | 'ListAliases' | 'ListGrants' | 'ListKeyPolicies' | 'ListResourceTags' | 'ListRetirableGrants' | 'ListKeyRotations' | 'DescribeCustomKeyStores' as `paginate${P}`]: (
+    // The input may be left out where no member is required.
+    ...args: {} extends KMSOperations[P][0]
+      ? [input?: KMSOperations[P][0], config?: Omit<KMSPaginationConfiguration, 'client'>]
+      : [input: KMSOperations[P][0], config?: Omit<KMSPaginationConfiguration, 'client'>]
+  ) => AsyncGenerator<Page<KMSOperations[P][1]>, void, unknown>;
+};
 
 // ---- envelope encryption (shaped like @aws-crypto/client-browser) ----
 

@@ -1,6 +1,7 @@
 //! Paginators over the `List*` operations that page with `Marker` /
 //! `NextMarker` / `Truncated`: ListKeys, ListAliases, ListGrants,
-//! ListKeyPolicies, ListResourceTags, ListRetirableGrants and ListKeyRotations.
+//! ListKeyPolicies, ListResourceTags, ListRetirableGrants, ListKeyRotations
+//! and DescribeCustomKeyStores (botocore's paginators for KMS).
 //!
 //! A [`Paginator`] sends the request, then keeps sending it with `Marker` set
 //! to the previous answer's `NextMarker` while the answer says it is
@@ -94,6 +95,7 @@ paginated! {
     ListResourceTags: tags -> Tag, paginate_list_resource_tags;
     ListRetirableGrants: grants -> GrantListEntry, paginate_list_retirable_grants;
     ListKeyRotations: rotations -> RotationsListEntry, paginate_list_key_rotations;
+    DescribeCustomKeyStores: custom_key_stores -> CustomKeyStoresListEntry, paginate_describe_custom_key_stores;
 }
 
 impl KmsClient {

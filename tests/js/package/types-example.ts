@@ -2,7 +2,7 @@
 import {
   KMS, KMSServiceException, KmsWasmError, NotFoundException, DisabledException, KeySpec, KeyUsageType,
   paginateListKeys, paginateListAliases, paginateListGrants, paginateListKeyPolicies, paginateListResourceTags,
-  paginateListRetirableGrants, paginateListKeyRotations, ready,
+  paginateListRetirableGrants, paginateListKeyRotations, paginateDescribeCustomKeyStores, ready,
   KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
   AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
   type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader, type HttpHandlerOptions,
@@ -50,6 +50,18 @@ async function main(): Promise<void> {
   for await (const page of paginateListResourceTags({ client: kms }, { KeyId: 'k' })) void page.Tags;
   for await (const page of paginateListRetirableGrants({ client: kms }, { RetiringPrincipal: 'p' })) void page.Grants;
   for await (const page of paginateListKeyRotations({ client: kms }, { KeyId: 'k' })) void page.Rotations;
+  for await (const page of paginateDescribeCustomKeyStores({ client: kms })) void page.CustomKeyStores;
+  // The same as methods of KMS, as on the SDK's aggregated client.
+  for await (const page of kms.paginateListKeys()) void page.Keys;
+  for await (const page of kms.paginateListGrants({ KeyId: 'k' }, { pageSize: 10 })) void page.Grants;
+  // @ts-expect-error: ListGrants needs KeyId
+  kms.paginateListGrants();
+  // Exception classes are made as the SDK's are (mocks), and say their model's fault.
+  const notFound = new NotFoundException({ message: 'no such key', $metadata: { httpStatusCode: 400 } });
+  const client_: 'client' = notFound.$fault;
+  void client_;
+  // @ts-expect-error: options, not a message
+  void new NotFoundException('no such key');
   try {
     await kms.decrypt({ CiphertextBlob: blob });
   } catch (e) {
