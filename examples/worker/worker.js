@@ -22,7 +22,9 @@ export default {
       }
       return new Response('not found\n', { status: 404 });
     } catch (e) {
-      // The caller's fault (a bad or tampered body) is a 400; KMS or the network failing is a 502.
+      // A KMS server fault, the network, a timeout or the credentials failing is a 502; the rest is a
+      // 400: a bad or tampered body, KMS refusing (AccessDenied, Disabled, NotFound), and on decrypt
+      // any KMS failure, which the keyring reports as one NoUsableKeyError.
       // Only the error's name goes out: KMS's messages can name the IAM principal.
       const upstream = e.$fault === 'server' || ['NetworkError', 'TimeoutError', 'CredentialsProviderError'].includes(e.name);
       return Response.json({ error: e.name }, { status: upstream ? 502 : 400 });

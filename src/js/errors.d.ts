@@ -31,7 +31,7 @@ export type KmsWasmErrorName =
   | 'ConfigError' | 'ValidationError' | 'NetworkError' | 'TimeoutError' | 'AbortError' | 'CredentialsProviderError'
   | 'MalformedMessageError' | 'AuthenticationError' | 'SignatureError' | 'CommitmentPolicyError'
   | 'UnsupportedSuiteError' | 'EncryptionContextError' | 'TooManyEncryptedDataKeysError' | 'NoUsableKeyError'
-  | 'LimitExceededError' | 'HashWorkerError' | 'UnsupportedRuntimeError'
+  | 'LimitExceededError' | 'KeyringError' | 'StreamStateError' | 'HashWorkerError' | 'UnsupportedRuntimeError'
   | (string & {});
 
 /** An error raised by kms-wasm before or around KMS; `field` names the offending input or setting. */

@@ -37,11 +37,16 @@ export interface AuditEvent {
   errorName?: string;
 }
 
-/** Options of `new KMS(...)`, a subset of @aws-sdk/client-kms's KMSClientConfig plus kms-wasm's own. */
+/**
+ * Options of `new KMS(...)`: a subset of @aws-sdk/client-kms's KMSClientConfig (region, endpoint,
+ * credentials, useFipsEndpoint, useDualstackEndpoint, maxAttempts) plus kms-wasm's own; other SDK
+ * options (requestHandler, retryMode, logger, …) are ignored. A value of the wrong type is a
+ * `ConfigError` on the first call.
+ */
 export interface KMSClientConfig {
-  /** AWS region, e.g. "us-east-1" (or AWS_REGION / AWS_DEFAULT_REGION from `env`). */
+  /** AWS region, e.g. "us-east-1" (or AWS_REGION / AWS_DEFAULT_REGION from `env`); a string, not a provider function. */
   region?: string;
-  /** Endpoint override: VPC endpoint, proxy, local emulator. Plain http only for local hosts. */
+  /** Endpoint override: VPC endpoint, proxy, local emulator; a URL string. Plain http only for local hosts. */
   endpoint?: string;
   /** The region's FIPS endpoint, `kms-fips.<region>.…` (or AWS_USE_FIPS_ENDPOINT from `env`, or a region such as `us-east-1-fips`). Not with `endpoint`. */
   useFipsEndpoint?: boolean;
@@ -137,7 +142,9 @@ export declare function useLoader(loader: () => Promise<unknown>): void;
 /** Paginator configuration, as in @aws-sdk/client-kms. */
 export interface KMSPaginationConfiguration {
   client: KMSClient;
+  /** Sent as `Limit`. */
   pageSize?: number;
+  /** Sent as the first request's `Marker`. */
   startingToken?: string;
 }
 type Page<T> = T & { $metadata: ResponseMetadata };
@@ -203,7 +210,8 @@ export interface MessageHeader {
 
 /**
  * Base of the keyrings; pass any of them to encrypt/decrypt. Their constructors check the options:
- * a wrong type or combination throws a `KmsWasmError` named `ConfigError` whose `field` names it.
+ * a wrong type or combination throws a `KmsWasmError` named `ConfigError` whose `field` names it,
+ * except a `RawAesKeyring` `wrappingKey` that is not bytes, a `ValidationError` naming `wrappingKey`.
  */
 export declare abstract class Keyring {
   private readonly __keyring: never;
@@ -212,16 +220,22 @@ export declare abstract class Keyring {
 export interface KmsKeyringInput {
   /** A kms-wasm client (`KMS` or `KMSClient`). */
   client: KMSClient;
-  /** Key that makes the data key (GenerateDataKey). */
+  /**
+   * Key that makes the data key (GenerateDataKey). To decrypt, give a key ARN: messages name their
+   * keys by ARN and only exactly these identifiers are tried, so a keyring built with an alias or a
+   * bare key id encrypts but cannot decrypt, not even its own messages (`NoUsableKeyError`).
+   */
   generatorKeyId?: string;
-  /** Further keys that each wrap the same data key (Encrypt); on decrypt, the keys that may be used. */
+  /** Further keys that each wrap the same data key (Encrypt); on decrypt, the keys that may be used (key ARNs, as for `generatorKeyId`). */
   keyIds?: string[];
   /** Decrypt with whatever KMS key the message names (filtered by discoveryFilter). */
   discovery?: boolean;
   /** Discovery only: keys of this partition and of one of these (at least one) accounts. */
   discoveryFilter?: { partition: string; accountIds: string[] };
+  /** Grant tokens sent with every KMS call of the keyring. */
   grantTokens?: string[];
 }
+/** The AWS KMS keyring. Decrypting needs key ARNs (or `discovery: true`): see `generatorKeyId`. */
 export declare class KmsKeyring extends Keyring {
   constructor(input: KmsKeyringInput);
 }
@@ -230,7 +244,7 @@ export interface RawAesKeyringInput {
   keyName: string;
   /** Must not start with `aws-kms` (reserved for KMS keyrings). */
   keyNamespace: string;
-  /** 16, 24 or 32 bytes (not a string). */
+  /** 16, 24 or 32 bytes (not a string): any other value is a `ValidationError`, another length a `ConfigError`. */
   wrappingKey: Uint8Array;
 }
 export declare class RawAesKeyring extends Keyring {
@@ -246,16 +260,18 @@ export declare class MultiKeyring extends Keyring {
 
 export interface EncryptOptions {
   encryptionContext?: EncryptionContext;
-  /** Default 0x0578 (with an ECDSA P-384 signature). */
+  /** Default 0x0578 (with an ECDSA P-384 signature); 0x0478 for none. A legacy suite is a `CommitmentPolicyError`. */
   suiteId?: AlgorithmSuiteId;
   /** Plaintext bytes per frame (default 65536). */
   frameLength?: number;
+  /** FORBID_ENCRYPT_ALLOW_DECRYPT makes every encrypt a `CommitmentPolicyError` (kms-wasm never writes legacy messages). */
   commitmentPolicy?: CommitmentPolicyName;
 }
 
 export interface DecryptOptions {
   /** Pairs the message's encryption context must contain. */
   encryptionContext?: EncryptionContext;
+  /** REQUIRE_ENCRYPT_ALLOW_DECRYPT or FORBID_ENCRYPT_ALLOW_DECRYPT also decrypt legacy (v1, non-committing) messages. */
   commitmentPolicy?: CommitmentPolicyName;
   /** Refuse messages carrying more encrypted data keys than this. */
   maxEncryptedDataKeys?: number;
