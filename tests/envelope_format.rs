@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 mod handmade;
-use handmade::handmade;
+use handmade::{handmade, handmade_v1_layout, handmade_with_context};
 
 use kms_wasm::envelope::crypto::{self, BodyAadKind};
 use kms_wasm::envelope::format::{self, ContentType};
 use kms_wasm::envelope::{
-    decrypt, encrypt, AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, EncryptOptions, EncryptionContext, Encryptor, Keyring, MultiKeyring, RawAesKeyring,
+    decrypt, encrypt, AlgorithmSuite, CommitmentPolicy, DecryptOptions, DecryptionMaterials, Decryptor, EncryptOptions, EncryptionContext, Encryptor, Keyring, MultiKeyring,
+    RawAesKeyring,
 };
 
 const S0478: AlgorithmSuite = AlgorithmSuite::Aes256GcmHkdfSha512CommitKey;
@@ -428,6 +429,106 @@ async fn handmade_messages() {
     }
     got.extend(dec.finish().unwrap());
     assert_eq!(got, b"non-framed body");
+}
+
+/// Decrypts `msg` one-shot and streamed into a caller's buffer: each must fail with `name`,
+/// releasing nothing.
+async fn refused_releasing_nothing(kr: &RawAesKeyring, msg: &[u8], options: &DecryptOptions, name: &str) -> kms_wasm::Error {
+    let e = decrypt(kr, msg, options).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+    assert_eq!(e.name(), name, "{e}");
+    let mut dec = Decryptor::new(kr, options.clone());
+    let mut out = Vec::new();
+    assert_eq!(dec.update_into(msg, &mut out).await.unwrap_err().name(), name);
+    assert!(out.is_empty(), "streamed plaintext: {out:?}");
+    e
+}
+
+#[tokio::test]
+async fn a_version_1_layout_naming_a_committing_suite_is_malformed() {
+    // The v1 layout has no commit key, and the decryptor compares commit keys only when the
+    // header has one: a committing suite read from it would pass every policy unchecked.
+    let kr = keyring("k", &[8u8; 32]);
+    let msg = handmade_v1_layout(&kr, &[(1, false, b"abcd"), (2, true, b"ef")], 4).await;
+    for policy in [CommitmentPolicy::RequireEncryptRequireDecrypt, CommitmentPolicy::RequireEncryptAllowDecrypt] {
+        let options = DecryptOptions { commitment_policy: policy, ..Default::default() };
+        let e = refused_releasing_nothing(&kr, &msg, &options, "MalformedMessageError").await;
+        assert!(e.message().contains("0x0478"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_message_carrying_a_verification_key_is_malformed() {
+    // A public key in the context says the sender signed; under an unsigned suite nothing would
+    // check it, so the message is refused rather than read as unsigned.
+    let kr = keyring("k", &[8u8; 32]);
+    let public_key = crypto::MessageSigner::generate().unwrap().public_key_base64();
+    let c = ctx(&[("aws-crypto-public-key", &public_key)]);
+    let msg = handmade_with_context(&kr, &c, 0, &[(1, true, b"ab")], 4, ContentType::Framed).await;
+    let e = refused_releasing_nothing(&kr, &msg, &DecryptOptions::default(), "MalformedMessageError").await;
+    assert!(e.message().contains("aws-crypto-public-key"), "{e}");
+}
+
+#[tokio::test]
+async fn update_into_leaves_the_callers_buffer_as_it_was_on_error() {
+    // Its promise: nothing is appended on error, even when frames that verified precede the
+    // failing one in the same call (their plaintext was already written to the buffer).
+    let kr = keyring("k", &[2u8; 32]);
+    let pt = data(250);
+    let msg = encrypt(&kr, &pt, &opts(S0478, 100)).await.unwrap().ciphertext;
+    let mut bad = msg.clone();
+    let at = bad.len() - 20; // the final frame's ciphertext
+    bad[at] ^= 1;
+    let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+    let mut out = b"caller's bytes".to_vec();
+    assert_eq!(dec.update_into(&bad, &mut out).await.unwrap_err().name(), "AuthenticationError");
+    assert_eq!(out, b"caller's bytes", "nothing appended on error");
+    // What an earlier call appended stays; only the failing call's bytes go.
+    let hl = header_len(&msg);
+    let first = hl + 4 + 12 + 100 + 16;
+    let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+    let mut out = b"caller's bytes".to_vec();
+    dec.update_into(&bad[..first], &mut out).await.unwrap();
+    let kept = out.clone();
+    assert_eq!(&kept[14..], &pt[..100]);
+    assert_eq!(dec.update_into(&bad[first..], &mut out).await.unwrap_err().name(), "AuthenticationError");
+    assert_eq!(out, kept, "nothing appended on error");
+}
+
+#[tokio::test]
+async fn a_frame_iv_other_than_its_sequence_number_is_malformed_even_resealed() {
+    // The format fixes each frame's IV. A holder of the data key can re-seal a frame under
+    // another IV with a valid tag; that must not be accepted. And a changed IV byte is a
+    // malformed message (the IV check), not a failed tag.
+    let kr = keyring("k", &[0x15; 32]);
+    let pt = data(10);
+    let msg = encrypt(&kr, &pt, &opts(S0478, 4)).await.unwrap().ciphertext;
+    let parsed = format::parse_header(&msg, 100).unwrap().unwrap();
+    let h = &parsed.header;
+    // The content key as such a holder derives it: unwrap the EDK, then the format's HKDF.
+    let materials = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };
+    let data_key = kr.on_decrypt(materials, &h.encrypted_data_keys).await.unwrap().data_key.unwrap();
+    let (key, _) = crypto::derive_keys(h.suite, data_key.expose(), &h.message_id).unwrap();
+    // Frame 2 (plaintext bytes 4..8) re-sealed under an IV whose first byte is set.
+    let (hl, f) = (parsed.total_len, 4 + 12 + 4 + 16);
+    let mut iv = crypto::frame_iv(2);
+    iv[0] = 1;
+    let mut ct = pt[4..8].to_vec();
+    let tag = crypto::FrameCipher::seal(&crypto::AesGcmCipher, &key, &iv, &crypto::body_aad(&h.message_id, BodyAadKind::Frame, 2, 4), &mut ct).unwrap();
+    let mut resealed = msg[..hl + f].to_vec();
+    format::write_frame(&mut resealed, 2, false, &iv, &ct, &tag);
+    resealed.extend_from_slice(&msg[hl + 2 * f..]);
+    assert_eq!(resealed.len(), msg.len());
+    let e = decrypt(&kr, &resealed, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+    assert_eq!(e.name(), "MalformedMessageError", "{e}");
+    assert!(e.message().contains("IV"), "{e}");
+    // Streamed: frame 1 comes out, frame 2 does not.
+    let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+    assert_eq!(dec.update(&resealed[..hl + f]).await.unwrap(), &pt[..4]);
+    assert_eq!(dec.update(&resealed[hl + f..]).await.unwrap_err().name(), "MalformedMessageError");
+    // The same IV byte changed without re-sealing.
+    let mut changed = msg.clone();
+    changed[hl + f + 4] ^= 1;
+    expect_err(&kr, &changed, "MalformedMessageError").await;
 }
 
 #[tokio::test]

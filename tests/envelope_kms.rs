@@ -221,6 +221,46 @@ async fn fixture_disabled_key_on_encrypt() {
     assert_eq!(e.name(), "DisabledException");
 }
 
+/// kms-local with its Decrypt answers' `KeyId` replaced by `key_id`: KMS answering for a key
+/// other than the one asked (moto never does). Counts the Decrypt calls it rewrote.
+struct AnswersForAnotherKey {
+    inner: Arc<dyn HttpClient>,
+    key_id: String,
+    rewritten: AtomicU32,
+}
+
+impl HttpClient for AnswersForAnotherKey {
+    fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, kms_wasm::Result<HttpResponse>> {
+        let decrypt = common::operation(&request) == "Decrypt";
+        Box::pin(async move {
+            let mut resp = self.inner.send(request, timeout_ms).await?;
+            if decrypt && resp.status == 200 {
+                let mut answer: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+                answer["KeyId"] = self.key_id.clone().into();
+                resp.body = answer.to_string().into_bytes();
+                self.rewritten.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(resp)
+        })
+    }
+}
+
+#[tokio::test]
+async fn fixture_a_data_key_kms_answers_for_another_key_is_not_used() {
+    // The keyring asked for the EDK's key; a plaintext KMS says came from another key is not
+    // that key's data key (the spec's check), however well it decrypts.
+    let client = common::client();
+    let k1 = common::new_symmetric_key(&client).await;
+    let k2 = common::new_symmetric_key(&client).await;
+    let msg = encrypt(&KmsKeyring::new(client.clone(), Some(k1.clone()), vec![]).unwrap(), b"for k1 only", &opts(SUITES[0])).await.unwrap().ciphertext;
+    let http = Arc::new(AnswersForAnotherKey { inner: kms_wasm::transport::default_http_client(), key_id: k2.clone(), rewritten: AtomicU32::new(0) });
+    let kr = KmsKeyring::new(common::client_over(http.clone()), Some(k1.clone()), vec![k2]).unwrap();
+    let e = decrypt(&kr, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+    assert_eq!(e.name(), "NoUsableKeyError", "{e}");
+    assert!(e.message().contains(&format!("{k1}: KMS answered for another key")), "{e}");
+    assert_eq!(http.rewritten.load(Ordering::SeqCst), 1, "refused on the answer, after asking KMS");
+}
+
 #[test]
 fn keyrings_refuse_bad_construction() {
     let (client, http) = refusing_client("NotUsed", 400);
