@@ -420,6 +420,41 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_to_a_public_address_is_refused_naming_the_endpoint() {
+        // Requests carry signatures and plaintext data keys: cleartext only to this machine or a
+        // private network. IPv6 gets only ::1 (the doc lists private IPv4 ranges, not ULAs).
+        for public in ["http://8.8.8.8/", "http://203.0.113.7:4566", "http://172.32.0.1/", "http://[2001:db8::1]/", "http://[fd00::1]:80"] {
+            let e = Config::builder().region("us-east-1").endpoint(public).build().unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{public}");
+            assert!(e.to_string().contains("plain http"), "{public}: {e}");
+        }
+        for local in ["http://127.0.0.2:4566", "http://192.168.1.10", "http://172.16.0.1", "http://172.31.255.254"] {
+            Config::builder().region("us-east-1").endpoint(local).build().unwrap_or_else(|e| panic!("{local}: {e}"));
+        }
+        // The same addresses over https are fine: TLS protects them.
+        assert_eq!(Config::builder().region("us-east-1").endpoint("https://8.8.8.8").build().unwrap().endpoint().url(), "https://8.8.8.8/");
+    }
+
+    #[test]
+    fn user_info_in_an_endpoint_is_refused_without_echoing_the_password() {
+        // Kept, it would be part of the URL and so of Config's Debug and of logs.
+        for bad in ["https://user:hunter2pass@kms.example/", "http://user:hunter2pass@127.0.0.1:4566", "https://hunter2pass@kms.example/kms"] {
+            let e = Config::builder().region("us-east-1").endpoint(bad).build().unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{bad}");
+            assert!(!format!("{e} {e:?}").contains("hunter2pass"), "{bad}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn a_fragment_in_an_endpoint_is_refused_not_dropped() {
+        // http::Uri drops a fragment silently; the user meant something by it.
+        for bad in ["https://kms.example/#frag", "https://kms.example/kms#x", "http://127.0.0.1:4566#"] {
+            let e = Config::builder().region("us-east-1").endpoint(bad).build().unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{bad}");
+        }
+    }
+
+    #[test]
     fn default_endpoint_follows_region_and_partition() {
         assert_eq!(Config::builder().region("eu-central-1").build().unwrap().endpoint().url(), "https://kms.eu-central-1.amazonaws.com/");
         assert_eq!(Config::builder().region("cn-north-1").build().unwrap().endpoint().url(), "https://kms.cn-north-1.amazonaws.com.cn/");

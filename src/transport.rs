@@ -352,6 +352,9 @@ mod tests {
         let code = |name: &str| is_retryable(&decode_error(&resp(400, &[], &format!(r#"{{"__type":"{name}"}}"#))));
         assert!(["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException", "RequestTimeoutException"].into_iter().all(code));
         assert!(!["ValidationException", "NotFoundException", "InvalidSignatureException"].into_iter().any(code));
+        // The status decides, whatever the body names: a gateway's 429 `SlowDown` is throttling too.
+        let named = |code: u16| is_retryable(&decode_error(&resp(code, &[], r#"{"__type":"SlowDown","message":"Please reduce your request rate."}"#)));
+        assert!([429, 500, 502, 503, 504].into_iter().all(named));
         assert!(is_retryable(&Error::network("reset")));
         assert!(is_retryable(&Error::timeout(5)));
         assert!(!is_retryable(&Error::aborted()));
@@ -397,6 +400,12 @@ mod tests {
             assert!(backoff_ms(100, 2000, attempt) < 2000);
         }
         assert!(backoff_ms(100, 20_000, 1) < 100);
+        // Full jitter: spread over [0, cap), so clients refused together do not retry together.
+        // (500 uniform draws all within a quarter of the range: odds below 1e-290.)
+        let delays: Vec<u64> = (0..500).map(|_| backoff_ms(100, 20_000, 3)).collect();
+        assert!(delays.iter().all(|&d| d < 400), "{delays:?}");
+        let (min, max) = (*delays.iter().min().unwrap(), *delays.iter().max().unwrap());
+        assert!(max - min >= 100, "delays from {min} to {max} ms only");
     }
 
     #[test]

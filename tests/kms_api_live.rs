@@ -481,6 +481,7 @@ fn calls(source: &str, op: &str) -> bool {
 // ---------------------------------------------------------------------------
 
 /// Serves page `n` for `Marker` "m{n}" (page 0 without a marker), recording each request body.
+/// Panics past [`MAX_FAKE_REQUESTS`] requests.
 struct Pages {
     pages: Vec<Value>,
     seen: Mutex<Vec<Value>>,
@@ -494,7 +495,14 @@ impl HttpClient for Pages {
             None => 0,
             Some(m) => m.trim_start_matches('m').parse::<usize>().unwrap(),
         };
-        self.seen.lock().unwrap().push(body);
+        let requests = {
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(body);
+            seen.len()
+        };
+        // A paginator going round in circles fails here instead of hanging the test (the answers
+        // are ready at once, so no timeout could interrupt it).
+        assert!(requests <= MAX_FAKE_REQUESTS, "{requests} requests to a fake of {} pages: the paginator does not stop", self.pages.len());
         let answer = if Some(index) == self.fail_on {
             HttpResponse { status: 400, headers: vec![], body: br#"{"__type":"InvalidMarkerException","message":"bad marker"}"#.to_vec() }
         } else {
@@ -503,6 +511,9 @@ impl HttpClient for Pages {
         Box::pin(async move { Ok(answer) })
     }
 }
+
+/// More requests than any listing over these fakes needs.
+const MAX_FAKE_REQUESTS: usize = 20;
 
 fn fake(pages: Vec<Value>, fail_on: Option<usize>) -> (KmsClient, Arc<Pages>) {
     let http = Arc::new(Pages { pages, seen: Mutex::new(Vec::new()), fail_on });

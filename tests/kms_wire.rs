@@ -271,6 +271,28 @@ fn sigv4_authorization_matches_botocore() {
     }
 }
 
+#[tokio::test]
+async fn the_client_signs_every_header_it_sends() {
+    // sigv4_authorization_matches_botocore signs headers of its own; this is what the transport
+    // puts on the wire. An unsigned X-Amz-Target could be changed in flight (Encrypt made into
+    // something else) without breaking the signature. botocore signs the same set for these
+    // headers (all but hop-by-hop, User-Agent and tracing ones), the session token included.
+    for (token, expected) in [(None, "content-type;host;x-amz-date;x-amz-target"), (Some("session-token"), "content-type;host;x-amz-date;x-amz-security-token;x-amz-target")] {
+        let rec = Arc::new(Recorder::default());
+        let credentials = Credentials::new("AKIDEXAMPLE", "secret", token.map(str::to_owned));
+        let config = Config::builder().region("eu-west-1").endpoint("https://kms.eu-west-1.amazonaws.com").credentials(credentials).build().unwrap();
+        KmsClient::with_http_client(config, rec.clone()).list_keys(Default::default()).await.unwrap();
+        let requests = rec.requests.lock().unwrap();
+        let authorization = header(&requests[0], "authorization").unwrap();
+        let signed = authorization.split(", ").find_map(|p| p.strip_prefix("SignedHeaders=")).unwrap_or_else(|| panic!("{authorization}"));
+        assert_eq!(signed, expected, "{token:?}");
+        // Nothing sent goes unsigned (Host is added by the HTTP client).
+        let mut sent: Vec<String> = requests[0].headers.iter().map(|(k, _)| k.to_ascii_lowercase()).filter(|k| k != "authorization").chain(["host".to_owned()]).collect();
+        sent.sort();
+        assert_eq!(sent.join(";"), signed, "{token:?}");
+    }
+}
+
 #[test]
 fn endpoints_follow_kms_endpoint_rules_in_every_partition() {
     let cases = oracle(&["endpoints"], None);

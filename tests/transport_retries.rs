@@ -177,8 +177,9 @@ async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
     let hour = std::time::Duration::from_secs(3600);
     // Local clock an hour behind: KMS says the signature expired.
     let proxy = skew_proxy(std::time::SystemTime::now() + hour, "InvalidSignatureException", "Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z").await;
-    // max_attempts = 1: the skew retry is extra, not a retry attempt.
-    client_via(&proxy, 1, 5_000).list_keys(ListKeysRequest::default()).await.unwrap();
+    // max_attempts = 1: the skew retry is extra, not a retry attempt, and not counted in `attempts`.
+    let (_, meta) = client_via(&proxy, 1, 5_000).send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
+    assert_eq!((meta.attempts, proxy.hits.load(Ordering::SeqCst)), (1, 2));
     assert_eq!(signing_hours_apart(&proxy), 1);
     // Local clock an hour ahead: KMS says the signature is not yet current.
     let proxy = skew_proxy(std::time::SystemTime::now() - hour, "InvalidSignatureException", "Signature not yet current: 20260101T010000Z is still later than 20260101T000500Z (20260101T000000Z + 5 min.)").await;
@@ -196,13 +197,30 @@ async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
 }
 
 #[tokio::test]
+async fn a_skew_retry_leaves_the_retry_budget_intact() {
+    // Skew-refused, then a 503, then success: with max_attempts = 2 the 503 still gets its retry.
+    let date = httpdate_string(std::time::SystemTime::now() + std::time::Duration::from_secs(3600));
+    let proxy = start_proxy(move |n| match n {
+        1 => Action::Respond { status: 400, headers: vec![("Date".into(), date.clone())], body: r#"{"__type":"InvalidSignatureException","message":"Signature expired"}"#.into() },
+        2 => Action::Respond { status: 503, headers: vec![], body: String::new() },
+        _ => Action::Forward,
+    })
+    .await;
+    let (_, meta) = client_via(&proxy, 2, 5_000).send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
+    assert_eq!((meta.attempts, proxy.hits.load(Ordering::SeqCst)), (2, 3));
+}
+
+#[tokio::test]
 async fn a_silent_server_times_out_each_attempt() {
     let proxy = start_proxy(|_| Action::Hang).await;
-    let kms = client_via(&proxy, 2, 300);
+    let kms = client_via(&proxy, 2, 400);
     let started = std::time::Instant::now();
     let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!((err.kind(), err.name(), err.attempts()), (ErrorKind::Timeout, "TimeoutError", 2));
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // 2 × 400 ms and a backoff under 100 ms: 3x headroom for a loaded machine, and well under
+    // what a timeout honoured loosely would take (2 × 2 s at 5x).
+    let elapsed = started.elapsed();
+    assert!(elapsed >= std::time::Duration::from_millis(800) && elapsed < std::time::Duration::from_millis(2_500), "{elapsed:?}");
 }
 
 #[tokio::test]
