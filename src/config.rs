@@ -44,6 +44,10 @@ impl Endpoint {
     /// `/kms`) is kept; query and fragment are rejected.
     pub fn parse(field: &'static str, raw: &str) -> Result<Self> {
         let raw = raw.trim();
+        // First, so no message below echoes a password: an `@` anywhere (a path has no use for one).
+        if raw.contains('@') {
+            return Err(Error::config(field, "an endpoint cannot carry user info"));
+        }
         let uri: http::Uri = raw.parse().map_err(|_| Error::config(field, format!("`{raw}` is not a URL")))?;
         let scheme = uri.scheme_str().ok_or_else(|| Error::config(field, format!("`{raw}` has no scheme (https://…)")))?;
         let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| Error::config(field, format!("`{raw}` has no host")))?;
@@ -57,9 +61,6 @@ impl Endpoint {
             return Err(Error::config(field, "an endpoint cannot have a query or fragment"));
         }
         let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
-        if authority.contains('@') {
-            return Err(Error::config(field, "an endpoint cannot carry user info"));
-        }
         let path = uri.path().trim_end_matches('/');
         Ok(Endpoint { url: format!("{scheme}://{authority}{path}/"), host: host.to_owned() })
     }
@@ -438,7 +439,8 @@ mod tests {
     #[test]
     fn user_info_in_an_endpoint_is_refused_without_echoing_the_password() {
         // Kept, it would be part of the URL and so of Config's Debug and of logs.
-        for bad in ["https://user:hunter2pass@kms.example/", "http://user:hunter2pass@127.0.0.1:4566", "https://hunter2pass@kms.example/kms"] {
+        // Malformed ones too: their messages used to quote the URL whole ("has no scheme", "is not a URL").
+        for bad in ["https://user:hunter2pass@kms.example/", "http://user:hunter2pass@127.0.0.1:4566", "https://hunter2pass@kms.example/kms", "u:hunter2pass@kms.example", "https://u:hunter2pass@", "https://u:hunter2pass@ kms"] {
             let e = Config::builder().region("us-east-1").endpoint(bad).build().unwrap_err();
             assert_eq!(e.field(), Some("endpoint"), "{bad}");
             assert!(!format!("{e} {e:?}").contains("hunter2pass"), "{bad}: {e:?}");

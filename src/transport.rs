@@ -79,7 +79,8 @@ pub struct ResponseMetadata {
     pub http_status: u16,
     /// `x-amzn-RequestId`.
     pub request_id: Option<String>,
-    /// Attempts made, including the successful one.
+    /// Attempts made, including the successful one; the one extra retry after a clock-skew refusal
+    /// is not counted (it corrects our clock, not the request).
     pub attempts: u32,
     /// Milliseconds spent waiting between attempts (the backoffs).
     pub total_retry_delay_ms: u64,

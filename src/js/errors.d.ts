@@ -2,6 +2,7 @@
 export interface ResponseMetadata {
   httpStatusCode?: number;
   requestId?: string;
+  /** Attempts made, the last included; the extra retry after a clock-skew refusal is not counted. */
   attempts?: number;
   totalRetryDelay?: number;
 }
