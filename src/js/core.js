@@ -387,7 +387,8 @@ const PAUSE_AFTER = 1 << 20;
 /**
  * Installs a synchronous AES-GCM (entries only): `{ key(raw), seal(key, iv, aad, plaintext) →
  * [ciphertext, tag], open(key, iv, aad, ciphertextAndTag) → plaintext or null, pause() →
- * Promise }`. `key` copies what it needs. Returns the one it replaces.
+ * Promise, release?(bytes) }`. `key` copies what it needs; `release` may free what `seal` or
+ * `open` returned, once it was copied. Returns the one it replaces.
  */
 export function useSyncAesGcm(cipher) {
   const previous = syncAesGcm;
@@ -424,7 +425,8 @@ export function useExternalSha384(factory) {
   return previous;
 }
 
-async function nativeSealer(encryptor, emit, length = Infinity) {
+// `copies`: `emit` copies what it is given (a one-shot result), so frames can be released after.
+async function nativeSealer(encryptor, emit, length = Infinity, copies = false) {
   const sync = syncAesGcm;
   const rawKey = encryptor.contentKey();
   let key;
@@ -461,11 +463,13 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
   const header = encryptor.externalHeader();
   await emit(header);
   await hash?.update(header); // the wasm hash already has it
+  const release = copies && sync?.release; // after `out`: written and hashed
   const drainOne = async () => {
     const { prefix, sealed } = inFlight.shift();
     const parts = await sealed;
     await out(prefix);
     for (const part of parts) await out(part);
+    if (release) for (const part of parts) release(part);
   };
   const sealFull = async (frame) => {
     // Sequence numbers are 32-bit and 0xFFFFFFFF is the final frame's: wasm would wrap a larger
@@ -520,6 +524,7 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
         const parts = await seal(iv, additionalData, last);
         await out(WasmEncryptor.framePrefix(seq, true, filled));
         for (const part of parts) await out(part);
+        if (release) for (const part of parts) release(part);
       }
       pending.fill(0);
       await emit(hash ? encryptor.externalFooterForDigest(await hash.digest()) : encryptor.externalFooter());
@@ -534,8 +539,9 @@ async function nativeSealer(encryptor, emit, length = Infinity) {
 // Decryption with native AES-GCM: wasm parses and checks the message (header, commitment, frame
 // order, signature); JS opens the frames it hands out, several at once, and releases each
 // frame's plaintext in order once its tag verified. A signed message's final frame is held
-// until the signature verified. `whole`: the whole message, when one call decrypts it.
-function nativeOpener(decryptor, whole) {
+// until the signature verified. `whole`: the whole message, when one call decrypts it;
+// `copies`: `emit` copies what it is given, so frames can be released after.
+function nativeOpener(decryptor, whole, copies = false) {
   const sync = syncAesGcm;
   decryptor.useExternalFrames();
   let hash; // decided at the first chunk, before wasm reads (and would hash) any of it
@@ -571,6 +577,7 @@ function nativeOpener(decryptor, whole) {
   let key;
   let held;
   const paced = sync && pacer(sync);
+  const release = copies && sync?.release;
   const drainOne = async (emit) => {
     const frame = inFlight.shift();
     const plaintext = await frame.opened;
@@ -579,6 +586,7 @@ function nativeOpener(decryptor, whole) {
     else {
       const writing = emit(plaintext); // a promise only when the writer asks to wait
       if (writing) await writing;
+      if (release) release(plaintext);
     }
   };
   // Now, not in a later task: wasm refuses a call while `update` is still running.
@@ -662,6 +670,7 @@ function nativeOpener(decryptor, whole) {
       const last = verifyWhole ? await finishVerifyingWhole(decryptor, whole) : hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
       if (last.length) await emit(last);
       if (held) await emit(held);
+      if (held && release) release(held);
       held = undefined;
     },
     wipe() {
@@ -771,6 +780,7 @@ function filledResult(capacity, pieces, bytes = new Uint8Array(capacity)) {
     wipe() {
       bytes.fill(0, 0, filled);
     },
+    copies: true, // what `write` is given is copied once its promise (if any) settles
   };
 }
 
@@ -832,7 +842,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
     // The message is written straight into one buffer of its final size (plus room for a
     // footer of unknown length), so it is neither collected in parts nor copied once more.
     const result = resultBuffer(encryptor.maxMessageLength(bytes.length), encryptor.signing);
-    sealer = await nativeSealer(encryptor, result.write, bytes.length);
+    sealer = await nativeSealer(encryptor, result.write, bytes.length, result.copies);
     await sealer.push(bytes);
     await sealer.finish();
     return { result: await result.written(), messageHeader };
@@ -854,7 +864,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   // The plaintext is shorter than the message: write it into a buffer of the message's size as
   // frames open, not into parts joined at the end.
   const plaintext = resultBuffer(bytes.length, WasmDecryptor.mayNeedSha384(bytes.subarray(0, 4)));
-  const opener = nativeOpener(decryptor, bytes);
+  const opener = nativeOpener(decryptor, bytes, plaintext.copies);
   try {
     await opener.push(bytes, plaintext.write);
     const messageHeader = decryptor.messageHeader();

@@ -122,6 +122,8 @@ export interface SyncAesGcm {
   open(key: unknown, iv: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
   /** Resolves after the event loop had a turn. */
   pause(): Promise<void>;
+  /** May free what `seal` or `open` returned; called once a one-shot call copied it. */
+  release?(bytes: Uint8Array): void;
 }
 /** @internal Installs the synchronous AES-GCM for envelope frames (`undefined`: WebCrypto); returns the one it replaced. */
 export declare function useSyncAesGcm(cipher: SyncAesGcm | undefined): SyncAesGcm | undefined;

@@ -89,6 +89,14 @@ useSyncAesGcm({
     }
   },
   pause: () => new Promise((resolve) => setImmediate(resolve)),
+  // Each frame's output has an ArrayBuffer of its own; once a one-shot call copied it, it is
+  // freed here rather than by V8's collector: 64 MiB of them per 64 MiB message otherwise
+  // brought more major GCs, each marking the whole heap, the application's too (64 MiB 0x0578
+  // in Node 24 beside client-node: encrypt 462 -> 585, decrypt 477 -> 550 MB/s). Node 20 has
+  // no `transfer`: there the collector frees them.
+  release(bytes) {
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) bytes.buffer.transfer?.(0);
+  },
 });
 export * from './core.js';
 export * from './deploy.js';
