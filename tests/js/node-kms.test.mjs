@@ -448,3 +448,90 @@ test('kms-local passes on only AWS API calls: moto\'s unsigned /moto-api/ (a sta
   }
   assert.ok(Array.isArray((await KMS.fromEnv(env).listKeys({})).Keys), 'signed KMS calls still pass');
 });
+
+/** A fixture server answering each request with `answer(operation, input)` as JSON; `sent` holds [operation, input] per request. */
+async function jsonServer(answer) {
+  const sent = [];
+  const server = await localServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const operation = req.headers['x-amz-target'].split('.')[1];
+    const input = JSON.parse(body);
+    sent.push([operation, input]);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer(operation, input)));
+  });
+  return { sent, close: server.close, kms: new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds }) };
+}
+
+test('timestamps inside list items come back as Dates with the right time; a nested blob is sent as base64 (fixture answers)', async () => {
+  const t1 = 1700000000.5, t2 = 1710000000;
+  const server = await jsonServer((operation) => ({
+    ListAliases: { Aliases: [{ AliasName: 'alias/a', CreationDate: t1, LastUpdatedDate: t2 }, { AliasName: 'alias/b', CreationDate: t2 }], Truncated: false },
+    ListKeyRotations: { Rotations: [{ KeyId: 'k', RotationDate: t1, ValidTo: t2 }], Truncated: false },
+    ListGrants: { Grants: [{ GrantId: 'g', CreationDate: t2 }], Truncated: false },
+    DescribeCustomKeyStores: { CustomKeyStores: [{ CustomKeyStoreId: 'c', CreationDate: t1 }], Truncated: false },
+    Decrypt: { KeyId: 'k', Plaintext: 'AQID' },
+  })[operation]);
+  try {
+    const { kms } = server;
+    const { Aliases } = await kms.listAliases({});
+    assert.ok(Aliases.every((a) => a.CreationDate instanceof Date), 'Aliases[].CreationDate is a Date');
+    assert.deepEqual(Aliases.map((a) => a.CreationDate.getTime()), [t1 * 1000, t2 * 1000]);
+    assert.ok(Aliases[0].LastUpdatedDate instanceof Date);
+    assert.equal(Aliases[0].LastUpdatedDate.getTime(), t2 * 1000);
+    assert.equal(Aliases[1].AliasName, 'alias/b');
+    const { Rotations } = await kms.listKeyRotations({ KeyId: 'k' });
+    assert.ok(Rotations[0].RotationDate instanceof Date && Rotations[0].ValidTo instanceof Date);
+    assert.deepEqual([Rotations[0].RotationDate.getTime(), Rotations[0].ValidTo.getTime()], [t1 * 1000, t2 * 1000]);
+    assert.equal((await kms.listGrants({ KeyId: 'k' })).Grants[0].CreationDate.getTime(), t2 * 1000);
+    assert.equal((await kms.describeCustomKeyStores({})).CustomKeyStores[0].CreationDate.getTime(), t1 * 1000);
+    // Input: a blob in a nested structure is base64 on the wire, from a view's own offset.
+    const doc = new Uint8Array([9, 0xfb, 0xff, 1, 2, 3]).subarray(1);
+    const dec = await kms.decrypt({ CiphertextBlob: new Uint8Array([7, 7]), Recipient: { KeyEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', AttestationDocument: doc } });
+    assert.deepEqual([...dec.Plaintext], [1, 2, 3]);
+    const [, input] = server.sent.at(-1);
+    assert.deepEqual(input, { CiphertextBlob: 'Bwc=', Recipient: { KeyEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', AttestationDocument: Buffer.from(doc).toString('base64') } });
+  } finally {
+    await server.close();
+  }
+});
+
+test('a timestamp input is sent as epoch seconds, given as a Date, as epoch seconds (a number) or as a date string (fixture server reads the body)', async () => {
+  const server = await jsonServer(() => ({}));
+  try {
+    const when = new Date('2030-01-02T03:04:05.250Z');
+    const seconds = when.getTime() / 1000;
+    for (const ValidTo of [when, seconds, when.toISOString()]) {
+      await server.kms.importKeyMaterial({ KeyId: 'k', ImportToken: new Uint8Array([1]), EncryptedKeyMaterial: new Uint8Array([2]), ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo });
+    }
+    assert.deepEqual(server.sent.map(([op, input]) => [op, input.ValidTo, input.ImportToken]), [
+      ['ImportKeyMaterial', seconds, 'AQ=='], ['ImportKeyMaterial', seconds, 'AQ=='], ['ImportKeyMaterial', seconds, 'AQ=='],
+    ]);
+    const bad = await server.kms.importKeyMaterial({ KeyId: 'k', ImportToken: new Uint8Array([1]), EncryptedKeyMaterial: new Uint8Array([2]), ValidTo: 'not a date' }).catch((e) => e);
+    assert.deepEqual([bad.name, bad.field], ['ValidationError', 'ValidTo']);
+    assert.equal(server.sent.length, 3, 'a bad date is not sent');
+  } finally {
+    await server.close();
+  }
+});
+
+test('paginators resume from startingToken: the first request carries it as Marker, as a function and as a KMS method (fixture pages)', async () => {
+  const pages = { saved: { NextMarker: 'm2', Truncated: true }, m2: { Truncated: false } };
+  const server = await jsonServer((operation, input) => ({ Keys: [{ KeyId: `after-${input.Marker ?? ''}` }], ...(pages[input.Marker] ?? { NextMarker: 'first-page-again', Truncated: false }) }));
+  try {
+    const forms = {
+      function: () => paginateListKeys({ client: server.kms, startingToken: 'saved' }, { Marker: 'ignored-for-the-token' }),
+      method: () => server.kms.paginateListKeys({}, { startingToken: 'saved' }),
+      'Marker in the input': () => server.kms.paginateListKeys({ Marker: 'saved' }),
+    };
+    for (const [form, paginate] of Object.entries(forms)) {
+      server.sent.length = 0;
+      const keys = [];
+      for await (const page of paginate()) keys.push(...page.Keys.map((k) => k.KeyId));
+      assert.deepEqual(server.sent.map(([, input]) => input.Marker), ['saved', 'm2'], form);
+      assert.deepEqual(keys, ['after-saved', 'after-m2'], form);
+    }
+  } finally {
+    await server.close();
+  }
+});

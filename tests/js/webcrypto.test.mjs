@@ -298,6 +298,41 @@ test('a hasher dropped unfinished (a stream abandoned without a cancel) frees it
   assert.deepEqual(freed(), [droppedId, posted[0].id], 'an explicit abort still frees at once');
 });
 
+test('a hasher in the helper worker makes update() wait once 4 MiB are posted and unacknowledged, and resumes as the worker acknowledges (fake worker)', async () => {
+  const { helperWorker } = await import(join(packageDir(), 'hash-worker.js'));
+  // A worker that takes messages and answers only when told: `ack()` acknowledges the oldest batch.
+  const posted = [];
+  let deliver;
+  const helper = helperWorker(async ({ message }) => {
+    deliver = message;
+    return { post: (m) => posted.push(m), busy() {}, idle() {} };
+  });
+  const hasher = await helper.sha384(Infinity);
+  const MiB = 1 << 20;
+  let acked = 0;
+  const ack = () => {
+    const m = posted.filter((p) => p.buffer)[acked++];
+    deliver({ id: m.id, buffer: m.buffer, length: m.length });
+  };
+  assert.equal(hasher.update(new Uint8Array(4 * MiB - 1)), undefined, 'under 4 MiB posted: no wait');
+  assert.equal(posted.filter((p) => p.buffer).length, 3);
+  const waiting = hasher.update(new Uint8Array(1));
+  assert.ok(waiting instanceof Promise, '4 MiB posted and unacknowledged: update returns a promise');
+  assert.equal(posted.filter((p) => p.buffer).length, 4);
+  let resumed = false;
+  waiting.then(() => { resumed = true; });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(resumed, false, 'no acknowledgement yet: still waiting');
+  ack();
+  await waiting;
+  assert.ok(resumed, 'one batch acknowledged: update resumes');
+  // Acknowledged bytes no longer count: another 1 MiB fills the queue again.
+  assert.ok(hasher.update(new Uint8Array(MiB)) instanceof Promise, 'the queue is full again at 4 MiB');
+  for (let i = 0; i < 4; i++) ack();
+  assert.equal(hasher.update(new Uint8Array(MiB)), undefined, 'acknowledged: room again');
+  hasher.abort();
+});
+
 test('a worker that cannot start (Node\'s permission model) only costs the hash worker: large signed one-shot calls still work', async () => {
   // Without --allow-worker, `new Worker` throws at once.
   // Node 22.13 renamed the flag (Node 24 refuses the old name).
@@ -508,5 +543,108 @@ test('a large one-shot result moved in from an allocator keeps everything writte
     }
   } finally {
     ours.usePrefault(entry);
+  }
+});
+
+test('on the WebCrypto path, a failure of crypto.subtle.decrypt other than a bad tag is passed on, not taken for AuthenticationError (one-shot and streamed)', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  // One frame: with several in flight, the rejections of the frames after the failed one are
+  // never handled (nativeOpener attaches no handler to them), which fails any test.
+  const pt = randomBytes(1000);
+  const options = { frameLength: 4096, suiteId: 0x0478 };
+  const { result } = await onPath('WebCrypto', () => ours.encrypt(keyring, pt, options));
+  const tampered = Uint8Array.from(result);
+  tampered[tampered.length - 20] ^= 1; // in the (only) frame
+  const subtle = globalThis.crypto.subtle;
+  const own = Object.getOwnPropertyDescriptor(subtle, 'decrypt');
+  const realDecrypt = subtle.decrypt;
+  for (const failure of [() => new DOMException('out of room', 'QuotaExceededError'), () => new TypeError('not a key')]) {
+    const name = failure().name;
+    let calls = 0;
+    subtle.decrypt = function () { calls++; return Promise.reject(failure()); };
+    try {
+      const oneShot = await onPath('WebCrypto', () => ours.decrypt(keyring, result)).catch((e) => e);
+      assert.equal(oneShot.name, name, `one-shot: ${oneShot}`);
+      const streamed = await onPath('WebCrypto', () => throughStream(ours.decryptStream(keyring), result)).catch((e) => e);
+      assert.equal(streamed.name, name, `streamed: ${streamed}`);
+      assert.ok(calls > 0, 'the stub was called: the WebCrypto path ran');
+    } finally {
+      if (own) Object.defineProperty(subtle, 'decrypt', own);
+      else delete subtle.decrypt;
+    }
+  }
+  assert.equal(subtle.decrypt, realDecrypt);
+  // With WebCrypto's own failure for a bad tag, it is an AuthenticationError.
+  const bad = await onPath('WebCrypto', () => ours.decrypt(keyring, tampered)).catch((e) => e);
+  assert.equal(bad.name, 'AuthenticationError');
+  assert.ok(Buffer.from((await onPath('WebCrypto', () => ours.decrypt(keyring, result))).plaintext).equals(pt));
+});
+
+test('cancelling or aborting an encryptStream in mid-frame aborts its external SHA-384 hasher, on each native AES-GCM path', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const made = [];
+  const recording = () => {
+    const hasher = { updated: 0, aborted: 0, update(b) { hasher.updated += b.length; }, digest: async () => new Uint8Array(48), abort() { hasher.aborted++; } };
+    made.push(hasher);
+    return hasher;
+  };
+  const previous = ours.useExternalSha384(recording);
+  try {
+    for (const path of ['node:crypto', 'WebCrypto']) {
+      for (const how of ['writer.abort', 'readable.cancel']) {
+        made.length = 0;
+        await onPath(path, async () => {
+          const stream = ours.encryptStream(keyring, { frameLength: 4096, suiteId: 0x0578 });
+          const reader = stream.readable.getReader();
+          const writer = stream.writable.getWriter();
+          const header = await reader.read(); // the header, hashed
+          assert.ok(!header.done);
+          const reading = reader.read().catch(() => {}); // ends with the abort or the cancel
+          await writer.write(randomBytes(1000)); // less than a frame: held in the stream
+          if (how === 'writer.abort') await writer.abort(new Error('gone'));
+          else {
+            await reader.cancel('gone');
+            await reading;
+          }
+        });
+        assert.equal(made.length, 1, `${path}, ${how}: the stream hashed externally`);
+        assert.ok(made[0].updated > 0, `${path}, ${how}: the header was hashed`);
+        assert.equal(made[0].aborted, 1, `${path}, ${how}: the hasher was aborted`);
+      }
+    }
+  } finally {
+    ours.useExternalSha384(previous);
+  }
+});
+
+test('decryptStream releases plaintext while the message is still being written (frames in flight are bounded), on every AES-GCM path', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const pt = randomBytes(2 << 20);
+  for (const suiteId of [0x0478, 0x0578]) {
+    const { result } = await ours.encrypt(keyring, pt, { frameLength: 4096, suiteId });
+    for (const path of AES_PATHS) {
+      await onPath(path, async () => {
+        const stream = ours.decryptStream(keyring);
+        let read = 0;
+        const parts = [];
+        const reading = (async () => {
+          for await (const part of stream.readable) {
+            read += part.length;
+            parts.push(Buffer.from(part));
+          }
+        })();
+        const writer = stream.writable.getWriter();
+        const chunk = 16 << 10;
+        let readAtHalf;
+        for (let at = 0; at < result.length; at += chunk) {
+          if (readAtHalf === undefined && at >= result.length / 2) readAtHalf = read;
+          await writer.write(result.subarray(at, at + chunk));
+        }
+        await writer.close();
+        await reading;
+        assert.ok(Buffer.concat(parts).equals(pt), `${path}, 0x${suiteId.toString(16)}`);
+        assert.ok(readAtHalf > pt.length / 4, `${path}, 0x${suiteId.toString(16)}: ${readAtHalf} bytes read out when half the message was written`);
+      });
+    }
   }
 });
