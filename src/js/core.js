@@ -615,7 +615,10 @@ function nativeOpener(decryptor, whole, copies = false) {
       if (sync) opened = Promise.resolve(sync.open(key, f.iv, f.aad, body));
       else if (key === 'wasm') opened = openInWasm(f, body);
       // Only an OperationError says the tag does not verify; other failures are what they are.
-      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), (e) => (e?.name === 'OperationError' ? null : Promise.reject(e)));
+      else {
+        opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), (e) => (e?.name === 'OperationError' ? null : Promise.reject(e)));
+        opened.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
+      }
       inFlight.push({ opened, hold: f.hold });
       const pause = paced?.(body.length);
       if (pause) await pause;
