@@ -598,7 +598,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     }
   };
   const openFrames = async (emit) => {
-    const frames = decryptor.takeSealedFrames();
+    const frames = unpackFrames(decryptor.takeSealedFrames());
     if (frames.length && !key) {
       const raw = decryptor.contentKey();
       try {
@@ -683,6 +683,18 @@ function nativeOpener(decryptor, whole, copies = false) {
       hash?.abort?.();
     },
   };
+}
+
+/** The frames `takeSealedFrames` packed: `[{ iv, aad, offset, length, hold }]`. */
+function unpackFrames(packed) {
+  const frames = [];
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  for (let at = 0; at < packed.length; at += 13) {
+    const iv = packed.subarray(at, (at += 12));
+    const aad = packed.subarray(at + 2, (at += 2 + view.getUint16(at, true)));
+    frames.push({ iv, aad, offset: view.getFloat64(at, true), length: view.getUint32(at + 8, true), hold: packed[at + 12] === 1 });
+  }
+  return frames;
 }
 
 /** Ends a whole message's decryption, checking its ECDSA P-384 signature with WebCrypto. */

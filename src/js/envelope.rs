@@ -426,21 +426,22 @@ impl WasmDecryptor {
         self.take()?.finish_with_signature_verified().map_err(js_err)
     }
 
-    /// Frames parsed so far: `[{ iv, aad, offset, length, hold }]`, where `offset` and `length`
-    /// locate the frame's ciphertext‖tag in the message bytes fed in; a frame with `hold`
-    /// may be released only after `finish()` succeeded (the signature verified).
+    /// Frames parsed so far, packed into one array (`unpackFrames` in core.js reads it): per
+    /// frame its IV (12 bytes), its AAD's length (u16 LE) and AAD, then where its ciphertext‖tag
+    /// is in the message bytes fed in, offset (f64 LE) and length (u32 LE), and 1 if the frame
+    /// may be released only after `finish()` succeeded (the signature verified), else 0. One
+    /// array rather than an object per frame built with five `Reflect.set`s across the boundary.
     #[wasm_bindgen(js_name = takeSealedFrames)]
-    pub fn take_sealed_frames(&mut self) -> Array {
-        let out = Array::new();
+    pub fn take_sealed_frames(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
         if let Some(d) = self.inner.as_mut() {
             for f in d.take_sealed_frames() {
-                let o = Object::new();
-                let _ = Reflect::set(&o, &"iv".into(), &Uint8Array::from(&f.iv[..]).into());
-                let _ = Reflect::set(&o, &"aad".into(), &Uint8Array::from(f.aad.as_slice()).into());
-                let _ = Reflect::set(&o, &"offset".into(), &(f.body_offset as f64).into());
-                let _ = Reflect::set(&o, &"length".into(), &(f.body_len as f64).into());
-                let _ = Reflect::set(&o, &"hold".into(), &f.hold_until_finished.into());
-                out.push(&o);
+                out.extend_from_slice(&f.iv);
+                out.extend_from_slice(&(f.aad.len() as u16).to_le_bytes());
+                out.extend_from_slice(&f.aad);
+                out.extend_from_slice(&(f.body_offset as f64).to_le_bytes());
+                out.extend_from_slice(&(f.body_len as u32).to_le_bytes());
+                out.push(f.hold_until_finished as u8);
             }
         }
         out
