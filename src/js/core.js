@@ -463,13 +463,16 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   const header = encryptor.externalHeader();
   await emit(header);
   await hash?.update(header); // the wasm hash already has it
-  const release = copies && sync?.release; // after `out`: written and hashed
-  const drainOne = async () => {
-    const { prefix, sealed } = inFlight.shift();
-    const parts = await sealed;
+  const release = copies && sync?.release;
+  /** Writes (and hashes) a sealed frame; then its parts may be released. */
+  const writeFrame = async (prefix, parts) => {
     await out(prefix);
     for (const part of parts) await out(part);
     if (release) for (const part of parts) release(part);
+  };
+  const drainOne = async () => {
+    const { prefix, sealed } = inFlight.shift();
+    await writeFrame(prefix, await sealed);
   };
   const sealFull = async (frame) => {
     // Sequence numbers are 32-bit and 0xFFFFFFFF is the final frame's: wasm would wrap a larger
@@ -521,10 +524,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
       } else {
         const iv = WasmEncryptor.frameIv(seq);
         const additionalData = encryptor.frameAad(seq, true, filled);
-        const parts = await seal(iv, additionalData, last);
-        await out(WasmEncryptor.framePrefix(seq, true, filled));
-        for (const part of parts) await out(part);
-        if (release) for (const part of parts) release(part);
+        await writeFrame(WasmEncryptor.framePrefix(seq, true, filled), await seal(iv, additionalData, last));
       }
       pending.fill(0);
       await emit(hash ? encryptor.externalFooterForDigest(await hash.digest()) : encryptor.externalFooter());
@@ -615,10 +615,8 @@ function nativeOpener(decryptor, whole, copies = false) {
       if (sync) opened = Promise.resolve(sync.open(key, f.iv, f.aad, body));
       else if (key === 'wasm') opened = openInWasm(f, body);
       // Only an OperationError says the tag does not verify; other failures are what they are.
-      else {
-        opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), (e) => (e?.name === 'OperationError' ? null : Promise.reject(e)));
-        opened.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
-      }
+      else opened = subtle.decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, body).then((b) => new Uint8Array(b), (e) => (e?.name === 'OperationError' ? null : Promise.reject(e)));
+      opened.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
       inFlight.push({ opened, hold: f.hold });
       const pause = paced?.(body.length);
       if (pause) await pause;
