@@ -127,6 +127,20 @@ async function countingServer(answer) {
   return { seen, close: server.close, endpoint: server.url };
 }
 
+/** A fixture server answering each request with `answer(operation, input)` as JSON; `sent` holds [operation, input] per request. */
+async function jsonServer(answer) {
+  const sent = [];
+  const server = await localServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const operation = req.headers['x-amz-target'].split('.')[1];
+    const input = JSON.parse(body);
+    sent.push([operation, input]);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer(operation, input)));
+  });
+  return { sent, close: server.close, kms: new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds }) };
+}
+
 test('abortSignal: a live signal changes nothing; a fired one sends nothing; every call stops listening when done', async () => {
   const events = [];
   const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds, onAudit: (e) => events.push(e) });
@@ -291,23 +305,14 @@ test('enums are exported like the SDK; paginators iterate pages', async () => {
 test('paginators follow markers and stop when a server hands back one already sent (fixture pages, moto does not paginate)', async () => {
   // Pages linked m1 → m2 → m1: a paginator that only compared with the last marker would never end.
   const next = { '': 'm1', m1: 'm2', m2: 'm1' };
-  const markers = [];
-  const server = await localServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const marker = JSON.parse(body).Marker ?? '';
-    markers.push(marker);
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
-      .end(JSON.stringify({ Keys: [{ KeyId: `after-${marker}` }], NextMarker: next[marker], Truncated: true }));
-  });
+  const server = await jsonServer((operation, input) => ({ Keys: [{ KeyId: `after-${input.Marker ?? ''}` }], NextMarker: next[input.Marker ?? ''], Truncated: true }));
   try {
-    const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds });
     const keys = [];
-    for await (const page of paginateListKeys({ client: kms, pageSize: 1 })) {
+    for await (const page of paginateListKeys({ client: server.kms, pageSize: 1 })) {
       keys.push(...page.Keys.map((k) => k.KeyId));
       if (keys.length > 10) break;
     }
-    assert.deepEqual(markers, ['', 'm1', 'm2']);
+    assert.deepEqual(server.sent.map(([, input]) => input.Marker ?? ''), ['', 'm1', 'm2']);
     assert.deepEqual(keys, ['after-', 'after-m1', 'after-m2']);
   } finally {
     server.close();
@@ -319,18 +324,9 @@ test('every paginator, as a function and as a KMS method, follows NextMarker unt
   const listed = { ListKeys: 'Keys', ListAliases: 'Aliases', ListGrants: 'Grants', ListKeyPolicies: 'PolicyNames', ListResourceTags: 'Tags', ListRetirableGrants: 'Grants', ListKeyRotations: 'Rotations', DescribeCustomKeyStores: 'CustomKeyStores' };
   // '' → m1 (Truncated), m1 → m2 (no Truncated), m2 → m3 but Truncated false: three pages.
   const pages = { '': { NextMarker: 'm1', Truncated: true }, m1: { NextMarker: 'm2' }, m2: { NextMarker: 'm3', Truncated: false } };
-  const sent = [];
-  const server = await localServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const input = JSON.parse(body);
-    const operation = req.headers['x-amz-target'].split('.')[1];
-    sent.push({ operation, marker: input.Marker ?? '', limit: input.Limit, keyId: input.KeyId });
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
-      .end(JSON.stringify({ [listed[operation]]: [operation === 'ListKeyPolicies' ? 'p' : {}], ...pages[input.Marker ?? ''] }));
-  });
+  const server = await jsonServer((operation, input) => ({ [listed[operation]]: [operation === 'ListKeyPolicies' ? 'p' : {}], ...pages[input.Marker ?? ''] }));
   try {
-    const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds });
+    const { kms } = server;
     for (const [operation, member] of Object.entries(listed)) {
       const forms = {
         function: () => pkg[`paginate${operation}`]({ client: kms, pageSize: 2 }, { KeyId: 'k' }),
@@ -338,10 +334,11 @@ test('every paginator, as a function and as a KMS method, follows NextMarker unt
       };
       for (const [form, paginate] of Object.entries(forms)) {
         assert.equal(typeof paginate, 'function');
-        sent.length = 0;
+        server.sent.length = 0;
         let items = 0;
         for await (const page of paginate()) items += page[member].length;
         assert.equal(items, 3, `${operation} as a ${form}`);
+        const sent = server.sent.map(([op, input]) => ({ operation: op, marker: input.Marker ?? '', limit: input.Limit, keyId: input.KeyId }));
         assert.deepEqual(sent, ['', 'm1', 'm2'].map((marker) => ({ operation, marker, limit: 2, keyId: 'k' })), `${operation} as a ${form}`);
       }
     }
@@ -448,20 +445,6 @@ test('kms-local passes on only AWS API calls: moto\'s unsigned /moto-api/ (a sta
   }
   assert.ok(Array.isArray((await KMS.fromEnv(env).listKeys({})).Keys), 'signed KMS calls still pass');
 });
-
-/** A fixture server answering each request with `answer(operation, input)` as JSON; `sent` holds [operation, input] per request. */
-async function jsonServer(answer) {
-  const sent = [];
-  const server = await localServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const operation = req.headers['x-amz-target'].split('.')[1];
-    const input = JSON.parse(body);
-    sent.push([operation, input]);
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer(operation, input)));
-  });
-  return { sent, close: server.close, kms: new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds }) };
-}
 
 test('timestamps inside list items come back as Dates with the right time; a nested blob is sent as base64 (fixture answers)', async () => {
   const t1 = 1700000000.5, t2 = 1710000000;

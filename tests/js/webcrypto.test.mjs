@@ -192,16 +192,30 @@ test('every SHA-384 path signs and verifies alike and refuses a foreign signatur
   }
 });
 
+/**
+ * Puts `fn` in place of `crypto.subtle[name]` (Node keeps the real one on the prototype, where
+ * `fn` may call it); returns what puts the real one back.
+ */
+function stubSubtle(name, fn) {
+  const subtle = globalThis.crypto.subtle;
+  const own = Object.getOwnPropertyDescriptor(subtle, name);
+  subtle[name] = fn;
+  return () => {
+    if (own) Object.defineProperty(subtle, name, own);
+    else delete subtle[name];
+  };
+}
+
 test("one-shot decrypt checks a signature with WebCrypto's ECDSA where it would hash on this thread, falls back to wasm where WebCrypto lacks ECDSA P-384, and refuses a foreign signature either way", async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   const subtle = globalThis.crypto.subtle;
   let verifies = 0;
   let ecdsa = true;
-  subtle.verify = function (...args) {
+  const restore = stubSubtle('verify', function (...args) {
     verifies += 1;
     if (!ecdsa) return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
     return Object.getPrototypeOf(subtle).verify.apply(this, args);
-  };
+  });
   const stream = async (ct) => {
     const parts = [];
     for await (const p of new Blob([ct]).stream().pipeThrough(ours.decryptStream(keyring))) parts.push(p);
@@ -233,7 +247,7 @@ test("one-shot decrypt checks a signature with WebCrypto's ECDSA where it would 
     const unsigned = (await ours.encrypt(keyring, randomBytes(100), { suiteId: 0x0478 })).result;
     assert.equal(await counted(() => ours.decrypt(keyring, unsigned)), 0, 'an unsigned message has nothing to verify');
   } finally {
-    delete subtle.verify;
+    restore();
   }
 });
 
@@ -270,15 +284,28 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
     await writer.write(plaintext);`);
 });
 
+/**
+ * The package's helper worker over a fake worker that records what is posted to it and answers
+ * only when told: `deliver(reply)` hands a reply to the helper as the worker would.
+ */
+async function fakeHelperWorker() {
+  const { helperWorker } = await import(join(packageDir(), 'hash-worker.js'));
+  const posted = [];
+  let message;
+  const helper = helperWorker(async (connection) => {
+    message = connection.message;
+    return { post: (m) => posted.push(m), busy() {}, idle() {} };
+  });
+  return { helper, posted, deliver: (reply) => message(reply) };
+}
+
 test('a hasher dropped unfinished (a stream abandoned without a cancel) frees its hash state in the worker once it is collected', async () => {
   const { setFlagsFromString } = await import('node:v8');
   const { runInNewContext } = await import('node:vm');
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc');
-  const { helperWorker } = await import(join(packageDir(), 'hash-worker.js'));
-  // A worker that takes messages and never answers: only what is posted to it matters here.
-  const posted = [];
-  const helper = helperWorker(async () => ({ post: (m) => posted.push(m), busy() {}, idle() {} }));
+  // A worker that never answers: only what is posted to it matters here.
+  const { helper, posted } = await fakeHelperWorker();
   const kept = await helper.sha384(Infinity);
   kept.update(new Uint8Array(1 << 20));
   // In a frame of its own that ends, so no register of this one still holds the hasher.
@@ -299,14 +326,8 @@ test('a hasher dropped unfinished (a stream abandoned without a cancel) frees it
 });
 
 test('a hasher in the helper worker makes update() wait once 4 MiB are posted and unacknowledged, and resumes as the worker acknowledges (fake worker)', async () => {
-  const { helperWorker } = await import(join(packageDir(), 'hash-worker.js'));
-  // A worker that takes messages and answers only when told: `ack()` acknowledges the oldest batch.
-  const posted = [];
-  let deliver;
-  const helper = helperWorker(async ({ message }) => {
-    deliver = message;
-    return { post: (m) => posted.push(m), busy() {}, idle() {} };
-  });
+  // `ack()` acknowledges the oldest batch not yet acknowledged.
+  const { helper, posted, deliver } = await fakeHelperWorker();
   const hasher = await helper.sha384(Infinity);
   const MiB = 1 << 20;
   let acked = 0;
@@ -555,13 +576,11 @@ test('on the WebCrypto path, a failure of crypto.subtle.decrypt other than a bad
   const { result } = await onPath('WebCrypto', () => ours.encrypt(keyring, pt, options));
   const tampered = Uint8Array.from(result);
   tampered[tampered.length - 20] ^= 1; // in the final frame
-  const subtle = globalThis.crypto.subtle;
-  const own = Object.getOwnPropertyDescriptor(subtle, 'decrypt');
-  const realDecrypt = subtle.decrypt;
+  const realDecrypt = globalThis.crypto.subtle.decrypt;
   for (const failure of [() => new DOMException('out of room', 'QuotaExceededError'), () => new TypeError('not a key')]) {
     const name = failure().name;
     let calls = 0;
-    subtle.decrypt = function () { calls++; return Promise.reject(failure()); };
+    const restore = stubSubtle('decrypt', () => { calls++; return Promise.reject(failure()); });
     try {
       const oneShot = await onPath('WebCrypto', () => ours.decrypt(keyring, result)).catch((e) => e);
       assert.equal(oneShot.name, name, `one-shot: ${oneShot}`);
@@ -569,11 +588,10 @@ test('on the WebCrypto path, a failure of crypto.subtle.decrypt other than a bad
       assert.equal(streamed.name, name, `streamed: ${streamed}`);
       assert.ok(calls > 0, 'the stub was called: the WebCrypto path ran');
     } finally {
-      if (own) Object.defineProperty(subtle, 'decrypt', own);
-      else delete subtle.decrypt;
+      restore();
     }
   }
-  assert.equal(subtle.decrypt, realDecrypt);
+  assert.equal(globalThis.crypto.subtle.decrypt, realDecrypt);
   // With WebCrypto's own failure for a bad tag, it is an AuthenticationError.
   const bad = await onPath('WebCrypto', () => ours.decrypt(keyring, tampered)).catch((e) => e);
   assert.equal(bad.name, 'AuthenticationError');
