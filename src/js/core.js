@@ -744,12 +744,13 @@ export function usePrefault(prefaulter) {
 /**
  * A buffer of `capacity` bytes written in order; `write` returns a promise to await when it
  * must wait, and may keep what it is given until `written()`: give it bytes nobody reuses.
- * `signed`: the message is hashed whole, in the browser by the worker that would allocate; that
- * worker is then the slower side, and the allocation made a 64 MiB 0x0578 encrypt slower in
- * Chromium (medians 245 -> 204 MB/s), so it is left out.
+ * `signed`: the message is hashed whole by a worker, which is then the slower side: faulting
+ * pages in on yet another thread takes cores from it. Left out, a 64 MiB 0x0578 message was
+ * faster in Chromium (encrypt medians 204 -> 245 MB/s) and in Node 24 on two cores (encrypt
+ * 587 -> 646, decrypt 531 -> 616 MB/s; Node 20: 438 -> 461 and 438 -> 425).
  */
 function resultBuffer(capacity, signed) {
-  if (capacity < PREFAULT_FROM || !prefault || (signed && !prefault.fill)) return filledResult(capacity, []);
+  if (capacity < PREFAULT_FROM || !prefault || signed) return filledResult(capacity, []);
   if (prefault.fill) {
     const { fill } = prefault;
     const bytes = new Uint8Array(capacity);

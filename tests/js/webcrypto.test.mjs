@@ -433,7 +433,7 @@ test('decrypting a large message in one call or one chunk keeps wasm memory smal
 // Node's entry has a large one-shot result's pages faulted in by the threadpool (`usePrefault`).
 // The pages are written there, so a write of ours must never land in a piece whose fill has not
 // finished; a fill that fails only costs the speed-up.
-test('a large one-shot result is prefaulted piece by piece off the main thread, and no write lands in a piece still being filled', async () => {
+test('a large unsigned one-shot result is prefaulted piece by piece off the main thread, and no write lands in a piece still being filled', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   const entry = ours.usePrefault(undefined);
   assert.equal(typeof entry?.fill, 'function', "Node's entry installs a prefault");
@@ -465,8 +465,9 @@ test('a large one-shot result is prefaulted piece by piece off the main thread, 
           const wasmOpened = await onPath('wasm', () => ours.decrypt(keyring, result));
           assert.ok(Buffer.from(wasmOpened.plaintext).equals(plaintext), `${what}: encrypt`);
           const filled = () => views.reduce((a, b) => a + b, 0);
-          // The encrypt buffer has room for the longest footer beyond the message.
-          const skipped = size < 4 << 20;
+          // The encrypt buffer has room for the longest footer beyond the message. A signed
+          // message is not prefaulted: its hash worker needs the cores.
+          const skipped = size < 4 << 20 || suiteId === 0x0578;
           if (fill === lateScribbler) assert.ok(skipped ? !views.length : filled() >= result.length && filled() < result.length + 200, `${what}: encrypt prefaulted ${filled()} bytes`);
           views = [];
           const opened = await ours.decrypt(keyring, result);
