@@ -212,7 +212,7 @@ const RETRIED_CODES: &[&str] = &["ThrottlingException", "Throttling", "TooManyRe
 
 /// Network faults, timeouts, throttling, the transient codes, and the statuses the SDK's standard
 /// mode retries (429 and 500/502/503/504; not 501 or 505, which no retry fixes).
-fn is_retryable(err: &Error) -> bool {
+pub(crate) fn is_retryable(err: &Error) -> bool {
     match err.kind() {
         ErrorKind::Network | ErrorKind::Timeout => true,
         // Credentials: STS or Cognito refusing while the call fetched them.

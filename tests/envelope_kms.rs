@@ -294,3 +294,101 @@ async fn an_aws_kms_key_not_named_by_key_arn_is_a_malformed_message() {
     }
     assert!(ops.lock().unwrap().is_empty(), "no KMS call");
 }
+
+/// What `Scripted` does with one request.
+#[derive(Clone, Copy)]
+enum Step {
+    /// On to kms-local.
+    Forward,
+    /// To a loopback port nothing listens on: a real connection failure.
+    Unreachable,
+    /// A canned KMS error answer.
+    Answer(&'static str, u16),
+}
+
+/// kms-local behind a script of what each request meets; requests past the script go through.
+struct Scripted {
+    inner: Arc<dyn HttpClient>,
+    closed_port: u16,
+    script: Mutex<std::collections::VecDeque<Step>>,
+}
+
+impl Scripted {
+    fn new(script: &[Step]) -> Arc<Self> {
+        // Bound then released: nothing listens there.
+        let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Arc::new(Scripted { inner: kms_wasm::transport::default_http_client(), closed_port, script: Mutex::new(script.iter().copied().collect()) })
+    }
+}
+
+impl HttpClient for Scripted {
+    fn send(&self, mut request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, kms_wasm::Result<HttpResponse>> {
+        let step = self.script.lock().unwrap().pop_front().unwrap_or(Step::Forward);
+        Box::pin(async move {
+            match step {
+                Step::Forward => self.inner.send(request, timeout_ms).await,
+                Step::Unreachable => {
+                    request.url = format!("http://127.0.0.1:{}/", self.closed_port);
+                    self.inner.send(request, timeout_ms).await
+                }
+                Step::Answer(name, status) => {
+                    let body = format!("{{\"__type\":\"{name}\",\"message\":\"from the script\"}}").into_bytes();
+                    Ok(HttpResponse { status, headers: vec![], body })
+                }
+            }
+        })
+    }
+}
+
+/// kms-local's client without retries, over `http`.
+fn client_once_over(http: Arc<dyn HttpClient>) -> KmsClient {
+    let env = common::local_env();
+    let config = Config::builder()
+        .region(&env["AWS_REGION"])
+        .endpoint(&env["AWS_ENDPOINT_URL_KMS"])
+        .credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
+        .retry(RetryConfig { max_attempts: 1, base_delay_ms: 1, max_delay_ms: 2 })
+        .build()
+        .unwrap();
+    KmsClient::with_http_client(config, http)
+}
+
+#[tokio::test]
+async fn a_decrypt_kms_could_not_answer_fails_with_that_failure_not_no_usable_key() {
+    // An outage is not a verdict on the message: the caller sees the network error, the
+    // throttling or the server fault it may retry, whatever KMS said of the other keys.
+    let client = common::client();
+    let k1 = common::new_symmetric_key(&client).await;
+    let k2 = common::new_symmetric_key(&client).await;
+    let msg = encrypt(&KmsKeyring::new(client.clone(), Some(k1.clone()), vec![k2.clone()]).unwrap(), b"two keys", &opts(SUITES[1])).await.unwrap().ciphertext;
+    let denied = Step::Answer("AccessDeniedException", 400);
+    let cases: [(&[Step], &str); 7] = [
+        (&[Step::Unreachable, Step::Unreachable], "NetworkError"),
+        (&[denied, Step::Unreachable], "NetworkError"),
+        (&[Step::Unreachable, denied], "NetworkError"),
+        (&[Step::Answer("ThrottlingException", 400), denied], "ThrottlingException"),
+        (&[denied, Step::Answer("KMSInternalException", 500)], "KMSInternalException"),
+        // Verdicts only: the keyring's own error, naming both.
+        (&[denied, Step::Answer("IncorrectKeyException", 400)], "NoUsableKeyError"),
+        (&[denied, denied], "NoUsableKeyError"),
+    ];
+    for (script, expected) in cases {
+        let kr = KmsKeyring::new(client_once_over(Scripted::new(script)), Some(k1.clone()), vec![k2.clone()]).unwrap();
+        let e = decrypt(&kr, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+        assert_eq!(e.name(), expected, "{e}");
+    }
+    // One key unreachable, the other answering: the message decrypts.
+    let kr = KmsKeyring::new(client_once_over(Scripted::new(&[Step::Unreachable])), Some(k1.clone()), vec![k2.clone()]).unwrap();
+    assert_eq!(&decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..], b"two keys");
+
+    // In a multi-keyring beside a raw AES keyring that has no key of the message.
+    let raw: Arc<dyn kms_wasm::envelope::Keyring> = Arc::new(RawAesKeyring::new("backup", "escrow", &[5u8; 32]).unwrap());
+    for (script, expected) in [(&[Step::Unreachable, Step::Unreachable][..], "NetworkError"), (&[denied, denied][..], "NoUsableKeyError")] {
+        for kms_first in [false, true] {
+            let kms: Arc<dyn kms_wasm::envelope::Keyring> = Arc::new(KmsKeyring::new(client_once_over(Scripted::new(script)), Some(k1.clone()), vec![k2.clone()]).unwrap());
+            let multi = if kms_first { MultiKeyring::new(Some(kms), vec![raw.clone()]) } else { MultiKeyring::new(Some(raw.clone()), vec![kms]) }.unwrap();
+            let e = decrypt(&multi, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+            assert_eq!(e.name(), expected, "{e}");
+        }
+    }
+}

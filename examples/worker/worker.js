@@ -22,11 +22,11 @@ export default {
       }
       return new Response('not found\n', { status: 404 });
     } catch (e) {
-      // A KMS server fault, the network, a timeout or the credentials failing is a 502; the rest is a
-      // 400: a bad or tampered body, KMS refusing (AccessDenied, Disabled, NotFound), and on decrypt
-      // any KMS failure, which the keyring reports as one NoUsableKeyError.
+      // A KMS server fault or throttling, the network, a timeout or the credentials failing is a
+      // 502; the rest is a 400: a bad or tampered body, KMS refusing (AccessDenied, Disabled,
+      // NotFound), which on decrypt the keyring reports as one NoUsableKeyError.
       // Only the error's name goes out: KMS's messages can name the IAM principal.
-      const upstream = e.$fault === 'server' || ['NetworkError', 'TimeoutError', 'CredentialsProviderError'].includes(e.name);
+      const upstream = e.$fault === 'server' || ['NetworkError', 'TimeoutError', 'CredentialsProviderError', 'ThrottlingException'].includes(e.name);
       return Response.json({ error: e.name }, { status: upstream ? 502 : 400 });
     }
   },

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use super::context::EncryptionContext;
 use super::format::EncryptedDataKey;
 use super::suite::AlgorithmSuite;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
 
 /// A plaintext data key. Zeroized on drop, redacted in `Debug`.
@@ -59,12 +59,27 @@ pub struct DecryptionMaterials {
     pub data_key: Option<DataKey>,
 }
 
+/// Whether a failure to unwrap a data key is a verdict on the message or the key (malformed,
+/// naming a region that is none, refused by KMS, the wrong key), rather than a failure that
+/// says nothing of them: the network, a timeout, throttling, a server fault, credentials, an
+/// abort. A keyring that unwrapped nothing passes on the last failure of the second sort as it
+/// is, so a caller can tell an outage it may retry from a message it cannot decrypt.
+pub(crate) fn is_verdict(e: &Error) -> bool {
+    match e.kind() {
+        // Config: at call time only a region named by the message can be one.
+        ErrorKind::Envelope | ErrorKind::Validation | ErrorKind::Config => true,
+        ErrorKind::Service => !crate::transport::is_retryable(e),
+        _ => false,
+    }
+}
+
 /// Generates, wraps and unwraps data keys.
 ///
 /// `on_encrypt` must leave a data key and at least one more encrypted data
 /// key in the materials (or fail); `on_decrypt` returns the materials
 /// unchanged when they already hold a key, else tries `edks` and fails with
-/// `NoUsableKeyError` if none of them can be unwrapped.
+/// `NoUsableKeyError` if none of them can be unwrapped, or with the failure
+/// itself if one attempt failed for a reason that is no verdict ([`is_verdict`]).
 pub trait Keyring: MaybeSend + MaybeSync {
     /// Adds a data key (if missing) and its encrypted copies.
     fn on_encrypt<'a>(&'a self, materials: EncryptionMaterials) -> BoxFuture<'a, Result<EncryptionMaterials>>;

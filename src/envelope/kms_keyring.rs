@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 use super::format::EncryptedDataKey;
-use super::keyring::{DataKey, DecryptionMaterials, EncryptionMaterials, Keyring};
+use super::keyring::{is_verdict, DataKey, DecryptionMaterials, EncryptionMaterials, Keyring};
 use crate::error::{Error, Result};
 use crate::kms::wire::take_base64;
 use crate::kms::{arn_region, kms_arn_parts, KmsClient};
@@ -206,6 +206,7 @@ impl Keyring for KmsKeyring {
                 return Ok(m);
             }
             let mut failures: Vec<String> = Vec::new();
+            let mut outage = None;
             for edk in edks {
                 if edk.provider_id != PROVIDER_ID {
                     continue;
@@ -235,10 +236,13 @@ impl Keyring for KmsKeyring {
                             _ => failures.push(format!("{arn}: KMS answered with a data key of the wrong length")),
                         }
                     }
+                    Err(e) if !is_verdict(&e) => outage = Some(e),
                     Err(e) => failures.push(format!("{arn}: {}: {}", e.name(), e.message())),
                 }
             }
-            Err(if failures.is_empty() {
+            Err(if let Some(e) = outage {
+                e
+            } else if failures.is_empty() {
                 Error::envelope("NoUsableKeyError", format!("none of the {} encrypted data keys is for a KMS key this keyring may use", edks.len()))
             } else {
                 Error::envelope("NoUsableKeyError", format!("no encrypted data key could be decrypted with KMS: {}", failures.join("; ")))

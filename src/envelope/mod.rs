@@ -25,7 +25,10 @@
 //! - `TooManyEncryptedDataKeysError`: more EDKs than `max_encrypted_data_keys`.
 //! - `LimitExceededError`: a frame length or non-framed body above `max_frame_length`.
 //! - `NoUsableKeyError`: no EDK the keyring may use, or every unwrap attempt
-//!   failed (the message lists the KMS error names, never key material).
+//!   failed (the message lists the KMS error names, never key material). An
+//!   attempt that failed for a reason that is no verdict on the message or the
+//!   key (the network, a timeout, throttling, a server fault, credentials) is
+//!   reported as itself instead (`keyring::is_verdict`).
 //! - `KeyringError`: a keyring is misused (discovery keyring on encrypt) or
 //!   KMS answered with something unusable.
 //!

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::format::EncryptedDataKey;
-use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
+use super::keyring::{is_verdict, DecryptionMaterials, EncryptionMaterials, Keyring};
 use crate::error::{Error, Result};
 use crate::platform::BoxFuture;
 
@@ -59,12 +59,17 @@ impl Keyring for MultiKeyring {
                 return Ok(m);
             }
             let mut failures = Vec::new();
+            let mut outage = None;
             for k in self.generator.iter().chain(self.children.iter()) {
                 match k.on_decrypt(m.clone(), edks).await {
                     Ok(out) if out.data_key.is_some() => return Ok(out),
                     Ok(_) => failures.push("a keyring returned no data key".to_owned()),
+                    Err(e) if !is_verdict(&e) => outage = Some(e),
                     Err(e) => failures.push(format!("{}: {}", e.name(), e.message())),
                 }
+            }
+            if let Some(e) = outage {
+                return Err(e);
             }
             Err(Error::envelope("NoUsableKeyError", format!("no keyring of the multi-keyring could decrypt a data key: {}", failures.join("; "))))
         })

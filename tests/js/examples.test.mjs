@@ -30,11 +30,12 @@ test('examples/node encrypts and decrypts a file', async () => {
   assert.match(r.stdout, /decrypted: same bytes/);
 });
 
-test('examples/worker serves encrypt and decrypt endpoints in workerd and refuses a tampered body', async () => {
+test('examples/worker serves encrypt and decrypt endpoints in workerd, refuses a tampered body, and answers 502 when KMS is unreachable', async () => {
   const r = await run('worker');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /POST \/decrypt → 200: a request body to protect/);
   assert.match(r.stdout, /POST \/decrypt \(tampered\) → 400: .*"error":"(SignatureError|AuthenticationError)"/);
+  assert.match(r.stdout, /POST \/decrypt \(KMS unreachable\) → 502: .*"error":"NetworkError"/);
 });
 
 test('examples/browser works in headless Chromium', async () => {
