@@ -289,7 +289,9 @@ export declare function encrypt(keyring: Keyring, plaintext: Uint8Array | string
 /**
  * Decrypts one message; releases nothing unless every tag, the commitment and the signature verify.
  * `plaintext` may be a view into a buffer the size of the message (use its `byteOffset`/`length`,
- * not its whole `buffer`): that saves copying a large plaintext once more.
+ * not its whole `buffer`): that saves copying a large plaintext once more. No data key unwrapped
+ * is a `NoUsableKeyError` listing KMS's refusals, or, when an attempt failed without a verdict
+ * (network, timeout, throttling, server fault, credentials), that failure itself.
  */
 export declare function decrypt(keyring: Keyring, ciphertext: Uint8Array, options?: DecryptOptions): Promise<{ plaintext: Uint8Array; messageHeader: MessageHeader }>;
 
