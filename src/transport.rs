@@ -155,7 +155,7 @@ impl Transport {
                 Err(err) => err,
             };
             if attempt >= retry.max_attempts || !is_retryable(&err) {
-                return Err(err.with_attempts(attempt));
+                return Err(err.with_attempts(attempt, waited_ms));
             }
             let backoff = backoff_ms(retry.base_delay_ms, retry.max_delay_ms, attempt);
             waited_ms += backoff;

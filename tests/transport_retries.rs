@@ -128,9 +128,12 @@ async fn two_503s_then_success_on_attempt_3() {
 async fn throttling_forever_fails_after_the_configured_attempts() {
     let proxy = start_proxy(|_| json_error(400, "ThrottlingException", "Rate exceeded")).await;
     let kms = client_via(&proxy, 4, 5_000);
+    let started = std::time::Instant::now();
     let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!(err.name(), "ThrottlingException");
     assert_eq!(err.attempts(), 4);
+    // Three backoffs of at most 10, 20 and 40 ms (base 10, doubling), all within the call.
+    assert!(err.total_retry_delay_ms() < 70 && u128::from(err.total_retry_delay_ms()) <= started.elapsed().as_millis(), "{err:?}");
     assert!(err.to_string().contains("after 4 attempts"), "{err}");
     assert_eq!(err.request_id(), Some("req-ThrottlingException"));
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 4);
@@ -141,7 +144,7 @@ async fn validation_exception_is_not_retried() {
     let proxy = start_proxy(|_| json_error(400, "ValidationException", "1 validation error detected")).await;
     let kms = client_via(&proxy, 5, 5_000);
     let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
-    assert_eq!((err.name(), err.attempts(), err.http_status()), ("ValidationException", 1, Some(400)));
+    assert_eq!((err.name(), err.attempts(), err.http_status(), err.total_retry_delay_ms()), ("ValidationException", 1, Some(400), 0));
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 1);
 }
 

@@ -32,6 +32,7 @@ pub(crate) fn to_js_error(e: &Error) -> JsValue {
     let _ = Reflect::set(&meta, &"httpStatusCode".into(), &e.http_status().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
     let _ = Reflect::set(&meta, &"requestId".into(), &e.request_id().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
     let _ = Reflect::set(&meta, &"attempts".into(), &JsValue::from(e.attempts()));
+    let _ = Reflect::set(&meta, &"totalRetryDelay".into(), &JsValue::from(e.total_retry_delay_ms() as u32));
     set("$metadata", &meta);
     if let Some(field) = e.field() {
         set("field", &field.into());

@@ -113,7 +113,7 @@ impl KmsClient {
         let body = serde_json::to_value(input).map_err(|e| Error::validation(O::NAME, format!("cannot serialize the request: {e}")))?;
         let (bytes, meta) = self.call_json(O::NAME, body).await?;
         let bytes = zeroize::Zeroizing::new(bytes); // a Decrypt's or GenerateDataKey's answer carries plaintext
-        let output = decode_output::<O::Output>(O::NAME, &bytes).map_err(|e| e.with_attempts(meta.attempts))?;
+        let output = decode_output::<O::Output>(O::NAME, &bytes).map_err(|e| e.with_attempts(meta.attempts, meta.total_retry_delay_ms))?;
         Ok((output, meta))
     }
 
@@ -162,7 +162,7 @@ impl KmsClient {
     /// Like [`call_value`](Self::call_value), sent to `region` as [`call_json_in`](Self::call_json_in) is.
     pub async fn call_value_in(&self, region: Option<&str>, operation: &str, input: serde_json::Value) -> Result<serde_json::Value> {
         let (mut bytes, meta) = self.call_json_in(region, operation, input).await?;
-        let parsed = decode_output::<serde_json::Value>(operation, &bytes).map_err(|e| e.with_attempts(meta.attempts));
+        let parsed = decode_output::<serde_json::Value>(operation, &bytes).map_err(|e| e.with_attempts(meta.attempts, meta.total_retry_delay_ms));
         zeroize::Zeroize::zeroize(&mut bytes);
         parsed
     }

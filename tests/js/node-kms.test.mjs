@@ -200,10 +200,11 @@ test('requestTimeout: a silent server gets each attempt cut off at the timeout, 
   }
 });
 
-test('$metadata.totalRetryDelay is the time waited between attempts (0 without a retry)', async () => {
+test('$metadata.totalRetryDelay is the time waited between attempts (0 without a retry), on answers and on errors', async () => {
+  // Requests 1 and 3–4 get a server fault, the rest an answer.
   const server = await countingServer((req, res, n) => {
     req.on('end', () => {
-      if (n === 1) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
+      if (n === 1 || n === 3 || n === 4) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
       else res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
     });
   });
@@ -215,6 +216,13 @@ test('$metadata.totalRetryDelay is the time waited between attempts (0 without a
     assert.equal($metadata.attempts, 2);
     assert.ok(Number.isInteger($metadata.totalRetryDelay) && $metadata.totalRetryDelay <= took, JSON.stringify($metadata));
     assert.ok(took - $metadata.totalRetryDelay < 300, `${took.toFixed(0)} ms in all, ${$metadata.totalRetryDelay} reported waiting`);
+    const failedAt = performance.now();
+    const err = await kms.listKeys({}).catch((e) => e);
+    const failedAfter = performance.now() - failedAt;
+    assert.equal(err.name, 'KMSInternalException');
+    assert.equal(err.$metadata.attempts, 2);
+    assert.ok(Number.isInteger(err.$metadata.totalRetryDelay) && err.$metadata.totalRetryDelay <= failedAfter, JSON.stringify(err.$metadata));
+    assert.ok(failedAfter - err.$metadata.totalRetryDelay < 300, `${failedAfter.toFixed(0)} ms in all, ${err.$metadata.totalRetryDelay} reported waiting`);
     assert.equal((await kms.listKeys({})).$metadata.totalRetryDelay, 0);
   } finally {
     server.close();
