@@ -167,6 +167,12 @@ async fn multi_keyring_with_kms_and_raw_aes() {
     assert_eq!(&decrypt(&*kms, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..], b"both");
 }
 
+/// A KMS error answer as KMS words it: `{"__type", "message"}` with a request id.
+fn kms_error_answer(name: &str, status: u16) -> HttpResponse {
+    let body = format!("{{\"__type\":\"{name}\",\"message\":\"refused by fixture\"}}").into_bytes();
+    HttpResponse { status, headers: vec![("x-amzn-requestid".into(), "fixture".into())], body }
+}
+
 /// Answers every request with one canned KMS error.
 struct Refusing {
     name: &'static str,
@@ -177,9 +183,8 @@ struct Refusing {
 impl HttpClient for Refusing {
     fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, kms_wasm::Result<HttpResponse>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let body = format!("{{\"__type\":\"{}\",\"message\":\"refused by fixture\"}}", self.name).into_bytes();
-        let status = self.status;
-        Box::pin(async move { Ok(HttpResponse { status, headers: vec![("x-amzn-requestid".into(), "fixture".into())], body }) })
+        let answer = kms_error_answer(self.name, self.status);
+        Box::pin(async move { Ok(answer) })
     }
 }
 
@@ -331,26 +336,10 @@ impl HttpClient for Scripted {
                     request.url = format!("http://127.0.0.1:{}/", self.closed_port);
                     self.inner.send(request, timeout_ms).await
                 }
-                Step::Answer(name, status) => {
-                    let body = format!("{{\"__type\":\"{name}\",\"message\":\"from the script\"}}").into_bytes();
-                    Ok(HttpResponse { status, headers: vec![], body })
-                }
+                Step::Answer(name, status) => Ok(kms_error_answer(name, status)),
             }
         })
     }
-}
-
-/// kms-local's client without retries, over `http`.
-fn client_once_over(http: Arc<dyn HttpClient>) -> KmsClient {
-    let env = common::local_env();
-    let config = Config::builder()
-        .region(&env["AWS_REGION"])
-        .endpoint(&env["AWS_ENDPOINT_URL_KMS"])
-        .credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
-        .retry(RetryConfig { max_attempts: 1, base_delay_ms: 1, max_delay_ms: 2 })
-        .build()
-        .unwrap();
-    KmsClient::with_http_client(config, http)
 }
 
 #[tokio::test]
@@ -373,19 +362,19 @@ async fn a_decrypt_kms_could_not_answer_fails_with_that_failure_not_no_usable_ke
         (&[denied, denied], "NoUsableKeyError"),
     ];
     for (script, expected) in cases {
-        let kr = KmsKeyring::new(client_once_over(Scripted::new(script)), Some(k1.clone()), vec![k2.clone()]).unwrap();
+        let kr = KmsKeyring::new(common::client_over_without_retries(Scripted::new(script)), Some(k1.clone()), vec![k2.clone()]).unwrap();
         let e = decrypt(&kr, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
         assert_eq!(e.name(), expected, "{e}");
     }
     // One key unreachable, the other answering: the message decrypts.
-    let kr = KmsKeyring::new(client_once_over(Scripted::new(&[Step::Unreachable])), Some(k1.clone()), vec![k2.clone()]).unwrap();
+    let kr = KmsKeyring::new(common::client_over_without_retries(Scripted::new(&[Step::Unreachable])), Some(k1.clone()), vec![k2.clone()]).unwrap();
     assert_eq!(&decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..], b"two keys");
 
     // In a multi-keyring beside a raw AES keyring that has no key of the message.
     let raw: Arc<dyn kms_wasm::envelope::Keyring> = Arc::new(RawAesKeyring::new("backup", "escrow", &[5u8; 32]).unwrap());
     for (script, expected) in [(&[Step::Unreachable, Step::Unreachable][..], "NetworkError"), (&[denied, denied][..], "NoUsableKeyError")] {
         for kms_first in [false, true] {
-            let kms: Arc<dyn kms_wasm::envelope::Keyring> = Arc::new(KmsKeyring::new(client_once_over(Scripted::new(script)), Some(k1.clone()), vec![k2.clone()]).unwrap());
+            let kms: Arc<dyn kms_wasm::envelope::Keyring> = Arc::new(KmsKeyring::new(common::client_over_without_retries(Scripted::new(script)), Some(k1.clone()), vec![k2.clone()]).unwrap());
             let multi = if kms_first { MultiKeyring::new(Some(kms), vec![raw.clone()]) } else { MultiKeyring::new(Some(raw.clone()), vec![kms]) }.unwrap();
             let e = decrypt(&multi, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
             assert_eq!(e.name(), expected, "{e}");

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kms_wasm::transport::{HttpClient, HttpRequest};
-use kms_wasm::{Config, Credentials, KmsClient};
+use kms_wasm::{Config, ConfigBuilder, Credentials, KmsClient, RetryConfig};
 
 /// Repository root.
 pub fn root() -> PathBuf {
@@ -34,9 +34,19 @@ pub fn client() -> KmsClient {
 }
 
 /// kms-local's region and endpoint, signed with `credentials`.
-fn local_config(credentials: Credentials) -> Config {
+fn local_builder(credentials: Credentials) -> ConfigBuilder {
     let env = local_env();
-    Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials).build().unwrap()
+    Config::builder().region(&env["AWS_REGION"]).endpoint(&env["AWS_ENDPOINT_URL_KMS"]).credentials(credentials)
+}
+
+fn local_config(credentials: Credentials) -> Config {
+    local_builder(credentials).build().unwrap()
+}
+
+/// The kms-local user's keys.
+fn local_credentials() -> Credentials {
+    let env = local_env();
+    Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)
 }
 
 /// A client with other credentials against kms-local.
@@ -47,8 +57,13 @@ pub fn client_with(credentials: Credentials) -> KmsClient {
 /// A client of kms-local (its user's keys) whose requests go through `http`: a test's proxy that
 /// drops, fails or rewrites some of them.
 pub fn client_over(http: Arc<dyn HttpClient>) -> KmsClient {
-    let env = local_env();
-    KmsClient::with_http_client(local_config(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None)), http)
+    KmsClient::with_http_client(local_config(local_credentials()), http)
+}
+
+/// As [`client_over`], with one attempt per call: no retry, so a proxy's script meets each call once.
+pub fn client_over_without_retries(http: Arc<dyn HttpClient>) -> KmsClient {
+    let config = local_builder(local_credentials()).retry(RetryConfig { max_attempts: 1, base_delay_ms: 1, max_delay_ms: 2 }).build().unwrap();
+    KmsClient::with_http_client(config, http)
 }
 
 /// The KMS operation a request calls: its `X-Amz-Target` without `TrentService.`.
