@@ -44,11 +44,12 @@ function hashThread({ message, failed }) {
 }
 const hashInThread = helperWorker(hashThread).sha384;
 useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());
-// A large one-shot result's pages are faulted in by the threadpool rather than the main thread:
-// a read from /dev/zero into the buffer there has the kernel fault each page in and zero it,
-// with no other work. (`randomFill`, which writes into a buffer on every platform, also makes
-// 64 MiB of random bytes: on two cores that slowed a signed message's hash worker, 64 MiB
-// 0x0578 encrypt 347 vs 405 MB/s.) Without /dev/zero (Windows) this thread faults them itself.
+// A large unsigned one-shot result's pages are faulted in by the threadpool rather than the main
+// thread (core.js says why not a signed one's): a read from /dev/zero into the buffer there has
+// the kernel fault each page in and zero it, with no other work. (`randomFill`, which writes into
+// a buffer on every platform, also makes 64 MiB of random bytes: CPU the other threads need; on
+// two cores, when signed results were prefaulted too, a 64 MiB 0x0578 encrypt ran at 347 MB/s
+// with it and 405 with /dev/zero.) Without /dev/zero (Windows) this thread faults them itself.
 let zeroFd; // opened at first use; null where there is none
 usePrefault({
   fill(view) {
