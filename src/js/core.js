@@ -415,9 +415,11 @@ function pacer(sync) {
 let externalSha384;
 /**
  * Installs a SHA-384 (entries only): `factory(length)` gives, or resolves to, `{ update(bytes),
- * digest(), abort?() }` or undefined (then wasm hashes); `length` is the message's length if
- * known (one-shot calls), else Infinity (streams). `update` may return a promise to wait for
- * (backpressure) and `digest` may resolve to the 48 bytes. Returns the factory it replaces.
+ * digest(), abort?(), give?(bytes) }` or undefined (then wasm hashes); `length` is the message's
+ * length if known (one-shot calls), else Infinity (streams). `update` and `give` may return a
+ * promise to wait for (backpressure) and `digest` may resolve to the 48 bytes; `give` is
+ * `update` for bytes that are a whole buffer the caller never touches again (it may move it).
+ * Returns the factory it replaces.
  */
 export function useExternalSha384(factory) {
   const previous = externalSha384;
@@ -464,11 +466,24 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   await emit(header);
   await hash?.update(header); // the wasm hash already has it
   const release = copies && sync?.release;
+  // Once copied into a one-shot result, a sealed frame in a buffer of its own is moved to the
+  // hash worker rather than copied there (Node 20, 64 MiB 0x0578: 426 -> 532 MB/s, medians).
+  const give = copies && hash?.give;
+  const givable = (part) => give && part.length >= 4096 && part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
   /** Writes (and hashes) a sealed frame; then its parts may be released. */
   const writeFrame = async (prefix, parts) => {
     await out(prefix);
-    for (const part of parts) await out(part);
-    if (release) for (const part of parts) release(part);
+    for (const part of parts) {
+      if (!givable(part)) {
+        await out(part);
+        if (release) release(part);
+        continue;
+      }
+      const writing = emit(part);
+      if (writing) await writing;
+      const giving = give(part);
+      if (giving) await giving;
+    }
   };
   const drainOne = async () => {
     const { prefix, sealed } = inFlight.shift();

@@ -77,8 +77,9 @@ function workerMain() {
  * can start, and the caller hashes in wasm instead. `allocate(length)` is a `usePrefault`
  * allocator: once the worker is up, a promise of a fresh buffer whose pages it faulted in (or of
  * undefined); before that, undefined (it starts the worker). `spawn({ message, failed })` starts
- * the worker and resolves to `{ post(message, transfer), busy(), idle() }` once it takes
- * messages, or to undefined; `busy` and `idle` say whether replies are owed.
+ * the worker and resolves to `{ post(message, transfer), busy(), idle(), moves? }` once it
+ * takes messages, or to undefined; `busy` and `idle` say whether replies are owed; `moves`: it
+ * hashes `{ id, parts, length }` too, ArrayBuffers moved to it (hasher's `give`).
  */
 export function helperWorker(spawn) {
   let started; // Promise<connection | undefined>, once per page or process
@@ -195,7 +196,18 @@ function connect(spawn) {
     let waiter; // resolves when `queued` drops below MAX_QUEUED
     let ending; // { resolve, reject } of digest()
     let error;
+    // Moved buffers (`give`) and copies of the bytes between them, in order, not yet posted.
+    let parts = [];
+    let partsLength = 0;
+    const postParts = () => {
+      if (!parts.length) return;
+      send({ id, parts, length: partsLength }, parts);
+      queued += partsLength;
+      parts = [];
+      partsLength = 0;
+    };
     const post = () => {
+      postParts();
       if (!filled) return;
       send({ id, buffer: batch, length: filled }, [batch]);
       queued += filled;
@@ -223,6 +235,8 @@ function connect(spawn) {
       },
     };
     open.set(id, state);
+    // Once MAX_QUEUED bytes wait in the worker, a promise of room.
+    const room = () => (queued >= MAX_QUEUED ? new Promise((resolve, reject) => (waiter = { resolve, reject })) : undefined);
     const hasher = {
       inWorker: true,
       update(bytes) {
@@ -235,7 +249,7 @@ function connect(spawn) {
           at += n;
           if (filled === BATCH) post();
         }
-        if (queued >= MAX_QUEUED) return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+        return room();
       },
       digest() {
         if (error) return Promise.reject(error);
@@ -245,6 +259,25 @@ function connect(spawn) {
       },
       abort: () => abort(id),
     };
+    // Like update, for bytes that are the whole of a buffer nobody touches again (a one-shot
+    // call's sealed frame, once copied into its result): moved to the worker rather than copied,
+    // where the worker takes moved buffers (Node's; in a browser's, the bottleneck, receiving
+    // them cost more than the copies). Posted with the bytes between them, a message per BATCH:
+    // a message per frame cost more than the copies it saves.
+    if (worker.moves) {
+      hasher.give = (bytes) => {
+        if (error) throw error;
+        if (filled) {
+          parts.push(new Uint8Array(batch, 0, filled).slice().buffer);
+          partsLength += filled;
+          filled = 0;
+        }
+        parts.push(bytes.buffer);
+        partsLength += bytes.length;
+        if (partsLength >= BATCH) postParts();
+        return room();
+      };
+    }
     collected.register(hasher, id);
     return hasher;
   }

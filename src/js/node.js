@@ -24,10 +24,17 @@ const HASH_THREAD = `(async () => {
   const hashes = new Map();
   parentPort.on('message', (m) => {
     let h = hashes.get(m.id);
-    if (m.buffer) {
+    if (m.buffer || m.parts) {
       if (!h) hashes.set(m.id, (h = createHash('sha384')));
-      h.update(new Uint8Array(m.buffer, 0, m.length));
-      return parentPort.postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]);
+      if (m.buffer) {
+        h.update(new Uint8Array(m.buffer, 0, m.length));
+        return parentPort.postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]);
+      }
+      for (const part of m.parts) { // moved here by hash-worker.js's give(): freed here once hashed
+        h.update(new Uint8Array(part));
+        part.transfer?.(0);
+      }
+      return parentPort.postMessage({ id: m.id, length: m.length });
     }
     hashes.delete(m.id);
     if (m.end) parentPort.postMessage({ id: m.id, digest: new Uint8Array((h || createHash('sha384')).digest()) });
@@ -40,7 +47,7 @@ function hashThread({ message, failed }) {
   // Ending without an error (terminated) must fail what waits on it too, not leave it pending.
   worker.on('exit', (code) => failed(`hash worker exited (${code})`));
   worker.unref(); // after the listener (which refs it): only replies still owed keep the process up
-  return Promise.resolve({ post: (m, transfer) => worker.postMessage(m, transfer), busy: () => worker.ref(), idle: () => worker.unref() });
+  return Promise.resolve({ post: (m, transfer) => worker.postMessage(m, transfer), busy: () => worker.ref(), idle: () => worker.unref(), moves: true });
 }
 const hashInThread = helperWorker(hashThread).sha384;
 useExternalSha384(async (length) => (Number.isFinite(length) && (await hashInThread(length))) || hashHere());

@@ -288,13 +288,13 @@ test('the hash worker thread lets Node exit when idle and keeps it up while it h
  * The package's helper worker over a fake worker that records what is posted to it and answers
  * only when told: `deliver(reply)` hands a reply to the helper as the worker would.
  */
-async function fakeHelperWorker() {
+async function fakeHelperWorker({ moves = false } = {}) {
   const { helperWorker } = await import(join(packageDir(), 'hash-worker.js'));
   const posted = [];
   let message;
   const helper = helperWorker(async (connection) => {
     message = connection.message;
-    return { post: (m) => posted.push(m), busy() {}, idle() {} };
+    return { post: (m, transfer) => posted.push(Object.defineProperty(m, 'transfer', { value: transfer })), busy() {}, idle() {}, moves };
   });
   return { helper, posted, deliver: (reply) => message(reply) };
 }
@@ -351,6 +351,51 @@ test('a hasher in the helper worker makes update() wait once 4 MiB are posted an
   assert.ok(hasher.update(new Uint8Array(MiB)) instanceof Promise, 'the queue is full again at 4 MiB');
   for (let i = 0; i < 4; i++) ack();
   assert.equal(hasher.update(new Uint8Array(MiB)), undefined, 'acknowledged: room again');
+  hasher.abort();
+});
+
+test('a hasher moves the buffers it is given to a worker that takes them uncopied, posts them in order with the bytes around them, and counts them against the 4 MiB queue (fake worker)', async () => {
+  const { helper: copying } = await fakeHelperWorker();
+  const copier = await copying.sha384(Infinity);
+  assert.equal(copier.give, undefined, 'a worker that does not say it takes moved buffers gets copies');
+  copier.abort();
+  const { helper, posted } = await fakeHelperWorker({ moves: true });
+  const hasher = await helper.sha384(Infinity);
+  const KiB = 1 << 10;
+  const bytes = (n, fill) => new Uint8Array(n).fill(fill);
+  // What a signed one-shot encrypt hands over: a header, then per frame a prefix (copied), the
+  // sealed frame (given) and a tag (copied).
+  const header = bytes(100, 1);
+  const frames = [2, 3, 4].map((fill) => bytes(400 * KiB, fill));
+  const fed = [header];
+  assert.equal(hasher.update(header), undefined);
+  for (const frame of frames) {
+    const prefix = bytes(20, 5);
+    const tag = bytes(16, 6);
+    assert.equal(hasher.update(prefix), undefined);
+    assert.equal(hasher.give(frame), undefined, 'under 4 MiB queued: no wait');
+    assert.equal(hasher.update(tag), undefined);
+    fed.push(prefix, frame, tag);
+  }
+  const footer = bytes(7, 7);
+  hasher.update(footer);
+  fed.push(footer);
+  const done = hasher.digest();
+  done.catch(() => {}); // a fake worker never answers
+  const got = [];
+  for (const m of posted) {
+    if (m.buffer) got.push(new Uint8Array(m.buffer, 0, m.length));
+    for (const part of m.parts ?? []) got.push(new Uint8Array(part));
+    if (m.parts) assert.deepEqual(m.transfer, m.parts, 'every part is moved, not cloned');
+  }
+  assert.ok(Buffer.concat(got).equals(Buffer.concat(fed)), 'the worker gets every byte, in order');
+  for (const frame of frames) assert.ok(posted.some((m) => m.parts?.includes(frame.buffer)), 'a given buffer goes as it is, not as a copy');
+  assert.ok(posted.filter((m) => m.parts).length < frames.length, 'given buffers go several to a message');
+  // Given bytes are queued bytes: once 4 MiB wait for the worker, so does the caller.
+  const full = await helper.sha384(Infinity);
+  for (let i = 1; i < 4; i++) assert.equal(full.give(bytes(1 << 20, 0)), undefined, `${i} MiB queued: no wait`);
+  assert.ok(full.give(bytes(1 << 20, 0)) instanceof Promise, '4 MiB queued: give returns a promise');
+  full.abort();
   hasher.abort();
 });
 
