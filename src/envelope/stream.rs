@@ -489,24 +489,52 @@ impl<K: Keyring> Decryptor<K> {
         self.input.clear();
     }
 
-    async fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        let mut pos = 0usize;
-        if self.input.is_empty() {
-            // Parse straight from the caller's bytes; keep only an incomplete tail.
-            let r = self.process_buffered(chunk, &mut pos, out).await;
+    async fn process(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        // An element (frame, footer) begun in an earlier chunk is completed with no more of this
+        // one than it can need; the rest is parsed straight from `chunk`. Appending all of it to
+        // the tail would copy each byte of a message fed in pieces once more.
+        while !self.input.is_empty() && !chunk.is_empty() {
+            let wanted = self.element_bound().saturating_sub(self.input.len()).max(1);
+            let (head, rest) = chunk.split_at(wanted.min(chunk.len()));
+            chunk = rest;
+            let mut buf = std::mem::take(&mut self.input);
+            buf.extend_from_slice(head);
+            let mut pos = 0usize;
+            let r = self.process_buffered(&buf, &mut pos, out).await;
             self.consumed += pos as u64;
-            if r.is_ok() {
-                self.input.extend_from_slice(&chunk[pos..]);
-            }
-            return r;
+            buf.drain(..pos);
+            self.input = buf;
+            r?;
         }
-        let mut buf = std::mem::take(&mut self.input);
-        buf.extend_from_slice(chunk);
-        let r = self.process_buffered(&buf, &mut pos, out).await;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        // Parse straight from the caller's bytes; keep only an incomplete tail.
+        let mut pos = 0usize;
+        let r = self.process_buffered(chunk, &mut pos, out).await;
         self.consumed += pos as u64;
-        buf.drain(..pos);
-        self.input = buf;
+        if r.is_ok() {
+            self.input.extend_from_slice(&chunk[pos..]);
+        }
         r
+    }
+
+    /// How long the element that `input` begins is (a frame, the footer), or how many bytes
+    /// it must hold to tell; unbounded where the parser finds the length deep in the element
+    /// (header, non-framed body).
+    fn element_bound(&self) -> usize {
+        let have = &self.input;
+        let u32_at = |at: usize| have.get(at..at + 4).map(|b| u32::from_be_bytes(b.try_into().expect("4 bytes")));
+        match (&self.state, &self.header) {
+            (State::Frames, Some(h)) => match u32_at(0) {
+                None => 4,
+                // A final frame: end marker, sequence number, IV, content length, content, tag.
+                Some(format::SEQUENCE_NUMBER_END) => u32_at(8 + IV_LEN).map_or(12 + IV_LEN, |len| (len as usize).saturating_add(12 + IV_LEN + TAG_LEN)),
+                Some(_) => (h.frame_length as usize).saturating_add(4 + IV_LEN + TAG_LEN),
+            },
+            (State::Footer, _) => have.get(..2).map_or(2, |b| 2 + usize::from(u16::from_be_bytes([b[0], b[1]]))),
+            _ => usize::MAX,
+        }
     }
 
     async fn process_buffered(&mut self, data: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {
