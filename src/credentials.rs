@@ -57,12 +57,13 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Long-term (or explicitly given temporary) credentials.
+    /// Long-term (or explicitly given temporary) credentials. An empty session token is none,
+    /// as the SDK has it (sent, the empty header makes AWS refuse the request).
     pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>, session_token: Option<String>) -> Self {
         Credentials {
             access_key_id: access_key_id.into(),
             secret_access_key: SecretString::new(secret_access_key),
-            session_token: session_token.map(SecretString::new),
+            session_token: session_token.filter(|t| !t.is_empty()).map(SecretString::new),
             expires_at_millis: None,
         }
     }

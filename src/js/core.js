@@ -67,7 +67,8 @@ function convert(value, map, toWire, path) {
   if (value === undefined || value === null || !map) return value;
   if (map === 'b') return toWire ? bytesToBase64(toBytes(value, path)) : base64ToBytes(value);
   if (map === 't') {
-    if (!toWire) return new Date(value * 1000);
+    // Rounded as the SDK rounds: KMS sends milliseconds, emulators (moto) microseconds.
+    if (!toWire) return new Date(Math.round(value * 1000));
     const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value * 1000 : Date.parse(value);
     if (!Number.isFinite(ms)) throw kmsWasmError('ValidationError', `${path}: expected a Date`, path);
     return ms / 1000;
@@ -79,6 +80,40 @@ function convert(value, map, toWire, path) {
     if (v === undefined) continue;
     out[k] = convert(v, map['*'] ?? map[k], toWire, path ? `${path}.${k}` : k);
   }
+  return out;
+}
+
+/**
+ * A request body's JSON value as the SDK would send it: no null or undefined member or list
+ * item, no `$`-named top-level member (the `$metadata` of an output spread into an input), and
+ * a ValidationError for what JSON cannot say (BigInt, NaN, Infinity, a cycle).
+ */
+function wireValue(value, path, within = []) {
+  if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) {
+    throw kmsWasmError('ValidationError', `${path || 'input'}: ${value} is not a JSON number`, path || undefined);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (within.includes(value)) throw kmsWasmError('ValidationError', `${path}: refers to itself`, path);
+  within.push(value);
+  let out;
+  if (Array.isArray(value)) {
+    out = value.filter((v) => v != null).map((v, i) => wireValue(v, `${path}[${i}]`, within));
+  } else {
+    out = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v != null && !(path === '' && k.startsWith('$'))) out[k] = wireValue(v, path ? `${path}.${k}` : k, within);
+    }
+  }
+  within.pop();
+  return out;
+}
+
+/** An answer's JSON value as the SDK gives it: null members and list items left out. */
+function withoutNulls(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls);
+  const out = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
   return out;
 }
 
@@ -149,8 +184,9 @@ export class KMSClient {
     if (!maps) throw kmsWasmError('ValidationError', `unknown operation ${operation}`, 'operation');
     const signal = options?.abortSignal;
     if (signal != null && typeof signal.addEventListener !== 'function') throw kmsWasmError('ValidationError', 'abortSignal: expected an AbortSignal', 'abortSignal');
+    if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw kmsWasmError('ValidationError', `${operation}: the input must be an object`, 'input');
     const wasm = await this._wasm();
-    const body = JSON.stringify(convert(input, maps[0], true, '') ?? {});
+    const body = JSON.stringify(wireValue(convert(input, maps[0], true, '') ?? {}, ''));
     // Already aborted: nothing is sent (the event will not fire again).
     if (signal?.aborted) throw kmsWasmError('AbortError', 'the request was aborted');
     let stopListening;
@@ -172,7 +208,7 @@ export class KMSClient {
       stopListening?.();
     }
     const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
-    const output = convert(parsed, maps[1], false, '') ?? {};
+    const output = convert(withoutNulls(parsed), maps[1], false, '') ?? {};
     output.$metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
     return output;
   }

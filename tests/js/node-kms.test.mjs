@@ -526,3 +526,45 @@ test('paginators resume from startingToken: the first request carries it as Mark
     await server.close();
   }
 });
+
+test('requests are sent as the SDK sends them: no null or undefined member or list item, no $metadata of a spread output; what JSON cannot say is a ValidationError (fixture server reads the body)', async () => {
+  const server = await jsonServer((operation) => ({ Encrypt: { KeyId: 'k', CiphertextBlob: 'AQ==' }, ListKeys: { Keys: [], Truncated: false } })[operation]);
+  try {
+    const { kms } = server;
+    const out = await kms.encrypt({ KeyId: 'k', Plaintext: new Uint8Array([1]), GrantTokens: ['a', undefined, null, 'b'], EncryptionAlgorithm: null, EncryptionContext: { tenant: 'x' } });
+    await kms.encrypt({ ...out, Plaintext: new Uint8Array([2]), CiphertextBlob: undefined });
+    assert.deepEqual(server.sent.map(([, input]) => input), [
+      { KeyId: 'k', Plaintext: 'AQ==', GrantTokens: ['a', 'b'], EncryptionContext: { tenant: 'x' } },
+      { KeyId: 'k', Plaintext: 'Ag==' },
+    ]);
+    const cyclic = { KeyId: 'k' };
+    cyclic.Self = cyclic;
+    for (const [input, field] of [[{ Limit: 2n }, 'Limit'], [{ Limit: NaN }, 'Limit'], [{ Limit: Infinity }, 'Limit'], [cyclic, 'Self'], ['hello', 'input'], [['KeyId'], 'input']]) {
+      const err = await kms.listKeys(input).catch((e) => e);
+      assert.ok(err instanceof KmsWasmError, `${String(input)}: ${err}`);
+      assert.deepEqual([err.name, err.field], ['ValidationError', field]);
+    }
+    assert.equal(server.sent.length, 2, 'nothing refused was sent');
+  } finally {
+    await server.close();
+  }
+});
+
+test('answers come back as the SDK gives them: null members and list items left out, microsecond timestamps rounded to the millisecond (fixture answers, as moto sends them)', async () => {
+  const server = await jsonServer(() => ({ KeyMetadata: { KeyId: 'k', KeyUsage: null, MultiRegion: null, CreationDate: 1796554735.350593, EncryptionAlgorithms: ['SYMMETRIC_DEFAULT', null] }, Extra: null }));
+  try {
+    const { KeyMetadata, ...rest } = await server.kms.describeKey({ KeyId: 'k' });
+    assert.deepEqual(Object.keys(rest), ['$metadata']);
+    assert.ok(!('KeyUsage' in KeyMetadata) && !('MultiRegion' in KeyMetadata), 'null members are left out');
+    assert.deepEqual(KeyMetadata.EncryptionAlgorithms, ['SYMMETRIC_DEFAULT']);
+    assert.equal(KeyMetadata.CreationDate.toISOString(), new Date(1796554735351).toISOString());
+  } finally {
+    await server.close();
+  }
+});
+
+test('an empty sessionToken is no session token, as in the SDK: the call is signed and accepted', async () => {
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { ...creds, sessionToken: '' } });
+  const { Keys } = await kms.listKeys({});
+  assert.ok(Array.isArray(Keys));
+});
