@@ -56,11 +56,35 @@ function base64ToBytes(text) {
 // Text is taken as UTF-8 where the SDKs take it (blobs, plaintext); never for a key or a message.
 function toBytes(value, path, text = true) {
   if (typeof value === 'string' && text) return new TextEncoder().encode(value);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (!ArrayBuffer.isView(value)) throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
-  const bytes = value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const isBuffer = value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer);
+  if (!isBuffer && !ArrayBuffer.isView(value)) throw kmsWasmError('ValidationError', `${path}: expected a Uint8Array`, path);
+  // A detached buffer reads as empty: refused rather than taken for no bytes (where it can be told).
+  if ((isBuffer ? value : value.buffer).detached) throw detachedError(path);
+  let bytes;
+  try {
+    bytes = value instanceof Uint8Array ? value : isBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  } catch {
+    throw detachedError(path); // a detached ArrayBuffer, where `detached` is unknown (Node 20)
+  }
   // A view of shared memory is copied: WebCrypto refuses those (and another thread could change them meanwhile).
   return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+}
+
+const detachedError = (path) => kmsWasmError('ValidationError', `${path}: the buffer is detached (transferred)`, path);
+
+/** For a one-shot call's input, read across awaits: it must still be all there. */
+function checkUnchanged(bytes, length, path) {
+  if (bytes.length !== length) throw kmsWasmError('ValidationError', `${path}: the buffer was detached or resized during the call`, path);
+}
+
+/** What a one-shot call throws for `e`: the input's detachment if that is what `e` came of. */
+function callError(e, bytes, length, path) {
+  try {
+    checkUnchanged(bytes, length, path);
+  } catch (changed) {
+    return changed;
+  }
+  return liftError(e);
 }
 
 function convert(value, map, toWire, path) {
@@ -304,6 +328,11 @@ function requireOption(ok, field, message) {
 const isText = (v) => typeof v === 'string' && v !== '';
 const isTextList = (v) => Array.isArray(v) && v.every(isText);
 
+/** Shows what a keyring was built from; read-only, since changing it would change nothing. */
+function readOnly(keyring, values) {
+  for (const [name, value] of Object.entries(values)) Object.defineProperty(keyring, name, { value, enumerable: true });
+}
+
 export class Keyring {
   #wasm;
   /** @internal a fresh wasm handle on this keyring (wasm calls may consume handles). */
@@ -340,7 +369,7 @@ export class KmsKeyring extends Keyring {
     const filter = discoveryFilter && Object.freeze({ partition: discoveryFilter.partition, accountIds: Object.freeze([...discoveryFilter.accountIds]) });
     // Copies, so that what was checked is what gets built.
     this.#options = Object.freeze({ client, generatorKeyId, keyIds: Object.freeze([...keyIds]), discovery, discoveryFilter: filter, grantTokens: Object.freeze([...grantTokens]) });
-    Object.assign(this, this.#options);
+    readOnly(this, this.#options);
   }
   async _build() {
     const o = this.#options;
@@ -362,7 +391,7 @@ export class RawAesKeyring extends Keyring {
     requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
     // Built from the checked copy: a later assignment to the properties cannot get past the checks.
     this.#names = [keyNamespace, keyName];
-    Object.assign(this, { keyName, keyNamespace });
+    readOnly(this, { keyName, keyNamespace });
     this.#key = key.slice();
   }
   async _build() {
@@ -381,7 +410,7 @@ export class MultiKeyring extends Keyring {
     requireOption(Array.isArray(children) && children.every((c) => c instanceof Keyring), 'children', 'must be an array of keyrings');
     requireOption(generator !== undefined || children.length > 0, 'generator', 'a multi-keyring needs a generator or children');
     this.#keyrings = { generator, children: Object.freeze([...children]) };
-    Object.assign(this, this.#keyrings);
+    readOnly(this, this.#keyrings);
   }
   async _build() {
     const { generator, children } = this.#keyrings;
@@ -898,7 +927,9 @@ function canUseNativeAes() {
 export async function encrypt(keyring, plaintext, options = {}) {
   checkKeyring(keyring);
   const bytes = toBytes(plaintext, 'plaintext');
+  const { length } = bytes;
   const handle = await keyring._handle();
+  checkUnchanged(bytes, length, 'plaintext');
   if (!canUseNativeAes()) return lift(() => encryptMessage(handle, bytes, options));
   const encryptor = await lift(() => WasmEncryptor.create(handle, options));
   let sealer;
@@ -906,14 +937,17 @@ export async function encrypt(keyring, plaintext, options = {}) {
     const messageHeader = encryptor.messageHeader();
     // The message is written straight into one buffer of its final size (plus room for a
     // footer of unknown length), so it is neither collected in parts nor copied once more.
-    const result = resultBuffer(encryptor.maxMessageLength(bytes.length), encryptor.signing);
-    sealer = await nativeSealer(encryptor, result.write, bytes.length, result.copies);
+    const result = resultBuffer(encryptor.maxMessageLength(length), encryptor.signing);
+    sealer = await nativeSealer(encryptor, result.write, length, result.copies);
+    checkUnchanged(bytes, length, 'plaintext');
     await sealer.push(bytes);
+    // Detached while frames were sealed, the rest would read as nothing: a shorter message.
+    checkUnchanged(bytes, length, 'plaintext');
     await sealer.finish();
     return { result: await result.written(), messageHeader };
   } catch (e) {
     sealer?.wipe();
-    throw liftError(e);
+    throw callError(e, bytes, length, 'plaintext');
   } finally {
     encryptor.free();
   }
@@ -923,7 +957,9 @@ export async function encrypt(keyring, plaintext, options = {}) {
 export async function decrypt(keyring, ciphertext, options = {}) {
   checkKeyring(keyring);
   const bytes = toBytes(ciphertext, 'ciphertext', false);
+  const { length } = bytes;
   const handle = await keyring._handle();
+  checkUnchanged(bytes, length, 'ciphertext');
   if (!canUseNativeAes()) return lift(() => decryptMessage(handle, bytes, options));
   const decryptor = liftSync(() => new WasmDecryptor(handle, options));
   // The plaintext is shorter than the message: write it into a buffer of the message's size as
@@ -932,6 +968,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   const opener = nativeOpener(decryptor, bytes, plaintext.copies);
   try {
     await opener.push(bytes, plaintext.write);
+    checkUnchanged(bytes, length, 'ciphertext'); // else "truncated", which it was not
     const messageHeader = decryptor.messageHeader();
     await opener.finish(plaintext.write);
     // Only now, with every tag and the signature verified, is anything released.
@@ -939,7 +976,7 @@ export async function decrypt(keyring, ciphertext, options = {}) {
   } catch (e) {
     plaintext.wipe();
     opener.wipe();
-    throw liftError(e);
+    throw callError(e, bytes, length, 'ciphertext');
   } finally {
     decryptor.free();
   }
@@ -1086,11 +1123,18 @@ export function buildClient(options) {
   requireOption(maxEncryptedDataKeys === false || (Number.isInteger(maxEncryptedDataKeys) && maxEncryptedDataKeys > 0), 'maxEncryptedDataKeys', 'must be false or a positive integer');
   const onEncrypt = { commitmentPolicy };
   const onDecrypt = maxEncryptedDataKeys ? { commitmentPolicy, maxEncryptedDataKeys } : onEncrypt;
+  // A call's own value wins; one given as undefined or null keeps the client's (a plain spread
+  // would let `maxEncryptedDataKeys: undefined` lift the client's limit).
+  const withDefaults = (o, settings) => {
+    const merged = { ...settings };
+    for (const [name, value] of Object.entries(o ?? {})) if (value != null || !(name in settings)) merged[name] = value;
+    return merged;
+  };
   return Object.freeze({
-    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, { ...onEncrypt, ...o }),
-    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, { ...onDecrypt, ...o }),
-    encryptStream: (keyring, o) => encryptStream(keyring, { ...onEncrypt, ...o }),
-    decryptStream: (keyring, o) => decryptStream(keyring, { ...onDecrypt, ...o }),
+    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o, onEncrypt)),
+    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o, onDecrypt)),
+    encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o, onEncrypt)),
+    decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o, onDecrypt)),
   });
 }
 

@@ -240,6 +240,13 @@ export interface KmsKeyringInput {
 /** The AWS KMS keyring. Decrypting needs key ARNs (or `discovery: true`): see `generatorKeyId`. */
 export declare class KmsKeyring extends Keyring {
   constructor(input: KmsKeyringInput);
+  /** The options as checked (copies, frozen): read-only, as for every keyring. */
+  readonly client: KMSClient;
+  readonly generatorKeyId: string | undefined;
+  readonly keyIds: readonly string[];
+  readonly discovery: boolean;
+  readonly discoveryFilter: { readonly partition: string; readonly accountIds: readonly string[] } | undefined;
+  readonly grantTokens: readonly string[];
 }
 
 export interface RawAesKeyringInput {
@@ -258,6 +265,8 @@ export declare class RawAesKeyring extends Keyring {
 /** Needs a generator or at least one child. */
 export declare class MultiKeyring extends Keyring {
   constructor(input: { generator?: Keyring; children?: Keyring[] });
+  readonly generator: Keyring | undefined;
+  readonly children: readonly Keyring[];
 }
 
 export interface EncryptOptions {
@@ -284,10 +293,13 @@ export interface DecryptOptions {
 /**
  * Encrypts bytes into one message. With a signing suite, `result` may be a view into a buffer a
  * few bytes longer (the signature's length is known only at the end): use its `byteOffset`/`length`.
+ * The plaintext is read while the call runs, not copied first: leave it unchanged until the
+ * promise settles (a buffer detached meanwhile is a `ValidationError`).
  */
 export declare function encrypt(keyring: Keyring, plaintext: Uint8Array | string, options?: EncryptOptions): Promise<{ result: Uint8Array; messageHeader: MessageHeader }>;
 /**
  * Decrypts one message; releases nothing unless every tag, the commitment and the signature verify.
+ * As with `encrypt`, the message is read while the call runs: leave it unchanged until it settles.
  * `plaintext` may be a view into a buffer the size of the message (use its `byteOffset`/`length`,
  * not its whole `buffer`): that saves copying a large plaintext once more. No data key unwrapped
  * is a `NoUsableKeyError` listing KMS's refusals, or, when an attempt failed without a verdict
@@ -310,7 +322,11 @@ export interface ClientOptions {
   /** Refuse messages with more encrypted data keys than this (`false`, the default: no limit). */
   maxEncryptedDataKeys?: number | false;
 }
-/** `encrypt`, `decrypt` and the streams with a commitment policy (and EDK limit) as defaults, as @aws-crypto/client-*'s `buildClient`. */
+/**
+ * `encrypt`, `decrypt` and the streams with a commitment policy (and EDK limit) as defaults, as
+ * @aws-crypto/client-*'s `buildClient`. A call may give its own; one given as `undefined` or
+ * `null` keeps the client's.
+ */
 export declare function buildClient(options: CommitmentPolicyName | ClientOptions): {
   encrypt: typeof encrypt;
   decrypt: typeof decrypt;

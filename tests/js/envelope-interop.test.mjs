@@ -84,7 +84,7 @@ test('@aws-crypto/client-node messages decrypt with ours (defaults and 0x0478)',
   }
 });
 
-test('raw AES keyrings interoperate both ways', async () => {
+test('raw AES keyrings interoperate both ways (theirs with utf8Sorting where the context\'s orders differ)', async () => {
   const wrappingKey = randomBytes(32);
   const names = { keyName: 'interop-key', keyNamespace: 'interop-ns' };
   const theirs = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey) /* the SDK zeroes the key it is given */, wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
@@ -94,6 +94,20 @@ test('raw AES keyrings interoperate both ways', async () => {
   assert.ok(Buffer.from((await theirDecrypt(theirs, fromUs)).plaintext).equals(plaintext));
   const { result: fromThem } = await theirEncrypt(theirs, plaintext, { encryptionContext: { raw: 'yes' } });
   assert.ok(Buffer.from((await ours.decrypt(mine, fromThem)).plaintext).equals(plaintext));
+  // Contexts whose UTF-8 and localeCompare orders differ: both ways with utf8Sorting, as the
+  // README says; without it their keyring binds another order and nothing unwraps.
+  const sorted = (utf8Sorting) => new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING, utf8Sorting });
+  for (const encryptionContext of [{ Tenant: 't1' }, { b: '1', B: '2', _c: '3', 'é': '4', z: '5' }]) {
+    for (const suiteId of [0x0578, 0x0478]) {
+      const what = `${JSON.stringify(encryptionContext)}, 0x${suiteId.toString(16)}`;
+      const mineOut = (await ours.encrypt(mine, plaintext, { encryptionContext, suiteId })).result;
+      assert.ok(Buffer.from((await theirDecrypt(sorted(true), mineOut)).plaintext).equals(plaintext), `ours → theirs, ${what}`);
+      const theirOut = (await theirEncrypt(sorted(true), plaintext, { encryptionContext, suiteId })).result;
+      assert.ok(Buffer.from((await ours.decrypt(mine, theirOut, { encryptionContext })).plaintext).equals(plaintext), `theirs → ours, ${what}`);
+    }
+  }
+  const legacyOrder = (await theirEncrypt(sorted(false), plaintext, { encryptionContext: { Tenant: 't1' } })).result;
+  await assert.rejects(ours.decrypt(mine, legacyOrder), (e) => e.name === 'NoUsableKeyError', 'their default order under the signed suite');
 });
 
 test('legacy v1 messages from @aws-crypto/client-node, every v1 suite (0x0214 signed with P-256 among them), decrypt one-shot and streamed under a relaxed policy only; a forged signature is refused', async () => {
@@ -152,6 +166,12 @@ test('buildClient, as the official SDKs build theirs: its policy and EDK limit a
   const twoKeys = (await strict.encrypt(new ours.MultiKeyring({ generator: rawAes(k1), children: [rawAes(k2)] }), plaintext)).result;
   await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys), (e) => e.name === 'TooManyEncryptedDataKeysError');
   assert.ok(Buffer.from((await relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 2 })).plaintext).equals(plaintext));
+  // A call that passes its options on with the limit left undefined or null keeps the client's.
+  for (const maxEncryptedDataKeys of [undefined, null]) {
+    await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys }), (e) => e.name === 'TooManyEncryptedDataKeysError', `one-shot, ${maxEncryptedDataKeys}`);
+    const stream = ReadableStream.from([twoKeys]).pipeThrough(relaxed.decryptStream(rawAes(k2), { maxEncryptedDataKeys, commitmentPolicy: maxEncryptedDataKeys }));
+    await assert.rejects((async () => { for await (const c of stream) void c; })(), (e) => e.name === 'TooManyEncryptedDataKeysError', `stream, ${maxEncryptedDataKeys}`);
+  }
   for (const bad of ['nonsense', undefined, { commitmentPolicy: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT', maxEncryptedDataKeys: 0 }]) {
     assert.throws(() => ours.buildClient(bad), (e) => e.name === 'ConfigError' && ['commitmentPolicy', 'maxEncryptedDataKeys'].includes(e.field), JSON.stringify(bad));
   }

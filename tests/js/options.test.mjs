@@ -59,14 +59,15 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
   assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: 'x'.repeat(32) }), 'ValidationError', 'wrappingKey', 'a string key');
 });
 
-test('a KMS keyring uses the options as checked, whatever the caller changes afterwards', async () => {
+test('a KMS keyring uses the options as checked, whatever the caller changes afterwards, and shows them read-only', async () => {
   const keyIds = ['alias/a'];
   const filter = { partition: 'aws', accountIds: ['111122223333'] };
   const strict = new k.KmsKeyring({ client, generatorKeyId: 'alias/a', keyIds });
   const discovery = new k.KmsKeyring({ client, discovery: true, discoveryFilter: filter });
   keyIds.push(5);
   filter.accountIds.push(5);
-  strict.generatorKeyId = 5;
+  assert.throws(() => { strict.generatorKeyId = 5; }, TypeError, 'what a keyring shows of its options is read-only');
+  assert.equal(strict.generatorKeyId, 'alias/a');
   // The strict keyring reaches the network with its checked keys; nothing traps in wasm.
   await assert.rejects(k.encrypt(strict, 'x'), (e) => e.name === 'NetworkError');
   await assert.rejects(k.encrypt(discovery, 'x'), (e) => e.name === 'KeyringError');
@@ -74,11 +75,13 @@ test('a KMS keyring uses the options as checked, whatever the caller changes aft
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'still works');
 });
 
-test('a raw AES keyring uses the names it checked, whatever the caller changes afterwards', async () => {
+test('a raw AES keyring uses the names it checked, and shows them read-only', async () => {
   const keyring = new k.RawAesKeyring({ keyName: 'name', keyNamespace: 'ns', wrappingKey });
   assert.deepEqual([keyring.keyName, keyring.keyNamespace], ['name', 'ns']);
-  keyring.keyName = 42; // unchecked, and never reaches wasm
-  keyring.keyNamespace = 'aws-kms';
+  // Read-only: an assignment that changed the property but not the EDKs written would mislead.
+  assert.throws(() => { keyring.keyName = 42; }, TypeError);
+  assert.throws(() => { keyring.keyNamespace = 'aws-kms'; }, TypeError);
+  assert.deepEqual([keyring.keyName, keyring.keyNamespace], ['name', 'ns']);
   const { result, messageHeader } = await k.encrypt(keyring, 'x');
   assert.equal(messageHeader.encryptedDataKeys[0].providerId, 'ns');
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'x');
@@ -101,6 +104,49 @@ test('encrypt and decrypt refuse options and inputs of the wrong type', async ()
   // Views of any kind are read from their offset.
   const view = new DataView(result.buffer, result.byteOffset, result.length);
   assert.equal(new TextDecoder().decode((await k.decrypt(raw, view)).plaintext), 'hello');
+});
+
+test('an input detached before or during a one-shot call is a ValidationError, never a message of fewer bytes (each AES-GCM path)', async () => {
+  const detach = (bytes) => structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  const refused = (field) => (e) => e instanceof k.KmsWasmError && e.name === 'ValidationError' && e.field === field && /detached/.test(e.message);
+  // Before: an ArrayBuffer (a view of a detached buffer can be told only where `detached` exists).
+  const view = new Uint8Array(8);
+  const gone = view.buffer;
+  detach(view);
+  await assert.rejects(k.encrypt(raw, gone), refused('plaintext'));
+  await assert.rejects(k.decrypt(raw, gone), refused('ciphertext'));
+  if ('detached' in ArrayBuffer.prototype) await assert.rejects(k.encrypt(raw, view), refused('plaintext'));
+  for (const path of ['native', 'wasm']) {
+    k.useWebCrypto(path === 'native');
+    try {
+      for (const size of [1000, 8 << 20]) {
+        // Detached right after the call, or a few event-loop turns into it (while frames are sealed).
+        for (const later of [(f) => f(), (f) => setImmediate(() => setImmediate(f))]) {
+          const plaintext = new Uint8Array(size).fill(1);
+          const encrypting = k.encrypt(raw, plaintext, { suiteId: 0x0478 });
+          later(() => detach(plaintext));
+          const outcome = await encrypting.catch((e) => e);
+          // A call that finished before the buffer went holds every byte.
+          if (outcome.result) assert.equal((await k.decrypt(raw, outcome.result)).plaintext.length, size, `${path}, ${size} bytes`);
+          else assert.ok(refused('plaintext')(outcome), `${path}, ${size} bytes: ${outcome}`);
+          const { result } = await k.encrypt(raw, new Uint8Array(size), { suiteId: 0x0478 });
+          const decrypting = k.decrypt(raw, result);
+          later(() => detach(result));
+          const opened = await decrypting.catch((e) => e);
+          if (!opened.plaintext) assert.ok(refused('ciphertext')(opened), `${path}, ${size} bytes: ${opened}`);
+        }
+      }
+    } finally {
+      k.useWebCrypto(true);
+    }
+  }
+});
+
+test('a bare SharedArrayBuffer is taken as a Uint8Array over it is', async () => {
+  const shared = new SharedArrayBuffer(5);
+  new Uint8Array(shared).set([104, 101, 108, 108, 111]);
+  const { result } = await k.encrypt(raw, shared);
+  assert.equal(new TextDecoder().decode((await k.decrypt(raw, result)).plaintext), 'hello');
 });
 
 test('an encryption context key named __proto__ stays a key of the header and can be required', async () => {
