@@ -23,7 +23,12 @@ export interface CredentialsFunctionResult extends Omit<AwsCredentialIdentity, '
   expiration?: Date | number | string;
 }
 
-/** Credentials, or a function returning them, or a promise or thenable of them (called before each request; cache inside it). */
+/**
+ * Credentials, or a function returning them or a promise or thenable of them. The function is
+ * cached as the SDK caches a provider: asked again 5 minutes before the `expiration` it returned
+ * (half-way for credentials living under 10 minutes), never if it returned none, and once
+ * however many calls are waiting.
+ */
 export type CredentialsInput = AwsCredentialIdentity | (() => CredentialsFunctionResult | PromiseLike<CredentialsFunctionResult>);
 
 /** What the audit hook receives after every KMS call. Never secrets or plaintext. */

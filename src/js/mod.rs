@@ -160,7 +160,9 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
         builder = match deploy::provider_from_js(&creds) {
             Some(provider) => builder.credentials_provider(provider),
             None => match creds.dyn_into::<Function>() {
-                Ok(f) => builder.credentials_provider(Arc::new(JsCredentialsFunction(f))),
+                // Cached as the SDK memoizes a provider: asked again 5 minutes before the
+                // `expiration` it gives, never without one, once however many calls wait.
+                Ok(f) => builder.credentials_provider(Arc::new(crate::credentials::CachingProvider::new(Arc::new(JsCredentialsFunction(f))))),
                 Err(obj) => builder.credentials(credentials_from_js(&obj)?),
             },
         };

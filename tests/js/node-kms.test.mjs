@@ -93,7 +93,7 @@ test('bad configuration and bad input are KmsWasmErrors naming the field, before
   assert.equal(audit.length, 0, 'nothing was sent');
 });
 
-test('credentials may be an async function; the audit hook sees every call without secrets', async () => {
+test('credentials may be an async function, cached as the SDK caches a provider; the audit hook sees every call without secrets', async () => {
   let asked = 0;
   const events = [];
   const kms = new KMS({
@@ -106,7 +106,23 @@ test('credentials may be an async function; the audit hook sees every call witho
   const r = await kms.generateRandom({ NumberOfBytes: 16 });
   assert.equal(r.Plaintext.length, 16);
   await kms.describeKey({ KeyId: 'alias/none-such' }).catch(() => {});
-  assert.equal(asked, 3);
+  assert.equal(asked, 1, 'credentials without an expiration are asked for once');
+  // Concurrent calls share one fetch; credentials past half their life (under 10 minutes) are fetched again.
+  let fetches = 0;
+  const expiring = new KMS({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_KMS,
+    credentials: async () => {
+      fetches++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { ...creds, expiration: new Date(Date.now() + 1000) };
+    },
+  });
+  await Promise.all(Array.from({ length: 5 }, () => expiring.listKeys({})));
+  assert.equal(fetches, 1, 'five concurrent calls, one fetch');
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  await expiring.listKeys({});
+  assert.equal(fetches, 2, 'past half its life: fetched again');
   assert.deepEqual(events.map((e) => [e.operation, e.httpStatus, e.errorName]), [
     ['CreateKey', 200, undefined], ['GenerateRandom', 200, undefined], ['DescribeKey', 400, 'NotFoundException'],
   ]);
