@@ -85,7 +85,10 @@ fn is_abort(e: &JsValue) -> bool {
 }
 
 fn js_network(e: JsValue) -> Error {
-    Error::network(format!("fetch failed: {}", js_message(&e, "no reason given")))
+    // Node's fetch says only "fetch failed"; why (ECONNREFUSED, a DNS or TLS failure) is its `cause`.
+    let cause = js_sys::Reflect::get(&e, &"cause".into()).ok().filter(|c| c.is_instance_of::<js_sys::Error>());
+    let reason = cause.map_or_else(|| js_message(&e, "no reason given"), |c| js_message(&c, ""));
+    Error::network(format!("fetch failed: {reason}"))
 }
 
 /// The message of what JavaScript threw: an `Error`'s `message`, a thrown string, else `otherwise`.

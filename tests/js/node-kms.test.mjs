@@ -584,3 +584,15 @@ test('an empty sessionToken is no session token, as in the SDK: the call is sign
   const { Keys } = await kms.listKeys({});
   assert.ok(Array.isArray(Keys));
 });
+
+test("a network failure says why, from Node's fetch's cause (it says only \"fetch failed\" itself)", async () => {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve)); // nothing listens there now
+  const kms = new KMS({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1, credentials: creds });
+  const err = await kms.listKeys({}).catch((e) => e);
+  assert.equal(err.name, 'NetworkError');
+  assert.match(err.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+});
