@@ -271,7 +271,7 @@ function paginator(operation) {
   const paginate = async function* (config, input = {}) {
     const client = config.client;
     let marker = config.startingToken ?? input.Marker;
-    const limit = config.pageSize ?? input.Limit;
+    const limit = input.Limit ?? config.pageSize; // the SDK's order: the input's own Limit wins
     const sent = new Set(); // a marker handed back again means the server goes round in a circle
     for (;;) {
       const page = await client.call(operation, { ...input, ...(limit ? { Limit: limit } : {}), ...(marker ? { Marker: marker } : {}) });

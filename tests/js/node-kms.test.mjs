@@ -338,6 +338,11 @@ test('paginators follow markers and stop when a server hands back one already se
     }
     assert.deepEqual(server.sent.map(([, input]) => input.Marker ?? ''), ['', 'm1', 'm2']);
     assert.deepEqual(keys, ['after-', 'after-m1', 'after-m2']);
+    assert.ok(server.sent.every(([, input]) => input.Limit === 1), 'pageSize is sent as Limit');
+    // As in the SDK, an input's own Limit wins over pageSize.
+    server.sent.length = 0;
+    for await (const page of paginateListKeys({ client: server.kms, pageSize: 1 }, { Limit: 4 })) void page;
+    assert.ok(server.sent.length > 0 && server.sent.every(([, input]) => input.Limit === 4), JSON.stringify(server.sent));
   } finally {
     server.close();
   }
