@@ -108,9 +108,9 @@ function convert(value, map, toWire, path) {
 }
 
 /**
- * A request body's JSON value as the SDK would send it: no null or undefined member or list
- * item, no `$`-named top-level member (the `$metadata` of an output spread into an input), and
- * a ValidationError for what JSON cannot say (BigInt, NaN, Infinity, a cycle).
+ * A JSON value as the SDK sends and gives it: no null or undefined member or list item (in an
+ * answer too), no `$`-named top-level member (the `$metadata` of an output spread into an
+ * input), and a ValidationError for what JSON cannot say (BigInt, NaN, Infinity, a cycle).
  */
 function wireValue(value, path, within = []) {
   if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) {
@@ -129,15 +129,6 @@ function wireValue(value, path, within = []) {
     }
   }
   within.pop();
-  return out;
-}
-
-/** An answer's JSON value as the SDK gives it: null members and list items left out. */
-function withoutNulls(value) {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls);
-  const out = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
   return out;
 }
 
@@ -232,7 +223,7 @@ export class KMSClient {
       stopListening?.();
     }
     const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
-    const output = convert(withoutNulls(parsed), maps[1], false, '') ?? {};
+    const output = convert(wireValue(parsed, ''), maps[1], false, '') ?? {};
     output.$metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
     return output;
   }
