@@ -254,15 +254,40 @@ impl MessageSigner {
     }
 }
 
+/// A footer signature for the caller's own ECDSA to check
+/// ([`MessageVerifier::external_key_and_signature`]).
+pub struct ExternalSignature {
+    /// "P-384" (hash SHA-384) or "P-256" (SHA-256), as WebCrypto names the curves.
+    pub curve: &'static str,
+    /// SEC1 point.
+    pub public_key: Vec<u8>,
+    /// `r ‖ s`.
+    pub signature: Vec<u8>,
+}
+
 /// Verifies the footer signature of a message against the running hash of its bytes
 /// (SHA-384 for P-384 suites, SHA-256 for the legacy P-256 suite).
 #[derive(Clone)]
 pub struct MessageVerifier(Verifier);
 
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // one per message
 enum Verifier {
+    #[cfg(not(target_arch = "wasm32"))]
     P256(p256::ecdsa::VerifyingKey, Sha256),
+    /// In wasm the legacy P-256 signature (suite 0x0214) is the host's to check, with
+    /// WebCrypto over the whole signed message ([`MessageVerifier::external_key_and_signature`]):
+    /// P-256 arithmetic in the module cost 10.6 KB of gzip for a legacy suite. The SEC1 key as
+    /// the message gives it.
+    #[cfg(target_arch = "wasm32")]
+    P256Host(Vec<u8>),
     P384(p384::ecdsa::VerifyingKey, Sha384),
+}
+
+/// Checking a legacy P-256 signature in wasm without the host (no WebCrypto).
+#[cfg(target_arch = "wasm32")]
+fn p256_needs_host() -> Error {
+    Error::envelope("UnsupportedSuiteError", "suite 0x0214's P-256 signature is checked with WebCrypto, which this runtime lacks here")
 }
 
 impl fmt::Debug for MessageVerifier {
@@ -283,7 +308,14 @@ impl MessageVerifier {
         let bad = || Error::envelope("MalformedMessageError", format!("aws-crypto-public-key is not a {curve} public key"));
         let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| bad())?;
         Ok(MessageVerifier(match algorithm {
+            #[cfg(not(target_arch = "wasm32"))]
             SignatureAlgorithm::EcdsaP256Sha256 => Verifier::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?, Sha256::new()),
+            // Only its shape is checked here (compressed or not); WebCrypto refuses a point off the curve.
+            #[cfg(target_arch = "wasm32")]
+            SignatureAlgorithm::EcdsaP256Sha256 => match (bytes.first(), bytes.len()) {
+                (Some(2 | 3), 33) | (Some(4), 65) => Verifier::P256Host(bytes),
+                _ => return Err(bad()),
+            },
             SignatureAlgorithm::EcdsaP384Sha384 => Verifier::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?, Sha384::new()),
         }))
     }
@@ -291,7 +323,10 @@ impl MessageVerifier {
     /// Adds message bytes to the hash, in order.
     pub fn update(&mut self, bytes: &[u8]) {
         match &mut self.0 {
+            #[cfg(not(target_arch = "wasm32"))]
             Verifier::P256(_, hash) => hash.update(bytes),
+            #[cfg(target_arch = "wasm32")]
+            Verifier::P256Host(_) => {} // the host hashes the whole message as it verifies
             Verifier::P384(_, hash) => hash.update(bytes),
         }
     }
@@ -299,7 +334,10 @@ impl MessageVerifier {
     /// Checks the DER signature (the footer without its length); `SignatureError` on failure.
     pub fn verify(self, der: &[u8]) -> Result<()> {
         let digest = match &self.0 {
+            #[cfg(not(target_arch = "wasm32"))]
             Verifier::P256(_, hash) => hash.clone().finalize().to_vec(),
+            #[cfg(target_arch = "wasm32")]
+            Verifier::P256Host(_) => return Err(p256_needs_host()),
             Verifier::P384(_, hash) => hash.clone().finalize().to_vec(),
         };
         self.verify_digest(&digest, der)
@@ -312,6 +350,9 @@ impl MessageVerifier {
             return Err(signature_error());
         }
         let verified = match self.0 {
+            #[cfg(target_arch = "wasm32")]
+            Verifier::P256Host(_) => return Err(p256_needs_host()),
+            #[cfg(not(target_arch = "wasm32"))]
             Verifier::P256(key, _) => {
                 let sig = der_decode::<32>(der).and_then(|rs| p256::ecdsa::Signature::from_slice(&rs).ok()).ok_or_else(signature_error)?;
                 key.verify_prehash(digest, &sig)
@@ -324,21 +365,30 @@ impl MessageVerifier {
         verified.map_err(|_| signature_error())
     }
 
-    /// For a caller that verifies a P-384 signature with its own ECDSA (WebCrypto): the public
-    /// key as an uncompressed SEC1 point and the DER signature `der` as `r ‖ s`. `None` for
-    /// P-256, which is checked here only; `SignatureError` when `der` is malformed.
-    pub fn p384_key_and_signature(&self, der: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let Verifier::P384(key, _) = &self.0 else {
-            return Ok(None);
-        };
-        let signature = der_decode::<48>(der).ok_or_else(signature_error)?;
-        Ok(Some((key.to_sec1_point(false).as_bytes().to_vec(), signature)))
+    /// For a caller that verifies the signature with its own ECDSA (WebCrypto), over the signed
+    /// bytes with the curve's hash: the curve ("P-384", or in wasm "P-256"), the public key as
+    /// a SEC1 point (P-384 uncompressed, P-256 as the message gives it) and the DER signature
+    /// `der` as `r ‖ s`. `None` for a native P-256 verifier, which checks here only;
+    /// `SignatureError` when `der` is malformed.
+    pub fn external_key_and_signature(&self, der: &[u8]) -> Result<Option<ExternalSignature>> {
+        match &self.0 {
+            Verifier::P384(key, _) => {
+                Ok(Some(ExternalSignature { curve: "P-384", public_key: key.to_sec1_point(false).as_bytes().to_vec(), signature: der_decode::<48>(der).ok_or_else(signature_error)? }))
+            }
+            #[cfg(target_arch = "wasm32")]
+            Verifier::P256Host(key) => Ok(Some(ExternalSignature { curve: "P-256", public_key: key.clone(), signature: der_decode::<32>(der).ok_or_else(signature_error)? })),
+            #[cfg(not(target_arch = "wasm32"))]
+            Verifier::P256(..) => Ok(None),
+        }
     }
 
     /// The signature algorithm this verifier checks.
     pub fn algorithm(&self) -> SignatureAlgorithm {
         match self.0 {
+            #[cfg(not(target_arch = "wasm32"))]
             Verifier::P256(..) => SignatureAlgorithm::EcdsaP256Sha256,
+            #[cfg(target_arch = "wasm32")]
+            Verifier::P256Host(_) => SignatureAlgorithm::EcdsaP256Sha256,
             Verifier::P384(..) => SignatureAlgorithm::EcdsaP384Sha384,
         }
     }

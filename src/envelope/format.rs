@@ -53,7 +53,7 @@
 
 use super::context::{self, EncryptionContext};
 use super::crypto::{IV_LEN, TAG_LEN};
-use super::suite::AlgorithmSuite;
+use super::suite::{AlgorithmSuite, SignatureAlgorithm};
 use crate::error::{Error, Result};
 
 /// Sequence number field value that marks the final frame.
@@ -225,12 +225,21 @@ fn finish<T>(r: R<T>) -> Result<Option<T>> {
 /// decryptor hashes itself), or that it is no message at all; true while too few bytes are
 /// known. Lets a caller skip preparing a SHA-384 it will not need.
 pub fn may_be_signed_over_sha384(prefix: &[u8]) -> bool {
+    may_be_signed_with(prefix, AlgorithmSuite::signs_over_sha384)
+}
+
+/// Like [`may_be_signed_over_sha384`], for the legacy P-256 signature (suite 0x0214).
+pub fn may_be_signed_over_p256(prefix: &[u8]) -> bool {
+    may_be_signed_with(prefix, |s| s.signature() == Some(SignatureAlgorithm::EcdsaP256Sha256))
+}
+
+fn may_be_signed_with(prefix: &[u8], signs: impl Fn(AlgorithmSuite) -> bool) -> bool {
     let id = match prefix {
         [2, a, b, ..] | [1, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
         [1 | 2, ..] | [] => return true,
         _ => return false,
     };
-    AlgorithmSuite::from_id(id).is_ok_and(AlgorithmSuite::signs_over_sha384)
+    AlgorithmSuite::from_id(id).is_ok_and(signs)
 }
 
 /// Parses a header (v1 or v2) from the start of `buf`. Fails with

@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 use super::context::{self, PUBLIC_KEY_FIELD};
 use super::crypto::{self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier, IV_LEN, TAG_LEN};
 use super::format::{self, ContentType, MessageHeader, NON_FRAMED_PREFIX_LEN};
+use super::suite::SignatureAlgorithm;
 use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
 use super::{DecryptOptions, EncryptOptions};
 use crate::error::{Error, Result};
@@ -366,16 +367,24 @@ impl<K: Keyring> Decryptor<K> {
     }
 
     /// For a message decrypted [`with_external_digest`](Self::with_external_digest) whose
-    /// footer was read: what a caller needs to check the signature with its own ECDSA P-384
-    /// over SHA-384 of the first [`signed_len`](Self::signed_len) bytes — the public key as an
-    /// uncompressed SEC1 point and the signature as `r ‖ s`. `None` before the footer, and for
-    /// messages that are unsigned or checked here. `SignatureError` for a malformed signature.
+    /// footer was read: what a caller needs to check the signature with its own ECDSA over the
+    /// first [`signed_len`](Self::signed_len) bytes — the curve, the public key as a SEC1
+    /// point and the signature as `r ‖ s` ([`MessageVerifier::external_key_and_signature`]).
+    /// `None` before the footer, and for messages that are unsigned or checked here.
+    /// `SignatureError` for a malformed signature.
     #[doc(hidden)]
-    pub fn external_signature(&self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    pub fn external_signature(&self) -> Result<Option<crypto::ExternalSignature>> {
         match (&self.state, &self.verifier) {
-            (State::AwaitingDigest, Some(verifier)) => verifier.p384_key_and_signature(&self.signature),
+            (State::AwaitingDigest, Some(verifier)) => verifier.external_key_and_signature(&self.signature),
             _ => Ok(None),
         }
+    }
+
+    /// Whether the signature is the caller's to check over the whole signed message (in wasm,
+    /// the legacy P-256 of suite 0x0214: see [`MessageVerifier`]); `None` before the header.
+    #[doc(hidden)]
+    pub fn needs_whole_message(&self) -> Option<bool> {
+        self.header.as_ref().map(|h| cfg!(target_arch = "wasm32") && h.suite.signature() == Some(SignatureAlgorithm::EcdsaP256Sha256))
     }
 
     /// Ends a message whose signature the caller checked itself, with what
@@ -653,8 +662,10 @@ impl<K: Keyring> Decryptor<K> {
             (None, Some(_)) => return Err(malformed("unsigned message carries aws-crypto-public-key")),
             (None, None) => None,
         };
-        // A caller's digest is a SHA-384: a message signed over another hash is hashed here.
-        if !h.suite.signs_over_sha384() {
+        // A caller's digest is a SHA-384: a message signed over another hash is hashed here,
+        // except in wasm a P-256 one, which the caller checks whole.
+        let host_checks_p256 = cfg!(target_arch = "wasm32") && h.suite.signature() == Some(SignatureAlgorithm::EcdsaP256Sha256);
+        if !h.suite.signs_over_sha384() && !host_checks_p256 {
             self.external_digest = false;
         }
         let m = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };

@@ -620,6 +620,9 @@ function nativeOpener(decryptor, whole, copies = false) {
   // by WebCrypto's ECDSA in one native call at the end: several times faster than wasm's
   // P-384 verify (about 6 ms) for a small message. A hash worker still wins for a large one.
   let verifyWhole = false;
+  // A legacy P-256 signature (0x0214) is checked by WebCrypto over the whole message (wasm has
+  // no P-256): a stream keeps every byte it was given until then.
+  let keepAll = false;
   let started = false;
   // The message bytes fed in and still needed: wasm locates each frame's body in them (so
   // bodies are not copied in and out of wasm) and the native hash reads them. `base` is the
@@ -705,7 +708,8 @@ function nativeOpener(decryptor, whole, copies = false) {
       }
     }
     // Input that wasm, the frames and the hash are done with can go.
-    const keep = Math.min(decryptor.consumed, hash ? hashed : Infinity);
+    if (keepAll && decryptor.needsWholeMessage === false) keepAll = false;
+    const keep = keepAll ? 0 : Math.min(decryptor.consumed, hash ? hashed : Infinity);
     while (input.length && base + input[0].length <= keep) base += input.shift().length;
     while (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
   };
@@ -713,7 +717,8 @@ function nativeOpener(decryptor, whole, copies = false) {
     async push(chunk, emit) {
       if (!started) {
         started = true;
-        if (WasmDecryptor.mayNeedSha384(chunk.subarray(0, 4))) {
+        const prefix = chunk.subarray(0, 4);
+        if (WasmDecryptor.mayNeedSha384(prefix)) {
           hash = await externalSha384?.(whole ? whole.length : Infinity);
           if (whole && !hash?.inWorker) {
             hash?.abort?.();
@@ -721,7 +726,8 @@ function nativeOpener(decryptor, whole, copies = false) {
             verifyWhole = true;
           }
         }
-        if (hash || verifyWhole) decryptor.useExternalDigest();
+        keepAll = !whole && WasmDecryptor.mayNeedWholeMessage(prefix);
+        if (hash || verifyWhole || WasmDecryptor.mayNeedWholeMessage(prefix)) decryptor.useExternalDigest();
       }
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
       // frames of one piece are opening while wasm parses (and hashes) the next.
@@ -739,7 +745,10 @@ function nativeOpener(decryptor, whole, copies = false) {
     async finish(emit) {
       while (inFlight.length) await drainOne(emit);
       // Fails if the message is incomplete or its signature does not verify.
-      const last = verifyWhole ? await finishVerifyingWhole(decryptor, whole) : hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
+      let last;
+      if (decryptor.needsWholeMessage) last = await finishVerifyingWhole(decryptor, whole ?? joined(input));
+      else if (verifyWhole) last = await finishVerifyingWhole(decryptor, whole);
+      else last = hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
       if (last.length) await emit(last);
       if (held) await emit(held);
       if (held && release) release(held);
@@ -766,17 +775,26 @@ function unpackFrames(packed) {
   return frames;
 }
 
-/** Ends a whole message's decryption, checking its ECDSA P-384 signature with WebCrypto. */
+/** Pieces of bytes as one. */
+function joined(pieces) {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  pieces.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+/** Ends a whole message's decryption, checking its ECDSA signature (P-384, or legacy P-256) with WebCrypto. */
 async function finishVerifyingWhole(decryptor, whole) {
   const external = decryptor.externalSignature(); // undefined: unsigned, or nothing to check yet
   if (!external) return decryptor.finish();
   const signed = whole.subarray(0, decryptor.signedLength);
+  const hash = external.curve === 'P-256' ? 'SHA-256' : 'SHA-384';
   let valid;
   try {
-    const key = await subtle.importKey('raw', external.publicKey, { name: 'ECDSA', namedCurve: 'P-384' }, false, ['verify']);
-    valid = await subtle.verify({ name: 'ECDSA', hash: 'SHA-384' }, key, external.signature, signed);
+    const key = await subtle.importKey('raw', external.publicKey, { name: 'ECDSA', namedCurve: external.curve }, false, ['verify']);
+    valid = await subtle.verify({ name: 'ECDSA', hash }, key, external.signature, signed);
   } catch {
-    // A WebCrypto without ECDSA P-384: it still hashes; wasm verifies.
+    // A WebCrypto without the curve: wasm verifies a P-384 signature over WebCrypto's hash.
+    if (hash === 'SHA-256') throw kmsWasmError('UnsupportedSuiteError', "suite 0x0214's P-256 signature needs WebCrypto's ECDSA P-256, which this runtime lacks");
     return decryptor.finishWithDigest(new Uint8Array(await subtle.digest('SHA-384', signed)));
   }
   if (!valid) throw new KmsWasmError({ name: 'SignatureError', message: 'message signature does not verify' });

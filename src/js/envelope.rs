@@ -392,6 +392,20 @@ impl WasmDecryptor {
         self.inner.as_ref().and_then(|d| d.header()).map(|h| h.suite.signs_over_sha384())
     }
 
+    /// Whether a message starting with `prefix` may be signed with P-256 (legacy suite
+    /// 0x0214), whose signature JS checks over the whole message (`needsWholeMessage`).
+    #[wasm_bindgen(js_name = mayNeedWholeMessage)]
+    pub fn may_need_whole_message(prefix: &[u8]) -> bool {
+        crate::envelope::format::may_be_signed_over_p256(prefix)
+    }
+
+    /// Whether JS must check the signature over the whole signed message, with
+    /// `externalSignature` once the footer is read (legacy P-256); `undefined` before the header.
+    #[wasm_bindgen(getter, js_name = needsWholeMessage)]
+    pub fn needs_whole_message(&self) -> Option<bool> {
+        self.inner.as_ref().and_then(|d| d.needs_whole_message())
+    }
+
     /// Bytes from the start of the message known so far to be under the signature.
     #[wasm_bindgen(getter, js_name = signedLength)]
     pub fn signed_length(&self) -> f64 {
@@ -404,17 +418,19 @@ impl WasmDecryptor {
         self.take()?.finish_with_digest(digest).map_err(js_err)
     }
 
-    /// After `useExternalDigest`, once the footer was read: `{ publicKey, signature }` for
-    /// WebCrypto's ECDSA P-384 verify over the first `signedLength` bytes (an uncompressed
-    /// point and `r ‖ s`); `undefined` when there is nothing for JS to check.
+    /// After `useExternalDigest`, once the footer was read: `{ curve, publicKey, signature }`
+    /// for WebCrypto's ECDSA verify over the first `signedLength` bytes ("P-384" with SHA-384,
+    /// or "P-256" with SHA-256; a SEC1 point and `r ‖ s`); `undefined` when there is nothing
+    /// for JS to check.
     #[wasm_bindgen(js_name = externalSignature)]
     pub fn external_signature(&self) -> Result<JsValue, JsValue> {
         Ok(match self.dec()?.external_signature().map_err(js_err)? {
             None => JsValue::UNDEFINED,
-            Some((public_key, signature)) => {
+            Some(external) => {
                 let o = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&o, &"publicKey".into(), &js_sys::Uint8Array::from(&public_key[..]));
-                let _ = js_sys::Reflect::set(&o, &"signature".into(), &js_sys::Uint8Array::from(&signature[..]));
+                let _ = js_sys::Reflect::set(&o, &"curve".into(), &external.curve.into());
+                let _ = js_sys::Reflect::set(&o, &"publicKey".into(), &js_sys::Uint8Array::from(&external.public_key[..]));
+                let _ = js_sys::Reflect::set(&o, &"signature".into(), &js_sys::Uint8Array::from(&external.signature[..]));
                 o.into()
             }
         })

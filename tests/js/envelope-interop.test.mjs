@@ -143,6 +143,20 @@ test('legacy v1 messages from @aws-crypto/client-node, every v1 suite (0x0214 si
       await assert.rejects(streamed(forged), (e) => e.name === 'SignatureError', `${label} forged, streamed`);
       await assert.rejects(streamed(forged, 1), (e) => e.name === 'SignatureError', `${label} forged, streamed, 1-byte first chunk`);
     }
+    if (suiteId === 0x0214) {
+      // Its P-256 signature is WebCrypto's to check (the module has no P-256): without
+      // WebCrypto's AES path, where wasm does everything, it is refused, typed, releasing nothing.
+      ours.useWebCrypto(false);
+      try {
+        await assert.rejects(ours.decrypt(mine, result, relaxed), (e) => e.name === 'UnsupportedSuiteError', `${label} without WebCrypto`);
+        const released = [];
+        const stream = ReadableStream.from([result]).pipeThrough(ours.decryptStream(mine, relaxed));
+        await assert.rejects((async () => { for await (const part of stream) released.push(part); })(), (e) => e.name === 'UnsupportedSuiteError', `${label} streamed without WebCrypto`);
+        assert.ok(Buffer.concat(released).length <= plaintext.length - (plaintext.length % 4096), 'the final frame is held back');
+      } finally {
+        ours.useWebCrypto(true);
+      }
+    }
   }
 });
 
