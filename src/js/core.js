@@ -6,6 +6,7 @@
 import { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, decryptMessage } from './kms_wasm.js';
 import { OPERATIONS, EXCEPTION_CLASSES, KMSCommand } from './model.js';
 import { KMSServiceException, KmsWasmError } from './errors.js';
+import { withQuietAudit } from './audit.js';
 
 export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
@@ -182,7 +183,7 @@ export class KMSClient {
         // Once, as the client is made: a kms-wasm provider that refuses its options says so
         // here, as the ConfigError naming the option.
         this.#options.credentials?.[CHECK_PROVIDER]?.();
-        this.#wasm = new WasmKms(this.#options, this.#env);
+        this.#wasm = new WasmKms(withQuietAudit(this.#options), this.#env);
       }
       return this.#wasm;
     } catch (e) {

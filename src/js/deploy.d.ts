@@ -80,7 +80,7 @@ export interface KmsWrapperConfig {
   keyId?: string;
   /** Else AWS_KMS_ENDPOINT, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL; else the region's endpoint. */
   endpoint?: string;
-  onAudit?: (event: WrapperAuditEvent) => void;
+  onAudit?: (event: WrapperAuditEvent) => void | Promise<void>;
 }
 
 /**
@@ -91,13 +91,14 @@ export interface KmsWrapperConfig {
  */
 export declare class KmsWrapper {
   /** Over an existing kms-wasm KMS (any credentials provider). */
-  constructor(input: { client: KMSClient; keyId: string; onAudit?: (event: WrapperAuditEvent) => void });
+  constructor(input: { client: KMSClient; keyId: string; onAudit?: (event: WrapperAuditEvent) => void | Promise<void> });
   /** Configured from `config`, else `env` (default `process.env`); rejects naming the field or variable. */
   static fromConfig(config?: KmsWrapperConfig, env?: EnvMap): Promise<KmsWrapper>;
   /** ARN of the KMS key a blob names, without calling KMS. */
   static keyIdOf(blob: Uint8Array): Promise<string>;
   /** The configured key id, as given. */
   keyId(): Promise<string>;
+  /** Encrypts `plaintext` (required: `undefined` or `null` is a `ValidationError`, not an empty plaintext). */
   encrypt(plaintext: Uint8Array | string, aad?: Uint8Array | string): Promise<Uint8Array>;
   decrypt(blob: Uint8Array, aad?: Uint8Array | string): Promise<Uint8Array>;
   /** DescribeKey of the configured key, whatever its state. */

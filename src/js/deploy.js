@@ -5,6 +5,7 @@
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
 import { KMSClient, ready, liftError } from './core.js';
 import { KmsWasmError } from './errors.js';
+import { withQuietAudit } from './audit.js';
 import { OPERATIONS } from './model.js';
 
 async function lifted(fn) {
@@ -37,6 +38,13 @@ function keyMetadata(text) {
   const m = withoutNulls(JSON.parse(text));
   for (const [k, kind] of Object.entries(KEY_METADATA_MAP)) if (kind === 't' && k in m) m[k] = seconds(m[k]);
   return m;
+}
+
+/** `bytes`, where the value is required: a missing plaintext is not an empty one. */
+function requiredBytes(value, field) {
+  const given = bytes(value, field);
+  if (given) return given;
+  throw new KmsWasmError({ name: 'ValidationError', message: `${field}: is required (bytes or a string)`, field });
 }
 
 function bytes(value, field) {
@@ -100,7 +108,7 @@ export class KmsWrapper {
       return;
     }
     checkClient(client);
-    this.#handle = client._wasm().then((wasm) => lifted(() => WasmKmsWrapper.fromClient(wasm, { keyId, onAudit })));
+    this.#handle = client._wasm().then((wasm) => lifted(() => WasmKmsWrapper.fromClient(wasm, withQuietAudit({ keyId, onAudit }))));
     this.#handle.catch(() => {}); // reported by the first call
   }
 
@@ -112,14 +120,14 @@ export class KmsWrapper {
    */
   static async fromConfig(config = {}, env = defaultEnv()) {
     await ready();
-    const handle = await lifted(() => WasmKmsWrapper.fromConfig(config, env));
+    const handle = await lifted(() => WasmKmsWrapper.fromConfig(withQuietAudit(config), env));
     return new KmsWrapper({ [HANDLE]: Promise.resolve(handle) });
   }
 
   /** ARN of the KMS key a blob names (no KMS call). */
   static async keyIdOf(blob) {
     await ready();
-    return lifted(() => WasmKmsWrapper.keyIdOf(bytes(blob, 'blob')));
+    return lifted(() => WasmKmsWrapper.keyIdOf(requiredBytes(blob, 'blob')));
   }
 
   /** The configured key id, as given. */
@@ -130,13 +138,13 @@ export class KmsWrapper {
   /** Encrypts `plaintext` (bytes or a string); `aad` must be given again to decrypt. */
   async encrypt(plaintext, aad) {
     const h = await this.#handle;
-    return lifted(() => h.encrypt(bytes(plaintext, 'plaintext') ?? new Uint8Array(0), bytes(aad, 'aad')));
+    return lifted(() => h.encrypt(requiredBytes(plaintext, 'plaintext'), bytes(aad, 'aad')));
   }
 
   /** Decrypts a blob with the key it names. */
   async decrypt(blob, aad) {
     const h = await this.#handle;
-    return lifted(() => h.decrypt(bytes(blob, 'blob'), bytes(aad, 'aad')));
+    return lifted(() => h.decrypt(requiredBytes(blob, 'blob'), bytes(aad, 'aad')));
   }
 
   /** DescribeKey of the configured key: SDK-shaped KeyMetadata, whatever the key's state. */

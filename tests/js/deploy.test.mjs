@@ -179,6 +179,13 @@ test('KmsWrapper: round trip, aad, and blobs that name their key survive a chang
   assert.equal((await w1.decrypt(blob).catch((e) => e)).name, 'AuthenticationError', 'aad is required again');
   const empty = await w1.encrypt(new Uint8Array(0));
   assert.equal((await w1.decrypt(empty)).length, 0);
+  // A missing argument is not an empty one: nothing is encrypted by mistake.
+  for (const missing of [undefined, null]) {
+    const refused = (field) => (e) => e.name === 'ValidationError' && e.field === field;
+    await assert.rejects(w1.encrypt(missing), refused('plaintext'), String(missing));
+    await assert.rejects(w1.decrypt(missing), refused('blob'), String(missing));
+    await assert.rejects(KmsWrapper.keyIdOf(missing), refused('blob'), String(missing));
+  }
 
   // Configured with another key (config beats env): new blobs use it, old ones still decrypt.
   const w2 = await KmsWrapper.fromConfig({ keyId: k2.Arn }, { ...wrapperEnv(), AWSKMS_WRAPPER_KEY_ID: k1.KeyId });
@@ -275,6 +282,22 @@ test('audit: kms.encrypt/kms.decrypt entries from the wrapper and per-call entri
   // The throwing hook does not break the operation.
   const loud = new KmsWrapper({ client: kms, keyId: key.KeyId, onAudit: () => { throw new Error('hook'); } });
   assert.equal(text(await loud.decrypt(await loud.encrypt('ok'))), 'ok');
+  // Nor does an async hook whose promise rejects (an audit sink that is down): it is dropped, not
+  // left unhandled, which would end the process.
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const sinkDown = async () => { throw new Error('sink down'); };
+    const asyncLoud = new KmsWrapper({ client: KMS.fromEnv(env, { onAudit: sinkDown }), keyId: key.KeyId, onAudit: sinkDown });
+    assert.equal(text(await asyncLoud.decrypt(await asyncLoud.encrypt('ok'))), 'ok');
+    const fromConfig = await KmsWrapper.fromConfig({ keyId: key.KeyId, onAudit: sinkDown }, wrapperEnv());
+    assert.equal(text(await fromConfig.decrypt(await fromConfig.encrypt('ok'))), 'ok');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 
   const dump = JSON.stringify([entries, calls]);
   for (const secret of [plaintext, env.AWS_SECRET_ACCESS_KEY, Buffer.from(plaintext).toString('base64')]) assert.ok(!dump.includes(secret));
