@@ -80,7 +80,7 @@ export interface KmsWrapperConfig {
   keyId?: string;
   /** Else AWS_KMS_ENDPOINT, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL; else the region's endpoint. */
   endpoint?: string;
-  onAudit?: (event: WrapperAuditEvent) => void | Promise<void>;
+  onAudit?: (event: WrapperAuditEvent) => void;
 }
 
 /**
@@ -91,7 +91,7 @@ export interface KmsWrapperConfig {
  */
 export declare class KmsWrapper {
   /** Over an existing kms-wasm KMS (any credentials provider). */
-  constructor(input: { client: KMSClient; keyId: string; onAudit?: (event: WrapperAuditEvent) => void | Promise<void> });
+  constructor(input: { client: KMSClient; keyId: string; onAudit?: (event: WrapperAuditEvent) => void });
   /** Configured from `config`, else `env` (default `process.env`); rejects naming the field or variable. */
   static fromConfig(config?: KmsWrapperConfig, env?: EnvMap): Promise<KmsWrapper>;
   /** ARN of the KMS key a blob names, without calling KMS. */

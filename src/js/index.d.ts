@@ -65,7 +65,7 @@ export interface KMSClientConfig {
   /** Backoff base in milliseconds (default 100); retries wait a random time below base·2^n. */
   retryBaseDelayMs?: number;
   /** Called after every KMS call. */
-  onAudit?: (event: AuditEvent) => void | Promise<void>;
+  onAudit?: (event: AuditEvent) => void;
 }
 
 /** Environment variables (`process.env`, a Worker's `env`). */
