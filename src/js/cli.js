@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npx kms-wasm <command>`: key provisioning, key listing and file encryption in the
 // AWS Encryption SDK format, on Node over the same wasm as the library.
-import { createReadStream, createWriteStream, unlinkSync } from 'node:fs';
-import { stat, rename, link, unlink, readFile } from 'node:fs/promises';
+import { createWriteStream, unlinkSync } from 'node:fs';
+import { lstat, open, stat, rename, link, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,8 +41,9 @@ decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] IN
   without .encrypted (else IN.decrypted)
 
 Output is written to a temporary file next to OUT and renamed on success, so a failure
-leaves no partial file; an existing OUT is only replaced with --force. Files over 4 MB
-show a progress bar on stderr (--quiet hides it).
+leaves no partial file; an existing OUT is only replaced with --force, and never when it is
+not a regular file (a link, a device). IN and OUT are files (- is not standard input or
+output). Files over 4 MB show a progress bar on stderr (--quiet hides it).
 `;
 
 const OPTIONS = {
@@ -182,16 +183,39 @@ function progressBar(total, quiet) {
   };
 }
 
+/** Whether `path` exists; a Refusal if it is anything but a regular file (a device, a link, a directory): never replaced. */
 async function exists(path) {
-  return stat(path).then(() => true, (e) => (e.code === 'ENOENT' ? false : Promise.reject(e)));
+  const info = await lstat(path).catch((e) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  if (info && !info.isFile()) throw new Refusal(`${path} is not a regular file; it is not replaced`);
+  return Boolean(info);
+}
+
+/**
+ * A file's bytes as a stream that reads only when asked: once the pipe is cancelled nothing more
+ * is read (Node's Readable.toWeb adapter then still pushed data, an uncaught exception that ended
+ * the process before the temporary file was removed).
+ */
+async function fileStream(path) {
+  const file = await open(path, 'r');
+  return new ReadableStream({
+    async pull(controller) {
+      const buffer = new Uint8Array(1 << 20);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead) return controller.enqueue(buffer.subarray(0, bytesRead));
+      await file.close();
+      controller.close();
+    },
+    cancel: () => file.close(),
+  });
 }
 
 // Streams `input` through `transform` into `output` via a temporary file in the same directory:
 // renamed on success, removed on failure, so no partial output is ever left behind.
 async function transformFile(input, output, transform, { force, quiet }) {
+  for (const path of [input, output]) if (path === '-') throw new Refusal('- (standard input or output) is not supported: give file paths');
   const info = await stat(input).catch(() => Promise.reject(new Refusal(`cannot read ${input}`)));
   if (!info.isFile()) throw new Refusal(`${input} is not a file`);
-  if (!force && (await exists(output))) throw new Refusal(`${output} exists; use --force to overwrite it`);
+  if ((await exists(output)) && !force) throw new Refusal(`${output} exists; use --force to overwrite it`);
   const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
   const bar = progressBar(info.size, quiet);
   const counter = new TransformStream({
@@ -200,16 +224,17 @@ async function transformFile(input, output, transform, { force, quiet }) {
       controller.enqueue(chunk);
     },
   });
-  // Ctrl-C or a kill mid-way: the temporary file goes too (it may hold plaintext not yet verified).
-  const interrupted = (signal) => {
+  // Ctrl-C, a kill or any other exit mid-way: the temporary file goes too (it may hold plaintext
+  // not yet verified).
+  const removeTmp = () => {
     try {
       unlinkSync(tmp);
     } catch {}
-    process.exit(128 + osConstants.signals[signal]);
   };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted);
+  const interrupted = (signal) => process.exit(128 + osConstants.signals[signal]);
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted).once('exit', removeTmp);
   try {
-    const stream = Readable.toWeb(createReadStream(input)).pipeThrough(counter).pipeThrough(transform);
+    const stream = (await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
     await pipeline(Readable.fromWeb(stream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     bar.done();
     if (force) {
@@ -224,7 +249,7 @@ async function transformFile(input, output, transform, { force, quiet }) {
     await unlink(tmp).catch(() => {});
     throw e;
   } finally {
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('SIGHUP', interrupted);
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('SIGHUP', interrupted).off('exit', removeTmp);
   }
 }
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, writeFile, readdir, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +154,36 @@ test('a tampered file fails with a clear message and leaves no output file', asy
   assert.equal(cut.code, 1);
   assert.ok(!(await readdir(dir)).includes('cut.out'));
   assert.ok(!r.stderr.includes(env.AWS_SECRET_ACCESS_KEY));
+  // Damage early in a message of 4 KiB frames (aws-encryption-cli's default): the pipe is
+  // cancelled while the file is still being read. A clean error, still no file of any kind.
+  assert.equal((await run(['encrypt', '--key-id', keyArn, '--frame-length', '4096', '-o', 'small-frames.encrypted', 't.bin'])).code, 0);
+  const early = await readFile(join(dir, 'small-frames.encrypted'));
+  early[30_000] ^= 0x01;
+  await writeFile(join(dir, 'early.encrypted'), early);
+  const e = await run(['decrypt', '-o', 'early.out', 'early.encrypted']);
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, /\nkms-wasm: \w+Error: cannot decrypt early\.encrypted \(.+\); no output was written\n$/, 'the error, last');
+  assert.doesNotMatch(e.stderr, /\n\s+at |ERR_INVALID_STATE/, 'no stack trace');
+  const left = await readdir(dir);
+  assert.ok(!left.includes('early.out'));
+  assert.deepEqual(left.filter((f) => f.endsWith('.tmp')), [], 'no temporary file (it held unverified plaintext)');
+});
+
+test('never replaces what is not a regular file (a link, a device), even with --force; - is refused, not taken for a file name', async () => {
+  const { symlink } = await import('node:fs/promises');
+  await writeFile(join(dir, 'l.txt'), 'link me');
+  assert.equal((await run(['encrypt', '--key-id', keyArn, 'l.txt'])).code, 0);
+  await writeFile(join(dir, 'target.txt'), 'the link points here');
+  await symlink('target.txt', join(dir, 'link.txt'));
+  for (const [output, why] of [['link.txt', /link\.txt is not a regular file/], ['/dev/null', /\/dev\/null is not a regular file/], ['-', /- \(standard input or output\) is not supported/]]) {
+    const r = await run(['decrypt', '--force', '-o', output, 'l.txt.encrypted']);
+    assert.equal(r.code, 1, output);
+    assert.match(r.stderr, why);
+  }
+  assert.equal((await lstat(join(dir, 'link.txt'))).isSymbolicLink(), true, 'the link is still a link');
+  assert.equal(await readFile(join(dir, 'target.txt'), 'utf8'), 'the link points here');
+  assert.ok(!(await readdir(dir)).includes('-'));
+  assert.equal((await run(['encrypt', '--key-id', keyArn, '-'])).code, 1);
 });
 
 test('files interoperate with the official Encryption SDK (@aws-crypto/client-node), both ways', async () => {
