@@ -50,7 +50,14 @@ impl Endpoint {
         }
         let uri: http::Uri = raw.parse().map_err(|_| Error::config(field, format!("`{raw}` is not a URL")))?;
         let scheme = uri.scheme_str().ok_or_else(|| Error::config(field, format!("`{raw}` has no scheme (https://…)")))?;
-        let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| Error::config(field, format!("`{raw}` has no host")))?;
+        // As fetch and reqwest send it: lower case (signed otherwise, the request would not verify).
+        let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| Error::config(field, format!("`{raw}` has no host")))?.to_ascii_lowercase();
+        // URL parsers read `134744072`, `0x8080808` or `127.1` as IPv4 addresses: neither the
+        // local-host rule nor the signature could follow that.
+        if ends_in_number(&host) && host.parse::<std::net::Ipv4Addr>().is_err() {
+            return Err(Error::config(field, format!("`{host}` is an IPv4 address in another notation: write it as four decimal numbers")));
+        }
+        let host = host.as_str();
         match scheme {
             "https" => {}
             "http" if is_local_host(host) => {}
@@ -60,7 +67,7 @@ impl Endpoint {
         if uri.query().is_some() || raw.contains('#') {
             return Err(Error::config(field, "an endpoint cannot have a query or fragment"));
         }
-        let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
+        let authority = uri.authority().map_or_else(|| host.to_owned(), |a| a.as_str().to_ascii_lowercase());
         let path = uri.path().trim_end_matches('/');
         Ok(Endpoint { url: format!("{scheme}://{authority}{path}/"), host: host.to_owned() })
     }
@@ -129,6 +136,14 @@ const PARTITIONS: [(&str, &str, &str); 6] = [
 
 fn partition_suffixes(region: &str) -> (&'static str, &'static str) {
     PARTITIONS.iter().find(|(prefix, ..)| region.starts_with(prefix)).map_or(("amazonaws.com", "api.aws"), |&(_, standard, dual_stack)| (standard, dual_stack))
+}
+
+/// Whether a URL parser takes `host` for an IPv4 address (WHATWG URL: its last label is a
+/// decimal or `0x` hexadecimal number).
+fn ends_in_number(host: &str) -> bool {
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or_default();
+    let hex = last.strip_prefix("0x").map(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
+    !last.is_empty() && (hex == Some(true) || last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_local_host(host: &str) -> bool {
@@ -411,6 +426,25 @@ mod tests {
         }
         let e = Config::from_env([("AWS_REGION", "us-east-1"), ("AWS_KMS_ENDPOINT", "http://kms.example.com")]).unwrap_err();
         assert_eq!(e.field(), Some("AWS_KMS_ENDPOINT"));
+    }
+
+    #[test]
+    fn endpoint_hosts_are_taken_as_fetch_sends_them() {
+        // Lower case, as sent: the host is signed, so a capital would fail every signature.
+        let c = Config::builder().region("us-east-1").endpoint("http://LocalHost:4566/Kms").build().unwrap();
+        assert_eq!((c.endpoint().url(), c.endpoint().host()), ("http://localhost:4566/Kms/", "localhost"));
+        let c = Config::builder().region("us-east-1").endpoint("https://KMS.eu-west-1.amazonaws.com").build().unwrap();
+        assert_eq!(c.endpoint().url(), "https://kms.eu-west-1.amazonaws.com/");
+        // IPv4 addresses in other notations (8.8.8.8 and 127.0.0.1 here) are refused: over plain
+        // http one would pass for a local name, and none would be signed as it is sent.
+        for other in ["http://134744072/", "http://0x08080808/", "https://0x7f.1/", "http://127.1:4566", "https://2130706433/", "http://8.8.8.010/"] {
+            let e = Config::builder().region("us-east-1").endpoint(other).build().unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{other}");
+            assert!(e.message().contains("four decimal numbers"), "{other}: {e}");
+        }
+        for fine in ["http://moto:5000", "https://kms.example.com.", "https://a1.example", "https://0xcafe.example"] {
+            Config::builder().region("us-east-1").endpoint(fine).build().unwrap_or_else(|e| panic!("{fine}: {e}"));
+        }
     }
 
     #[test]

@@ -601,3 +601,13 @@ test("a network failure says why, from Node's fetch's cause (it says only \"fetc
   assert.equal(err.name, 'NetworkError');
   assert.match(err.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
 });
+
+test('an endpoint host in capitals is signed as it is sent (lower case); an IPv4 address in another notation is refused', async () => {
+  const shouting = env.AWS_ENDPOINT_URL_KMS.replace('127.0.0.1', 'LOCALHOST').toUpperCase().replace('HTTP://', 'http://');
+  const kms = new KMS({ region: env.AWS_REGION, endpoint: shouting, credentials: creds });
+  assert.ok(Array.isArray((await kms.listKeys({})).Keys), shouting);
+  for (const endpoint of ['http://134744072/', 'http://0x08080808/', env.AWS_ENDPOINT_URL_KMS.replace('127.0.0.1', '2130706433')]) {
+    const err = await new KMS({ region: env.AWS_REGION, endpoint, credentials: creds }).listKeys({}).catch((e) => e);
+    assert.deepEqual([err.name, err.field], ['ConfigError', 'endpoint'], endpoint);
+  }
+});
