@@ -326,10 +326,26 @@ impl ConfigBuilder {
 
     /// Fills fields not set yet from environment variables (see [`Config::from_env`]).
     pub fn env<K: AsRef<str>, V: AsRef<str>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+        // Only the variables read here are copied (a process's environment holds other secrets),
+        // and the copies are wiped when dropped: the secret key and session token are among them.
         // Inserts, not `collect()`: a map's collect sorts, and that sort routine is ~3 KB of wasm.
+        const READ: [&str; 10] = [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL_KMS",
+            "AWS_KMS_ENDPOINT",
+            "AWS_ENDPOINT_URL",
+            "AWS_USE_FIPS_ENDPOINT",
+            "AWS_USE_DUALSTACK_ENDPOINT",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ];
         let mut map = BTreeMap::new();
         for (k, v) in vars {
-            map.insert(k.as_ref().to_owned(), v.as_ref().to_owned());
+            if let Some(name) = READ.iter().find(|n| **n == k.as_ref()) {
+                map.insert(*name, zeroize::Zeroizing::new(v.as_ref().to_owned()));
+            }
         }
         let get = |k: &'static str| map.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()).map(|v| (v.to_owned(), k));
         if self.region.is_none() {
@@ -345,7 +361,7 @@ impl ConfigBuilder {
             }
         }
         if self.credentials.is_none() {
-            if let Some(c) = Credentials::from_env(|k| map.get(k).map(String::as_str))? {
+            if let Some(c) = Credentials::from_env(|k| map.get(k).map(|v| v.as_str()))? {
                 self.credentials = Some(Arc::new(c));
             }
         }

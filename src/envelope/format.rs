@@ -389,11 +389,14 @@ pub fn write_frame(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8; IV_LEN
 
 /// Length of a framed body written by [`write_frame`]: whole frames of `frame_length`
 /// bytes, then a final frame with the rest (empty when the plaintext fills its last frame).
+/// Saturates at `u64::MAX`, which is also the answer for a frame length of 0 (no such body).
 pub fn framed_body_len(frame_length: u32, plaintext_len: u64) -> u64 {
     let frame_length = u64::from(frame_length);
-    let (whole, rest) = (plaintext_len / frame_length, plaintext_len % frame_length);
+    let (Some(whole), Some(rest)) = (plaintext_len.checked_div(frame_length), plaintext_len.checked_rem(frame_length)) else {
+        return u64::MAX;
+    };
     let (iv, tag) = (IV_LEN as u64, TAG_LEN as u64);
-    whole * (4 + iv + frame_length + tag) + (4 + 4 + iv + 4 + rest + tag)
+    whole.saturating_mul(4 + iv + frame_length + tag).saturating_add(4 + 4 + iv + 4 + rest + tag)
 }
 
 /// The bytes of a frame before its ciphertext: `[0xFFFFFFFF] seq IV [u32 content length]`
@@ -412,6 +415,14 @@ pub fn write_frame_prefix(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framed_body_len_saturates_and_takes_a_zero_frame_length() {
+        assert_eq!(framed_body_len(4, 8), 2 * (4 + 12 + 4 + 16) + (4 + 4 + 12 + 4 + 16));
+        assert_eq!(framed_body_len(0, 10), u64::MAX);
+        assert_eq!(framed_body_len(1, u64::MAX), u64::MAX);
+        assert_eq!(framed_body_len(u32::MAX, u64::MAX), u64::MAX);
+    }
 
     #[test]
     fn may_be_signed_over_sha384_reads_the_suite_once_it_is_there() {

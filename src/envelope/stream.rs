@@ -193,7 +193,7 @@ impl Encryptor {
     #[doc(hidden)]
     pub fn max_message_len(&self, plaintext_len: u64) -> u64 {
         let footer = if self.signer.is_some() { crypto::MAX_FOOTER_LEN } else { 0 };
-        (self.header_bytes.len() + footer) as u64 + format::framed_body_len(self.header.frame_length, plaintext_len)
+        ((self.header_bytes.len() + footer) as u64).saturating_add(format::framed_body_len(self.header.frame_length, plaintext_len))
     }
 
     /// Header body and auth tag; marks the header as emitted, so a caller that

@@ -11,8 +11,14 @@ use crate::error::{Error, Result};
 /// Largest plaintext `Encrypt` accepts, in bytes.
 pub const MAX_ENCRYPT_PLAINTEXT: usize = 4096;
 
-/// Validates the request body of `operation`.
+/// Validates the request body of `operation`, and the operation's name: one of KMS's, so
+/// nothing else is signed into `X-Amz-Target`. (In wasm only its spelling is checked here:
+/// the JavaScript binding checks the name against the model, and the list would cost size.)
 pub fn check(operation: &str, body: &Value) -> Result<()> {
+    let known = if cfg!(target_arch = "wasm32") { !operation.is_empty() && operation.bytes().all(|b| b.is_ascii_alphanumeric()) } else { super::ops::ALL.contains(&operation) };
+    if !known {
+        return Err(Error::validation("operation", "is not a KMS operation"));
+    }
     let str_field = |name: &str| body.get(name).and_then(Value::as_str);
     let int_field = |name: &str| body.get(name).and_then(Value::as_i64);
     match operation {
@@ -146,6 +152,15 @@ fn base64_decoded_len(b64: &str) -> usize {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_kms_operations_are_sent() {
+        for bad in ["", "NoSuchOperation", "Encrypt\r\nX-Injected: 1", "encrypt"] {
+            let e = check(bad, &serde_json::json!({})).unwrap_err();
+            assert_eq!((e.kind(), e.field()), (crate::ErrorKind::Validation, Some("operation")), "{bad:?}");
+        }
+        check("Encrypt", &serde_json::json!({})).unwrap();
+    }
 
     #[test]
     fn alias_rules() {
