@@ -5,7 +5,6 @@
 //! problem is reported as a [`ErrorKind::Config`](crate::ErrorKind::Config)
 //! error naming the field or variable.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -328,7 +327,6 @@ impl ConfigBuilder {
     pub fn env<K: AsRef<str>, V: AsRef<str>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
         // Only the variables read here are copied (a process's environment holds other secrets),
         // and the copies are wiped when dropped: the secret key and session token are among them.
-        // Inserts, not `collect()`: a map's collect sorts, and that sort routine is ~3 KB of wasm.
         const READ: [&str; 10] = [
             "AWS_REGION",
             "AWS_DEFAULT_REGION",
@@ -341,13 +339,14 @@ impl ConfigBuilder {
             "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN",
         ];
-        let mut map = BTreeMap::new();
+        let mut values: [Option<zeroize::Zeroizing<String>>; READ.len()] = Default::default();
         for (k, v) in vars {
-            if let Some(name) = READ.iter().find(|n| **n == k.as_ref()) {
-                map.insert(*name, zeroize::Zeroizing::new(v.as_ref().to_owned()));
+            if let Some(i) = READ.iter().position(|n| *n == k.as_ref()) {
+                values[i] = Some(zeroize::Zeroizing::new(v.as_ref().to_owned()));
             }
         }
-        let get = |k: &'static str| map.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()).map(|v| (v.to_owned(), k));
+        let value = |k: &str| READ.iter().position(|n| *n == k).and_then(|i| values[i].as_deref()).map(String::as_str);
+        let get = |k: &'static str| value(k).map(str::trim).filter(|v| !v.is_empty()).map(|v| (v.to_owned(), k));
         if self.region.is_none() {
             self.region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
         }
@@ -361,7 +360,7 @@ impl ConfigBuilder {
             }
         }
         if self.credentials.is_none() {
-            if let Some(c) = Credentials::from_env(|k| map.get(k).map(|v| v.as_str()))? {
+            if let Some(c) = Credentials::from_env(value)? {
                 self.credentials = Some(Arc::new(c));
             }
         }

@@ -437,16 +437,16 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
     let key_id = key_id_of(&existing); // see `create` on why not the ARN
     let have_spec = field(&existing, "KeySpec").map(KeySpec::from);
     let have_usage = field(&existing, "KeyUsage").map(KeyUsageType::from);
-    // The spec and usage of a key never change: refuse a mismatch the caller asked for explicitly.
-    if let (Some(want), Some(have)) = (&o.key_spec, &have_spec) {
-        if want != have {
-            return Err(Error::validation("keySpec", format!("{} points at a {have} key; {want} was asked for (a key's spec cannot change)", plan.alias)));
-        }
+    // The spec and usage of a key never change: refuse a key other than the plan's, asked for or
+    // the default (a symmetric encryption key). Rotation was checked against the plan's spec.
+    let keep = |given: bool, option: &str, have: &str| if given { String::new() } else { format!("; to keep it, give {option} {have}") };
+    if let Some(have) = have_spec.as_ref().filter(|have| **have != plan.key_spec) {
+        let want = &plan.key_spec;
+        return Err(Error::validation("keySpec", format!("{} points at a {have} key, not {want} (a key's spec cannot change{})", plan.alias, keep(o.key_spec.is_some(), "keySpec", have.as_str()))));
     }
-    if let (Some(want), Some(have)) = (&o.key_usage, &have_usage) {
-        if want != have {
-            return Err(Error::validation("keyUsage", format!("{} points at a {have} key; {want} was asked for (a key's usage cannot change)", plan.alias)));
-        }
+    if let Some(have) = have_usage.as_ref().filter(|have| **have != plan.key_usage) {
+        let want = &plan.key_usage;
+        return Err(Error::validation("keyUsage", format!("{} points at a {have} key, not {want} (a key's usage cannot change{})", plan.alias, keep(o.key_usage.is_some(), "keyUsage", have.as_str()))));
     }
     let state = field(&existing, "KeyState");
     if matches!(state, Some("PendingDeletion" | "PendingReplicaDeletion")) {

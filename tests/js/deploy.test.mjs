@@ -94,6 +94,14 @@ test('provisionKey: a custom alias, an HMAC key (no rotation) and an asymmetric 
   assert.equal(rsa.KeyMetadata.KeySpec, 'RSA_2048');
   const mismatch = await provisionKey(kms, { service: 'mac', alias, keySpec: 'SYMMETRIC_DEFAULT' }).catch((e) => e);
   assert.equal(mismatch.field, 'keySpec', 'an existing key\'s spec is never changed');
+  // Nor taken for the default (a symmetric encryption key, which rotates) when none is asked for:
+  // rotation options cannot then be ignored in silence.
+  for (const options of [{}, { autoRotate: true }, { rotationPeriodInDays: 100 }]) {
+    const implied = await provisionKey(kms, { service: 'mac', alias, ...options }).catch((e) => e);
+    assert.equal(implied.field, 'keySpec', JSON.stringify(options));
+    assert.match(implied.message, /points at a HMAC_256 key, not SYMMETRIC_DEFAULT .*to keep it, give keySpec HMAC_256/);
+  }
+  assert.equal((await provisionKey(kms, { service: 'mac', alias, keySpec: 'HMAC_256' })).created, false, 'given its spec, the key is found again');
 });
 
 test('provisionKey validates every option before any request, naming the field', async () => {
