@@ -218,8 +218,9 @@ fn check_window(field: &'static str, days: Option<i32>) -> Result<i32> {
     Ok(days)
 }
 
-fn check_alias(alias: &str) -> Result<()> {
-    validate::alias_name(alias).map_err(|e| relabel("alias", e))
+/// `field`: the option the alias came from (`alias`, or the names it was built of).
+fn check_alias(field: &'static str, alias: &str) -> Result<()> {
+    validate::alias_name(alias).map_err(|e| relabel(field, e))
 }
 
 /// Checks every option; nothing is sent before this passes.
@@ -237,7 +238,9 @@ fn plan(o: &ProvisionOptions) -> Result<Plan> {
         }
     }
     let alias = o.alias_name();
-    check_alias(&alias)?;
+    // A name built of app, environment and service that comes out too long is the longest part's fault.
+    let built_of = [("app", &o.app), ("environment", &o.environment), ("service", &o.service)].into_iter().max_by_key(|(_, v)| v.len()).map_or("service", |(f, _)| f);
+    check_alias(if o.alias.is_some() { "alias" } else { built_of }, &alias)?;
     let key_spec = o.key_spec.clone().unwrap_or(KeySpec::SymmetricDefault);
     if matches!(key_spec, KeySpec::Unknown(ref s) if s.is_empty()) {
         return Err(Error::validation("keySpec", "is empty"));
@@ -504,7 +507,7 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
             (o.alias_name(), deletion_window_in_days.or(o.deletion_window_in_days))
         }
     };
-    check_alias(&alias)?;
+    check_alias("alias", &alias)?;
     let window = check_window(if deletion_window_in_days.is_some() { "deletionWindowInDays" } else { "deletionWindowInDays (options)" }, window)?;
     let key = describe(kms, &alias).await?;
     let bare_id = key_id_of(&key);
@@ -536,6 +539,16 @@ mod tests {
 
     fn opts() -> ProvisionOptions {
         ProvisionOptions::new("shop", "prod", "billing-api")
+    }
+
+    #[test]
+    fn an_alias_built_too_long_blames_the_longest_name_it_was_built_of() {
+        let e = plan(&ProvisionOptions { service: "s".repeat(300), ..opts() }).unwrap_err();
+        assert_eq!(e.field(), Some("service"));
+        let e = plan(&ProvisionOptions { app: "a".repeat(300), ..opts() }).unwrap_err();
+        assert_eq!(e.field(), Some("app"));
+        let e = plan(&ProvisionOptions { alias: Some("a".repeat(300)), ..opts() }).unwrap_err();
+        assert_eq!(e.field(), Some("alias"));
     }
 
     #[test]
