@@ -82,7 +82,10 @@ function pairs(list, flag) {
   for (const item of list ?? []) {
     const i = item.indexOf('=');
     if (i <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
-    entries.push([item.slice(0, i), item.slice(i + 1)]);
+    const key = item.slice(0, i);
+    // Twice with two values, one would be dropped in silence.
+    if (entries.some(([k]) => k === key)) throw new UsageError(`${flag} ${key} given twice`);
+    entries.push([key, item.slice(i + 1)]);
   }
   return Object.fromEntries(entries); // own properties, even for a key named __proto__
 }

@@ -46,6 +46,11 @@ test('--help prints the usage; unknown commands and flags are usage errors (exit
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
   assert.equal((await run(['keys', '--no-such-flag'])).code, 2);
+  // One context key given twice: a usage error, not one value dropped in silence.
+  await writeFile(join(dir, 'twice.txt'), 'x');
+  const twice = await run(['encrypt', '--key-id', keyArn, '--context', 'a=1', '--context', 'a=2', 'twice.txt']);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /--context a given twice/);
 });
 
 test('provision prints the variables as KEY=value lines; again reconciles the same key', async () => {
