@@ -135,6 +135,8 @@ export interface WebIdentityOptions {
   durationSeconds?: number;
   /** Inline session policy (JSON). */
   policy?: string;
+  /** Milliseconds per STS request (default 30000): a client's `requestTimeout` does not cover the fetch of its credentials. */
+  requestTimeout?: number;
 }
 
 export interface CognitoIdentityPoolOptions {
@@ -150,6 +152,8 @@ export interface CognitoIdentityPoolOptions {
   customRoleArn?: string;
   /** An identity id obtained earlier (GetId is skipped). */
   identityId?: string;
+  /** Milliseconds per Cognito request (default 30000): a client's `requestTimeout` does not cover the fetch of its credentials. */
+  requestTimeout?: number;
 }
 
 /** STS AssumeRoleWithWebIdentity (unsigned): OIDC token → temporary role credentials. */

@@ -50,6 +50,14 @@ fn get_int(obj: &JsValue, key: &'static str) -> Result<Option<i32>, Error> {
         .transpose()
 }
 
+/// A provider's `requestTimeout`: milliseconds per STS or Cognito request, at least 1.
+fn request_timeout(o: &JsValue) -> Result<Option<u64>, Error> {
+    match get_int(o, "requestTimeout").map_err(relabel("requestTimeout"))? {
+        Some(ms) if ms < 1 => Err(Error::config("requestTimeout", "must be at least 1 (milliseconds)")),
+        ms => Ok(ms.map(|ms| ms as u64)),
+    }
+}
+
 /// String pairs of a plain object (`{ k: "v" }`), or of SDK tags (`[{ TagKey, TagValue }]`).
 fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, Error> {
     let Some(items) = value.dyn_ref::<js_sys::Array>() else { return string_pairs(value, field) };
@@ -312,7 +320,7 @@ impl WasmCredentialsProvider {
         WasmCredentialsProvider { id, cache }
     }
 
-    /// STS AssumeRoleWithWebIdentity: `{ roleArn, webIdentityToken | tokenProvider, roleSessionName?, region, endpoint?, durationSeconds?, policy? }`.
+    /// STS AssumeRoleWithWebIdentity: `{ roleArn, webIdentityToken | tokenProvider, roleSessionName?, region, endpoint?, durationSeconds?, policy?, requestTimeout? }`.
     #[wasm_bindgen(js_name = webIdentity)]
     pub fn web_identity(o: JsValue) -> JsResult<WasmCredentialsProvider> {
         Self::web_identity_inner(&o).map_err(js_err)
@@ -339,10 +347,13 @@ impl WasmCredentialsProvider {
         if let Some(policy) = get_string(o, "policy", "policy")? {
             p = p.policy(policy);
         }
+        if let Some(ms) = request_timeout(o)? {
+            p = p.timeout_ms(ms);
+        }
         Ok(Self::register(Arc::new(p)))
     }
 
-    /// Cognito identity pool: `{ identityPoolId, logins?, endpoint?, accountId?, customRoleArn?, identityId? }`.
+    /// Cognito identity pool: `{ identityPoolId, logins?, endpoint?, accountId?, customRoleArn?, identityId?, requestTimeout? }`.
     pub fn cognito(o: JsValue) -> JsResult<WasmCredentialsProvider> {
         Self::cognito_inner(&o).map_err(js_err)
     }
@@ -369,6 +380,9 @@ impl WasmCredentialsProvider {
         }
         if let Some(id) = get_string(o, "identityId", "identityId")? {
             p = p.identity_id(id);
+        }
+        if let Some(ms) = request_timeout(o)? {
+            p = p.timeout_ms(ms);
         }
         Ok(Self::register(Arc::new(p)))
     }

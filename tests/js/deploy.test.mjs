@@ -609,6 +609,25 @@ test('fixture fromWebIdentity: refresh before expiry, one STS call in flight, ST
   }
 });
 
+test('fixture: a provider\'s requestTimeout bounds each STS or Cognito request (a client\'s covers only its KMS calls); a bad one is a ConfigError', async () => {
+  const silent = await serve(() => new Promise(() => {})); // never answers
+  try {
+    const options = { roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: 't', region: 'us-east-1', endpoint: silent.url };
+    for (const provider of [fromWebIdentity({ ...options, requestTimeout: 200 }), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', endpoint: silent.url, requestTimeout: 200 })]) {
+      const started = Date.now();
+      const err = await provider().catch((e) => e);
+      assert.equal(err.name, 'TimeoutError', String(err));
+      assert.ok(Date.now() - started < 5000, `gave up after ${Date.now() - started} ms`);
+    }
+    for (const requestTimeout of [0, -1, 1.5, 'soon']) {
+      const err = await fromWebIdentity({ ...options, requestTimeout })().catch((e) => e);
+      assert.equal(err.field, 'requestTimeout', `${requestTimeout}: ${err.message}`);
+    }
+  } finally {
+    await silent.close();
+  }
+});
+
 test('types: tsc --strict accepts code using the deployment API', () => {
   const project = mkdtempSync(join(tmpdir(), 'kms-wasm-deploy-types-'));
   try {
