@@ -524,7 +524,8 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   await hash?.update(header); // the wasm hash already has it
   const release = copies && sync?.release;
   // Once copied into a one-shot result, a sealed frame in a buffer of its own is moved to the
-  // hash worker rather than copied there (Node 20, 64 MiB 0x0578: 426 -> 532 MB/s, medians).
+  // hash worker rather than copied there (Node 20, 64 MiB 0x0578 encrypt medians 429-476 ->
+  // 468-510 MB/s).
   const give = copies && hash?.give;
   const givable = (part) => give && part.length >= 4096 && part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
   /** Writes (and hashes) a sealed frame; then its parts may be released. */
