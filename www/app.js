@@ -17,6 +17,7 @@ const state = {
   accounts: new Set(), // account ids seen in listed key ARNs (discovery filter)
   partition: 'aws',
   jobs: new Set(),
+  runningAll: false, // "Run all" is going through the files
 };
 
 // ---------------------------------------------------------------- formatting
@@ -146,8 +147,15 @@ async function connect() {
     for (const b of ['#create-key', '#refresh-keys']) $(b).disabled = false;
     document.body.dataset.connected = 'true';
   } catch (e) {
+    // Not connected: no client to call KMS with, no controls that need one, no keys of a
+    // connection that did not work.
+    state.kms?.destroy();
+    state.kms = null;
+    for (const b of ['#create-key', '#refresh-keys']) $(b).disabled = true;
     setStatus(connectionStatus, explain(e, 'kms'), 'error');
+    setStatus($('#keys-status'), 'Connect to list keys.');
     document.body.dataset.connected = 'false';
+    refreshRunButtons();
   }
 }
 
@@ -294,10 +302,18 @@ $('#create-key-form').addEventListener('submit', async (ev) => {
 });
 
 $('#refresh-keys').addEventListener('click', async () => {
+  // A refresh that fails keeps what was listed, and chosen, before it.
+  const saved = { keys: new Map(state.keys), aliases: new Map(state.aliases), accounts: new Set(state.accounts), partition: state.partition, selectedArn: state.selectedArn, keyPages: state.keyPages, rows: [...keyTbody.children], noKeys: $('#no-keys').hidden, more: $('#more-keys').hidden };
   try {
     await loadKeys();
   } catch (e) {
-    setStatus($('#keys-status'), explain(e, 'kms'), 'error');
+    Object.assign(state, { keys: saved.keys, aliases: saved.aliases, accounts: saved.accounts, partition: saved.partition, selectedArn: saved.selectedArn, keyPages: saved.keyPages });
+    keyTbody.replaceChildren(...saved.rows);
+    $('#no-keys').hidden = saved.noKeys;
+    $('#more-keys').hidden = saved.more;
+    $('#more-keys').disabled = false;
+    setStatus($('#keys-status'), `${explain(e, 'kms')} The keys listed before are shown.`, 'error');
+    refreshRunButtons();
   }
 });
 $('#more-keys').addEventListener('click', async () => {
@@ -412,7 +428,9 @@ function refreshRunButtons() {
   all.hidden = state.jobs.size < 2;
   all.disabled = !state.kms || !waiting.length || (waiting.some((j) => j.mode === 'encrypt') && !selectedKey());
   all.textContent = `Run all (${waiting.length})`;
+  all.disabled ||= state.runningAll;
   for (const job of state.jobs) {
+    $('.mode select', job.card).disabled = job.running; // a running job's action stays what it is
     const run = $('.run', job.card);
     run.disabled = job.running || !state.kms || (job.mode === 'encrypt' && !selectedKey());
     run.title = !state.kms ? 'Connect first' : job.mode === 'encrypt' && !selectedKey() ? 'Choose a key in section 2 first' : '';
@@ -439,7 +457,7 @@ async function addFile(file) {
     refreshRunButtons();
   });
   $('.add-row', card).addEventListener('click', () => $('.ctx-key', addContextRow(card)).focus());
-  $('.run', card).addEventListener('click', () => run(job));
+  $('.run', card).addEventListener('click', () => startRun(job));
   $('.cancel', card).addEventListener('click', () => job.abort?.abort(new DOMException('Cancelled', 'AbortError')));
   state.jobs.add(job);
   fileList.append(card);
@@ -466,6 +484,12 @@ function showHeader(card, header, title) {
 function decryptedName(name) {
   const base = name.replace(/\.encrypted$/i, '');
   return base && base !== name ? base : `${name}.decrypted`;
+}
+
+/** Runs `job` unless it is running already; resolves when its run (this one or that one) ends. */
+function startRun(job) {
+  if (!job.running) job.current = run(job);
+  return job.current;
 }
 
 async function run(job) {
@@ -580,13 +604,20 @@ async function run(job) {
 // One file after another: each streams, so working memory stays bounded however many there are;
 // each finished file's result stays in memory for its download link until its card is removed.
 $('#run-all').addEventListener('click', async () => {
+  if (state.runningAll) return;
+  state.runningAll = true;
   const jobs = [...state.jobs].filter((j) => !j.running && j.card.dataset.state !== 'done');
   let ok = 0;
-  for (const [i, job] of jobs.entries()) {
-    if (!state.jobs.has(job)) continue; // removed meanwhile
-    setStatus($('#run-all-status'), `File ${i + 1} of ${jobs.length}…`, 'busy');
-    await run(job);
-    if (job.card.dataset.state === 'done') ok++;
+  try {
+    for (const [i, job] of jobs.entries()) {
+      if (!state.jobs.has(job)) continue; // removed meanwhile
+      setStatus($('#run-all-status'), `File ${i + 1} of ${jobs.length}…`, 'busy');
+      // A file finished meanwhile by its own button is not done again; one running is waited for.
+      if (job.card.dataset.state !== 'done') await startRun(job);
+      if (job.card.dataset.state === 'done') ok++;
+    }
+  } finally {
+    state.runningAll = false;
   }
   setStatus($('#run-all-status'), `${ok} of ${jobs.length} file${jobs.length === 1 ? '' : 's'} done.`, ok === jobs.length ? 'ok' : 'error');
   refreshRunButtons();

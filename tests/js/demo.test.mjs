@@ -312,6 +312,13 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   await page.click('#connect');
   await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'error', null, { timeout: 30_000 });
   assert.match(await page.locator('#connection-status').textContent(), /credentials/);
+  // Not connected now: nothing that needs KMS is offered, and the key list is not left "listing".
+  assert.equal(await page.locator('#create-key').isDisabled(), true);
+  assert.equal(await page.locator('#refresh-keys').isDisabled(), true);
+  assert.notEqual(await page.locator('#keys-status').getAttribute('data-kind'), 'busy');
+  await page.setInputFiles('#file-input', { name: 'offline.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+  assert.equal(await lastCard().locator('.run').getAttribute('title'), 'Connect first');
+  await clearFiles();
   await shot('08-wrong-credentials');
   await page.fill('#secretAccessKey', secret);
   await page.fill('#endpoint', 'http://127.0.0.1:9/'); // discard port: nothing listens
@@ -323,6 +330,15 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   await page.click('#connect');
   await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'ok', null, { timeout: 30_000 });
   await page.locator(`#key-table input[value="${keyArn}"]`).check();
+  // A refresh that fails (KMS gone for a moment) keeps the keys listed and the one chosen.
+  const rows = await page.locator('#key-table tbody tr').count();
+  await page.route('**/*', (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
+  await page.click('#refresh-keys');
+  await page.waitForFunction(() => document.querySelector('#keys-status').dataset.kind === 'error', null, { timeout: 60_000 });
+  await page.unroute('**/*');
+  assert.match(await page.locator('#keys-status').textContent(), /keys listed before are shown/);
+  assert.equal(await page.locator('#key-table tbody tr').count(), rows);
+  assert.equal(await page.locator(`#key-table input[value="${keyArn}"]`).isChecked(), true);
 });
 
 test('"remember" keeps the settings in sessionStorage only, and unticking forgets them', async () => {
@@ -469,6 +485,22 @@ test('several files at once: "Run all" encrypts each in turn', async () => {
   assert.deepEqual(got.sort(), names.map((n) => `${n}.encrypted`).sort());
   await shot('12-run-all');
   await clearFiles();
+  // Clicked again while it runs, or a file's own button pressed meanwhile: each file once.
+  const more = ['four.bin', 'five.bin', 'six.bin'];
+  await page.setInputFiles('#file-input', more.map((name) => ({ name, mimeType: 'application/octet-stream', buffer: randomBytes(3 * MiB) })));
+  await page.locator('#run-all:not([disabled])').waitFor();
+  const again = [];
+  const onAgain = (d) => again.push(d.suggestedFilename());
+  page.on('download', onAgain);
+  await page.click('#run-all');
+  assert.equal(await page.locator('#run-all').isDisabled(), true, 'Run all is disabled while it runs');
+  await page.locator('.file-card').nth(2).locator('.run').click({ force: true });
+  await page.evaluate(() => document.querySelector('#run-all').click()); // as a second click would, disabled or not
+  await page.waitForFunction(() => /3 of 3 files done/.test(document.querySelector('#run-all-status').textContent), null, { timeout: 60_000 });
+  await page.waitForTimeout(300);
+  page.off('download', onAgain);
+  assert.deepEqual(again.sort(), more.map((n) => `${n}.encrypted`).sort(), 'one download per file');
+  await clearFiles();
 });
 
 test('phone width: the page reflows and stays usable by keyboard', async () => {
@@ -492,6 +524,11 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
     reached.push(await page.evaluate(() => document.activeElement?.className || document.activeElement?.id || document.activeElement?.tagName));
   }
   assert.ok(reached.includes('run'), `Tab reaches the Encrypt button (${reached.join(', ')})`);
+  // A long name without spaces: its Save link wraps rather than widening the page.
+  const long = await runFile({ name: `Quarterly_Report_Final_Version_${'x'.repeat(40)}_2024.txt`, mimeType: 'text/plain', buffer: Buffer.from('small') });
+  assert.equal(long.state, 'done', long.message);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(wide <= 1, `a long file name does not widen the page (overflow ${wide}px)`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot('13-phone-top', false);
   await lastCard().scrollIntoViewIfNeeded();
