@@ -573,6 +573,11 @@ async fn edk_limits_and_unusable_keys() {
     // Streaming fails as soon as the count is read.
     let mut dec = Decryptor::new(&*k3, limited(1));
     assert_eq!(dec.update(&msg[..200]).await.unwrap_err().name(), "TooManyEncryptedDataKeysError");
+    // On encrypt the limit refuses to write such a message at all (one-shot and streaming).
+    let at_most = |n| EncryptOptions { max_encrypted_data_keys: Some(n), ..opts(S0578, 100) };
+    assert_eq!(encrypt(&multi, b"three keys", &at_most(2)).await.unwrap_err().name(), "TooManyEncryptedDataKeysError");
+    assert_eq!(Encryptor::new(&multi, &at_most(2)).await.err().map(|e| e.name().to_owned()).as_deref(), Some("TooManyEncryptedDataKeysError"));
+    assert_eq!(encrypt(&multi, b"three keys", &at_most(3)).await.unwrap().header.encrypted_data_keys.len(), 3);
 
     // Keyrings the message was not encrypted for.
     expect_err(&keyring("other", &[1u8; 32]), &msg, "NoUsableKeyError").await;

@@ -73,11 +73,20 @@ pub struct EncryptOptions {
     pub encryption_context: EncryptionContext,
     /// Commitment policy (default: require on encrypt and decrypt).
     pub commitment_policy: CommitmentPolicy,
+    /// Refuse to write a message with more encrypted data keys than this
+    /// (`TooManyEncryptedDataKeysError`), as the spec's encrypt does with the client's maximum.
+    pub max_encrypted_data_keys: Option<usize>,
 }
 
 impl Default for EncryptOptions {
     fn default() -> Self {
-        EncryptOptions { suite: AlgorithmSuite::default(), frame_length: DEFAULT_FRAME_LENGTH as u64, encryption_context: EncryptionContext::new(), commitment_policy: CommitmentPolicy::default() }
+        EncryptOptions {
+            suite: AlgorithmSuite::default(),
+            frame_length: DEFAULT_FRAME_LENGTH as u64,
+            encryption_context: EncryptionContext::new(),
+            commitment_policy: CommitmentPolicy::default(),
+            max_encrypted_data_keys: None,
+        }
     }
 }
 

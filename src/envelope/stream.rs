@@ -77,6 +77,10 @@ impl Encryptor {
         if m.encrypted_data_keys.is_empty() {
             return Err(Error::envelope("KeyringError", "the keyring produced no encrypted data key"));
         }
+        // As the spec's encrypt requires: a client that would refuse the message on decrypt does not write it.
+        if let Some(max) = options.max_encrypted_data_keys.filter(|max| m.encrypted_data_keys.len() > *max) {
+            return Err(Error::envelope("TooManyEncryptedDataKeysError", format!("the keyring made {} encrypted data keys; at most {max} are allowed", m.encrypted_data_keys.len())));
+        }
         let mut message_id = vec![0u8; suite.message_id_len()];
         platform::fill_random(&mut message_id)?;
         let (key, commitment) = crypto::derive_keys(suite, data_key.expose(), &message_id)?;

@@ -1132,8 +1132,8 @@ export function buildClient(options) {
   const { commitmentPolicy, maxEncryptedDataKeys = false } = typeof options === 'string' ? { commitmentPolicy: options } : options ?? {};
   requireOption(Object.values(CommitmentPolicy).includes(commitmentPolicy), 'commitmentPolicy', 'must be one of CommitmentPolicy');
   requireOption(maxEncryptedDataKeys === false || (Number.isInteger(maxEncryptedDataKeys) && maxEncryptedDataKeys > 0), 'maxEncryptedDataKeys', 'must be false or a positive integer');
-  const onEncrypt = { commitmentPolicy };
-  const onDecrypt = maxEncryptedDataKeys ? { commitmentPolicy, maxEncryptedDataKeys } : onEncrypt;
+  // The EDK limit holds on encrypt too, as in the spec's encrypt: no message the client would refuse.
+  const settings = maxEncryptedDataKeys ? { commitmentPolicy, maxEncryptedDataKeys } : { commitmentPolicy };
   // A call's own value wins; one given as undefined or null keeps the client's (a plain spread
   // would let `maxEncryptedDataKeys: undefined` lift the client's limit).
   const withDefaults = (o, settings) => {
@@ -1142,10 +1142,10 @@ export function buildClient(options) {
     return merged;
   };
   return Object.freeze({
-    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o, onEncrypt)),
-    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o, onDecrypt)),
-    encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o, onEncrypt)),
-    decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o, onDecrypt)),
+    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o, settings)),
+    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o, settings)),
+    encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o, settings)),
+    decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o, settings)),
   });
 }
 

@@ -45,8 +45,15 @@ fn policy_from_js(value: Option<JsValue>) -> Result<CommitmentPolicy, Error> {
     }
 }
 
+/// `maxEncryptedDataKeys` of encrypt or decrypt options: a positive integer, or absent.
+fn max_edks(opts: &JsValue) -> Result<Option<usize>, Error> {
+    get(opts, "maxEncryptedDataKeys")
+        .map(|n| n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).map(|n| n as usize).ok_or_else(|| Error::validation("maxEncryptedDataKeys", "must be a positive integer")))
+        .transpose()
+}
+
 fn encrypt_options(opts: &JsValue) -> Result<EncryptOptions, Error> {
-    let mut o = EncryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, ..Default::default() };
+    let mut o = EncryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, max_encrypted_data_keys: max_edks(opts)?, ..Default::default() };
     if let Some(id) = get(opts, "suiteId") {
         let id = id.as_f64().filter(|n| n.fract() == 0.0 && (0.0..65536.0).contains(n)).ok_or_else(|| Error::validation("suiteId", "must be a suite number such as 0x0578"))?;
         o.suite = AlgorithmSuite::from_id(id as u16)?;
@@ -61,10 +68,7 @@ fn encrypt_options(opts: &JsValue) -> Result<EncryptOptions, Error> {
 fn decrypt_options(opts: &JsValue) -> Result<DecryptOptions, Error> {
     let mut o = DecryptOptions { encryption_context: context_from_js(get(opts, "encryptionContext"), "encryptionContext")?, ..Default::default() };
     o.commitment_policy = policy_from_js(get(opts, "commitmentPolicy"))?;
-    if let Some(n) = get(opts, "maxEncryptedDataKeys") {
-        o.max_encrypted_data_keys =
-            Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxEncryptedDataKeys", "must be a positive integer"))? as usize);
-    }
+    o.max_encrypted_data_keys = max_edks(opts)?;
     if let Some(n) = get(opts, "maxFrameLength") {
         o.max_frame_length = Some(n.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| Error::validation("maxFrameLength", "must be a positive integer"))? as u64);
     }

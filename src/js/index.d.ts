@@ -282,6 +282,8 @@ export interface EncryptOptions {
   frameLength?: number;
   /** FORBID_ENCRYPT_ALLOW_DECRYPT makes every encrypt a `CommitmentPolicyError` (kms-wasm never writes legacy messages). */
   commitmentPolicy?: CommitmentPolicyName;
+  /** Refuse to write a message with more encrypted data keys than this (`TooManyEncryptedDataKeysError`). */
+  maxEncryptedDataKeys?: number;
 }
 
 export interface DecryptOptions {
@@ -324,7 +326,7 @@ export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> 
 /** Settings of `buildClient`, as @aws-crypto/client-*'s. */
 export interface ClientOptions {
   commitmentPolicy: CommitmentPolicyName;
-  /** Refuse messages with more encrypted data keys than this (`false`, the default: no limit). */
+  /** Refuse to write, or to decrypt, messages with more encrypted data keys than this (`false`, the default: no limit). */
   maxEncryptedDataKeys?: number | false;
 }
 /**

@@ -180,6 +180,12 @@ test('buildClient, as the official SDKs build theirs: its policy and EDK limit a
   const twoKeys = (await strict.encrypt(new ours.MultiKeyring({ generator: rawAes(k1), children: [rawAes(k2)] }), plaintext)).result;
   await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys), (e) => e.name === 'TooManyEncryptedDataKeysError');
   assert.ok(Buffer.from((await relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 2 })).plaintext).equals(plaintext));
+  // The client's limit holds on encrypt too: it writes no message it would refuse.
+  const twoKeyring = new ours.MultiKeyring({ generator: rawAes(k1), children: [rawAes(k2)] });
+  await assert.rejects(relaxed.encrypt(twoKeyring, plaintext), (e) => e.name === 'TooManyEncryptedDataKeysError', 'one-shot');
+  const refusedStream = ReadableStream.from([plaintext]).pipeThrough(relaxed.encryptStream(twoKeyring));
+  await assert.rejects((async () => { for await (const c of refusedStream) void c; })(), (e) => e.name === 'TooManyEncryptedDataKeysError', 'stream');
+  assert.ok((await relaxed.encrypt(twoKeyring, plaintext, { maxEncryptedDataKeys: 2 })).result.length > 0, 'a call may set its own');
   // A call that passes its options on with the limit left undefined or null keeps the client's.
   for (const maxEncryptedDataKeys of [undefined, null]) {
     await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys }), (e) => e.name === 'TooManyEncryptedDataKeysError', `one-shot, ${maxEncryptedDataKeys}`);
