@@ -307,15 +307,18 @@ impl MessageVerifier {
         };
         let bad = || Error::envelope("MalformedMessageError", format!("aws-crypto-public-key is not a {curve} public key"));
         let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| bad())?;
+        // SEC1 compressed, as every SDK writes it and the official ones insist on reading it: a
+        // tag byte and x (as long as the digest, on both curves).
+        let compressed_len = algorithm.digest_len() + 1;
+        if bytes.len() != compressed_len || !matches!(bytes.first(), Some(2 | 3)) {
+            return Err(Error::envelope("MalformedMessageError", format!("aws-crypto-public-key is not a compressed {curve} point")));
+        }
         Ok(MessageVerifier(match algorithm {
             #[cfg(not(target_arch = "wasm32"))]
             SignatureAlgorithm::EcdsaP256Sha256 => Verifier::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?, Sha256::new()),
-            // Only its shape is checked here (compressed or not); WebCrypto refuses a point off the curve.
+            // Only its shape is checked here (above); WebCrypto refuses a point off the curve.
             #[cfg(target_arch = "wasm32")]
-            SignatureAlgorithm::EcdsaP256Sha256 => match (bytes.first(), bytes.len()) {
-                (Some(2 | 3), 33) | (Some(4), 65) => Verifier::P256Host(bytes),
-                _ => return Err(bad()),
-            },
+            SignatureAlgorithm::EcdsaP256Sha256 => Verifier::P256Host(bytes),
             SignatureAlgorithm::EcdsaP384Sha384 => Verifier::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| bad())?, Sha384::new()),
         }))
     }
@@ -504,6 +507,14 @@ mod tests {
         assert_eq!(w.verify(der).unwrap_err().name(), "SignatureError");
         // A P-384 key is not a P-256 key, nor a P-384 signature a P-256 one.
         assert_eq!(MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP256Sha256, &pk).unwrap_err().name(), "MalformedMessageError");
+        // The same key uncompressed is refused, as the official SDKs refuse it.
+        use base64::Engine as _;
+        let point = base64::engine::general_purpose::STANDARD.decode(&pk).unwrap();
+        let uncompressed = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap().to_sec1_point(false);
+        let uncompressed = base64::engine::general_purpose::STANDARD.encode(uncompressed.as_bytes());
+        let e = MessageVerifier::from_public_key_base64(SignatureAlgorithm::EcdsaP384Sha384, &uncompressed).unwrap_err();
+        assert_eq!(e.name(), "MalformedMessageError");
+        assert!(e.message().contains("compressed"), "{e}");
     }
 
     #[test]

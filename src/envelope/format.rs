@@ -252,7 +252,9 @@ fn parse_header_inner(buf: &[u8], max_edks: usize) -> R<ParsedHeader> {
     let mut r = Reader { buf, pos: 0 };
     let version = r.u8()?;
     if version != 1 && version != 2 {
-        return Err(malformed(format!("unsupported message format version {version}")).into());
+        // A message in base64 starts with "AY" (v1) or "Ag" (v2): say so, as the spec asks.
+        let hint = if version == b'A' { " (the input looks base64-encoded: decode it first)" } else { "" };
+        return Err(malformed(format!("unsupported message format version {version}{hint}")).into());
     }
     if version == 1 && r.u8()? != 0x80 {
         return Err(malformed("unsupported v1 message type").into());
@@ -415,6 +417,15 @@ pub fn write_frame_prefix(out: &mut Vec<u8>, seq: u32, is_final: bool, iv: &[u8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base64_message_is_named_as_such() {
+        for text in ["AYAAF...", "AgV4..."] {
+            let e = parse_header(text.as_bytes(), 10).unwrap_err();
+            assert_eq!(e.name(), "MalformedMessageError");
+            assert!(e.message().contains("base64"), "{e}");
+        }
+    }
 
     #[test]
     fn framed_body_len_saturates_and_takes_a_zero_frame_length() {
