@@ -317,7 +317,9 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   assert.equal(await page.locator('#refresh-keys').isDisabled(), true);
   assert.notEqual(await page.locator('#keys-status').getAttribute('data-kind'), 'busy');
   await page.setInputFiles('#file-input', { name: 'offline.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
-  assert.equal(await lastCard().locator('.run').getAttribute('title'), 'Connect first');
+  // The card's action is set once the page has looked at the file: wait for that.
+  await lastCard().locator('.run[title="Connect first"]').waitFor({ timeout: 10_000 });
+  assert.equal(await lastCard().locator('.run').isDisabled(), true);
   await clearFiles();
   await shot('08-wrong-credentials');
   await page.fill('#secretAccessKey', secret);
