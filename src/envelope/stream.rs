@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use super::context::{self, PUBLIC_KEY_FIELD};
 use super::crypto::{self, AesGcmCipher, BodyAadKind, ContentKey, FrameCipher, MessageSigner, MessageVerifier, IV_LEN, TAG_LEN};
 use super::format::{self, ContentType, MessageHeader, NON_FRAMED_PREFIX_LEN};
-use super::suite::SignatureAlgorithm;
+use super::suite::{AlgorithmSuite, SignatureAlgorithm};
 use super::keyring::{DecryptionMaterials, EncryptionMaterials, Keyring};
 use super::{DecryptOptions, EncryptOptions};
 use crate::error::{Error, Result};
@@ -307,6 +307,12 @@ impl<K: Keyring> std::fmt::Debug for Decryptor<K> {
     }
 }
 
+/// Whether the caller checks this suite's signature over the whole message: in wasm, the
+/// legacy P-256 one (the module carries no P-256; see [`crypto::MessageVerifier`]).
+fn host_checks_whole_message(suite: AlgorithmSuite) -> bool {
+    cfg!(target_arch = "wasm32") && suite.signature() == Some(SignatureAlgorithm::EcdsaP256Sha256)
+}
+
 impl<K: Keyring> Decryptor<K> {
     /// A decryptor that will unwrap the data key with `keyring`.
     pub fn new(keyring: K, options: DecryptOptions) -> Self {
@@ -388,7 +394,7 @@ impl<K: Keyring> Decryptor<K> {
     /// the legacy P-256 of suite 0x0214: see [`MessageVerifier`]); `None` before the header.
     #[doc(hidden)]
     pub fn needs_whole_message(&self) -> Option<bool> {
-        self.header.as_ref().map(|h| cfg!(target_arch = "wasm32") && h.suite.signature() == Some(SignatureAlgorithm::EcdsaP256Sha256))
+        self.header.as_ref().map(|h| host_checks_whole_message(h.suite))
     }
 
     /// Ends a message whose signature the caller checked itself, with what
@@ -668,8 +674,7 @@ impl<K: Keyring> Decryptor<K> {
         };
         // A caller's digest is a SHA-384: a message signed over another hash is hashed here,
         // except in wasm a P-256 one, which the caller checks whole.
-        let host_checks_p256 = cfg!(target_arch = "wasm32") && h.suite.signature() == Some(SignatureAlgorithm::EcdsaP256Sha256);
-        if !h.suite.signs_over_sha384() && !host_checks_p256 {
+        if !h.suite.signs_over_sha384() && !host_checks_whole_message(h.suite) {
             self.external_digest = false;
         }
         let m = DecryptionMaterials { suite: h.suite, encryption_context: h.encryption_context.clone(), data_key: None };

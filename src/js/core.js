@@ -73,19 +73,19 @@ function toBytes(value, path, text = true) {
 
 const detachedError = (path) => kmsWasmError('ValidationError', `${path}: the buffer is detached (transferred)`, path);
 
-/** For a one-shot call's input, read across awaits: it must still be all there. */
+/** For a one-shot call's input, read across awaits: the error if it is no longer all there. */
+function changedError(bytes, length, path) {
+  return bytes.length !== length && kmsWasmError('ValidationError', `${path}: the buffer was detached or resized during the call`, path);
+}
+
 function checkUnchanged(bytes, length, path) {
-  if (bytes.length !== length) throw kmsWasmError('ValidationError', `${path}: the buffer was detached or resized during the call`, path);
+  const changed = changedError(bytes, length, path);
+  if (changed) throw changed;
 }
 
 /** What a one-shot call throws for `e`: the input's detachment if that is what `e` came of. */
 function callError(e, bytes, length, path) {
-  try {
-    checkUnchanged(bytes, length, path);
-  } catch (changed) {
-    return changed;
-  }
-  return liftError(e);
+  return changedError(bytes, length, path) || liftError(e);
 }
 
 function convert(value, map, toWire, path) {
@@ -511,13 +511,15 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   let filled = 0;
   // Each returns a promise only when the writer or the hasher asks to wait: streams, whose
   // writer never does, then take no extra turns (which showed in their peak memory).
-  const absorb = (bytes) => {
+  // `moved`: the hasher may take `bytes`' buffer (`give`) instead of copying them.
+  const absorb = (bytes, moved) => {
+    if (moved) return hash.give(bytes);
     if (hash) return hash.update(bytes);
     if (absorbInWasm) encryptor.absorb(bytes);
   };
-  const out = (bytes) => {
+  const out = (bytes, moved = false) => {
     const writing = emit(bytes);
-    return writing ? writing.then(() => absorb(bytes)) : absorb(bytes);
+    return writing ? writing.then(() => absorb(bytes, moved)) : absorb(bytes, moved);
   };
   const header = encryptor.externalHeader();
   await emit(header);
@@ -526,21 +528,15 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   // Once copied into a one-shot result, a sealed frame in a buffer of its own is moved to the
   // hash worker rather than copied there (Node 20, 64 MiB 0x0578 encrypt medians 429-476 ->
   // 468-510 MB/s).
-  const give = copies && hash?.give;
-  const givable = (part) => give && part.length >= 4096 && part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
-  /** Writes (and hashes) a sealed frame; then its parts may be released. */
+  const movable = (part) => copies && hash?.give && part.length >= 4096 && part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
+  /** Writes (and hashes) a sealed frame; then the parts not moved to the hasher may be released. */
   const writeFrame = async (prefix, parts) => {
     await out(prefix);
     for (const part of parts) {
-      if (!givable(part)) {
-        await out(part);
-        if (release) release(part);
-        continue;
-      }
-      const writing = emit(part);
+      const moved = movable(part);
+      const writing = out(part, moved); // a promise only when the writer or the hasher asks to wait
       if (writing) await writing;
-      const giving = give(part);
-      if (giving) await giving;
+      if (release && !moved) release(part);
     }
   };
   const drainOne = async () => {
@@ -728,8 +724,9 @@ function nativeOpener(decryptor, whole, copies = false) {
             verifyWhole = true;
           }
         }
-        keepAll = !whole && WasmDecryptor.mayNeedWholeMessage(prefix);
-        if (hash || verifyWhole || WasmDecryptor.mayNeedWholeMessage(prefix)) decryptor.useExternalDigest();
+        const mayNeedWhole = WasmDecryptor.mayNeedWholeMessage(prefix);
+        keepAll = !whole && mayNeedWhole;
+        if (hash || verifyWhole || mayNeedWhole) decryptor.useExternalDigest();
       }
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
       // frames of one piece are opening while wasm parses (and hashes) the next.
@@ -748,8 +745,7 @@ function nativeOpener(decryptor, whole, copies = false) {
       while (inFlight.length) await drainOne(emit);
       // Fails if the message is incomplete or its signature does not verify.
       let last;
-      if (decryptor.needsWholeMessage) last = await finishVerifyingWhole(decryptor, whole ?? joined(input));
-      else if (verifyWhole) last = await finishVerifyingWhole(decryptor, whole);
+      if (verifyWhole || decryptor.needsWholeMessage) last = await finishVerifyingWhole(decryptor, whole ?? joined(input));
       else last = hash ? decryptor.finishWithDigest(await hash.digest()) : decryptor.finish();
       if (last.length) await emit(last);
       if (held) await emit(held);
@@ -1136,16 +1132,16 @@ export function buildClient(options) {
   const settings = maxEncryptedDataKeys ? { commitmentPolicy, maxEncryptedDataKeys } : { commitmentPolicy };
   // A call's own value wins; one given as undefined or null keeps the client's (a plain spread
   // would let `maxEncryptedDataKeys: undefined` lift the client's limit).
-  const withDefaults = (o, settings) => {
+  const withDefaults = (o) => {
     const merged = { ...settings };
     for (const [name, value] of Object.entries(o ?? {})) if (value != null || !(name in settings)) merged[name] = value;
     return merged;
   };
   return Object.freeze({
-    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o, settings)),
-    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o, settings)),
-    encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o, settings)),
-    decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o, settings)),
+    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o)),
+    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o)),
+    encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o)),
+    decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o)),
   });
 }
 
