@@ -42,8 +42,10 @@ decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] IN
 
 Output is written to a temporary file next to OUT and renamed on success, so a failure
 leaves no partial file; an existing OUT is only replaced with --force, and never when it is
-not a regular file (a link, a device). IN and OUT are files (- is not standard input or
-output). Files over 4 MB show a progress bar on stderr (--quiet hides it).
+not a regular file (a link, a device). IN - reads standard input; -o - writes standard output
+(the default when IN is -): there a failure cannot be taken back, so check the exit status.
+A progress bar is drawn on stderr for files over 4 MB when stderr is a terminal
+(--progress draws it anyway, --quiet never).
 `;
 
 const OPTIONS = {
@@ -54,6 +56,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   force: { type: 'boolean', short: 'f' },
   quiet: { type: 'boolean', short: 'q' },
+  progress: { type: 'boolean' },
   context: { type: 'string', multiple: true },
   'frame-length': { type: 'string' },
   app: { type: 'string' },
@@ -157,8 +160,10 @@ async function keys(values) {
 
 const PROGRESS_FROM = 4 * 1024 * 1024;
 
-function progressBar(total, quiet) {
-  if (quiet || total < PROGRESS_FROM) return { add() {}, done() {}, abort() {} };
+function progressBar(total, { quiet, progress }) {
+  // On a pipe or in a log, carriage-return redraws are noise.
+  const wanted = progress || (process.stderr.isTTY && !quiet);
+  if (quiet || !wanted || !(total >= PROGRESS_FROM)) return { add() {}, done() {}, abort() {} };
   const mb = (n) => (n / 1e6).toFixed(1);
   let seen = 0;
   let last = 0;
@@ -212,21 +217,50 @@ async function fileStream(path) {
   });
 }
 
-// Streams `input` through `transform` into `output` via a temporary file in the same directory:
-// renamed on success, removed on failure, so no partial output is ever left behind.
-async function transformFile(input, output, transform, { force, quiet }) {
-  for (const path of [input, output]) if (path === '-') throw new Refusal('- (standard input or output) is not supported: give file paths');
-  const info = await stat(input).catch(() => Promise.reject(new Refusal(`cannot read ${input}`)));
-  if (!info.isFile()) throw new Refusal(`${input} is not a file`);
-  if ((await exists(output)) && !force) throw new Refusal(`${output} exists; use --force to overwrite it`);
-  const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
-  const bar = progressBar(info.size, quiet);
+/** Standard input as a stream that reads only when asked (see fileStream). */
+function stdinStream() {
+  const chunks = process.stdin[Symbol.asyncIterator]();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) return controller.close();
+      controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    },
+    cancel: () => chunks.return?.(),
+  });
+}
+
+// Streams `input` through `transform` into `output`. A file goes via a temporary file in the
+// same directory: renamed on success, removed on failure, so no partial output is ever left
+// behind. `-` is standard input or output; what went to standard output cannot be taken back.
+async function transformFile(input, output, transform, { force, quiet, progress }) {
+  let size;
+  if (input !== '-') {
+    const info = await stat(input).catch(() => Promise.reject(new Refusal(`cannot read ${input}`)));
+    if (!info.isFile()) throw new Refusal(`${input} is not a file`);
+    size = info.size;
+  }
+  const bar = progressBar(size, { quiet, progress });
   const counter = new TransformStream({
     transform(chunk, controller) {
       bar.add(chunk.length);
       controller.enqueue(chunk);
     },
   });
+  const source = () => (input === '-' ? stdinStream() : fileStream(input));
+  if (output === '-') {
+    try {
+      // end: false, as standard output is not ours to close.
+      await pipeline(Readable.fromWeb((await source()).pipeThrough(counter).pipeThrough(transform)), process.stdout, { end: false });
+      bar.done();
+    } catch (e) {
+      bar.abort();
+      throw e;
+    }
+    return;
+  }
+  if ((await exists(output)) && !force) throw new Refusal(`${output} exists; use --force to overwrite it`);
+  const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
   // Ctrl-C, a kill or any other exit mid-way: the temporary file goes too (it may hold plaintext
   // not yet verified).
   const removeTmp = () => {
@@ -237,7 +271,7 @@ async function transformFile(input, output, transform, { force, quiet }) {
   const interrupted = (signal) => process.exit(128 + osConstants.signals[signal]);
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted).once('exit', removeTmp);
   try {
-    const stream = (await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
+    const stream = (await source()).pipeThrough(counter).pipeThrough(transform);
     await pipeline(Readable.fromWeb(stream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     bar.done();
     if (force) {
@@ -267,9 +301,9 @@ async function encryptFile(values, positionals) {
   if (!keyId) throw new UsageError('encrypt needs --key-id (or AWSKMS_WRAPPER_KEY_ID)');
   const keyring = new KmsKeyring({ client: client(values), generatorKeyId: keyId });
   const options = { encryptionContext: pairs(values.context, '--context'), frameLength: integer(values['frame-length'], '--frame-length') };
-  const output = values.output ?? `${input}.encrypted`;
+  const output = values.output ?? (input === '-' ? '-' : `${input}.encrypted`);
   await transformFile(input, output, encryptStream(keyring, options), values);
-  process.stderr.write(`encrypted ${input} -> ${output}\n`);
+  if (output !== '-') process.stderr.write(`encrypted ${input} -> ${output}\n`);
 }
 
 async function decryptFile(values, positionals) {
@@ -279,15 +313,17 @@ async function decryptFile(values, positionals) {
   // Messages name their keys by key ARN, so an alias or a bare key id becomes the ARN of the key it names.
   const keyArn = keyId && (/^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(keyId) ? keyId : (await kms.describeKey({ KeyId: keyId })).KeyMetadata.Arn);
   const keyring = keyArn ? new KmsKeyring({ client: kms, keyIds: [keyArn] }) : new KmsKeyring({ client: kms, discovery: true });
-  const output = values.output ?? (input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
+  const output = values.output ?? (input === '-' ? '-' : input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
   try {
     await transformFile(input, output, decryptStream(keyring, { encryptionContext: pairs(values.context, '--context') }), values);
   } catch (e) {
     if (e instanceof UsageError || e instanceof Refusal) throw e;
-    e.message = `cannot decrypt ${input} (${e.message}); no output was written`;
+    const source = input === '-' ? 'standard input' : input;
+    // Plaintext of frames that verified may already be on standard output.
+    e.message = `cannot decrypt ${source} (${e.message}); ${output === '-' ? 'discard what was written to standard output' : 'no output was written'}`;
     throw e;
   }
-  process.stderr.write(`decrypted ${input} -> ${output}\n`);
+  if (output !== '-') process.stderr.write(`decrypted ${input} -> ${output}\n`);
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -303,10 +339,11 @@ async function main(argv) {
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (values.help || !command || command === 'help') {
+  if (values.help || command === 'help') {
     process.stdout.write(HELP);
     return;
   }
+  if (!command) throw new UsageError('no command given');
   const run = COMMANDS[command];
   if (!run) throw new UsageError(`unknown command "${command}"`);
   await run(values, rest);

@@ -16,13 +16,18 @@ const cli = join(packageDir(), 'cli.js');
 const unique = (p) => `${p}-${Math.random().toString(36).slice(2, 10)}`;
 let dir;
 
-/** Runs the CLI; resolves to { code, stdout, stderr } (never rejects on a non-zero exit). */
-function run(args, extraEnv = {}) {
+/**
+ * Runs the CLI; resolves to { code, stdout, stderr } (never rejects on a non-zero exit).
+ * `input` (bytes) is written to its standard input; then stdout comes back as a Buffer.
+ */
+function run(args, extraEnv = {}, input = undefined) {
   const childEnv = { PATH: process.env.PATH, AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, ...extraEnv };
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: dir, env: childEnv, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      resolve({ code: err ? err.code : 0, stdout, stderr });
+    const encoding = input === undefined ? 'utf8' : 'buffer';
+    const child = execFile(process.execPath, [cli, ...args], { cwd: dir, env: childEnv, maxBuffer: 1 << 26, encoding }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr: String(stderr) });
     });
+    if (input !== undefined) child.stdin.end(input);
   });
 }
 
@@ -42,6 +47,9 @@ test('--help prints the usage; unknown commands and flags are usage errors (exit
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: kms-wasm <command>/);
   for (const cmd of ['provision', 'keys', 'encrypt', 'decrypt']) assert.match(help.stdout, new RegExp(`\\n  ${cmd} `));
+  const none = await run([]);
+  assert.equal(none.code, 2, 'no command is a usage error, not success');
+  assert.match(none.stderr, /no command given/);
   const unknown = await run(['frobnicate']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
@@ -88,12 +96,16 @@ test('keys lists keys with their aliases and states', async () => {
   assert.match(row, new RegExp(`\\sDisabled\\s.*alias/cli/test/${service}$`));
 });
 
-test('encrypt → decrypt round trip of a multi-MB file, with a progress bar; AWS_KMS_ENDPOINT and AWSKMS_WRAPPER_KEY_ID work too', async () => {
+test('encrypt → decrypt round trip of a multi-MB file, with a progress bar on request; AWS_KMS_ENDPOINT and AWSKMS_WRAPPER_KEY_ID work too', async () => {
   const data = randomBytes(6 * 1024 * 1024 + 123);
   await writeFile(join(dir, 'big.bin'), data);
-  const enc = await run(['encrypt', '--key-id', keyArn, '--context', 'purpose=test', 'big.bin']);
+  const enc = await run(['encrypt', '--key-id', keyArn, '--context', 'purpose=test', '--progress', 'big.bin']);
   assert.equal(enc.code, 0, enc.stderr);
   assert.match(enc.stderr, /\[#+\] 100% 6\.3\/6\.3 MB/);
+  // stderr is a pipe here, not a terminal: no bar unless asked for.
+  const piped = await run(['encrypt', '--key-id', keyArn, '-o', 'big.quiet', 'big.bin']);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.doesNotMatch(piped.stderr, /%/);
   const ciphertext = await readFile(join(dir, 'big.bin.encrypted'));
   assert.equal(ciphertext[0], 0x02, 'message format version 2');
   assert.ok(ciphertext.length > data.length);
@@ -167,28 +179,51 @@ test('a tampered file fails with a clear message and leaves no output file', asy
   await writeFile(join(dir, 'early.encrypted'), early);
   const e = await run(['decrypt', '-o', 'early.out', 'early.encrypted']);
   assert.equal(e.code, 1);
-  assert.match(e.stderr, /\nkms-wasm: \w+Error: cannot decrypt early\.encrypted \(.+\); no output was written\n$/, 'the error, last');
+  assert.match(e.stderr, /^kms-wasm: \w+Error: cannot decrypt early\.encrypted \(.+\); no output was written\n$/, 'the error, last');
   assert.doesNotMatch(e.stderr, /\n\s+at |ERR_INVALID_STATE/, 'no stack trace');
   const left = await readdir(dir);
   assert.ok(!left.includes('early.out'));
   assert.deepEqual(left.filter((f) => f.endsWith('.tmp')), [], 'no temporary file (it held unverified plaintext)');
 });
 
-test('never replaces what is not a regular file (a link, a device), even with --force; - is refused, not taken for a file name', async () => {
+test('never replaces what is not a regular file (a link, a device), even with --force', async () => {
   const { symlink } = await import('node:fs/promises');
   await writeFile(join(dir, 'l.txt'), 'link me');
   assert.equal((await run(['encrypt', '--key-id', keyArn, 'l.txt'])).code, 0);
   await writeFile(join(dir, 'target.txt'), 'the link points here');
   await symlink('target.txt', join(dir, 'link.txt'));
-  for (const [output, why] of [['link.txt', /link\.txt is not a regular file/], ['/dev/null', /\/dev\/null is not a regular file/], ['-', /- \(standard input or output\) is not supported/]]) {
+  for (const [output, why] of [['link.txt', /link\.txt is not a regular file/], ['/dev/null', /\/dev\/null is not a regular file/]]) {
     const r = await run(['decrypt', '--force', '-o', output, 'l.txt.encrypted']);
     assert.equal(r.code, 1, output);
     assert.match(r.stderr, why);
   }
   assert.equal((await lstat(join(dir, 'link.txt'))).isSymbolicLink(), true, 'the link is still a link');
   assert.equal(await readFile(join(dir, 'target.txt'), 'utf8'), 'the link points here');
-  assert.ok(!(await readdir(dir)).includes('-'));
-  assert.equal((await run(['encrypt', '--key-id', keyArn, '-'])).code, 1);
+});
+
+test('- is standard input and output: a pipe round trip; a tampered message on a pipe fails and says to discard the output', async () => {
+  const data = randomBytes(200 * 1024 + 7);
+  const enc = await run(['encrypt', '--key-id', keyArn, '--context', 'via=pipe', '--frame-length', '4096', '-'], {}, data);
+  assert.equal(enc.code, 0, enc.stderr);
+  assert.equal(enc.stdout[0], 0x02, 'a message on standard output');
+  assert.equal(enc.stderr, '', 'nothing but the message is written');
+  const dec = await run(['decrypt', '--context', 'via=pipe', '-'], {}, enc.stdout);
+  assert.equal(dec.code, 0, dec.stderr);
+  assert.ok(data.equals(dec.stdout));
+  // A file in, standard output out, and the other way round.
+  await writeFile(join(dir, 'piped.encrypted'), enc.stdout);
+  const toStdout = await run(['decrypt', '-o', '-', 'piped.encrypted'], {}, Buffer.alloc(0));
+  assert.ok(data.equals(toStdout.stdout));
+  const fromStdin = await run(['decrypt', '-o', 'piped.back', '-'], {}, enc.stdout);
+  assert.equal(fromStdin.code, 0, fromStdin.stderr);
+  assert.ok(data.equals(await readFile(join(dir, 'piped.back'))));
+  assert.ok(!(await readdir(dir)).includes('-'), '- is never a file name');
+  // The signature covers the whole message; a flipped bit in its last byte is found only at the end.
+  const tampered = Buffer.from(enc.stdout);
+  tampered[tampered.length - 1] ^= 1;
+  const bad = await run(['decrypt', '-'], {}, tampered);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /cannot decrypt standard input .*discard what was written to standard output/);
 });
 
 test('files interoperate with the official Encryption SDK (@aws-crypto/client-node), both ways', async () => {
