@@ -47,8 +47,13 @@ function bytesToBase64(bytes) {
   return btoa(binary);
 }
 
-function base64ToBytes(text) {
-  const binary = atob(text);
+function base64ToBytes(text, path) {
+  let binary;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new TypeError(`${path}: not base64`);
+  }
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
@@ -90,10 +95,13 @@ function callError(e, bytes, length, path) {
 
 function convert(value, map, toWire, path) {
   if (value === undefined || value === null || !map) return value;
-  if (map === 'b') return toWire ? bytesToBase64(toBytes(value, path)) : base64ToBytes(value);
+  if (map === 'b') return toWire ? bytesToBase64(toBytes(value, path)) : base64ToBytes(value, path);
   if (map === 't') {
-    // Rounded as the SDK rounds: KMS sends milliseconds, emulators (moto) microseconds.
-    if (!toWire) return new Date(Math.round(value * 1000));
+    if (!toWire) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${path}: not a number of seconds`);
+      // Rounded as the SDK rounds: KMS sends milliseconds, emulators (moto) microseconds.
+      return new Date(Math.round(value * 1000));
+    }
     const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value * 1000 : Date.parse(value);
     if (!Number.isFinite(ms)) throw kmsWasmError('ValidationError', `${path}: expected a Date`, path);
     return ms / 1000;
@@ -103,30 +111,46 @@ function convert(value, map, toWire, path) {
   const out = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined) continue;
-    out[k] = convert(v, map['*'] ?? map[k], toWire, path ? `${path}.${k}` : k);
+    setOwn(out, k, convert(v, map['*'] ?? map[k], toWire, path ? `${path}.${k}` : k));
   }
   return out;
 }
 
+/** `out[key] = value`, also for a key named `__proto__` (an encryption context may have one). */
+export function setOwn(out, key, value) {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+// Text JSON can carry but Unicode cannot: a lone UTF-16 surrogate.
+const LONE_SURROGATE = /\p{Cs}/u;
+// Objects JSON.stringify would turn into something else: `{}` for a Date in a string's place, a Map or a Set.
+const notJson = (v) => v instanceof Date || v instanceof Map || v instanceof Set || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+
 /**
  * A JSON value as the SDK sends and gives it: no null or undefined member or list item (in an
  * answer too), no `$`-named top-level member (the `$metadata` of an output spread into an
- * input), and a ValidationError for what JSON cannot say (BigInt, NaN, Infinity, a cycle).
+ * input), and, in an input, a ValidationError for what JSON cannot say (BigInt, NaN, Infinity,
+ * a cycle, a Date or a Map where the model has no timestamp or structure, a lone surrogate).
  */
-function wireValue(value, path, within = []) {
-  if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) {
-    throw kmsWasmError('ValidationError', `${path || 'input'}: ${value} is not a JSON number`, path || undefined);
-  }
+function wireValue(value, path, input, within = []) {
+  const refuse = (why) => kmsWasmError('ValidationError', `${path || 'input'}: ${why}`, path || undefined);
+  if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) throw refuse(`${value} is not a JSON number`);
+  if (input && typeof value === 'string' && LONE_SURROGATE.test(value)) throw refuse('has a lone UTF-16 surrogate (not Unicode text)');
   if (value === null || typeof value !== 'object') return value;
-  if (within.includes(value)) throw kmsWasmError('ValidationError', `${path}: refers to itself`, path);
+  if (input && notJson(value)) throw refuse(`a ${value.constructor.name} is not valid here`);
+  if (within.includes(value)) throw refuse('refers to itself');
   within.push(value);
   let out;
   if (Array.isArray(value)) {
-    out = value.filter((v) => v != null).map((v, i) => wireValue(v, `${path}[${i}]`, within));
+    out = value.filter((v) => v != null).map((v, i) => wireValue(v, `${path}[${i}]`, input, within));
   } else {
     out = {};
     for (const [k, v] of Object.entries(value)) {
-      if (v != null && !(path === '' && k.startsWith('$'))) out[k] = wireValue(v, path ? `${path}.${k}` : k, within);
+      if (v == null || (path === '' && k.startsWith('$'))) continue;
+      const at = path ? `${path}.${k}` : k;
+      if (input && LONE_SURROGATE.test(k)) throw kmsWasmError('ValidationError', `${at}: the key has a lone UTF-16 surrogate (not Unicode text)`, at);
+      setOwn(out, k, wireValue(v, at, input, within));
     }
   }
   within.pop();
@@ -202,7 +226,7 @@ export class KMSClient {
     if (signal != null && typeof signal.addEventListener !== 'function') throw kmsWasmError('ValidationError', 'abortSignal: expected an AbortSignal', 'abortSignal');
     if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw kmsWasmError('ValidationError', `${operation}: the input must be an object`, 'input');
     const wasm = await this._wasm();
-    const body = JSON.stringify(wireValue(convert(input, maps[0], true, '') ?? {}, ''));
+    const body = JSON.stringify(wireValue(convert(input, maps[0], true, '') ?? {}, '', true));
     // Already aborted: nothing is sent (the event will not fire again).
     if (signal?.aborted) throw kmsWasmError('AbortError', 'the request was aborted');
     let stopListening;
@@ -223,9 +247,17 @@ export class KMSClient {
     } finally {
       stopListening?.();
     }
-    const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
-    const output = convert(wireValue(parsed, ''), maps[1], false, '') ?? {};
-    output.$metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
+    const $metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
+    let output;
+    try {
+      const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('not a JSON object');
+      output = convert(wireValue(parsed, '', false), maps[1], false, '') ?? {};
+    } catch (e) {
+      // The call may have taken effect: a typed error that says so, not a bare SyntaxError.
+      throw new KMSServiceException({ name: 'SerializationException', message: `cannot parse the ${operation} answer: ${e.message}`, $fault: 'server', $metadata });
+    }
+    output.$metadata = $metadata;
     return output;
   }
 

@@ -3,7 +3,7 @@
 // class keeps exactly the SDK's surface. The logic is Rust (src/provision.rs,
 // src/wrapper.rs, src/credentials.rs); this file converts shapes.
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
-import { KMSClient, ready, liftError } from './core.js';
+import { KMSClient, ready, liftError, setOwn } from './core.js';
 import { KmsWasmError } from './errors.js';
 import { withQuietAudit } from './audit.js';
 import { OPERATIONS } from './model.js';
@@ -27,7 +27,7 @@ function withoutNulls(v) {
   if (Array.isArray(v)) return v.map(withoutNulls);
   if (v === null || typeof v !== 'object') return v;
   const out = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+  for (const [k, x] of Object.entries(v)) if (x !== null) setOwn(out, k, withoutNulls(x));
   return out;
 }
 

@@ -152,7 +152,8 @@ async function jsonServer(answer) {
     const operation = req.headers['x-amz-target'].split('.')[1];
     const input = JSON.parse(body);
     sent.push([operation, input]);
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer(operation, input)));
+    const answered = answer(operation, input); // a string is sent as it is
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(typeof answered === 'string' ? answered : JSON.stringify(answered));
   });
   return { sent, close: server.close, kms: new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds }) };
 }
@@ -566,6 +567,57 @@ test('requests are sent as the SDK sends them: no null or undefined member or li
       assert.deepEqual([err.name, err.field], ['ValidationError', field]);
     }
     assert.equal(server.sent.length, 2, 'nothing refused was sent');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a map key named __proto__ is sent and given back as a key; a Date, a Map or a lone surrogate where the model wants text is a ValidationError naming the field (fixture server reads the body)', async () => {
+  const grants = '{"Grants":[{"GrantId":"g","Constraints":{"EncryptionContextSubset":{"__proto__":"tenant-a","b":"c"}}}],"Truncated":false}';
+  const server = await jsonServer((operation) => (operation === 'ListGrants' ? grants : { KeyId: 'k', CiphertextBlob: 'AQ==' }));
+  try {
+    const { kms } = server;
+    const context = JSON.parse('{"__proto__":"tenant-a","purpose":"x"}');
+    await kms.encrypt({ KeyId: 'k', Plaintext: new Uint8Array([1]), EncryptionContext: context });
+    assert.deepEqual(server.sent[0][1].EncryptionContext, context, 'the pair is sent: the ciphertext is bound to it');
+    assert.ok(Object.hasOwn(server.sent[0][1].EncryptionContext, '__proto__'));
+    const { Grants } = await kms.listGrants({ KeyId: 'k' });
+    const subset = Grants[0].Constraints.EncryptionContextSubset;
+    assert.ok(Object.hasOwn(subset, '__proto__') && subset.__proto__ === 'tenant-a', 'and read back as a key');
+    assert.equal(Object.getPrototypeOf(subset), Object.prototype);
+    const sentBefore = server.sent.length;
+    for (const [input, field] of [
+      [{ KeyId: 'k', Plaintext: new Uint8Array([1]), EncryptionContext: { d: new Date(0) } }, 'EncryptionContext.d'],
+      [{ KeyId: 'k', Plaintext: new Uint8Array([1]), EncryptionContext: new Map([['a', 'b']]) }, 'EncryptionContext'],
+      [{ KeyId: 'k\ud800', Plaintext: new Uint8Array([1]) }, 'KeyId'],
+      [{ KeyId: 'k', Plaintext: new Uint8Array([1]), EncryptionContext: { ['a\udc00']: 'b' } }, 'EncryptionContext.a\udc00'],
+    ]) {
+      const err = await kms.encrypt(input).catch((e) => e);
+      assert.ok(err instanceof KmsWasmError, `${field}: ${err}`);
+      assert.deepEqual([err.name, err.field], ['ValidationError', field]);
+    }
+    assert.equal(server.sent.length, sentBefore, 'nothing refused was sent');
+    // A pair of surrogates is one character, and fine.
+    await kms.encrypt({ KeyId: 'k', Plaintext: new Uint8Array([1]), EncryptionContext: { emoji: '\u{1F511}' } });
+    assert.equal(server.sent.at(-1)[1].EncryptionContext.emoji, '\u{1F511}');
+  } finally {
+    await server.close();
+  }
+});
+
+test('an answer that cannot be read is a SerializationException with $metadata, not a bare SyntaxError, an array or an Invalid Date (fixture answers)', async () => {
+  const answers = ['{"KeyId":"k","CiphertextBlob":5}', '{"KeyId":"k","CiphertextBlob":"AA*C"}', '"x"', '[1,2]', '{"KeyId":"k",', '{"KeyMetadata":{"KeyId":"k","CreationDate":"2023-11-14T22:13:20Z"}}'];
+  let next = 0;
+  const server = await jsonServer(() => answers[next++]);
+  try {
+    for (const answer of answers) {
+      const call = answer.includes('KeyMetadata') ? server.kms.describeKey({ KeyId: 'k' }) : server.kms.encrypt({ KeyId: 'k', Plaintext: new Uint8Array([1]) });
+      const err = await call.catch((e) => e);
+      assert.ok(err instanceof KMSServiceException, `${answer}: ${err}`);
+      assert.equal(err.name, 'SerializationException', answer);
+      assert.equal(err.$metadata.httpStatusCode, 200, answer);
+      assert.match(err.message, /cannot parse the (Encrypt|DescribeKey) answer/);
+    }
   } finally {
     await server.close();
   }
