@@ -5,6 +5,10 @@ export interface ResponseMetadata {
   /** Attempts made, the last included; the extra retry after a clock-skew refusal is not counted. */
   attempts?: number;
   totalRetryDelay?: number;
+  /** Never set by kms-wasm (KMS sends none); declared as the SDK's, so code reading it compiles. */
+  extendedRequestId?: string;
+  /** Never set by kms-wasm; declared as the SDK's. */
+  cfId?: string;
 }
 
 /** The per-call options of `send(command, options)` and of each operation method, as @aws-sdk's. */
@@ -25,6 +29,12 @@ export declare class KMSServiceException extends Error {
   constructor(options: ExceptionOptions & { name: string; $fault: 'client' | 'server' });
   readonly $fault: 'client' | 'server';
   readonly $metadata: ResponseMetadata;
+  /** Never set by kms-wasm; declared as the SDK's, so code written for it compiles. */
+  readonly $retryable?: { throttling?: boolean };
+  /** Never set by kms-wasm; declared as the SDK's. */
+  readonly $service?: string;
+  /** Never set by kms-wasm (the SDK's raw HTTP response); declared as the SDK's. */
+  readonly $response?: unknown;
 }
 
 /** Names of the errors kms-wasm raises itself. */
@@ -37,6 +47,8 @@ export type KmsWasmErrorName =
 
 /** An error raised by kms-wasm before or around KMS; `field` names the offending input or setting. */
 export declare class KmsWasmError extends Error {
+  /** For mocks and tests, as the exception classes: `new KmsWasmError({ name: 'NetworkError', message })`. */
+  constructor(options: { name: KmsWasmErrorName; message?: string; field?: string; $fault?: 'client' | 'server'; $metadata?: ResponseMetadata });
   readonly name: KmsWasmErrorName;
   readonly $fault: 'client' | 'server';
   readonly $metadata: ResponseMetadata;

@@ -18,9 +18,9 @@ export class KMSServiceException extends Error {
  * offending input or setting when there is one.
  */
 export class KmsWasmError extends Error {
-  constructor(opts) {
+  constructor(opts = {}) {
     super(opts.message);
-    this.name = opts.name;
+    this.name = opts.name ?? 'KmsWasmError';
     this.$fault = opts.$fault ?? 'client';
     this.$metadata = opts.$metadata ?? {};
     if (opts.field) this.field = opts.field;

@@ -66,6 +66,14 @@ export interface KMSClientConfig {
   retryBaseDelayMs?: number;
   /** Called after every KMS call. */
   onAudit?: (event: AuditEvent) => void;
+  /** SDK options accepted and ignored, so a config written for the SDK compiles (kms-wasm sends with `fetch`, retries in standard mode and logs nothing). */
+  requestHandler?: unknown;
+  /** Accepted and ignored, as `requestHandler`. */
+  retryMode?: unknown;
+  /** Accepted and ignored, as `requestHandler`. */
+  logger?: unknown;
+  /** Accepted and ignored, as `requestHandler`. */
+  customUserAgent?: unknown;
 }
 
 /** Environment variables (`process.env`, a Worker's `env`). */
@@ -153,7 +161,13 @@ export interface KMSPaginationConfiguration {
   pageSize?: number;
   /** Sent as the first request's `Marker`. */
   startingToken?: string;
+  /** Accepted for the SDK's sake: kms-wasm always stops when a server hands back a marker it already sent. */
+  stopOnSameToken?: boolean;
 }
+/** Every operation's input, as the SDK's union of that name. */
+export type ServiceInputTypes = KMSOperations[keyof KMSOperations][0];
+/** Every operation's output, as the SDK's union of that name. */
+export type ServiceOutputTypes = KMSOperations[keyof KMSOperations][1] & { $metadata: ResponseMetadata };
 type Page<T> = T & { $metadata: ResponseMetadata };
 export declare function paginateListKeys(config: KMSPaginationConfiguration, input?: ListKeysRequest): AsyncGenerator<Page<ListKeysResponse>, void, unknown>;
 export declare function paginateListAliases(config: KMSPaginationConfiguration, input?: ListAliasesRequest): AsyncGenerator<Page<ListAliasesResponse>, void, unknown>;

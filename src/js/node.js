@@ -76,13 +76,15 @@ usePrefault({
 const GCM_BY_KEY_BYTES = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' };
 const TAG = 16;
 const gcmOf = (key) => GCM_BY_KEY_BYTES[key.symmetricKeySize];
+// What the caller gets is a Uint8Array as in every other runtime, not a Buffer (whose slice() is a view).
+const plain = (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 useSyncAesGcm({
   key: (raw) => createSecretKey(raw), // a copy held natively
   seal(key, iv, aad, plaintext) {
     const cipher = createCipheriv(gcmOf(key), key, iv, { authTagLength: TAG }).setAAD(aad);
     const ciphertext = cipher.update(plaintext);
     cipher.final();
-    return [ciphertext, cipher.getAuthTag()];
+    return [plain(ciphertext), plain(cipher.getAuthTag())];
   },
   open(key, iv, aad, body) {
     if (body.length < TAG) return null;
@@ -90,7 +92,7 @@ useSyncAesGcm({
     const plaintext = decipher.update(body.subarray(0, body.length - TAG));
     try {
       decipher.final(); // throws unless the tag verifies
-      return plaintext;
+      return plain(plaintext);
     } catch {
       plaintext.fill(0); // never released
       return null;

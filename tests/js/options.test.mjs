@@ -189,3 +189,21 @@ test('ready(): a load that failed (the .wasm fetch hit a network error) is tried
   await core.ready();
   assert.equal(loads, 2);
 });
+
+test('what comes out is a plain Uint8Array in Node too, not a Buffer (whose slice() would be a view, not a copy)', async () => {
+  const plaintext = new Uint8Array(3 * 4096 + 5).fill(9);
+  const { result } = await k.encrypt(raw, plaintext, { frameLength: 4096 });
+  const { plaintext: back } = await k.decrypt(raw, result);
+  const chunks = [];
+  const through = () => new WritableStream({ write: (c) => void chunks.push(c) });
+  await new Blob([plaintext]).stream().pipeThrough(k.encryptStream(raw, { frameLength: 4096 })).pipeTo(through());
+  await new Blob([result]).stream().pipeThrough(k.decryptStream(raw)).pipeTo(through());
+  assert.ok(chunks.length > 2);
+  for (const bytes of [result, back, ...chunks]) assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype);
+});
+
+test('KmsWasmError is made from options, as the exception classes are (mocks); without any it is still an error', () => {
+  const e = new k.KmsWasmError({ name: 'NetworkError', message: 'offline', field: 'endpoint' });
+  assert.deepEqual([e.name, e.message, e.field, e.$fault], ['NetworkError', 'offline', 'endpoint', 'client']);
+  assert.equal(new k.KmsWasmError().name, 'KmsWasmError');
+});

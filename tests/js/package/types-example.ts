@@ -6,6 +6,7 @@ import {
   KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
   AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
   type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader, type HttpHandlerOptions,
+  type ServiceInputTypes, type ServiceOutputTypes,
 } from 'kms-wasm';
 
 async function main(): Promise<void> {
@@ -62,6 +63,20 @@ async function main(): Promise<void> {
   void client_;
   // @ts-expect-error: options, not a message
   void new NotFoundException('no such key');
+  // kms-wasm's own errors are made the same way.
+  const offline = new KmsWasmError({ name: 'NetworkError', message: 'offline', field: 'endpoint' });
+  void offline.field;
+  // @ts-expect-error: options, not a message
+  void new KmsWasmError('offline');
+  // Code written for the SDK keeps compiling: its other client options (ignored), its metadata
+  // and exception members (never set here), its unions and paginator option.
+  const sdkConfig: KMSClientConfig = { region: 'us-east-1', retryMode: 'adaptive', logger: console, customUserAgent: 'app/1', requestHandler: { requestTimeout: 1000 } };
+  void new KMS(sdkConfig);
+  void [notFound.$retryable?.throttling, notFound.$service, notFound.$response, notFound.$metadata.extendedRequestId, notFound.$metadata.cfId];
+  const anyInput: ServiceInputTypes = req;
+  const anyOutput: ServiceOutputTypes = out;
+  void [anyInput, anyOutput];
+  for await (const page of paginateListKeys({ client: kms, stopOnSameToken: true })) void page.Keys;
   try {
     await kms.decrypt({ CiphertextBlob: blob });
   } catch (e) {
