@@ -68,7 +68,9 @@ function toBytes(value, path, text = true) {
   if ((isBuffer ? value : value.buffer).detached) throw detachedError(path);
   let bytes;
   try {
-    bytes = value instanceof Uint8Array ? value : isBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    // A plain Uint8Array over the same bytes, also for a Node Buffer: its slice() is a view, and
+    // what is kept past the call (a wrapping key, the tail of a stream's chunk) must be a copy.
+    bytes = Object.getPrototypeOf(value) === Uint8Array.prototype ? value : isBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   } catch {
     throw detachedError(path); // a detached ArrayBuffer, where `detached` is unknown (Node 20)
   }

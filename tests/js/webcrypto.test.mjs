@@ -406,15 +406,14 @@ test('a worker that cannot start (Node\'s permission model) only costs the hash 
   await bigRoundTripInNode([permission, '--allow-fs-read=*', '--no-warnings']);
 });
 
-test('a stream writer may refill its one buffer once write() resolves, on every AES-GCM path, signed or not', async () => {
+test('a stream writer may refill its one buffer (a Uint8Array or a Node Buffer) once write() resolves, on every AES-GCM path, signed or not', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   const plaintext = randomBytes(200_000);
   /** Writes `bytes` through `stream` from one 1000-byte buffer, refilled after each write (as fs reads do). */
-  const throughOneBuffer = async (stream, bytes) => {
+  const throughOneBuffer = async (stream, bytes, buffer) => {
     const out = [];
     const reading = (async () => { for await (const c of stream.readable) out.push(c); })();
     const writer = stream.writable.getWriter();
-    const buffer = new Uint8Array(1000);
     for (let at = 0; at < bytes.length; at += buffer.length) {
       const n = Math.min(buffer.length, bytes.length - at);
       buffer.set(bytes.subarray(at, at + n));
@@ -426,14 +425,30 @@ test('a stream writer may refill its one buffer once write() resolves, on every 
   };
   for (const suiteId of [0x0478, 0x0578]) {
     for (const path of AES_PATHS) {
-      await onPath(path, async () => {
-        const message = await throughOneBuffer(ours.encryptStream(keyring, { suiteId, frameLength: 4096 }), plaintext);
-        assert.ok((await ours.decrypt(keyring, message)).plaintext.every((b, i) => b === plaintext[i]), `encryptStream ${path} ${suiteId}`);
-        const { result } = await ours.encrypt(keyring, plaintext, { suiteId, frameLength: 4096 });
-        assert.ok((await throughOneBuffer(ours.decryptStream(keyring), result)).equals(plaintext), `decryptStream ${path} ${suiteId}`);
-      });
+      // A Buffer's slice() is a view: what the stream keeps must be copied some other way.
+      for (const buffer of [new Uint8Array(1000), Buffer.alloc(1000)]) {
+        const what = `${path} ${suiteId} ${buffer.constructor.name}`;
+        await onPath(path, async () => {
+          const message = await throughOneBuffer(ours.encryptStream(keyring, { suiteId, frameLength: 4096 }), plaintext, buffer);
+          assert.ok((await ours.decrypt(keyring, message)).plaintext.every((b, i) => b === plaintext[i]), `encryptStream ${what}`);
+          const { result } = await ours.encrypt(keyring, plaintext, { suiteId, frameLength: 4096 });
+          assert.ok((await throughOneBuffer(ours.decryptStream(keyring), result, buffer)).equals(plaintext), `decryptStream ${what}`);
+        });
+      }
     }
   }
+});
+
+test('a raw AES keyring keeps a copy of its wrapping key: a Node Buffer wiped after the constructor changes nothing', async () => {
+  const secret = randomBytes(32);
+  const wrappingKey = Buffer.from(secret);
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey });
+  wrappingKey.fill(0); // key hygiene, before the keyring's first use
+  const { result } = await ours.encrypt(keyring, new Uint8Array([1, 2, 3]));
+  const withSecret = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(secret) });
+  assert.deepEqual([...(await ours.decrypt(withSecret, result)).plaintext], [1, 2, 3]);
+  const withZeros = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32) });
+  await assert.rejects(ours.decrypt(withZeros, result), (e) => e.name === 'NoUsableKeyError');
 });
 
 test('input in shared memory (a SharedArrayBuffer) encrypts and decrypts on every AES-GCM path, one-shot and streamed', async () => {
