@@ -351,12 +351,15 @@ async fn a_decrypt_kms_could_not_answer_fails_with_that_failure_not_no_usable_ke
     let k2 = common::new_symmetric_key(&client).await;
     let msg = encrypt(&KmsKeyring::new(client.clone(), Some(k1.clone()), vec![k2.clone()]).unwrap(), b"two keys", &opts(SUITES[1])).await.unwrap().ciphertext;
     let denied = Step::Answer("AccessDeniedException", 400);
-    let cases: [(&[Step], &str); 7] = [
+    let cases: [(&[Step], &str); 9] = [
         (&[Step::Unreachable, Step::Unreachable], "NetworkError"),
         (&[denied, Step::Unreachable], "NetworkError"),
         (&[Step::Unreachable, denied], "NetworkError"),
         (&[Step::Answer("ThrottlingException", 400), denied], "ThrottlingException"),
         (&[denied, Step::Answer("KMSInternalException", 500)], "KMSInternalException"),
+        // The caller's credentials refused (KMS's names; fixture answers): no verdict on the key.
+        (&[Step::Answer("UnrecognizedClientException", 400), denied], "UnrecognizedClientException"),
+        (&[denied, Step::Answer("ExpiredTokenException", 400)], "ExpiredTokenException"),
         // Verdicts only: the keyring's own error, naming both.
         (&[denied, Step::Answer("IncorrectKeyException", 400)], "NoUsableKeyError"),
         (&[denied, denied], "NoUsableKeyError"),
@@ -366,6 +369,12 @@ async fn a_decrypt_kms_could_not_answer_fails_with_that_failure_not_no_usable_ke
         let e = decrypt(&kr, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
         assert_eq!(e.name(), expected, "{e}");
     }
+    // A wrong secret, refused by kms-local's signature check: that refusal, not NoUsableKeyError.
+    let env = common::local_env();
+    let wrong = common::client_with(kms_wasm::Credentials::new(&env["AWS_ACCESS_KEY_ID"], "wrong-secret-key-value", None));
+    let e = decrypt(&KmsKeyring::new(wrong, Some(k1.clone()), vec![k2.clone()]).unwrap(), &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+    assert_eq!(e.http_status(), Some(403), "{e}");
+    assert_ne!(e.name(), "NoUsableKeyError");
     // One key unreachable, the other answering: the message decrypts.
     let kr = KmsKeyring::new(common::client_over_without_retries(Scripted::new(&[Step::Unreachable])), Some(k1.clone()), vec![k2.clone()]).unwrap();
     assert_eq!(&decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..], b"two keys");

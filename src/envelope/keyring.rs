@@ -68,10 +68,22 @@ pub(crate) fn is_verdict(e: &Error) -> bool {
     match e.kind() {
         // Config: at call time only a region named by the message can be one.
         ErrorKind::Envelope | ErrorKind::Validation | ErrorKind::Config => true,
-        ErrorKind::Service => !crate::transport::is_retryable(e),
+        ErrorKind::Service => !crate::transport::is_retryable(e) && !REFUSED_CALLER.contains(&e.name()),
         _ => false,
     }
 }
+
+/// Answers that refuse the caller's credentials or signature, not the key: no EDK can fare
+/// better, and the fix is the caller's (KMS's names, then STS-style ones emulators send).
+const REFUSED_CALLER: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+];
 
 /// Generates, wraps and unwraps data keys.
 ///
