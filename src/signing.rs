@@ -30,6 +30,14 @@ pub struct SignableKmsRequest<'a> {
 /// Signs `request` for `region` at `time_millis` (Unix epoch milliseconds)
 /// and returns the headers to add, lower-cased as `aws-sigv4` writes them.
 pub fn sign_request(request: &SignableKmsRequest<'_>, credentials: &Credentials, region: &str, time_millis: i64) -> Result<Vec<(String, String)>> {
+    // Both are sent in headers as they are: a space, control or non-ASCII character makes the
+    // request unsendable, a fault of the configuration (not of the network, not to retry).
+    let token = credentials.session_token.as_ref().map_or("", |t| t.expose());
+    for (field, value) in [("credentials.accessKeyId", credentials.access_key_id.as_str()), ("credentials.sessionToken", token)] {
+        if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(field, "must be printable ASCII without spaces"));
+        }
+    }
     let identity = aws_smithy_runtime_api::client::identity::Identity::new(
         aws_credential_types::Credentials::new(
             credentials.access_key_id.clone(),

@@ -35,7 +35,8 @@ impl HttpClient for FetchClient {
         Box::pin(async move {
             let headers = Headers::new().map_err(js_network)?;
             for (k, v) in &request.headers {
-                headers.set(k, v).map_err(js_network)?;
+                // Not retried, and without fetch's message, which quotes the value (a signature).
+                headers.set(k, v).map_err(|_| Error::config("credentials", format!("the {k} header cannot be sent (a character fetch refuses)")))?;
             }
             let init = RequestInit::new();
             init.set_method("POST");

@@ -73,6 +73,10 @@ test('bad configuration and bad input are KmsWasmErrors naming the field, before
     [{ region: 'us-east-1', credentials: { accessKeyId: 'AKID' } }, 'credentials.secretAccessKey'],
     [{ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, useFipsEndpoint: true, credentials: creds }, 'useFipsEndpoint'],
     [{ region: 'us-east-1', useDualstackEndpoint: 'yes', credentials: creds }, 'useDualstackEndpoint'],
+    // Sent in headers as they are: a newline or a non-Latin-1 character is refused, not retried as a network fault.
+    [{ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { ...creds, accessKeyId: 'AKID\n' } }, 'credentials.accessKeyId'],
+    [{ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { ...creds, sessionToken: 'TOK\u20ac' } }, 'credentials.sessionToken'],
+    [{ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { ...creds, sessionToken: 'a\nb' } }, 'credentials.sessionToken'],
   ]) {
     const err = await new KMS({ ...options, onAudit: (e) => audit.push(e) }).listKeys({}).catch((e) => e);
     assert.ok(err instanceof KmsWasmError, String(err));
@@ -90,7 +94,8 @@ test('bad configuration and bad input are KmsWasmErrors naming the field, before
     assert.equal(sent.name, 'ValidationError');
     assert.equal(sent.field, 'command');
   }
-  assert.equal(audit.length, 0, 'nothing was sent');
+  // Only the calls refused at signing are audited (as a call with one attempt, not retried); none was sent.
+  assert.deepEqual(audit.map((e) => [e.errorName, e.attempts]), Array(3).fill(['ConfigError', 1]));
 });
 
 test('credentials may be an async function, cached as the SDK caches a provider; the audit hook sees every call without secrets', async () => {
