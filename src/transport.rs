@@ -225,6 +225,13 @@ pub(crate) fn is_retryable(err: &Error) -> bool {
 /// (`{"__type": "ns#Name", "message": "…"}`), XML, HTML or nothing.
 pub fn decode_error(resp: &HttpResponse) -> Error {
     let request_id = resp.header("x-amzn-requestid").map(str::to_owned);
+    // Never followed (the clients are built so): the session token and the body (plaintext, a
+    // web identity token) would go to another origin, and its answer be taken for KMS's. A
+    // browser shows a redirect fetched with `redirect: "manual"` as status 0.
+    if resp.status == 0 || (300..400).contains(&resp.status) {
+        let status = if resp.status == 0 { String::new() } else { format!(" (HTTP {})", resp.status) };
+        return Error::service("Redirect", format!("the endpoint answered with a redirect{status}, which is not followed: configure the endpoint it names"), resp.status, request_id);
+    }
     let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
     let field = |names: &[&str]| -> Option<String> {
         let obj = json.as_ref()?.as_object()?;

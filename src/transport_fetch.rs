@@ -9,7 +9,7 @@ use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, Request, RequestInit, Response};
+use web_sys::{AbortController, Headers, Request, RequestInit, RequestRedirect, Response};
 
 use crate::error::{Error, Result};
 use crate::platform::{self, BoxFuture};
@@ -40,6 +40,7 @@ impl HttpClient for FetchClient {
             }
             let init = RequestInit::new();
             init.set_method("POST");
+            init.set_redirect(RequestRedirect::Manual); // an answer, not followed (see decode_error)
             init.set_headers(&headers);
             let mut body = request.body;
             init.set_body(&Uint8Array::from(body.as_slice()));

@@ -18,7 +18,12 @@ impl ReqwestClient {
             // Installing twice is harmless; the first provider stays.
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
-        ReqwestClient { client: reqwest::Client::new() }
+        // Redirects are answers, not followed (transport::decode_error says why).
+        #[cfg(not(target_arch = "wasm32"))]
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client without custom TLS settings builds");
+        #[cfg(target_arch = "wasm32")]
+        let client = reqwest::Client::new(); // the size experiment only
+        ReqwestClient { client }
     }
 }
 

@@ -140,6 +140,21 @@ async fn throttling_forever_fails_after_the_configured_attempts() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_an_error_and_never_followed() {
+    // Followed, it would take the session token and the body (Encrypt's plaintext) to another
+    // origin, and its answer for KMS's.
+    let elsewhere = start_proxy(|_| Action::Forward).await;
+    for status in [301, 302, 303, 307, 308] {
+        let location = elsewhere.url.clone();
+        let proxy = start_proxy(move |_| Action::Respond { status, headers: vec![("location".into(), location.clone())], body: String::new() }).await;
+        let err = client_via(&proxy, 3, 5_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+        assert_eq!((err.name(), err.http_status(), err.attempts()), ("Redirect", Some(status), 1), "{err}");
+        assert!(err.to_string().contains("not followed"), "{err}");
+    }
+    assert_eq!(elsewhere.hits.load(Ordering::SeqCst), 0, "nothing went to the other origin");
+}
+
+#[tokio::test]
 async fn validation_exception_is_not_retried() {
     let proxy = start_proxy(|_| json_error(400, "ValidationException", "1 validation error detected")).await;
     let kms = client_via(&proxy, 5, 5_000);

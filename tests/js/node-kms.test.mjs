@@ -610,6 +610,27 @@ test('a map key named __proto__ is sent and given back as a key; a Date, a Map o
   }
 });
 
+test('a redirect is an error, never followed: the session token and the plaintext stay, the other origin\'s answer is not taken for KMS\'s', async () => {
+  const reached = [];
+  const elsewhere = await localServer((req, res) => {
+    reached.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"KeyId":"k","CiphertextBlob":"AQ=="}');
+  });
+  let status;
+  const redirecting = await localServer((req, res) => res.writeHead(status, { location: `${elsewhere.url}/` }).end());
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: redirecting.url, credentials: { ...creds, sessionToken: 'SESSION-TOKEN' } });
+    for (status of [301, 302, 303, 307, 308]) {
+      const err = await kms.encrypt({ KeyId: 'k', Plaintext: new TextEncoder().encode('secret') }).catch((e) => e);
+      assert.ok(err instanceof KMSServiceException, `${status}: ${err}`);
+      assert.deepEqual([err.name, err.$metadata.httpStatusCode, err.$metadata.attempts], ['Redirect', status, 1]);
+    }
+    assert.equal(reached.length, 0, 'nothing reached the other origin');
+  } finally {
+    await Promise.all([redirecting.close(), elsewhere.close()]);
+  }
+});
+
 test('an answer that cannot be read is a SerializationException with $metadata, not a bare SyntaxError, an array or an Invalid Date (fixture answers)', async () => {
   const answers = ['{"KeyId":"k","CiphertextBlob":5}', '{"KeyId":"k","CiphertextBlob":"AA*C"}', '"x"', '[1,2]', '{"KeyId":"k",', '{"KeyMetadata":{"KeyId":"k","CreationDate":"2023-11-14T22:13:20Z"}}'];
   let next = 0;
