@@ -40,9 +40,24 @@ pub async fn sleep(millis: u64) {
     extern "C" {
         #[wasm_bindgen(js_name = setTimeout)]
         fn set_timeout(cb: &js_sys::Function, ms: f64) -> JsValue;
+        #[wasm_bindgen(js_name = clearTimeout)]
+        fn clear_timeout(handle: &JsValue);
     }
+    /// Dropped unfinished (an abort during a retry's backoff), the timer goes, or it would keep
+    /// Node running for up to 20 s; resolving the promise lets the future's callbacks be freed.
+    struct Timer(JsValue, Option<js_sys::Function>);
+    impl Drop for Timer {
+        fn drop(&mut self) {
+            clear_timeout(&self.0);
+            if let Some(resolve) = self.1.take() {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        }
+    }
+    let mut timer = Timer(JsValue::UNDEFINED, None);
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, timer_ms(millis));
+        timer.0 = set_timeout(&resolve, timer_ms(millis));
+        timer.1 = Some(resolve);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -119,6 +119,12 @@ impl Transport {
     /// The body is wiped afterwards: an Encrypt request carries plaintext. `region`, if another
     /// than the configured one, is where the call goes instead ([`Config::in_region`]).
     pub async fn call(&self, region: Option<&str>, operation: &str, body: Vec<u8>) -> Result<(Vec<u8>, ResponseMetadata)> {
+        self.call_counted(region, operation, body, &Progress::default()).await
+    }
+
+    /// [`call`](Self::call) that also keeps `progress` up to date, for a caller that may drop the
+    /// call unfinished (an abort) and must still say how many attempts were sent.
+    pub(crate) async fn call_counted(&self, region: Option<&str>, operation: &str, body: Vec<u8>, progress: &Progress) -> Result<(Vec<u8>, ResponseMetadata)> {
         let other;
         let (region, endpoint) = match region.filter(|r| *r != self.config.region) {
             Some(r) => {
@@ -134,6 +140,7 @@ impl Transport {
         let mut waited_ms = 0;
         loop {
             attempt += 1;
+            progress.attempts.store(attempt, Ordering::Relaxed);
             let outcome = self.attempt(region, endpoint.url(), operation, &body).await;
             let err = match outcome {
                 Ok(resp) => {
@@ -159,6 +166,7 @@ impl Transport {
             }
             let backoff = backoff_ms(retry.base_delay_ms, retry.max_delay_ms, attempt);
             waited_ms += backoff;
+            progress.waited_ms.store(waited_ms, Ordering::Relaxed);
             platform::sleep(backoff).await;
         }
     }
@@ -218,6 +226,20 @@ pub(crate) fn is_retryable(err: &Error) -> bool {
         // Credentials: STS or Cognito refusing while the call fetched them.
         ErrorKind::Service | ErrorKind::Credentials => matches!(err.http_status(), Some(429 | 500 | 502 | 503 | 504)) || RETRIED_CODES.contains(&err.name()),
         _ => false,
+    }
+}
+
+/// Attempts begun and milliseconds of backoff so far, of a call that may be dropped unfinished.
+#[derive(Default)]
+pub(crate) struct Progress {
+    attempts: std::sync::atomic::AtomicU32,
+    waited_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// `e` with the attempts and backoff so far (an abort stops a call wherever it is).
+    pub(crate) fn stamp(&self, e: Error) -> Error {
+        e.with_attempts(self.attempts.load(Ordering::Relaxed), self.waited_ms.load(Ordering::Relaxed))
     }
 }
 

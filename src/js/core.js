@@ -252,7 +252,9 @@ export class KMSClient {
     const $metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
     let output;
     try {
-      const parsed = res.body.trim() && res.body.trim() !== 'null' ? JSON.parse(res.body) : {};
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
+      res.body.fill(0); // a Decrypt answer carries plaintext
+      const parsed = text && text !== 'null' ? JSON.parse(text) : {};
       if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('not a JSON object');
       output = convert(wireValue(parsed, '', false), maps[1], false, '') ?? {};
     } catch (e) {

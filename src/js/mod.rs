@@ -176,7 +176,8 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
     }
     builder = builder.retry(retry);
     if let Some(n) = get(options, "requestTimeout") {
-        builder = builder.timeout_ms(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| Error::config("requestTimeout", "must be a number of milliseconds > 0"))? as u64);
+        // Rounded up: a fraction of a millisecond is still a timeout, not none.
+        builder = builder.timeout_ms(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| Error::config("requestTimeout", "must be a number of milliseconds > 0"))?.ceil() as u64);
     }
     if !env.is_undefined() && !env.is_null() {
         builder = builder.env(env_pairs(env))?;
@@ -254,8 +255,10 @@ impl WasmKms {
         let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
         let (bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
-        let text = String::from_utf8(bytes).map_err(|_| to_js_error(&Error::service("SerializationException", "answer is not UTF-8", meta.http_status, meta.request_id.clone())))?;
-        let _ = Reflect::set(&out, &"body".into(), &text.into());
+        // Bytes, read as UTF-8 by the JS side, where every other answer that cannot be read fails.
+        let mut bytes = bytes;
+        let _ = Reflect::set(&out, &"body".into(), &js_sys::Uint8Array::from(bytes.as_slice()).into());
+        zeroize::Zeroize::zeroize(&mut bytes); // a Decrypt answer carries plaintext
         let _ = Reflect::set(&out, &"httpStatusCode".into(), &meta.http_status.into());
         let _ = Reflect::set(&out, &"requestId".into(), &meta.request_id.map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
         let _ = Reflect::set(&out, &"attempts".into(), &meta.attempts.into());

@@ -142,7 +142,10 @@ impl KmsClient {
         validate::check(operation, body)?;
         let started = platform::now_millis();
         let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {e}")))?;
-        let result = platform::unless_aborted(self.transport.call(region, operation, bytes), abort).await;
+        let progress = crate::transport::Progress::default();
+        let result = platform::unless_aborted(self.transport.call_counted(region, operation, bytes, &progress), abort).await;
+        // An abort drops the call wherever it was: what was sent still counts (and is audited).
+        let result = result.map_err(|e| if e.kind() == crate::ErrorKind::Aborted { progress.stamp(e) } else { e });
         if let Some(hook) = &self.audit {
             hook(&audit_event(operation, body, &result, platform::now_millis() - started));
         }

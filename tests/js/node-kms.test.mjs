@@ -284,18 +284,26 @@ for (const [clock, offset, message] of [
   });
 }
 
-test('abortSignal during a retry backoff: no request follows the abort', { timeout: 20_000 }, async () => {
+test('abortSignal during a retry backoff: no request follows the abort, the backoff timer goes, the attempt made is counted', { timeout: 20_000 }, async () => {
   const controller = new AbortController();
   const server = await countingServer((req, res) => {
     res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
     setTimeout(() => controller.abort(), 20);
   });
   try {
-    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 5, retryBaseDelayMs: 5_000 });
+    const audit = [];
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 5, retryBaseDelayMs: 5_000, onAudit: (e) => audit.push(e) });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = timers();
     const started = performance.now();
     const err = await kms.listKeys({}, { abortSignal: controller.signal }).catch((e) => e);
     assert.equal(err.name, 'AbortError', String(err));
     assert.ok(performance.now() - started < 1000, 'rejects at the abort, not after the backoff');
+    // A backoff timer left running would keep Node alive for up to 20 s after the call.
+    assert.equal(timers(), timersBefore, 'no timer left behind');
+    // One request was sent before the abort: the error and the audit say so (a call that may have taken effect).
+    assert.equal(err.$metadata.attempts, 1);
+    assert.deepEqual(audit.map((e) => [e.errorName, e.attempts]), [['AbortError', 1]]);
     const afterAbort = server.seen.requests;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(server.seen.requests, afterAbort, 'no retry after the abort');
