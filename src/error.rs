@@ -183,17 +183,20 @@ impl Error {
     pub fn total_retry_delay_ms(&self) -> u64 {
         self.total_retry_delay_ms.into()
     }
-    /// `"server"` for 5xx answers, transport failures and the exceptions the
-    /// KMS model declares as server faults (whatever status carried them),
-    /// else `"client"` (the AWS SDK's `$fault`). On wasm32 the model's part is
-    /// left to the JS binding, whose exception classes carry it: the module
-    /// then need not carry the model's exception table too.
+    /// The AWS SDK's `$fault`: for an exception the KMS model declares, the model's fault
+    /// whatever status carried it; else `"server"` for 5xx answers and transport failures, and
+    /// `"client"` for the rest. On wasm32 the model's part is left to the JS binding, whose
+    /// exception classes carry it: the module then need not carry the model's exception table too.
     pub fn fault(&self) -> &'static str {
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.kind == ErrorKind::Service {
+            if let Some((_, _, fault)) = crate::kms::EXCEPTIONS.iter().find(|(n, _, _)| *n == self.name) {
+                return if *fault == "server" { "server" } else { "client" };
+            }
+        }
         match (self.kind, self.http_status) {
             (_, Some(s)) if s >= 500 => "server",
             (ErrorKind::Network | ErrorKind::Timeout, _) => "server",
-            #[cfg(not(target_arch = "wasm32"))]
-            (ErrorKind::Service, _) if crate::kms::EXCEPTIONS.iter().any(|(n, _, f)| *n == self.name && *f == "server") => "server",
             _ => "client",
         }
     }

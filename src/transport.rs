@@ -188,7 +188,7 @@ impl Transport {
     async fn attempt(&self, region: &str, url: &str, operation: &str, body: &[u8]) -> Result<HttpResponse> {
         let credentials = match &self.config.credentials {
             Some(p) => p.credentials().await?,
-            None => return Err(Error::config("credentials", "no credentials configured (set them or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")),
+            None => return Err(Error::config("credentials", "no credentials configured (set them, or build the client from the environment, fromEnv, to read AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")),
         };
         let target = format!("{TARGET_PREFIX}{operation}");
         let unsigned = [("content-type", CONTENT_TYPE), ("x-amz-target", target.as_str())];

@@ -127,6 +127,16 @@ async fn fixture_every_model_exception_maps_to_its_typed_error() {
 }
 
 #[tokio::test]
+async fn fixture_a_model_exception_keeps_its_fault_whatever_the_status() {
+    // As the SDK's classes: a client exception sent with a 5xx is still the client's.
+    for (name, status, fault) in [("NotFoundException", 500, "client"), ("KMSInternalException", 400, "server"), ("SomethingNewException", 503, "server"), ("SomethingNewException", 400, "client")] {
+        let http = Scripted::new(vec![error_answer(name, status, Format::Namespaced, "m", "rid"); 3]);
+        let err = call(&client(http, 3), 0).await;
+        assert_eq!((err.name(), err.fault()), (name, fault), "{status}");
+    }
+}
+
+#[tokio::test]
 async fn fixture_server_faults_answered_with_5xx_are_retried_up_to_max_attempts() {
     // KMS sends its server-side exceptions (KMSInternalException,
     // DependencyTimeoutException, KeyUnavailableException) with 5xx statuses.

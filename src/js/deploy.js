@@ -16,8 +16,9 @@ async function lifted(fn) {
   }
 }
 
-function checkClient(kms) {
-  if (!(kms instanceof KMSClient)) throw new KmsWasmError({ name: 'ConfigError', message: 'kms: must be a kms-wasm KMS or KMSClient', field: 'kms' });
+/** `field`: what the caller calls it (provisionKey's first argument, KmsWrapper's `client` option). */
+function checkClient(kms, field = 'kms') {
+  if (!(kms instanceof KMSClient)) throw new KmsWasmError({ name: 'ConfigError', message: `${field}: must be a kms-wasm KMS or KMSClient`, field });
 }
 
 const seconds = (s) => (s === undefined || s === null ? undefined : new Date(s * 1000));
@@ -107,7 +108,7 @@ export class KmsWrapper {
       this.#handle = handle;
       return;
     }
-    checkClient(client);
+    checkClient(client, 'client');
     this.#handle = client._wasm().then((wasm) => lifted(() => WasmKmsWrapper.fromClient(wasm, withQuietAudit({ keyId, onAudit }))));
     this.#handle.catch(() => {}); // reported by the first call
   }

@@ -273,7 +273,7 @@ export interface RawAesKeyringInput {
   /** Must not start with `aws-kms` (reserved for KMS keyrings). */
   keyNamespace: string;
   /** 16, 24 or 32 bytes (not a string): any other value is a `ValidationError`, another length a `ConfigError`. */
-  wrappingKey: Uint8Array;
+  wrappingKey: Uint8Array | ArrayBuffer | ArrayBufferView;
 }
 export declare class RawAesKeyring extends Keyring {
   constructor(input: RawAesKeyringInput);

@@ -138,6 +138,10 @@ test('provisionKey validates every option before any request, naming the field',
   }
   const notClient = await provisionKey({ describeKey() {} }, ok).catch((e) => e);
   assert.equal(notClient.field, 'kms');
+  // KmsWrapper's option is called client: the error names it so.
+  for (const client of [undefined, { describeKey() {} }]) {
+    assert.throws(() => new KmsWrapper({ client, keyId: 'k' }), (e) => e instanceof KmsWasmError && e.field === 'client' && /^client: /.test(e.message));
+  }
   assert.equal(audit.length, 0, 'nothing was sent');
 });
 

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   const keyring = new KmsKeyring({ client: kms, generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/x', keyIds: [] });
   const discovery = new KmsKeyring({ client: kms, discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['111122223333'] } });
   const raw = new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32) });
+  void [new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new ArrayBuffer(32) }), new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new DataView(new ArrayBuffer(32)) })];
   const multi = new MultiKeyring({ generator: keyring, children: [raw, discovery] });
   const enc = await encrypt(multi, new Uint8Array(4), { encryptionContext: { a: 'b' }, suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, frameLength: 4096 });
   const header: MessageHeader = enc.messageHeader;
