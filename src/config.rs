@@ -17,6 +17,8 @@ pub struct RetryConfig {
     /// Total attempts including the first (at least 1). Default 3.
     pub max_attempts: u32,
     /// Backoff base: attempt `n` waits a random time in `[0, min(max, base * 2^n))`. Default 100 ms.
+    /// Throttling answers wait from five times this base (500 ms by default), as the SDK's
+    /// standard mode: retrying them soon only adds to the load that caused them.
     pub base_delay_ms: u64,
     /// Upper bound of a single backoff. Default 20 s.
     pub max_delay_ms: u64,

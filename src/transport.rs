@@ -164,7 +164,8 @@ impl Transport {
             if attempt >= retry.max_attempts || !is_retryable(&err) {
                 return Err(err.with_attempts(attempt, waited_ms));
             }
-            let backoff = backoff_ms(retry.base_delay_ms, retry.max_delay_ms, attempt);
+            let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
+            let backoff = backoff_ms(base, retry.max_delay_ms, attempt);
             waited_ms += backoff;
             progress.waited_ms.store(waited_ms, Ordering::Relaxed);
             platform::sleep(backoff).await;
@@ -216,7 +217,17 @@ const SKEW_THRESHOLD_MS: i64 = 240_000;
 
 /// Error codes retried with backoff: of the SDK's throttling and transient codes (standard mode),
 /// those KMS, STS and Cognito answer with (the rest name other services' limits).
+// The first four are throttling (`is_throttling`).
 const RETRIED_CODES: &[&str] = &["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException", "RequestTimeout", "RequestTimeoutException"];
+
+/// Throttling answers back off from this many times the base (the SDK's standard mode: 500 ms
+/// against 100 ms).
+const THROTTLING_BASE_FACTOR: u64 = 5;
+
+/// Whether `err` is a throttling answer (429 or one of the throttling codes).
+fn is_throttling(err: &Error) -> bool {
+    err.http_status() == Some(429) || RETRIED_CODES[..4].contains(&err.name())
+}
 
 /// Network faults, timeouts, throttling, the transient codes, and the statuses the SDK's standard
 /// mode retries (429 and 500/502/503/504; not 501 or 505, which no retry fixes).
@@ -346,6 +357,15 @@ mod tests {
 
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
         HttpResponse { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn throttling_backs_off_from_five_times_the_base_other_faults_from_the_base() {
+        for (status, name, throttling) in [(400, "ThrottlingException", true), (429, "TooManyRequests", true), (400, "LimitExceededException", true), (500, "KMSInternalException", false), (400, "RequestTimeoutException", false), (503, "ServiceUnavailable", false)] {
+            let e = decode_error(&resp(status, &[], &format!(r#"{{"__type":"{name}"}}"#)));
+            assert!(is_retryable(&e), "{name}");
+            assert_eq!(is_throttling(&e), throttling, "{name}");
+        }
     }
 
     #[test]

@@ -132,8 +132,9 @@ async fn throttling_forever_fails_after_the_configured_attempts() {
     let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!(err.name(), "ThrottlingException");
     assert_eq!(err.attempts(), 4);
-    // Three backoffs of at most 10, 20 and 40 ms (base 10, doubling), all within the call.
-    assert!(err.total_retry_delay_ms() < 70 && u128::from(err.total_retry_delay_ms()) <= started.elapsed().as_millis(), "{err:?}");
+    // Three backoffs of at most 50, 100 and 100 ms (throttling: 5 × base 10, doubling, capped
+    // at 100), all within the call.
+    assert!(err.total_retry_delay_ms() < 250 && u128::from(err.total_retry_delay_ms()) <= started.elapsed().as_millis(), "{err:?}");
     assert!(err.to_string().contains("after 4 attempts"), "{err}");
     assert_eq!(err.request_id(), Some("req-ThrottlingException"));
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 4);

@@ -62,7 +62,7 @@ export interface KMSClientConfig {
   maxAttempts?: number;
   /** Per-attempt timeout in milliseconds (default 30000). */
   requestTimeout?: number;
-  /** Backoff base in milliseconds (default 100); retries wait a random time below base·2^n. */
+  /** Backoff base in milliseconds (default 100); retries wait a random time below base·2^n (throttling answers: 5·base·2^n, as the SDK's standard mode), at most 20 s. */
   retryBaseDelayMs?: number;
   /** Called after every KMS call. */
   onAudit?: (event: AuditEvent) => void;
