@@ -461,6 +461,10 @@ function checkKeyring(keyring) {
 // 256 MiB in Node (59.6-66.2 vs 65.7-67.2 MiB), V8's collections then falling at better moments.
 const subtle = globalThis.crypto?.subtle;
 const FRAMES_IN_FLIGHT = 16;
+// Node's AES-GCM is done by the time a frame is queued: a stream holding finished frames only
+// delays them (one fed slowly gave nothing until 16 frames had come, and a caller awaiting a
+// read before writing more waited for ever). A one-shot call (`copies`) keeps the batches.
+const inFlightLimit = (sync, copies) => (sync && !copies ? 1 : FRAMES_IN_FLIGHT);
 // How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
 // a few frames per piece keep WebCrypto busy while wasm parses (and maybe hashes) the next.
 const FEED_PIECE = 1 << 18;
@@ -589,7 +593,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
     const sealed = Promise.resolve(seal(iv, additionalData, frame));
     sealed.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
     inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed });
-    if (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne();
+    if (inFlight.length >= inFlightLimit(sync, copies)) await drainOne();
     const pause = paced?.(frame.length);
     if (pause) await pause;
   };
@@ -745,7 +749,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     if (keepAll && decryptor.needsWholeMessage === false) keepAll = false;
     const keep = keepAll ? 0 : Math.min(decryptor.consumed, hash ? hashed : Infinity);
     while (input.length && base + input[0].length <= keep) base += input.shift().length;
-    while (inFlight.length >= FRAMES_IN_FLIGHT) await drainOne(emit);
+    while (inFlight.length >= inFlightLimit(sync, copies)) await drainOne(emit);
   };
   return {
     async push(chunk, emit) {
@@ -967,8 +971,29 @@ function canUseNativeAes() {
 }
 
 /** Encrypts `plaintext` into one message: `{ result, messageHeader }`. */
+// What each call takes: anything else is refused, not ignored (a limit given under another
+// name would otherwise vanish). `plaintextLength` is client-node's hint, not needed here;
+// `maxBodySize` is client-node's name for `maxFrameLength`.
+const ENCRYPT_OPTIONS = ['encryptionContext', 'suiteId', 'frameLength', 'commitmentPolicy', 'maxEncryptedDataKeys', 'plaintextLength'];
+const DECRYPT_OPTIONS = ['encryptionContext', 'commitmentPolicy', 'maxEncryptedDataKeys', 'maxFrameLength', 'maxBodySize'];
+
+function checkedOptions(options, allowed) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw kmsWasmError('ValidationError', 'options: must be an object', 'options');
+  for (const name of Object.keys(options)) {
+    if (!allowed.includes(name)) throw kmsWasmError('ValidationError', `${name}: not an option of this call (it takes ${allowed.join(', ')})`, name);
+  }
+  if (options.maxBodySize === undefined) return options;
+  if (options.maxFrameLength !== undefined && options.maxFrameLength !== options.maxBodySize) {
+    throw kmsWasmError('ValidationError', "maxBodySize: is maxFrameLength under client-node's name; give one of them", 'maxBodySize');
+  }
+  const { maxBodySize, ...rest } = options;
+  return { ...rest, maxFrameLength: maxBodySize };
+}
+
 export async function encrypt(keyring, plaintext, options = {}) {
   checkKeyring(keyring);
+  options = checkedOptions(options, ENCRYPT_OPTIONS);
   const bytes = toBytes(plaintext, 'plaintext');
   const { length } = bytes;
   const handle = await keyring._handle();
@@ -999,6 +1024,7 @@ export async function encrypt(keyring, plaintext, options = {}) {
 /** Decrypts one message: `{ plaintext, messageHeader }`. Releases nothing unless every check passes. */
 export async function decrypt(keyring, ciphertext, options = {}) {
   checkKeyring(keyring);
+  options = checkedOptions(options, DECRYPT_OPTIONS);
   const bytes = toBytes(ciphertext, 'ciphertext', false);
   const { length } = bytes;
   const handle = await keyring._handle();
@@ -1066,6 +1092,7 @@ function streamSteps(free, rejectHeader) {
  */
 export function encryptStream(keyring, options = {}) {
   checkKeyring(keyring);
+  options = checkedOptions(options, ENCRYPT_OPTIONS);
   let encryptor;
   let sealer;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
@@ -1110,6 +1137,7 @@ export function encryptStream(keyring, options = {}) {
  */
 export function decryptStream(keyring, options = {}) {
   checkKeyring(keyring);
+  options = checkedOptions(options, DECRYPT_OPTIONS);
   let decryptor;
   let opener;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();

@@ -298,6 +298,8 @@ export interface EncryptOptions {
   commitmentPolicy?: CommitmentPolicyName;
   /** Refuse to write a message with more encrypted data keys than this (`TooManyEncryptedDataKeysError`). */
   maxEncryptedDataKeys?: number;
+  /** client-node's length hint: accepted, not needed. (Any option not declared here is a `ValidationError`.) */
+  plaintextLength?: number;
 }
 
 export interface DecryptOptions {
@@ -309,6 +311,8 @@ export interface DecryptOptions {
   maxEncryptedDataKeys?: number;
   /** Refuse frames (and non-framed bodies) larger than this many bytes: bounds what a stream buffers. */
   maxFrameLength?: number;
+  /** `maxFrameLength` under client-node's name. (Any option not declared here is a `ValidationError`.) */
+  maxBodySize?: number;
 }
 
 /**

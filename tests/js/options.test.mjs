@@ -207,3 +207,35 @@ test('KmsWasmError is made from options, as the exception classes are (mocks); w
   assert.deepEqual([e.name, e.message, e.field, e.$fault], ['NetworkError', 'offline', 'endpoint', 'client']);
   assert.equal(new k.KmsWasmError().name, 'KmsWasmError');
 });
+
+test('an option a call does not take is refused, naming it (a limit under another name is not dropped); maxBodySize is read as maxFrameLength', async () => {
+  const { result } = await k.encrypt(raw, new Uint8Array(10_000), { frameLength: 4096 });
+  await assert.rejects(k.encrypt(raw, 'x', { frameLenght: 4096 }), refusedWith('ValidationError', 'frameLenght'));
+  await assert.rejects(k.decrypt(raw, result, { maxFrameLenght: 1 }), refusedWith('ValidationError', 'maxFrameLenght'));
+  await assert.rejects(k.decrypt(raw, result, 'x'), refusedWith('ValidationError', 'options'));
+  // Streams refuse at once, as client-node's do.
+  assertRefused(() => k.decryptStream(raw, { maxBodySiz: 1 }), 'ValidationError', 'maxBodySiz', 'decryptStream');
+  assertRefused(() => k.encryptStream(raw, { frameLenght: 1 }), 'ValidationError', 'frameLenght', 'encryptStream');
+  // client-node's names: plaintextLength is accepted (a hint), maxBodySize bounds frames.
+  await k.encrypt(raw, 'x', { plaintextLength: 1 });
+  await assert.rejects(k.decrypt(raw, result, { maxBodySize: 1024 }), (e) => e.name === 'LimitExceededError');
+  assert.equal((await k.decrypt(raw, result, { maxBodySize: 4096 })).plaintext.length, 10_000);
+  await assert.rejects(k.decrypt(raw, result, { maxBodySize: 4096, maxFrameLength: 8192 }), refusedWith('ValidationError', 'maxBodySize'));
+});
+
+test('in Node a stream gives out each frame as soon as it is done, not in batches: a caller awaiting output before writing more is answered', async () => {
+  const frameLength = 4096;
+  const plaintext = new Uint8Array(20 * frameLength).map((_, i) => i);
+  const { result } = await k.encrypt(raw, plaintext, { frameLength });
+  const soon = (promise) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('no output without more input')), 2000))]);
+  for (const [stream, input, what] of [[k.encryptStream(raw, { frameLength }), plaintext, 'encryptStream'], [k.decryptStream(raw), result, 'decryptStream']]) {
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    // Three frames' worth and a bit: at least the first frame must come out now.
+    void writer.write(input.slice(0, 3 * frameLength + 1000)).catch(() => {});
+    let got = 0;
+    while (got < frameLength) got += (await soon(reader.read())).value.length;
+    assert.ok(got >= frameLength, what);
+    await reader.cancel();
+  }
+});
