@@ -7,6 +7,7 @@ import { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, dec
 import { OPERATIONS, EXCEPTION_CLASSES, KMSCommand } from './model.js';
 import { KMSServiceException, KmsWasmError } from './errors.js';
 import { withQuietAudit } from './audit.js';
+import { setOwn } from './own.js';
 
 export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
@@ -116,12 +117,6 @@ function convert(value, map, toWire, path) {
     setOwn(out, k, convert(v, map['*'] ?? map[k], toWire, path ? `${path}.${k}` : k));
   }
   return out;
-}
-
-/** `out[key] = value`, also for a key named `__proto__` (an encryption context may have one). */
-export function setOwn(out, key, value) {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
 }
 
 // Text JSON can carry but Unicode cannot: a lone UTF-16 surrogate.

@@ -3,7 +3,8 @@
 // class keeps exactly the SDK's surface. The logic is Rust (src/provision.rs,
 // src/wrapper.rs, src/credentials.rs); this file converts shapes.
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
-import { KMSClient, ready, liftError, setOwn } from './core.js';
+import { KMSClient, ready, liftError } from './core.js';
+import { setOwn } from './own.js';
 import { KmsWasmError } from './errors.js';
 import { withQuietAudit } from './audit.js';
 import { OPERATIONS } from './model.js';
