@@ -217,8 +217,8 @@ const SKEW_THRESHOLD_MS: i64 = 240_000;
 
 /// Error codes retried with backoff: of the SDK's throttling and transient codes (standard mode),
 /// those KMS, STS and Cognito answer with (the rest name other services' limits).
-// The first four are throttling (`is_throttling`).
-const RETRIED_CODES: &[&str] = &["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException", "RequestTimeout", "RequestTimeoutException"];
+const THROTTLING_CODES: &[&str] = &["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException"];
+const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException"];
 
 /// Throttling answers back off from this many times the base (the SDK's standard mode: 500 ms
 /// against 100 ms).
@@ -226,7 +226,7 @@ const THROTTLING_BASE_FACTOR: u64 = 5;
 
 /// Whether `err` is a throttling answer (429 or one of the throttling codes).
 fn is_throttling(err: &Error) -> bool {
-    err.http_status() == Some(429) || RETRIED_CODES[..4].contains(&err.name())
+    err.http_status() == Some(429) || THROTTLING_CODES.contains(&err.name())
 }
 
 /// Network faults, timeouts, throttling, the transient codes, and the statuses the SDK's standard
@@ -235,7 +235,7 @@ pub(crate) fn is_retryable(err: &Error) -> bool {
     match err.kind() {
         ErrorKind::Network | ErrorKind::Timeout => true,
         // Credentials: STS or Cognito refusing while the call fetched them.
-        ErrorKind::Service | ErrorKind::Credentials => matches!(err.http_status(), Some(429 | 500 | 502 | 503 | 504)) || RETRIED_CODES.contains(&err.name()),
+        ErrorKind::Service | ErrorKind::Credentials => matches!(err.http_status(), Some(500 | 502 | 503 | 504)) || is_throttling(err) || TRANSIENT_CODES.contains(&err.name()),
         _ => false,
     }
 }

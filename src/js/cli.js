@@ -162,8 +162,8 @@ const PROGRESS_FROM = 4 * 1024 * 1024;
 
 function progressBar(total, { quiet, progress }) {
   // On a pipe or in a log, carriage-return redraws are noise.
-  const wanted = progress || (process.stderr.isTTY && !quiet);
-  if (quiet || !wanted || !(total >= PROGRESS_FROM)) return { add() {}, done() {}, abort() {} };
+  const wanted = !quiet && (progress || process.stderr.isTTY);
+  if (!wanted || !(total >= PROGRESS_FROM)) return { add() {}, done() {}, abort() {} };
   const mb = (n) => (n / 1e6).toFixed(1);
   let seen = 0;
   let last = 0;
@@ -247,11 +247,12 @@ async function transformFile(input, output, transform, { force, quiet, progress 
       controller.enqueue(chunk);
     },
   });
-  const source = () => (input === '-' ? stdinStream() : fileStream(input));
+  if (output !== '-' && (await exists(output)) && !force) throw new Refusal(`${output} exists; use --force to overwrite it`);
+  const stream = (input === '-' ? stdinStream() : await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
   if (output === '-') {
     try {
       // end: false, as standard output is not ours to close.
-      await pipeline(Readable.fromWeb((await source()).pipeThrough(counter).pipeThrough(transform)), process.stdout, { end: false });
+      await pipeline(Readable.fromWeb(stream), process.stdout, { end: false });
       bar.done();
     } catch (e) {
       bar.abort();
@@ -259,7 +260,6 @@ async function transformFile(input, output, transform, { force, quiet, progress 
     }
     return;
   }
-  if ((await exists(output)) && !force) throw new Refusal(`${output} exists; use --force to overwrite it`);
   const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
   // Ctrl-C, a kill or any other exit mid-way: the temporary file goes too (it may hold plaintext
   // not yet verified).
@@ -271,7 +271,6 @@ async function transformFile(input, output, transform, { force, quiet, progress 
   const interrupted = (signal) => process.exit(128 + osConstants.signals[signal]);
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted).once('exit', removeTmp);
   try {
-    const stream = (await source()).pipeThrough(counter).pipeThrough(transform);
     await pipeline(Readable.fromWeb(stream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     bar.done();
     if (force) {

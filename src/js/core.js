@@ -247,8 +247,12 @@ export class KMSClient {
     const $metadata = { httpStatusCode: res.httpStatusCode, requestId: res.requestId, attempts: res.attempts, totalRetryDelay: res.totalRetryDelay };
     let output;
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
-      res.body.fill(0); // a Decrypt answer carries plaintext
+      let text;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
+      } finally {
+        res.body.fill(0); // a Decrypt answer carries plaintext
+      }
       const parsed = text && text !== 'null' ? JSON.parse(text) : {};
       if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('not a JSON object');
       output = convert(wireValue(parsed, '', false), maps[1], false, '') ?? {};
@@ -539,6 +543,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   const hash = signing ? await externalSha384?.(length) : undefined;
   const absorbInWasm = signing && !hash;
   const inFlight = [];
+  const inFlightMax = inFlightLimit(sync, copies);
   let seq = 0;
   const paced = sync && pacer(sync);
   // Grows to a frame as needed: a large frameLength with little data allocates little.
@@ -588,7 +593,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
     const sealed = Promise.resolve(seal(iv, additionalData, frame));
     sealed.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
     inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed });
-    if (inFlight.length >= inFlightLimit(sync, copies)) await drainOne();
+    if (inFlight.length >= inFlightMax) await drainOne();
     const pause = paced?.(frame.length);
     if (pause) await pause;
   };
@@ -681,6 +686,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     return out;
   };
   const inFlight = [];
+  const inFlightMax = inFlightLimit(sync, copies);
   let key;
   let held;
   const paced = sync && pacer(sync);
@@ -744,7 +750,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     if (keepAll && decryptor.needsWholeMessage === false) keepAll = false;
     const keep = keepAll ? 0 : Math.min(decryptor.consumed, hash ? hashed : Infinity);
     while (input.length && base + input[0].length <= keep) base += input.shift().length;
-    while (inFlight.length >= inFlightLimit(sync, copies)) await drainOne(emit);
+    while (inFlight.length >= inFlightMax) await drainOne(emit);
   };
   return {
     async push(chunk, emit) {
@@ -965,7 +971,6 @@ function canUseNativeAes() {
   return !webCryptoDisabled && typeof subtle?.encrypt === 'function';
 }
 
-/** Encrypts `plaintext` into one message: `{ result, messageHeader }`. */
 // What each call takes: anything else is refused, not ignored (a limit given under another
 // name would otherwise vanish). `plaintextLength` is client-node's hint, not needed here;
 // `maxBodySize` is client-node's name for `maxFrameLength`.
@@ -986,6 +991,7 @@ function checkedOptions(options, allowed) {
   return { ...rest, maxFrameLength: maxBodySize };
 }
 
+/** Encrypts `plaintext` into one message: `{ result, messageHeader }`. */
 export async function encrypt(keyring, plaintext, options = {}) {
   checkKeyring(keyring);
   options = checkedOptions(options, ENCRYPT_OPTIONS);
