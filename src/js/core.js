@@ -460,9 +460,8 @@ function checkKeyring(keyring) {
 // 256 MiB in Node (59.6-66.2 vs 65.7-67.2 MiB), V8's collections then falling at better moments.
 const subtle = globalThis.crypto?.subtle;
 const FRAMES_IN_FLIGHT = 16;
-// Node's AES-GCM is done by the time a frame is queued: a stream holding finished frames only
-// delays them (one fed slowly gave nothing until 16 frames had come, and a caller awaiting a
-// read before writing more waited for ever). A one-shot call (`copies`) keeps the batches.
+// Node's AES-GCM is done by the time a frame is queued: a stream gives each frame out at once
+// rather than holding finished frames. A one-shot call (`copies`) keeps the batches.
 const inFlightLimit = (sync, copies) => (sync && !copies ? 1 : FRAMES_IN_FLIGHT);
 // How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
 // a few frames per piece keep WebCrypto busy while wasm parses (and maybe hashes) the next.
@@ -571,6 +570,13 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   const movable = (part) => copies && hash?.give && part.length >= 4096 && part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
   /** Writes (and hashes) a sealed frame; then the parts not moved to the hasher may be released. */
   const writeFrame = async (prefix, parts) => {
+    if (!copies) {
+      // A stream gives each frame as one chunk: its reader (often a decryptStream) then gets
+      // whole frames, not a body split from its tag that it would have to copy together.
+      const frame = joined([prefix, ...parts]);
+      if (sync?.release) for (const part of parts) sync.release(part);
+      return out(frame);
+    }
     await out(prefix);
     for (const part of parts) {
       const moved = movable(part);
@@ -583,6 +589,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
     const { prefix, sealed } = inFlight.shift();
     await writeFrame(prefix, await sealed);
   };
+  const drainTo = inOrder(inFlight, drainOne);
   const sealFull = async (frame) => {
     // Sequence numbers are 32-bit and 0xFFFFFFFF is the final frame's: wasm would wrap a larger
     // one, and a repeated IV under the same key would give the key away.
@@ -593,7 +600,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
     const sealed = Promise.resolve(seal(iv, additionalData, frame));
     sealed.catch(() => {}); // awaited in order by drainOne; this only stops an early unhandled rejection
     inFlight.push({ prefix: WasmEncryptor.framePrefix(seq, false, frameLength), sealed });
-    if (inFlight.length >= inFlightMax) await drainOne();
+    if (inFlight.length >= inFlightMax) await drainTo(inFlightMax - 1);
     const pause = paced?.(frame.length);
     if (pause) await pause;
   };
@@ -623,8 +630,10 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
         }
       }
     },
+    /** Writes every frame in flight once it is sealed; a stream runs it after each chunk, unawaited. */
+    settle: () => drainTo(0),
     async finish() {
-      while (inFlight.length) await drainOne();
+      await drainTo(0);
       seq += 1;
       const last = pending.subarray(0, filled);
       if (filled === 0) {
@@ -702,6 +711,7 @@ function nativeOpener(decryptor, whole, copies = false) {
       if (release) release(plaintext);
     }
   };
+  const drainTo = inOrder(inFlight, drainOne);
   // Now, not in a later task: wasm refuses a call while `update` is still running.
   const openInWasm = (f, body) => {
     try {
@@ -750,7 +760,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     if (keepAll && decryptor.needsWholeMessage === false) keepAll = false;
     const keep = keepAll ? 0 : Math.min(decryptor.consumed, hash ? hashed : Infinity);
     while (input.length && base + input[0].length <= keep) base += input.shift().length;
-    while (inFlight.length >= inFlightMax) await drainOne(emit);
+    await drainTo(inFlightMax - 1, emit);
   };
   return {
     async push(chunk, emit) {
@@ -782,8 +792,10 @@ function nativeOpener(decryptor, whole, copies = false) {
       // it (the start of a frame that continues in the next chunk, bytes not yet hashed).
       if (!whole) for (let i = 0; i < input.length; i++) if (input[i].buffer === chunk.buffer) input[i] = input[i].slice();
     },
+    /** Gives every frame in flight once it is opened; a stream runs it after each chunk, unawaited. */
+    settle: (emit) => drainTo(0, emit),
     async finish(emit) {
-      while (inFlight.length) await drainOne(emit);
+      await drainTo(0, emit);
       // Fails if the message is incomplete or its signature does not verify.
       let last;
       if (verifyWhole || decryptor.needsWholeMessage) last = await finishVerifyingWhole(decryptor, whole ?? joined(input));
@@ -800,6 +812,19 @@ function nativeOpener(decryptor, whole, copies = false) {
       hash?.abort?.();
     },
   };
+}
+
+/**
+ * `drainTo(keep, ...args)` calls `drainOne(...args)` until at most `keep` of `inFlight` are left.
+ * Calls run one after another, whoever makes them: a stream drains in the background too, and
+ * frames must leave in order. Once one fails, every later one fails with it, so nothing after
+ * a frame that did not verify is given out.
+ */
+function inOrder(inFlight, drainOne) {
+  let draining = Promise.resolve();
+  return (keep, ...args) => (draining = draining.then(async () => {
+    while (inFlight.length > keep) await drainOne(...args);
+  }));
 }
 
 /** The frames `takeSealedFrames` packed: `[{ iv, aad, offset, length, hold }]`. */
@@ -1084,7 +1109,13 @@ function streamSteps(free, rejectHeader) {
     rejectHeader((cancelled = kmsWasmError('AbortError', 'the stream was cancelled')));
     end();
   };
-  return { step, end, cancel };
+  // Frames still in flight when a transform returns leave as they finish, not when the next
+  // chunk comes: a writer may wait for output before it writes more. A failure there errors
+  // the stream at once (a reader waiting on it would otherwise wait for ever).
+  const inBackground = (controller, work) => {
+    step(work)().catch((e) => controller.error(e));
+  };
+  return { step, end, cancel, inBackground };
 }
 
 /**
@@ -1098,7 +1129,7 @@ export function encryptStream(keyring, options = {}) {
   let sealer;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
   // On error or cancel: wipe the plaintext still buffered and free the wasm side.
-  const { step, end, cancel } = streamSteps(() => {
+  const { step, end, cancel, inBackground } = streamSteps(() => {
     sealer?.wipe();
     encryptor?.free();
     encryptor = sealer = undefined;
@@ -1112,7 +1143,10 @@ export function encryptStream(keyring, options = {}) {
     }),
     transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');
-      if (sealer) return sealer.push(bytes);
+      if (sealer) {
+        await sealer.push(bytes);
+        return inBackground(controller, sealer.settle);
+      }
       const out = encryptor.update(bytes);
       if (out.length) controller.enqueue(out);
     }),
@@ -1142,7 +1176,7 @@ export function decryptStream(keyring, options = {}) {
   let decryptor;
   let opener;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
-  const { step, end, cancel } = streamSteps(() => {
+  const { step, end, cancel, inBackground } = streamSteps(() => {
     opener?.wipe();
     decryptor?.free();
     decryptor = opener = undefined;
@@ -1158,6 +1192,7 @@ export function decryptStream(keyring, options = {}) {
       try {
         if (opener) {
           await opener.push(bytes, (p) => controller.enqueue(p));
+          inBackground(controller, () => opener.settle((p) => controller.enqueue(p)));
         } else {
           const out = await decryptor.update(bytes);
           if (out.length) controller.enqueue(out);

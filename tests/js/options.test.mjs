@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importPackage, packageDir } from './helpers.mjs';
+import { AES_PATHS, aesPaths, importPackage, packageDir } from './helpers.mjs';
 
 const k = await importPackage();
+const { on: onPath } = aesPaths(k);
 // Nothing listens on port 1: a call that gets as far as the network fails at once.
 const unreachable = { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } };
 const client = new k.KMS(unreachable);
@@ -223,19 +224,54 @@ test('an option a call does not take is refused, naming it (a limit under anothe
   await assert.rejects(k.decrypt(raw, result, { maxBodySize: 4096, maxFrameLength: 8192 }), refusedWith('ValidationError', 'maxBodySize'));
 });
 
-test('in Node a stream gives out each frame as soon as it is done, not in batches: a caller awaiting output before writing more is answered', async () => {
+test('a stream gives out each frame as soon as it is done, on every AES path (node:crypto, WebCrypto as in browsers and workerd, wasm): a caller awaiting output before writing more is answered', async () => {
   const frameLength = 4096;
   const plaintext = new Uint8Array(20 * frameLength).map((_, i) => i);
   const { result } = await k.encrypt(raw, plaintext, { frameLength });
   const soon = (promise) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('no output without more input')), 2000))]);
-  for (const [stream, input, what] of [[k.encryptStream(raw, { frameLength }), plaintext, 'encryptStream'], [k.decryptStream(raw), result, 'decryptStream']]) {
-    const writer = stream.writable.getWriter();
-    const reader = stream.readable.getReader();
-    // Three frames' worth and a bit: at least the first frame must come out now.
-    void writer.write(input.slice(0, 3 * frameLength + 1000)).catch(() => {});
-    let got = 0;
-    while (got < frameLength) got += (await soon(reader.read())).value.length;
-    assert.ok(got >= frameLength, what);
-    await reader.cancel();
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      for (const [stream, input, what] of [[k.encryptStream(raw, { frameLength }), plaintext, 'encryptStream'], [k.decryptStream(raw), result, 'decryptStream']]) {
+        const writer = stream.writable.getWriter();
+        const reader = stream.readable.getReader();
+        // Three frames' worth and a bit: at least the first three frames must come out now.
+        void writer.write(input.slice(0, 3 * frameLength + 1000)).catch(() => {});
+        let got = 0;
+        while (got < 3 * frameLength) got += (await soon(reader.read())).value.length;
+        assert.ok(got >= 3 * frameLength, `${what} on ${path}`);
+        await reader.cancel();
+      }
+    });
+  }
+});
+
+test('a stream whose frame fails its tag errors at once, on every AES path, though nothing more is written; no plaintext from it or after it is given', async () => {
+  const frameLength = 4096;
+  const plaintext = new Uint8Array(8 * frameLength).map((_, i) => i * 7);
+  const { result } = await k.encrypt(raw, plaintext, { frameLength, suiteId: 0x0478 });
+  const { messageHeader } = await k.decrypt(raw, result);
+  const bodyAt = result.length - 8 * (4 + 12 + frameLength + 16) - (4 + 4 + 12 + 4 + 16); // 8 full frames, then the empty final one
+  const tampered = result.slice();
+  tampered[bodyAt + 2 * (4 + 12 + frameLength + 16) + 100] ^= 1; // in the third frame's body
+  assert.ok(messageHeader);
+  const soon = (promise) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('no error without more input')), 2000))]);
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      const stream = k.decryptStream(raw);
+      const writer = stream.writable.getWriter();
+      const reader = stream.readable.getReader();
+      void writer.write(tampered.slice(0, bodyAt + 5 * (4 + 12 + frameLength + 16))).catch(() => {});
+      let got = 0;
+      const failure = await (async () => {
+        for (;;) {
+          const { value } = await soon(reader.read());
+          assert.deepEqual(value, plaintext.subarray(got, got + value.length), `${path}: only verified plaintext`);
+          got += value.length;
+        }
+      })().catch((e) => e);
+      assert.equal(failure.name, 'AuthenticationError', `${path}: ${failure.message}`);
+      // The frames before it may be given (wasm opens a chunk's frames in one call and gives none).
+      assert.ok(got <= 2 * frameLength, `${path}: ${got} bytes given`);
+    });
   }
 });
