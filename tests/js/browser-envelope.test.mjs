@@ -2,8 +2,9 @@
 // small ones and where no worker may start, on the page's thread (by wasm, or by WebCrypto's
 // ECDSA for one-shot decryption); and no AES-192 in WebCrypto (legacy suites are opened in
 // wasm). The page bundles the built package with esbuild; the legacy messages come from
-// @aws-crypto/client-node, made here in Node. Each test runs in headless Chromium and in
-// Firefox ESR.
+// @aws-crypto/client-node, made here in Node. Also the fetch-level behaviour of the KMS client
+// that Node does not show (a redirect is not followed), and streams giving frames out without
+// more input. Each test runs in headless Chromium and in Firefox ESR.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import * as esdk from '@aws-crypto/client-node';
-import { footerLength, packageDir, repoPath, withFooterOf } from './helpers.mjs';
+import { footerLength, localServer, packageDir, repoPath, withFooterOf } from './helpers.mjs';
 import { launchChromium, launchFirefox, serveStatic } from './browser.mjs';
 
 const PAGE = `
@@ -111,6 +112,36 @@ window.movedResults = async (keyB64, plaintextB64) => {
     kms.usePrefault(entry);
   }
 };
+// A KMS client whose endpoint answers with a redirect: what the call fails with.
+window.redirected = async (endpoint) => {
+  const client = new kms.KMS({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'SESSION-TOKEN' } });
+  const err = await client.encrypt({ KeyId: 'k', Plaintext: new TextEncoder().encode('secret') }).catch((e) => e);
+  return { name: err.name, service: err instanceof kms.KMSServiceException, attempts: err.$metadata?.attempts };
+};
+// Bytes out of a stream given three frames and a bit, with nothing more written (the writer
+// waits for output before it writes more): how many came before a 2 s timeout.
+window.outputWithoutMoreInput = async (keyB64) => {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const frameLength = 4096;
+  const plaintext = new Uint8Array(20 * frameLength).map((_, i) => i);
+  const { result } = await kms.encrypt(keyring, plaintext, { frameLength });
+  const out = {};
+  for (const [what, stream, input] of [['encrypt', kms.encryptStream(keyring, { frameLength }), plaintext], ['decrypt', kms.decryptStream(keyring), result]]) {
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    writer.write(input.slice(0, 3 * frameLength + 1000)).catch(() => {});
+    let got = 0;
+    const timeout = new Promise((resolve) => setTimeout(resolve, 2000, { timedOut: true }));
+    while (got < 3 * frameLength) {
+      const read = await Promise.race([reader.read(), timeout]);
+      if (read.timedOut) break;
+      got += read.value.length;
+    }
+    out[what] = got;
+    reader.cancel().catch(() => {});
+  }
+  return out;
+};
 window.ready = true;
 `;
 
@@ -152,6 +183,34 @@ for (const [name, launch] of [['Chromium', launchChromium], ['Firefox ESR', laun
     await page.waitForFunction(() => window.ready === true);
   });
   after(() => browser?.close());
+
+  test(`${name}: a KMS endpoint that redirects gives a Redirect error after one attempt; the other origin is never reached`, async () => {
+    const reached = [];
+    const elsewhere = await localServer((req, res) => {
+      reached.push(req.method);
+      res.writeHead(200, { 'access-control-allow-origin': '*' }).end('{}');
+    });
+    let posts = 0;
+    const redirecting = await localServer((req, res) => {
+      const cors = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '' };
+      if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+      posts++;
+      res.writeHead(307, { ...cors, location: `${elsewhere.url}/` }).end();
+    });
+    try {
+      const got = await page.evaluate((e) => window.redirected(e), redirecting.url);
+      assert.deepEqual(got, { name: 'Redirect', service: true, attempts: 1 });
+      assert.equal(posts, 1, 'the request was sent, once');
+      assert.deepEqual(reached, [], 'nothing reached the other origin');
+    } finally {
+      await Promise.all([redirecting.close(), elsewhere.close()]);
+    }
+  });
+
+  test(`${name}: a stream gives out its frames without waiting for more input (WebCrypto runs the AES here)`, async () => {
+    const got = await page.evaluate((k) => window.outputWithoutMoreInput(k), b64(randomBytes(32)));
+    assert.ok(got.encrypt >= 3 * 4096 && got.decrypt >= 3 * 4096, JSON.stringify(got));
+  });
 
   test(`${name}: legacy suites from @aws-crypto/client-node (AES-192, opened in wasm; 0x0214, signed with P-256) decrypt under a relaxed policy only`, async () => {
     const wrappingKey = randomBytes(32);

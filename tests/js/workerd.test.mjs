@@ -11,8 +11,23 @@ import { join } from 'node:path';
 import { localEnv, localServer, repoPath, packageDir } from './helpers.mjs';
 import { workerdConfig, runWorkerdTest } from './workerd.mjs';
 
-test('the package runs in workerd against the local KMS (KMS calls, typed errors)', async () => {
+test('the package runs in workerd against the local KMS (KMS calls, typed errors, a redirect not followed)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
+  const reached = [];
+  const elsewhere = await localServer((req, res) => {
+    reached.push(req.method);
+    res.end('{}');
+  });
+  let posts = 0;
+  // The Worker's key id says which redirect to answer with.
+  const redirecting = await localServer((req, res) => {
+    const parts = [];
+    req.on('data', (d) => parts.push(d));
+    req.on('end', () => {
+      posts++;
+      res.writeHead(Number(JSON.parse(Buffer.concat(parts)).KeyId), { location: `${elsewhere.url}/` }).end();
+    });
+  });
   try {
     const env = localEnv();
     const config = workerdConfig(dir, repoPath('tests/js/workerd/worker.js'), packageDir(), {
@@ -20,12 +35,16 @@ test('the package runs in workerd against the local KMS (KMS calls, typed errors
       AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS,
       AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+      REDIRECT_ENDPOINT: redirecting.url,
     });
     const r = await runWorkerdTest(config);
     const output = `${r.stdout}\n${r.stderr}`;
     assert.equal(r.status, 0, output);
     assert.match(output, /KMS round trips passed/);
+    assert.equal(posts, 2, 'each redirected call was sent once');
+    assert.deepEqual(reached, [], 'nothing reached the other origin');
   } finally {
+    await Promise.all([redirecting.close(), elsewhere.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

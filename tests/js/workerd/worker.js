@@ -26,6 +26,12 @@ export default {
     const bad = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: 'wrong' } });
     try { await bad.listKeys({}); error = undefined; } catch (e) { error = e; }
     check(error && error.$metadata.httpStatusCode === 403, `wrong secret gives 403, got ${error}`);
+    // A redirect is an error after one attempt, not followed (the test's server counts who was reached).
+    const redirected = new KMS({ region: env.AWS_REGION, endpoint: env.REDIRECT_ENDPOINT, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: 'x', sessionToken: 'SESSION-TOKEN' } });
+    for (const status of [302, 307]) {
+      try { await redirected.encrypt({ KeyId: String(status), Plaintext: plaintext }); error = undefined; } catch (e) { error = e; }
+      check(error && error.name === 'Redirect' && error.$metadata.httpStatusCode === status && error.$metadata.attempts === 1, `${status} gives Redirect after one attempt, got ${error}`);
+    }
     console.log('workerd: KMS round trips passed');
   },
 };
