@@ -225,7 +225,7 @@ export class KMSClient {
     const wasm = await this._wasm();
     const body = JSON.stringify(wireValue(convert(input, maps[0], true, '') ?? {}, '', true));
     // Already aborted: nothing is sent (the event will not fire again).
-    if (signal?.aborted) throw kmsWasmError('AbortError', 'the request was aborted');
+    if (signal?.aborted) throw new KmsWasmError({ name: 'AbortError', message: 'the request was aborted', cause: signal.reason });
     let stopListening;
     const aborted = signal && new Promise((resolve) => {
       signal.addEventListener('abort', resolve, { once: true });
@@ -240,7 +240,10 @@ export class KMSClient {
     try {
       res = await wasm.call(operation, body, aborted);
     } catch (e) {
-      throw liftError(e);
+      const lifted = liftError(e);
+      // What the caller aborted with (`controller.abort(reason)`) is kept, as fetch keeps it.
+      if (lifted?.name === 'AbortError' && signal?.aborted && !('cause' in lifted)) lifted.cause = signal.reason;
+      throw lifted;
     } finally {
       stopListening?.();
     }

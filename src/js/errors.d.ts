@@ -14,7 +14,8 @@ export interface ResponseMetadata {
 /** The per-call options of `send(command, options)` and of each operation method, as @aws-sdk's. */
 export interface HttpHandlerOptions {
   /** Aborts the call: the request in flight is cancelled, no retry follows, and the call rejects
-   * with an `AbortError` (at once, sending nothing, if the signal has already fired). */
+   * with an `AbortError` (at once, sending nothing, if the signal has already fired) whose
+   * `cause` is the signal's `reason`. */
   abortSignal?: AbortSignal;
 }
 
@@ -48,7 +49,7 @@ export type KmsWasmErrorName =
 /** An error raised by kms-wasm before or around KMS; `field` names the offending input or setting. */
 export declare class KmsWasmError extends Error {
   /** For mocks and tests, as the exception classes: `new KmsWasmError({ name: 'NetworkError', message })`. */
-  constructor(options: { name: KmsWasmErrorName; message?: string; field?: string; $fault?: 'client' | 'server'; $metadata?: ResponseMetadata });
+  constructor(options: { name: KmsWasmErrorName; message?: string; field?: string; $fault?: 'client' | 'server'; $metadata?: ResponseMetadata; cause?: unknown });
   readonly name: KmsWasmErrorName;
   readonly $fault: 'client' | 'server';
   readonly $metadata: ResponseMetadata;

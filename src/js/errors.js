@@ -15,11 +15,12 @@ export class KMSServiceException extends Error {
  * Errors raised by kms-wasm itself, before or around KMS: ConfigError, ValidationError,
  * NetworkError, TimeoutError, AbortError, CredentialsProviderError and the envelope errors
  * (MalformedMessageError, AuthenticationError, SignatureError, …). `field` names the
- * offending input or setting when there is one.
+ * offending input or setting when there is one; `cause`, what led to it when known (an
+ * AbortError's is the signal's reason).
  */
 export class KmsWasmError extends Error {
   constructor(opts = {}) {
-    super(opts.message);
+    super(opts.message, 'cause' in opts ? { cause: opts.cause } : undefined);
     this.name = opts.name ?? 'KmsWasmError';
     this.$fault = opts.$fault ?? 'client';
     this.$metadata = opts.$metadata ?? {};

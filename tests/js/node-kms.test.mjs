@@ -163,7 +163,7 @@ async function jsonServer(answer) {
   return { sent, close: server.close, kms: new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds }) };
 }
 
-test('abortSignal: a live signal changes nothing; a fired one sends nothing; every call stops listening when done', async () => {
+test('abortSignal: a live signal changes nothing; a fired one sends nothing and its reason is the cause; every call stops listening when done', async () => {
   const events = [];
   const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds, onAudit: (e) => events.push(e) });
   const controller = new AbortController();
@@ -174,9 +174,11 @@ test('abortSignal: a live signal changes nothing; a fired one sends nothing; eve
   await kms.describeKey({ KeyId: 'alias/none-such' }, { abortSignal: controller.signal }).catch(() => {});
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'a long-lived signal keeps no listener per call');
 
-  controller.abort();
+  const reason = new Error('the user left');
+  controller.abort(reason);
   const err = await kms.encrypt({ KeyId: KeyMetadata.KeyId, Plaintext: new Uint8Array([1]) }, { abortSignal: controller.signal }).catch((e) => e);
   assert.ok(err instanceof KmsWasmError && err.name === 'AbortError', String(err));
+  assert.equal(err.cause, reason, "the signal's reason is the error's cause");
   assert.equal(events.length, 4, 'the aborted call sent nothing');
   const notASignal = await kms.listKeys({}, { abortSignal: { aborted: true } }).catch((e) => e);
   assert.deepEqual([notASignal.name, notASignal.field], ['ValidationError', 'abortSignal']);
@@ -194,6 +196,7 @@ test('abortSignal cancels the request in flight: the fetch is aborted, no retry 
     controller.abort();
     const err = await call.catch((e) => e);
     assert.ok(err instanceof KmsWasmError && err.name === 'AbortError', String(err));
+    assert.equal(err.cause, controller.signal.reason, "the signal's reason (here the default DOMException) is the cause");
     assert.ok(performance.now() - abortedAt < 1000, 'rejects at once, not at the timeout');
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(server.seen, { requests: 1, hungUp: 1 }, 'the one request was cut off and not retried');
