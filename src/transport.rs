@@ -270,8 +270,12 @@ pub fn decode_error(resp: &HttpResponse) -> Error {
         let obj = json.as_ref()?.as_object()?;
         names.iter().find_map(|n| obj.get(*n)?.as_str().map(str::to_owned))
     };
-    let raw_type = resp.header("x-amzn-errortype").map(str::to_owned).or_else(|| field(&["__type", "code", "Code"]));
-    let name = raw_type.as_deref().map(clean_error_type).filter(|n| !n.is_empty()).map(str::to_owned).or_else(|| xml_tag(&resp.body, "Code"));
+    // As the SDK reads it: the header, then the body's `code`, then its `__type`; one that
+    // names nothing (an empty header) gives way to the next.
+    let named = |raw: Option<String>| raw.as_deref().map(clean_error_type).filter(|n| !n.is_empty()).map(str::to_owned);
+    let name = named(resp.header("x-amzn-errortype").map(str::to_owned))
+        .or_else(|| named(field(&["code", "__type", "Code"])))
+        .or_else(|| xml_tag(&resp.body, "Code"));
     let message = field(&["message", "Message", "errorMessage"]).or_else(|| xml_tag(&resp.body, "Message"));
     let name = name.unwrap_or_else(|| fallback_name(resp.status).to_owned());
     let message = message.unwrap_or_else(|| {
@@ -376,8 +380,13 @@ mod tests {
 
     #[test]
     fn error_type_header_wins_and_is_cleaned() {
-        let e = decode_error(&resp(400, &[("x-amzn-ErrorType", "DisabledException:http://internal.amazon.com/")], r#"{"Message":"disabled"}"#));
+        let e = decode_error(&resp(400, &[("x-amzn-ErrorType", "DisabledException:http://internal.amazon.com/")], r#"{"__type":"NotFoundException","Message":"disabled"}"#));
         assert_eq!((e.name(), e.message()), ("DisabledException", "disabled"));
+        // An empty header names nothing: the body's code, then its __type, as the SDK reads them.
+        let e = decode_error(&resp(400, &[("x-amzn-ErrorType", "")], r#"{"__type":"NotFoundException","code":"KMSInvalidStateException"}"#));
+        assert_eq!(e.name(), "KMSInvalidStateException");
+        let e = decode_error(&resp(400, &[("x-amzn-ErrorType", " ")], r#"{"__type":"com.amazonaws.kms#NotFoundException"}"#));
+        assert_eq!(e.name(), "NotFoundException");
     }
 
     #[test]
