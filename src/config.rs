@@ -68,6 +68,10 @@ impl Endpoint {
         if uri.query().is_some() || raw.contains('#') {
             return Err(Error::config(field, "an endpoint cannot have a query or fragment"));
         }
+        // Refused natively too, so that a configuration means the same in every runtime.
+        if let Some(port) = uri.port_u16().filter(|p| FETCH_BAD_PORTS.binary_search(p).is_ok()) {
+            return Err(Error::config(field, format!("port {port} is one that fetch refuses to connect to (the Fetch standard's bad ports, in browsers and Node): use another")));
+        }
         let authority = uri.authority().map_or_else(|| host.to_owned(), |a| a.as_str().to_ascii_lowercase());
         let path = uri.path().trim_end_matches('/');
         Ok(Endpoint { url: format!("{scheme}://{authority}{path}/"), host: host.to_owned() })
@@ -138,6 +142,15 @@ const PARTITIONS: [(&str, &str, &str); 6] = [
 fn partition_suffixes(region: &str) -> (&'static str, &'static str) {
     PARTITIONS.iter().find(|(prefix, ..)| region.starts_with(prefix)).map_or(("amazonaws.com", "api.aws"), |&(_, standard, dual_stack)| (standard, dual_stack))
 }
+
+/// The Fetch standard's "bad ports" (sorted): fetch fails at once for them, every time, which a
+/// client would otherwise take for a network fault and retry.
+const FETCH_BAD_PORTS: [u16; 83] = [
+    0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111,
+    113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548,
+    554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
+    6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+];
 
 /// Whether a URL parser takes `host` for an IPv4 address (WHATWG URL: its last label is a
 /// decimal or `0x` hexadecimal number).
@@ -460,6 +473,18 @@ mod tests {
             assert!(e.message().contains("four decimal numbers"), "{other}: {e}");
         }
         for fine in ["http://moto:5000", "https://kms.example.com.", "https://a1.example", "https://0xcafe.example"] {
+            Config::builder().region("us-east-1").endpoint(fine).build().unwrap_or_else(|e| panic!("{fine}: {e}"));
+        }
+    }
+
+    #[test]
+    fn ports_fetch_refuses_are_a_config_error_not_a_retried_network_error() {
+        for bad in ["http://127.0.0.1:6000", "https://kms.example.com:22/", "http://localhost:10080/kms", "https://kms.example.com:6665"] {
+            let e = Config::builder().region("us-east-1").endpoint(bad).build().unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{bad}");
+            assert!(e.message().contains("bad ports"), "{bad}: {e}");
+        }
+        for fine in ["http://127.0.0.1:5999", "https://kms.example.com:443", "http://localhost:4566", "https://kms.example.com:8443"] {
             Config::builder().region("us-east-1").endpoint(fine).build().unwrap_or_else(|e| panic!("{fine}: {e}"));
         }
     }

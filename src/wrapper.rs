@@ -535,9 +535,9 @@ mod tests {
 
     #[test]
     fn config_precedence_and_field_names() {
-        let env = [("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKENV"), ("AWS_SECRET_ACCESS_KEY", "envsecret"), ("AWSKMS_WRAPPER_KEY_ID", "alias/env"), ("AWS_KMS_ENDPOINT", "http://127.0.0.1:1")];
+        let env = [("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKENV"), ("AWS_SECRET_ACCESS_KEY", "envsecret"), ("AWSKMS_WRAPPER_KEY_ID", "alias/env"), ("AWS_KMS_ENDPOINT", "http://127.0.0.1:2")];
         let w = KmsWrapper::from_config(WrapperConfig::default(), env).unwrap();
-        assert_eq!((w.key_id(), w.client().config().region(), w.client().config().endpoint().url()), ("alias/env", "eu-west-1", "http://127.0.0.1:1/"));
+        assert_eq!((w.key_id(), w.client().config().region(), w.client().config().endpoint().url()), ("alias/env", "eu-west-1", "http://127.0.0.1:2/"));
         let w = KmsWrapper::from_config(WrapperConfig { region: Some("us-west-2".into()), key_id: Some("alias/cfg".into()), endpoint: Some("https://kms.example".into()), ..Default::default() }, env).unwrap();
         assert_eq!((w.key_id(), w.client().config().region(), w.client().config().endpoint().url()), ("alias/cfg", "us-west-2", "https://kms.example/"));
         let w = KmsWrapper::from_config(WrapperConfig::default(), [("AWS_DEFAULT_REGION", "ap-south-1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s"), ("AWSKMS_WRAPPER_KEY_ID", "k")]).unwrap();

@@ -244,8 +244,8 @@ async fn a_silent_server_times_out_each_attempt() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error_after_retries() {
-    // Port 1: nothing listens there (a port freed by another test could be taken again meanwhile).
-    let proxy = Proxy { url: "http://127.0.0.1:1".into(), hits: Default::default(), heads: Default::default() };
+    // Port 2: nothing listens there (only root may bind it) (a port freed by another test could be taken again meanwhile).
+    let proxy = Proxy { url: "http://127.0.0.1:2".into(), hits: Default::default(), heads: Default::default() };
     let err = client_via(&proxy, 3, 1_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::Network, 3));
     assert_eq!(err.fault(), "server");

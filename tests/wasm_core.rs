@@ -105,7 +105,7 @@ async fn unknown_key_is_not_found_and_refused_port_is_a_network_error() {
     assert_eq!(err.name(), "NotFoundException");
     let config = Config::builder()
         .region("us-east-1")
-        .endpoint("http://127.0.0.1:9")
+        .endpoint("http://127.0.0.1:2")
         .credentials(Credentials::new("AKID", "secret", None))
         .max_attempts(2)
         .retry(kms_wasm::RetryConfig { max_attempts: 2, base_delay_ms: 1, max_delay_ms: 5 })

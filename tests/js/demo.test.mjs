@@ -323,7 +323,7 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   await clearFiles();
   await shot('08-wrong-credentials');
   await page.fill('#secretAccessKey', secret);
-  await page.fill('#endpoint', 'http://127.0.0.1:9/'); // discard port: nothing listens
+  await page.fill('#endpoint', 'http://127.0.0.1:2/'); // nothing listens (only root may bind it)
   await page.click('#connect');
   await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'error', null, { timeout: 60_000 });
   assert.match(await page.locator('#connection-status').textContent(), /unreachable/);

@@ -448,7 +448,7 @@ test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and
     [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', durationSeconds: 60 }, 'durationSeconds'],
     [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', endpoint: 'http://sts.example.com' }, 'endpoint'],
     [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', useFipsEndpoint: 'yes' }, 'useFipsEndpoint'],
-    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', endpoint: 'http://127.0.0.1:1', useFipsEndpoint: true }, 'useFipsEndpoint'],
+    [{ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1', endpoint: 'http://127.0.0.1:2', useFipsEndpoint: true }, 'useFipsEndpoint'],
   ]) {
     const err = await fromWebIdentity(options)().catch((e) => e);
     assert.equal(err.field, field, `${JSON.stringify(options)} → ${err.message}`);
@@ -456,7 +456,7 @@ test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and
   }
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'nopool' })().catch((e) => e)).field, 'identityPoolId');
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { a: 1 } })().catch((e) => e)).field, 'logins');
-  assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', endpoint: 'http://127.0.0.1:1', useFipsEndpoint: true })().catch((e) => e)).field, 'useFipsEndpoint');
+  assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', endpoint: 'http://127.0.0.1:2', useFipsEndpoint: true })().catch((e) => e)).field, 'useFipsEndpoint');
   // Handed to KMS, a broken provider fails the call (nothing is sent to KMS).
   const audit = [];
   const kms = new KMS({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromWebIdentity({ roleArn: 'bad', webIdentityToken: t, region: 'us-east-1' }), onAudit: (e) => audit.push(e) });

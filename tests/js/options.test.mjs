@@ -9,8 +9,8 @@ import { AES_PATHS, aesPaths, importPackage, packageDir } from './helpers.mjs';
 
 const k = await importPackage();
 const { on: onPath } = aesPaths(k);
-// Nothing listens on port 1: a call that gets as far as the network fails at once.
-const unreachable = { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } };
+// Nothing listens on port 2 (only root may bind it; 1 is a port fetch refuses): a call that gets as far as the network fails at once.
+const unreachable = { region: 'us-east-1', endpoint: 'http://127.0.0.1:2', maxAttempts: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } };
 const client = new k.KMS(unreachable);
 const wrappingKey = new Uint8Array(32).fill(7);
 const raw = new k.RawAesKeyring({ keyName: 'name', keyNamespace: 'ns', wrappingKey });
