@@ -49,6 +49,12 @@ function requiredBytes(value, field) {
   throw new KmsWasmError({ name: 'ValidationError', message: `${field}: is required (bytes or a string)`, field });
 }
 
+/** A blob is what `encrypt` returned: a string is refused, not read as its UTF-8 (a stored base64 form, most likely). */
+function blobBytes(value) {
+  if (typeof value === 'string') throw new KmsWasmError({ name: 'ValidationError', message: 'blob: expected the bytes encrypt returned, not a string (decode it first if it was stored as base64)', field: 'blob' });
+  return requiredBytes(value, 'blob');
+}
+
 function bytes(value, field) {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Uint8Array) return value;
@@ -129,7 +135,7 @@ export class KmsWrapper {
   /** ARN of the KMS key a blob names (no KMS call). */
   static async keyIdOf(blob) {
     await ready();
-    return lifted(() => WasmKmsWrapper.keyIdOf(requiredBytes(blob, 'blob')));
+    return lifted(() => WasmKmsWrapper.keyIdOf(blobBytes(blob)));
   }
 
   /** The configured key id, as given. */
@@ -146,7 +152,7 @@ export class KmsWrapper {
   /** Decrypts a blob with the key it names. */
   async decrypt(blob, aad) {
     const h = await this.#handle;
-    return lifted(() => h.decrypt(requiredBytes(blob, 'blob'), bytes(aad, 'aad')));
+    return lifted(() => h.decrypt(blobBytes(blob), bytes(aad, 'aad')));
   }
 
   /** DescribeKey of the configured key: SDK-shaped KeyMetadata, whatever the key's state. */

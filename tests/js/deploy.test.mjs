@@ -198,6 +198,10 @@ test('KmsWrapper: round trip, aad, and blobs that name their key survive a chang
     await assert.rejects(w1.decrypt(missing), refused('blob'), String(missing));
     await assert.rejects(KmsWrapper.keyIdOf(missing), refused('blob'), String(missing));
   }
+  // A blob given as a string (its stored base64, say) is refused as such, not parsed as UTF-8.
+  const asBase64 = Buffer.from(blob).toString('base64');
+  await assert.rejects(w1.decrypt(asBase64, 'record-7'), (e) => e.name === 'ValidationError' && e.field === 'blob' && /base64/.test(e.message));
+  await assert.rejects(KmsWrapper.keyIdOf(asBase64), (e) => e.name === 'ValidationError' && e.field === 'blob');
 
   // Configured with another key (config beats env): new blobs use it, old ones still decrypt.
   const w2 = await KmsWrapper.fromConfig({ keyId: k2.Arn }, { ...wrapperEnv(), AWSKMS_WRAPPER_KEY_ID: k1.KeyId });
