@@ -400,7 +400,7 @@ function readContext(card) {
     const k = $('.ctx-key', row).value;
     const v = $('.ctx-value', row).value;
     if (!k && !v) continue;
-    if (!k) throw Object.assign(new Error('every pair needs a key'), { name: 'ContextInput' });
+    if (!k.trim()) throw Object.assign(new Error(k ? 'a key cannot be only spaces' : 'every pair needs a key'), { name: 'ContextInput' });
     if (k.startsWith('aws-crypto-')) throw Object.assign(new Error(`"${k}": keys starting with aws-crypto- are reserved`), { name: 'ContextInput' });
     if (k in ctx) throw Object.assign(new Error(`"${k}" appears twice`), { name: 'ContextInput' });
     ctx[k] = v;
@@ -449,11 +449,16 @@ async function addFile(file) {
   $('.file-head', card).insertBefore(modeLabel, $('.remove', card));
   select.addEventListener('change', () => setMode(job, select.value));
   $('.remove', card).setAttribute('aria-label', `Remove ${file.name}`);
+  $('progress', card).setAttribute('aria-label', `Progress of ${file.name}`);
   $('.remove', card).addEventListener('click', () => {
     job.abort?.abort(new DOMException('Cancelled', 'AbortError'));
     if (job.url) URL.revokeObjectURL(job.url);
     state.jobs.delete(job);
+    // Focus would fall back to the page's start: it goes to the neighbouring card, else to the file input.
+    const hadFocus = card.contains(document.activeElement);
+    const neighbour = card.nextElementSibling ?? card.previousElementSibling;
     card.remove();
+    if (hadFocus) (neighbour ? $('.remove', neighbour) : $('#file-input')).focus();
     refreshRunButtons();
   });
   $('.add-row', card).addEventListener('click', () => $('.ctx-key', addContextRow(card)).focus());

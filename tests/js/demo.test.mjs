@@ -526,6 +526,19 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
     reached.push(await page.evaluate(() => document.activeElement?.className || document.activeElement?.id || document.activeElement?.tagName));
   }
   assert.ok(reached.includes('run'), `Tab reaches the Encrypt button (${reached.join(', ')})`);
+  assert.equal(await lastCard().locator('progress').getAttribute('aria-label'), 'Progress of phone.txt', 'the progress bar has a name');
+  // A key of only spaces is refused, as an empty one is.
+  await lastCard().locator('.ctx-key').first().fill('   ');
+  await lastCard().locator('.run').click();
+  assert.match(await lastCard().locator('.message').textContent(), /only spaces/);
+  // Removing a card by keyboard leaves focus on the next one's remove button, then on the file input.
+  await page.setInputFiles('#file-input', { name: 'second.txt', mimeType: 'text/plain', buffer: Buffer.from('two') });
+  await lastCard().locator('.run:not([disabled])').waitFor();
+  await page.locator('.file-card .remove').first().focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Remove second.txt');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'file-input');
   // A long name without spaces: its Save link wraps rather than widening the page.
   const long = await runFile({ name: `Quarterly_Report_Final_Version_${'x'.repeat(40)}_2024.txt`, mimeType: 'text/plain', buffer: Buffer.from('small') });
   assert.equal(long.state, 'done', long.message);
