@@ -11,20 +11,38 @@ pub struct ReqwestClient {
 }
 
 impl ReqwestClient {
-    /// A client with rustls (ring) and the platform's trust roots.
+    /// A client with rustls and the platform's trust roots. Its crypto provider is the one the
+    /// application installed as the process default, if any, else ring for this client alone:
+    /// a library does not choose the process's provider.
     pub fn new() -> Self {
         #[cfg(not(target_arch = "wasm32"))]
-        {
-            // Installing twice is harmless; the first provider stays.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-        // Redirects are answers, not followed (transport::decode_error says why).
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client without custom TLS settings builds");
+        let client = native_client();
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::Client::new(); // the size experiment only
         ReqwestClient { client }
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn native_client() -> reqwest::Client {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    // Redirects are answers, not followed (transport::decode_error says why).
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let builder = if rustls::crypto::CryptoProvider::get_default().is_some() {
+        builder // reqwest builds its TLS config with the application's provider
+    } else {
+        let ring = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(ring).with_safe_default_protocol_versions().and_then(|b| b.with_platform_verifier());
+        match config {
+            Ok(config) => builder.tls_backend_preconfigured(config.with_no_client_auth()),
+            // No trust roots to be had this way: let reqwest build it, with ring as the default.
+            Err(_) => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                builder
+            }
+        }
+    };
+    builder.build().expect("a client without custom TLS settings builds")
 }
 
 impl Default for ReqwestClient {
@@ -49,7 +67,9 @@ impl HttpClient for ReqwestClient {
             let resp = builder.send().await.map_err(|e| classify(e, timeout_ms))?;
             let status = resp.status().as_u16();
             let headers = resp.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))).collect();
-            let body = resp.bytes().await.map_err(|e| classify(e, timeout_ms))?.to_vec();
+            // Taken over without a copy when reqwest's buffer is ours alone (a Decrypt answer
+            // carries plaintext: one copy fewer left unwiped); hyper's read buffers stay hyper's.
+            let body = Vec::from(resp.bytes().await.map_err(|e| classify(e, timeout_ms))?);
             Ok(HttpResponse { status, headers, body })
         })
     }
