@@ -136,17 +136,26 @@ impl Transport {
         let body = zeroize::Zeroizing::new(body);
         let retry = self.config.retry;
         let mut skew_retried = false;
-        let mut attempt = 0u32;
+        // Rounds of the loop (bounded by max_attempts), and requests sent ($metadata.attempts):
+        // a round that failed before sending (credentials, signing) sent nothing.
+        let mut round = 0u32;
+        let mut sent = 0u32;
         let mut waited_ms = 0;
         loop {
-            attempt += 1;
-            progress.attempts.store(attempt, Ordering::Relaxed);
-            let outcome = self.attempt(region, endpoint.url(), operation, &body).await;
+            round += 1;
+            let outcome = match self.signed_request(region, endpoint.url(), operation, &body).await {
+                Ok(request) => {
+                    sent += 1;
+                    progress.attempts.store(sent, Ordering::Relaxed);
+                    self.http.send(request, self.config.timeout_ms).await
+                }
+                Err(err) => Err(err),
+            };
             let err = match outcome {
                 Ok(resp) => {
                     let clock_corrected = self.sample_server_clock(&resp);
                     if (200..300).contains(&resp.status) {
-                        let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: attempt, total_retry_delay_ms: waited_ms };
+                        let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: sent, total_retry_delay_ms: waited_ms };
                         return Ok((resp.body, meta));
                     }
                     // Refused while the clock was minutes off (the SDK retries whatever the
@@ -154,18 +163,19 @@ impl Transport {
                     // server's clock. A skew retry does not use up a retry attempt's backoff.
                     if clock_corrected && !skew_retried {
                         skew_retried = true;
-                        attempt -= 1;
+                        round -= 1;
+                        sent -= 1;
                         continue;
                     }
                     decode_error(&resp)
                 }
                 Err(err) => err,
             };
-            if attempt >= retry.max_attempts || !is_retryable(&err) {
-                return Err(err.with_attempts(attempt, waited_ms));
+            if round >= retry.max_attempts || !is_retryable(&err) {
+                return Err(err.with_attempts(sent, waited_ms));
             }
             let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
-            let backoff = backoff_ms(base, retry.max_delay_ms, attempt);
+            let backoff = backoff_ms(base, retry.max_delay_ms, round);
             waited_ms += backoff;
             progress.waited_ms.store(waited_ms, Ordering::Relaxed);
             platform::sleep(backoff).await;
@@ -186,7 +196,8 @@ impl Transport {
         moved
     }
 
-    async fn attempt(&self, region: &str, url: &str, operation: &str, body: &[u8]) -> Result<HttpResponse> {
+    /// The request of one attempt, signed with the current credentials.
+    async fn signed_request(&self, region: &str, url: &str, operation: &str, body: &[u8]) -> Result<HttpRequest> {
         let credentials = match &self.config.credentials {
             Some(p) => p.credentials().await?,
             None => return Err(Error::config("credentials", "no credentials configured (set them, or build the client from the environment, fromEnv, to read AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")),
@@ -197,7 +208,7 @@ impl Transport {
         let signed = sign_request(&SignableKmsRequest { url, headers: &unsigned, body }, &credentials, region, now)?;
         let mut headers: Vec<(String, String)> = unsigned.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         headers.extend(signed);
-        self.http.send(HttpRequest { url: url.to_owned(), headers, body: body.to_vec() }, self.config.timeout_ms).await
+        Ok(HttpRequest { url: url.to_owned(), headers, body: body.to_vec() })
     }
 }
 

@@ -271,9 +271,15 @@ fn keyrings_refuse_bad_construction() {
     let (client, http) = refusing_client("NotUsed", 400);
     let refused = |r: kms_wasm::Result<KmsKeyring>| r.map(|_| ()).unwrap_err();
     assert_eq!(refused(KmsKeyring::new(client.clone(), None, vec![])).field(), Some("generatorKeyId"));
-    for (generator, ids) in [(Some(String::new()), vec![]), (None, vec!["alias/a".to_string(), String::new()])] {
+    // Empty or blank (KMS would refuse a blank id only at the first call).
+    for (generator, ids, field) in [
+        (Some(String::new()), vec![], "generatorKeyId"),
+        (Some("  ".to_string()), vec![], "generatorKeyId"),
+        (None, vec!["alias/a".to_string(), String::new()], "keyIds"),
+        (Some("alias/a".to_string()), vec!["\t".to_string()], "keyIds"),
+    ] {
         let e = refused(KmsKeyring::new(client.clone(), generator, ids));
-        assert_eq!((e.name(), e.field()), ("ValidationError", Some("keyIds")), "{e}");
+        assert_eq!((e.name(), e.field()), ("ValidationError", Some(field)), "{e}");
     }
     assert!(KmsKeyring::new(client, Some("alias/a".into()), vec![]).is_ok());
     assert_eq!(http.calls.load(Ordering::SeqCst), 0, "construction calls nothing");

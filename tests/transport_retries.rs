@@ -263,3 +263,16 @@ fn httpdate_string(t: std::time::SystemTime) -> String {
     // IMF-fixdate via the same crate the transport parses with.
     httpdate::fmt_http_date(t)
 }
+
+#[tokio::test]
+async fn a_call_that_fails_before_sending_reports_no_attempt() {
+    // No credentials, or credentials no header can carry: nothing leaves, and the error says so.
+    let proxy = start_proxy(|_| Action::Forward).await;
+    let bare = Config::builder().region("us-east-1").endpoint(&proxy.url).build().unwrap();
+    let err = KmsClient::new(bare).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.field(), err.attempts()), (ErrorKind::Config, Some("credentials"), 0), "{err}");
+    let unsendable = Config::builder().region("us-east-1").endpoint(&proxy.url).credentials(Credentials::new("AKID\u{e9}", "secret", None)).build().unwrap();
+    let err = KmsClient::new(unsendable).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.field(), err.attempts()), (ErrorKind::Config, Some("credentials.accessKeyId"), 0), "{err}");
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 0);
+}

@@ -56,7 +56,8 @@ impl fmt::Debug for ContentKey {
 /// the plaintext data key (`framework/transitive-requirements.md`).
 pub fn derive_keys(suite: AlgorithmSuite, data_key: &[u8], message_id: &[u8]) -> Result<(ContentKey, Option<Zeroizing<[u8; COMMIT_KEY_LEN]>>)> {
     if data_key.len() != suite.key_len() {
-        return Err(Error::envelope("NoUsableKeyError", format!("data key is {} bytes; the suite needs {}", data_key.len(), suite.key_len())));
+        // A keyring's fault (its data key does not fit the suite), not the message's or the key's.
+        return Err(Error::envelope("KeyringError", format!("the keyring's data key is {} bytes; the suite needs {}", data_key.len(), suite.key_len())));
     }
     let mut key = Zeroizing::new(vec![0u8; suite.key_len()]);
     let expand_err = |_| Error::envelope("AuthenticationError", "key derivation failed");

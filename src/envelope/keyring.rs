@@ -91,7 +91,8 @@ const REFUSED_CALLER: &[&str] = &[
 /// key in the materials (or fail); `on_decrypt` returns the materials
 /// unchanged when they already hold a key, else tries `edks` and fails with
 /// `NoUsableKeyError` if none of them can be unwrapped, or with the failure
-/// itself if one attempt failed for a reason that is no verdict ([`is_verdict`]).
+/// itself if one attempt failed for a reason that says nothing of the message or the key
+/// (the network, a timeout, throttling, a server fault, the caller's credentials, an abort).
 pub trait Keyring: MaybeSend + MaybeSync {
     /// Adds a data key (if missing) and its encrypted copies.
     fn on_encrypt<'a>(&'a self, materials: EncryptionMaterials) -> BoxFuture<'a, Result<EncryptionMaterials>>;

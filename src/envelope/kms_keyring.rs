@@ -95,13 +95,18 @@ impl fmt::Debug for KmsKeyring {
 impl KmsKeyring {
     /// A strict keyring: `generator` makes data keys, `key_ids` also wrap
     /// them; on decrypt it uses only these keys. `ValidationError` when no key
-    /// is given or one is empty.
+    /// is given or one is empty or blank.
     pub fn new(client: KmsClient, generator: Option<String>, key_ids: Vec<String>) -> Result<Self> {
         if generator.is_none() && key_ids.is_empty() {
             return Err(Error::validation("generatorKeyId", "a KMS keyring needs a generator or at least one key id (or use discovery)"));
         }
-        if generator.iter().chain(&key_ids).any(|id| id.is_empty()) {
-            return Err(Error::validation("keyIds", "a key id, ARN or alias must not be empty"));
+        // Blank too: KMS would refuse it only at the first call.
+        let blank = |id: &String| id.trim().is_empty();
+        if generator.as_ref().is_some_and(blank) {
+            return Err(Error::validation("generatorKeyId", "a key id, ARN or alias must not be empty or blank"));
+        }
+        if key_ids.iter().any(blank) {
+            return Err(Error::validation("keyIds", "a key id, ARN or alias must not be empty or blank"));
         }
         Ok(KmsKeyring { client, mode: Mode::Strict { generator, key_ids }, grant_tokens: Vec::new() })
     }
