@@ -94,8 +94,8 @@ test('bad configuration and bad input are KmsWasmErrors naming the field, before
     assert.equal(sent.name, 'ValidationError');
     assert.equal(sent.field, 'command');
   }
-  // Only the calls refused at signing are audited (as a call with one attempt, not retried); none was sent.
-  assert.deepEqual(audit.map((e) => [e.errorName, e.attempts]), Array(3).fill(['ConfigError', 1]));
+  // Only the calls refused at signing are audited, with no attempt: none was sent.
+  assert.deepEqual(audit.map((e) => [e.errorName, e.attempts]), Array(3).fill(['ConfigError', 0]));
 });
 
 test('credentials may be an async function, cached as the SDK caches a provider; the audit hook sees every call without secrets', async () => {
