@@ -216,9 +216,17 @@ async fn external_frames_locate_their_bodies_in_the_callers_bytes() {
         for chunk in [1, 7, 100, 300, 1001, msg.len()] {
             let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_frames();
             let mut got = Vec::new();
+            // Each `pending_end` reported while a frame or the footer is incomplete is where it ends.
+            let (mut fed, mut promised, mut element_ends) = (0usize, Vec::new(), vec![msg.len()]);
             for piece in msg.chunks(chunk) {
                 assert!(dec.update(piece).await.unwrap().is_empty(), "framed bodies are left to the backend");
+                fed += piece.len();
+                if let Some(end) = dec.pending_end() {
+                    assert!(end as usize > fed && end as usize <= msg.len(), "pending end {end} after {fed} bytes");
+                    promised.push(end as usize);
+                }
                 for f in dec.take_sealed_frames() {
+                    element_ends.push(f.body_offset as usize + f.body_len);
                     let start = f.body_offset as usize;
                     let (ct, tag) = msg[start..start + f.body_len].split_at(f.body_len - 16);
                     let mut plain = ct.to_vec();
@@ -229,6 +237,8 @@ async fn external_frames_locate_their_bodies_in_the_callers_bytes() {
                 }
             }
             assert_eq!(got, pt, "suite {:04x}, chunks of {chunk}", suite.id());
+            assert!(promised.iter().all(|end| element_ends.contains(end)), "pending ends {promised:?} are element ends {element_ends:?}");
+            assert_eq!(promised.is_empty(), chunk == msg.len(), "chunks of {chunk} leave frames pending");
             assert_eq!(dec.consumed(), msg.len() as u64);
             dec.finish().unwrap();
         }
@@ -756,4 +766,40 @@ async fn a_multi_keyring_with_a_generator_refuses_materials_that_already_hold_a_
     let child: Arc<dyn Keyring> = Arc::new(MultiKeyring::new(None, vec![Arc::new(keyring("c", &[3u8; 32]))]).unwrap());
     let ok = MultiKeyring::new(Some(Arc::new(keyring("g1", &[1u8; 32]))), vec![child]).unwrap();
     assert_eq!(encrypt(&ok, b"x", &opts(S0578, 100)).await.unwrap().header.encrypted_data_keys.len(), 2);
+}
+
+/// A keyring of the caller's own that counts its calls and gives data keys of `key_len` bytes.
+struct CountingKeyring {
+    key_len: usize,
+    calls: std::sync::atomic::AtomicU32,
+}
+
+impl Keyring for CountingKeyring {
+    fn on_encrypt<'a>(&'a self, mut m: kms_wasm::envelope::EncryptionMaterials) -> kms_wasm::platform::BoxFuture<'a, kms_wasm::Result<kms_wasm::envelope::EncryptionMaterials>> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            m.data_key = Some(kms_wasm::envelope::DataKey::new(vec![1; self.key_len]));
+            m.encrypted_data_keys.push(kms_wasm::envelope::EncryptedDataKey { provider_id: "mine".into(), provider_info: vec![1], ciphertext: vec![1] });
+            Ok(m)
+        })
+    }
+    fn on_decrypt<'a>(&'a self, m: DecryptionMaterials, _edks: &'a [kms_wasm::envelope::EncryptedDataKey]) -> kms_wasm::platform::BoxFuture<'a, kms_wasm::Result<DecryptionMaterials>> {
+        Box::pin(async move { Ok(m) })
+    }
+}
+
+#[tokio::test]
+async fn a_keyring_is_not_called_for_options_refused_anyway_and_its_misfit_data_key_is_a_keyring_error() {
+    // A limit of 0 EDKs is refused before the keyring runs (a KMS keyring would call GenerateDataKey).
+    let counting = CountingKeyring { key_len: 32, calls: Default::default() };
+    let zero = EncryptOptions { max_encrypted_data_keys: Some(0), ..opts(S0578, 100) };
+    let e = encrypt(&counting, b"x", &zero).await.unwrap_err();
+    assert_eq!((e.name(), e.field()), ("ValidationError", Some("maxEncryptedDataKeys")), "{e}");
+    assert_eq!(counting.calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(encrypt(&counting, b"x", &opts(S0578, 100)).await.is_ok());
+    // A data key that does not fit the suite is the keyring's fault, not a verdict on a key.
+    let short = CountingKeyring { key_len: 5, calls: Default::default() };
+    let e = encrypt(&short, b"x", &opts(S0478, 100)).await.unwrap_err();
+    assert_eq!(e.name(), "KeyringError", "{e}");
+    assert!(e.message().contains("5 bytes"), "{e}");
 }

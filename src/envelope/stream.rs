@@ -62,6 +62,10 @@ impl Encryptor {
             .filter(|&n| n > 0)
             .ok_or_else(|| Error::validation("frameLength", format!("must be between 1 and {} bytes, not {}", u32::MAX, options.frame_length)))?;
         context::check_no_reserved(&options.encryption_context)?;
+        // Before the keyring runs (a KMS keyring would call GenerateDataKey first), as decrypt refuses it.
+        if options.max_encrypted_data_keys == Some(0) {
+            return Err(Error::validation("maxEncryptedDataKeys", "must be at least 1"));
+        }
         let mut ctx = options.encryption_context.clone();
         let signer = if suite.is_signing() {
             let s = MessageSigner::generate()?;
@@ -542,18 +546,38 @@ impl<K: Keyring> Decryptor<K> {
     /// it must hold to tell; unbounded where the parser finds the length deep in the element
     /// (header, non-framed body).
     fn element_bound(&self) -> usize {
+        match self.element_len() {
+            Ok(len) | Err(len) => len,
+        }
+    }
+
+    /// `Ok` with the length of the element that `input` begins (a frame, the footer), or
+    /// `Err` with how many bytes it must hold to tell (`usize::MAX` where the parser finds the
+    /// length deep in the element: header, non-framed body).
+    fn element_len(&self) -> std::result::Result<usize, usize> {
         let have = &self.input;
         let u32_at = |at: usize| have.get(at..at + 4).map(|b| u32::from_be_bytes(b.try_into().expect("4 bytes")));
         match (&self.state, &self.header) {
             (State::Frames, Some(h)) => match u32_at(0) {
-                None => 4,
+                None => Err(4),
                 // A final frame: end marker, sequence number, IV, content length, content, tag.
-                Some(format::SEQUENCE_NUMBER_END) => u32_at(8 + IV_LEN).map_or(12 + IV_LEN, |len| (len as usize).saturating_add(12 + IV_LEN + TAG_LEN)),
-                Some(_) => (h.frame_length as usize).saturating_add(4 + IV_LEN + TAG_LEN),
+                Some(format::SEQUENCE_NUMBER_END) => u32_at(8 + IV_LEN).map(|len| (len as usize).saturating_add(12 + IV_LEN + TAG_LEN)).ok_or(12 + IV_LEN),
+                Some(_) => Ok((h.frame_length as usize).saturating_add(4 + IV_LEN + TAG_LEN)),
             },
-            (State::Footer, _) => have.get(..2).map_or(2, |b| 2 + usize::from(u16::from_be_bytes([b[0], b[1]]))),
-            _ => usize::MAX,
+            (State::Footer, _) => have.get(..2).map(|b| 2 + usize::from(u16::from_be_bytes([b[0], b[1]]))).ok_or(2),
+            _ => Err(usize::MAX),
         }
+    }
+
+    /// Where (from the start of the message) the element begun but not yet complete ends, when
+    /// that is known: a caller holding the message bytes can then gather that element in one
+    /// buffer of the right size as its bytes arrive.
+    #[doc(hidden)]
+    pub fn pending_end(&self) -> Option<u64> {
+        if self.input.is_empty() {
+            return None;
+        }
+        self.element_len().ok().map(|len| self.consumed.saturating_add(len as u64))
     }
 
     async fn process_buffered(&mut self, data: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<()> {

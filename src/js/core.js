@@ -357,6 +357,8 @@ function requireOption(ok, field, message) {
 }
 const isText = (v) => typeof v === 'string' && v !== '';
 const isTextList = (v) => Array.isArray(v) && v.every(isText);
+// A key id of spaces would only be refused by KMS, at the first call.
+const isKeyId = (v) => isText(v) && v.trim() !== '';
 
 /** Shows what a keyring was built from; read-only, since changing it would change nothing. */
 function readOnly(keyring, values) {
@@ -384,8 +386,8 @@ export class KmsKeyring extends Keyring {
     // null reads as "not given", as undefined does.
     [generatorKeyId, discoveryFilter, keyIds, grantTokens, discovery] = [generatorKeyId ?? undefined, discoveryFilter ?? undefined, keyIds ?? [], grantTokens ?? [], discovery ?? false];
     requireOption(client instanceof KMSClient, 'client', 'must be a kms-wasm KMS or KMSClient');
-    requireOption(generatorKeyId === undefined || isText(generatorKeyId), 'generatorKeyId', 'must be a key id, key ARN or alias');
-    requireOption(isTextList(keyIds), 'keyIds', 'must be an array of key ids, key ARNs or aliases');
+    requireOption(generatorKeyId === undefined || isKeyId(generatorKeyId), 'generatorKeyId', 'must be a key id, key ARN or alias');
+    requireOption(Array.isArray(keyIds) && keyIds.every(isKeyId), 'keyIds', 'must be an array of key ids, key ARNs or aliases');
     requireOption(typeof discovery === 'boolean', 'discovery', 'must be true or false');
     requireOption(isTextList(grantTokens), 'grantTokens', 'must be an array of strings');
     if (discovery) {
@@ -469,6 +471,8 @@ const inFlightLimit = (sync, copies) => (sync && !copies ? 1 : FRAMES_IN_FLIGHT)
 // How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
 // a few frames per piece keep WebCrypto busy while wasm parses (and maybe hashes) the next.
 const FEED_PIECE = 1 << 18;
+// The largest element a stream gathers into a buffer of its own before its bytes arrive.
+const GATHER_MAX = 1 << 22;
 let webCryptoDisabled = false;
 /** Turns the native AES-GCM fast path (WebCrypto, and Node's below) off or on again; for tests and benchmarks. */
 export function useWebCrypto(on) {
@@ -680,6 +684,12 @@ function nativeOpener(decryptor, whole, copies = false) {
   let input = [];
   let base = 0;
   let hashed = 0;
+  // A stream gathers a frame that continues in its next chunk into one buffer of the frame's
+  // size (`pendingEnd`), as its bytes arrive: keeping the frame's start past its chunk, then
+  // joining it to the rest, copied it twice, and chunks that do not end on frame boundaries
+  // (a file read in 64 KiB pieces) split nearly every frame. `{ bytes, filled, view }`, where
+  // `view` (the filled part) is all of `input`.
+  let gathering;
   const viewAt = (offset, max) => {
     let i = 0;
     let at = base;
@@ -696,6 +706,39 @@ function nativeOpener(decryptor, whole, copies = false) {
       n += part.length;
     }
     return out;
+  };
+  /** Adds the start of `chunk` to the element being gathered, if any: how many bytes it took. */
+  const gatherInto = (chunk) => {
+    if (!gathering) return 0;
+    if (input.length !== 1 || input[0] !== gathering.view) {
+      gathering = undefined; // not expected to happen: the bytes stay in `input` as they are
+      return 0;
+    }
+    const n = Math.min(gathering.bytes.length - gathering.filled, chunk.length);
+    gathering.bytes.set(chunk.subarray(0, n), gathering.filled);
+    gathering.filled += n;
+    input[0] = gathering.view = gathering.bytes.subarray(0, gathering.filled);
+    if (gathering.filled === gathering.bytes.length) gathering = undefined;
+    return n;
+  };
+  /** Once a chunk is parsed: an element wasm has begun and knows the end of moves into a buffer of its size. */
+  const startGathering = () => {
+    const end = decryptor.pendingEnd;
+    const from = decryptor.consumed; // where that element starts
+    // Not when the input before it is still needed (a legacy P-256 message kept whole, bytes
+    // the hash has not read), nor ahead of the bytes by more than GATHER_MAX (a hostile frame length).
+    if (gathering || keepAll || end === undefined || end - from > GATHER_MAX || (hash && hashed < from)) return;
+    const fed = input.reduce((n, part) => n + part.length, base);
+    if (from < base || fed > end) return; // cannot be
+    const bytes = new Uint8Array(end - from);
+    for (let at = from; at < fed;) {
+      const part = viewAt(at, fed - at);
+      bytes.set(part, at - from);
+      at += part.length;
+    }
+    input = [bytes.subarray(0, fed - from)];
+    base = from;
+    gathering = { bytes, filled: fed - from, view: input[0] };
   };
   const inFlight = [];
   const inFlightMax = inFlightLimit(sync, copies);
@@ -782,18 +825,22 @@ function nativeOpener(decryptor, whole, copies = false) {
         keepAll = !whole && mayNeedWhole;
         if (hash || verifyWhole || mayNeedWhole) decryptor.useExternalDigest();
       }
+      const gathered = gatherInto(chunk); // bytes at the chunk's start that went there
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
       // frames of one piece are opening while wasm parses (and hashes) the next.
       for (let at = 0; at < chunk.length; at += FEED_PIECE) {
         const piece = chunk.subarray(at, at + FEED_PIECE);
-        input.push(piece);
+        if (at + piece.length > gathered) input.push(piece.subarray(Math.max(0, gathered - at)));
         const out = await decryptor.update(piece);
         if (out.length) await emit(out); // a non-framed body is opened in wasm
         await openFrames(emit);
       }
-      // A stream's writer may refill its chunk once this returns: copy what is still needed of
-      // it (the start of a frame that continues in the next chunk, bytes not yet hashed).
-      if (!whole) for (let i = 0; i < input.length; i++) if (input[i].buffer === chunk.buffer) input[i] = input[i].slice();
+      if (!whole) {
+        startGathering();
+        // A stream's writer may refill its chunk once this returns: copy what is still needed
+        // of it (bytes not yet hashed, the start of an element not gathered).
+        for (let i = 0; i < input.length; i++) if (input[i].buffer === chunk.buffer) input[i] = input[i].slice();
+      }
     },
     /** Gives every frame in flight once it is opened; a stream runs it after each chunk, unawaited. */
     settle: (emit) => drainTo(0, emit),
@@ -812,6 +859,7 @@ function nativeOpener(decryptor, whole, copies = false) {
       held?.fill(0);
       held = undefined;
       input = [];
+      gathering = undefined;
       hash?.abort?.();
     },
   };

@@ -389,6 +389,13 @@ impl WasmDecryptor {
         self.inner.as_ref().map_or(0.0, |d| d.consumed() as f64)
     }
 
+    /// Where the frame (or footer) begun in the bytes fed so far but not complete ends, from the
+    /// start of the message; `undefined` when nothing is pending or its length is not known yet.
+    #[wasm_bindgen(getter, js_name = pendingEnd)]
+    pub fn pending_end(&self) -> Option<f64> {
+        self.inner.as_ref().and_then(|d| d.pending_end()).map(|end| end as f64)
+    }
+
     /// Whether the message is signed over SHA-384 (JS must then hash it, if it took that on
     /// with `useExternalDigest`); `undefined` until the header is read.
     #[wasm_bindgen(getter, js_name = needsSha384)]

@@ -35,6 +35,8 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
     [kms({ keyIds: 'alias/a' }), 'keyIds', 'a string for keyIds'],
     [kms({ keyIds: ['alias/a', 5] }), 'keyIds', 'a number among keyIds'],
     [kms({ keyIds: [''] }), 'keyIds', 'an empty key id'],
+    [kms({ generatorKeyId: '   ' }), 'generatorKeyId', 'a generator of spaces'],
+    [kms({ generatorKeyId: 'alias/a', keyIds: [' '] }), 'keyIds', 'a key id of spaces'],
     [kms({ generatorKeyId: 'alias/a', grantTokens: 'token' }), 'grantTokens', 'a string for grantTokens'],
     [kms({ discovery: 'true' }), 'discovery', 'a string for discovery'],
     [kms({ discovery: true, generatorKeyId: 'alias/a' }), 'discovery', 'discovery with a generator'],
