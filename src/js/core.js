@@ -916,6 +916,13 @@ async function finishVerifyingWhole(decryptor, whole) {
   return decryptor.finishVerified();
 }
 
+/** What a stream gives out: only chunks with bytes in them (an empty final frame or footer gives none). */
+function chunkEmitter(controller) {
+  return (bytes) => {
+    if (bytes.length) controller.enqueue(bytes);
+  };
+}
+
 /** The `messageHeader` promise of a stream; never an unhandled rejection (the stream errors too). */
 function headerPromise() {
   let resolve, reject;
@@ -1178,6 +1185,7 @@ export function encryptStream(keyring, options = {}) {
   options = checkedOptions(options, ENCRYPT_OPTIONS);
   let encryptor;
   let sealer;
+  let filled = 0; // wasm path: plaintext bytes in the frame the encryptor has not sealed yet
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
   // On error or cancel: wipe the plaintext still buffered and free the wasm side.
   const { step, end, cancel, inBackground } = streamSteps(() => {
@@ -1190,7 +1198,8 @@ export function encryptStream(keyring, options = {}) {
       const handle = await keyring._handle();
       encryptor = await WasmEncryptor.create(handle, options);
       resolveHeader(encryptor.messageHeader());
-      if (canUseNativeAes()) sealer = await nativeSealer(encryptor, (b) => controller.enqueue(b));
+      if (canUseNativeAes()) sealer = await nativeSealer(encryptor, chunkEmitter(controller));
+      else controller.enqueue(encryptor.update(new Uint8Array(0))); // the header
     }),
     transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');
@@ -1198,8 +1207,16 @@ export function encryptStream(keyring, options = {}) {
         await sealer.push(bytes);
         return inBackground(controller, sealer.settle);
       }
-      const out = encryptor.update(bytes);
-      if (out.length) controller.enqueue(out);
+      // wasm seals a frame as soon as it is full: fed up to each frame's end, it gives one
+      // chunk per frame, as the other paths do.
+      const frameLength = encryptor.frameLength;
+      for (let at = 0; at < bytes.length;) {
+        const n = Math.min(frameLength - filled, bytes.length - at);
+        const out = encryptor.update(bytes.subarray(at, at + n));
+        at += n;
+        filled = (filled + n) % frameLength;
+        if (out.length) controller.enqueue(out);
+      }
     }),
     flush: step(async (controller) => {
       if (sealer) await sealer.finish();
@@ -1227,6 +1244,23 @@ export function decryptStream(keyring, options = {}) {
   let decryptor;
   let opener;
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
+  // Given once it verified, before any plaintext: a cancel after some plaintext came out must
+  // not reject it. Not from a background drain (wasm may be busy then; it was given already).
+  let headerGiven = false;
+  const giveHeader = () => {
+    const header = headerGiven ? undefined : decryptor?.messageHeader();
+    if (header) {
+      headerGiven = true;
+      resolveHeader(header);
+    }
+  };
+  const emitAfterHeader = (controller) => {
+    const emit = chunkEmitter(controller);
+    return (p) => {
+      giveHeader();
+      emit(p);
+    };
+  };
   const { step, end, cancel, inBackground } = streamSteps(() => {
     opener?.wipe();
     decryptor?.free();
@@ -1242,22 +1276,21 @@ export function decryptStream(keyring, options = {}) {
       const bytes = toBytes(chunk, 'chunk', false);
       try {
         if (opener) {
-          await opener.push(bytes, (p) => controller.enqueue(p));
-          inBackground(controller, () => opener.settle((p) => controller.enqueue(p)));
+          await opener.push(bytes, emitAfterHeader(controller));
+          inBackground(controller, () => opener.settle(chunkEmitter(controller)));
         } else {
           const out = await decryptor.update(bytes);
-          if (out.length) controller.enqueue(out);
+          if (out.length) emitAfterHeader(controller)(out);
         }
       } finally {
         // A header that verified is given even if a frame of this same chunk then fails.
-        const header = decryptor?.messageHeader();
-        if (header) resolveHeader(header);
+        giveHeader();
       }
     }),
     // The header, if it verified, was given by the transform that read it.
     flush: step(async (controller) => {
       if (opener) {
-        await opener.finish((p) => controller.enqueue(p));
+        await opener.finish(chunkEmitter(controller));
       } else {
         const out = decryptor.finish();
         if (out.length) controller.enqueue(out);
@@ -1265,7 +1298,7 @@ export function decryptStream(keyring, options = {}) {
       end();
     }),
     cancel,
-  });
+  }, undefined, { highWaterMark: 1 }); // so the first chunk is read, and the header given, before anyone reads
   stream.messageHeader = messageHeader;
   return stream;
 }

@@ -277,3 +277,47 @@ test('a stream whose frame fails its tag errors at once, on every AES path, thou
     });
   }
 });
+
+test('stream chunks, on every AES path: encryptStream gives the header, then one chunk per frame, never an empty one; decryptStream never an empty one', async () => {
+  const frameLength = 4096;
+  const framed = 4 + 12 + frameLength + 16;
+  for (const suiteId of [0x0478, 0x0578]) {
+    // A multiple of the frame length: the final frame is empty, and unsigned messages have an empty footer.
+    const plaintext = new Uint8Array(5 * frameLength).map((_, i) => i * 3);
+    for (const path of AES_PATHS) {
+      await onPath(path, async () => {
+        const parts = [];
+        const source = new ReadableStream({ start(c) { c.enqueue(plaintext.subarray(0, 7000)); c.enqueue(plaintext.subarray(7000)); c.close(); } });
+        for await (const part of source.pipeThrough(k.encryptStream(raw, { frameLength, suiteId }))) parts.push(part.length);
+        const what = `${path} ${suiteId.toString(16)}: ${parts}`;
+        assert.ok(parts.every((n) => n > 0), what);
+        assert.deepEqual(parts.slice(1, 6), Array(5).fill(framed), what);
+        const message = (await k.encrypt(raw, plaintext, { frameLength, suiteId })).result;
+        const out = [];
+        for await (const part of new ReadableStream({ start(c) { c.enqueue(message); c.close(); } }).pipeThrough(k.decryptStream(raw))) out.push(part.length);
+        assert.ok(out.every((n) => n > 0) && out.reduce((a, b) => a + b) === plaintext.length, `${path} decrypt: ${out}`);
+      });
+    }
+  }
+});
+
+test('decryptStream gives messageHeader before any plaintext, on every AES path: a cancel after plaintext came out does not reject it, and it can be awaited before anything reads', async () => {
+  const frameLength = 4096;
+  const plaintext = new Uint8Array(40 * frameLength).map((_, i) => i);
+  const { result } = await k.encrypt(raw, plaintext, { frameLength });
+  const soon = (promise, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: not in 2 s`)), 2000))]);
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      const stream = k.decryptStream(raw);
+      const writer = stream.writable.getWriter();
+      writer.write(result).catch(() => {});
+      // Nothing reads yet: the header still comes (code moved over from client-node's 'header' event waits so).
+      const header = await soon(stream.messageHeader, `${path}: header before any read`);
+      assert.equal(header.frameLength, frameLength);
+      const reader = stream.readable.getReader();
+      assert.ok((await reader.read()).value.length > 0);
+      await reader.cancel();
+      assert.equal(await stream.messageHeader, header, `${path}: still the header after the cancel`);
+    });
+  }
+});
