@@ -219,6 +219,10 @@ export class KMSClient {
   async call(operation, input = {}, options) {
     const maps = OPERATIONS[operation];
     if (!maps) throw kmsWasmError('ValidationError', `unknown operation ${operation}`, 'operation');
+    if (options != null && typeof options !== 'object') {
+      // The SDK's callback style: the promise would be the only answer, and the callback never called.
+      throw kmsWasmError('ValidationError', typeof options === 'function' ? 'options: kms-wasm takes no callback; await the promise it returns' : 'options: must be an object', 'options');
+    }
     const signal = options?.abortSignal;
     if (signal != null && typeof signal.addEventListener !== 'function') throw kmsWasmError('ValidationError', 'abortSignal: expected an AbortSignal', 'abortSignal');
     if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw kmsWasmError('ValidationError', `${operation}: the input must be an object`, 'input');
@@ -288,7 +292,10 @@ export class KMS extends KMSClient {}
 
 for (const operation of Object.keys(OPERATIONS)) {
   Object.defineProperty(KMS.prototype, lowerFirst(operation), {
-    value: function (input, options) { return this.call(operation, input, options); },
+    value: function (input, options, callback) {
+      if (typeof callback === 'function') return Promise.reject(kmsWasmError('ValidationError', 'options: kms-wasm takes no callback; await the promise it returns', 'options'));
+      return this.call(operation, input, options);
+    },
     writable: true,
     configurable: true,
   });
@@ -381,8 +388,15 @@ export class Keyring {
  */
 export class KmsKeyring extends Keyring {
   #options;
-  constructor({ client, generatorKeyId, keyIds, discovery, discoveryFilter, grantTokens } = {}) {
+  constructor(options = {}) {
     super();
+    knownKeyringOptions(options, ['client', 'generatorKeyId', 'keyIds', 'discovery', 'discoveryFilter', 'grantTokens'], {
+      clientProvider: 'kms-wasm takes a client: a kms-wasm KMS',
+      keyIDs: "kms-wasm's name is keyIds",
+      limitRegions: 'not supported: build a keyring with a client of each region',
+      excludeRegions: 'not supported: build a keyring with a client of each region',
+    });
+    let { client, generatorKeyId, keyIds, discovery, discoveryFilter, grantTokens } = options;
     // null reads as "not given", as undefined does.
     [generatorKeyId, discoveryFilter, keyIds, grantTokens, discovery] = [generatorKeyId ?? undefined, discoveryFilter ?? undefined, keyIds ?? [], grantTokens ?? [], discovery ?? false];
     requireOption(client instanceof KMSClient, 'client', 'must be a kms-wasm KMS or KMSClient');
@@ -413,14 +427,23 @@ export class KmsKeyring extends Keyring {
 export class RawAesKeyring extends Keyring {
   #key;
   #names;
-  constructor({ keyName, keyNamespace, wrappingKey } = {}) {
+  constructor(options = {}) {
     super();
+    knownKeyringOptions(options, ['keyName', 'keyNamespace', 'wrappingKey', 'wrappingSuite', 'utf8Sorting'], {
+      unencryptedMasterKey: "kms-wasm's name is wrappingKey",
+      masterKey: "kms-wasm's name is wrappingKey",
+    });
+    const { keyName, keyNamespace, wrappingKey, wrappingSuite, utf8Sorting } = options;
+    // client-node's: kms-wasm always orders the context in UTF-8 byte order, as the spec does.
+    requireOption(utf8Sorting === undefined || utf8Sorting === true, 'utf8Sorting', 'kms-wasm orders the encryption context in UTF-8 byte order, as the specification (utf8Sorting: true); leave it out');
     requireOption(typeof keyName === 'string', 'keyName', 'must be a string');
     requireOption(typeof keyNamespace === 'string', 'keyNamespace', 'must be a string');
     // The spec reserves it: EDKs under `aws-kms` are KMS keyrings' to open.
     requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
     const key = toBytes(wrappingKey, 'wrappingKey', false);
     requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
+    // client-node's: the key's length chooses the suite here; one named must agree with it.
+    requireOption(wrappingSuite === undefined || wrappingSuite === `AES${key.length * 8}_GCM_IV12_TAG16_NO_PADDING`, 'wrappingSuite', `a ${key.length * 8}-bit wrappingKey is AES${key.length * 8}_GCM_IV12_TAG16_NO_PADDING; the key's length chooses it, so it may be left out`);
     // Built from the checked copy: a later assignment to the properties cannot get past the checks.
     this.#names = [keyNamespace, keyName];
     readOnly(this, { keyName, keyNamespace });
@@ -435,8 +458,10 @@ export class RawAesKeyring extends Keyring {
 /** Multi-keyring: the generator makes the data key; every child wraps it as well. */
 export class MultiKeyring extends Keyring {
   #keyrings;
-  constructor({ generator, children } = {}) {
+  constructor(options = {}) {
     super();
+    knownKeyringOptions(options, ['generator', 'children'], {});
+    let { generator, children } = options;
     [generator, children] = [generator ?? undefined, children ?? []];
     requireOption(generator === undefined || generator instanceof Keyring, 'generator', 'must be a keyring');
     requireOption(Array.isArray(children) && children.every((c) => c instanceof Keyring), 'children', 'must be an array of keyrings');
@@ -450,6 +475,17 @@ export class MultiKeyring extends Keyring {
     const kids = [];
     for (const c of children) kids.push(await c._handle());
     return WasmKeyring.multi(gen, kids);
+  }
+}
+
+/**
+ * A keyring refuses options it does not take, naming them (a misspelt `keyIds` would leave a
+ * key out of every message), with what to use instead for client-node's names (`hints`).
+ */
+function knownKeyringOptions(options, allowed, hints) {
+  requireOption(options !== null && typeof options === 'object', 'options', 'must be an object');
+  for (const name of Object.keys(options)) {
+    if (!allowed.includes(name)) throw kmsWasmError('ConfigError', `${name}: ${hints[name] ?? `not an option of this keyring (it takes ${allowed.join(', ')})`}`, name);
   }
 }
 
@@ -1239,6 +1275,22 @@ export function encryptStream(keyring, options = {}) {
  * Use `decrypt` when nothing may be released before the signature verifies.
  */
 export function decryptStream(keyring, options = {}) {
+  return decryptingStream(keyring, options, false);
+}
+
+/**
+ * `decryptStream` for unsigned messages only, as client-node's: a signed one (whose frames a
+ * stream would release before its signature is checked) is an `UnsupportedSuiteError` once its
+ * header is read, before any plaintext.
+ */
+export function decryptUnsignedMessageStream(keyring, options = {}) {
+  return decryptingStream(keyring, options, true);
+}
+
+// Suites whose messages carry a signature (0x0578 and the legacy 0x0378, 0x0346, 0x0214).
+const SIGNED_SUITES = [0x0578, 0x0378, 0x0346, 0x0214];
+
+function decryptingStream(keyring, options, unsignedOnly) {
   checkKeyring(keyring);
   options = checkedOptions(options, DECRYPT_OPTIONS);
   let decryptor;
@@ -1247,12 +1299,17 @@ export function decryptStream(keyring, options = {}) {
   // Given once it verified, before any plaintext: a cancel after some plaintext came out must
   // not reject it. Not from a background drain (wasm may be busy then; it was given already).
   let headerGiven = false;
+  let refused; // unsignedOnly: the error of a signed message, thrown at every emit
   const giveHeader = () => {
     const header = headerGiven ? undefined : decryptor?.messageHeader();
     if (header) {
       headerGiven = true;
       resolveHeader(header);
+      if (unsignedOnly && SIGNED_SUITES.includes(header.suiteId)) {
+        refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${header.suiteId.toString(16).padStart(4, '0')} is signed: this stream decrypts unsigned messages only (use decryptStream, or decrypt to release nothing before the signature is checked)`);
+      }
     }
+    if (refused) throw refused;
   };
   const emitAfterHeader = (controller) => {
     const emit = chunkEmitter(controller);
@@ -1326,6 +1383,7 @@ export function buildClient(options) {
     decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o)),
     encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o)),
     decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o)),
+    decryptUnsignedMessageStream: (keyring, o) => decryptUnsignedMessageStream(keyring, withDefaults(o)),
   });
 }
 

@@ -274,6 +274,10 @@ export interface RawAesKeyringInput {
   keyNamespace: string;
   /** 16, 24 or 32 bytes (not a string): any other value is a `ValidationError`, another length a `ConfigError`. */
   wrappingKey: Uint8Array | ArrayBuffer | ArrayBufferView;
+  /** client-node's option, accepted when it names the suite the key's length gives (else a `ConfigError`). */
+  wrappingSuite?: 'AES128_GCM_IV12_TAG16_NO_PADDING' | 'AES192_GCM_IV12_TAG16_NO_PADDING' | 'AES256_GCM_IV12_TAG16_NO_PADDING';
+  /** client-node's option: kms-wasm always orders the context in UTF-8 byte order (`false` is a `ConfigError`). */
+  utf8Sorting?: true;
 }
 export declare class RawAesKeyring extends Keyring {
   constructor(input: RawAesKeyringInput);
@@ -357,6 +361,7 @@ export declare function buildClient(options: CommitmentPolicyName | ClientOption
   decrypt: typeof decrypt;
   encryptStream: typeof encryptStream;
   decryptStream: typeof decryptStream;
+  decryptUnsignedMessageStream: typeof decryptUnsignedMessageStream;
 };
 /** Encrypts a stream into one message with memory bounded by the frame length. */
 export declare function encryptStream(keyring: Keyring, options?: EncryptOptions): EnvelopeStream;
@@ -366,3 +371,8 @@ export declare function encryptStream(keyring: Keyring, options?: EncryptOptions
  * already released). Use `decrypt` when nothing may be released unverified.
  */
 export declare function decryptStream(keyring: Keyring, options?: DecryptOptions): EnvelopeStream;
+/**
+ * `decryptStream` for unsigned messages (0x0478) only, as client-node's: a signed message is an
+ * `UnsupportedSuiteError` once its header is read, before any plaintext comes out.
+ */
+export declare function decryptUnsignedMessageStream(keyring: Keyring, options?: DecryptOptions): EnvelopeStream;

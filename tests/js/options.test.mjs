@@ -18,6 +18,14 @@ const raw = new k.RawAesKeyring({ keyName: 'name', keyNamespace: 'ns', wrappingK
 /** For `assert.rejects`: a KmsWasmError of this name and field. */
 const refusedWith = (name, field) => (e) => e instanceof k.KmsWasmError && e.name === name && e.field === field;
 
+function capture(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+}
+
 function assertRefused(fn, name, field, what) {
   assert.throws(fn, (e) => {
     assert.ok(e instanceof k.KmsWasmError, `${what}: ${e}`);
@@ -52,12 +60,24 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
     [() => new k.MultiKeyring({ generator: {} }), 'generator', 'a generator that is not a keyring'],
     [() => new k.MultiKeyring({ generator: raw, children: [{}] }), 'children', 'a child that is not a keyring'],
     [() => new k.MultiKeyring({ generator: raw, children: raw }), 'children', 'a keyring for the children array'],
+    // Options a keyring does not take are refused, not dropped (a misspelt keyIds would leave a
+    // key out of every message), with kms-wasm's name for client-node's.
+    [kms({ generatorKeyId: 'alias/a', keyIDs: ['alias/b'] }), 'keyIDs', "client-node's keyIDs"],
+    [kms({ generatorKeyId: 'alias/a', clientProvider: () => client }), 'clientProvider', "client-node's clientProvider"],
+    [kms({ generatorKeyId: 'alias/a', grantToken: ['t'] }), 'grantToken', 'a misspelt grantTokens'],
+    [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', unencryptedMasterKey: wrappingKey }), 'unencryptedMasterKey', "client-node's unencryptedMasterKey"],
+    [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, wrappingSuite: 'AES128_GCM_IV12_TAG16_NO_PADDING' }), 'wrappingSuite', 'a suite the key length does not give'],
+    [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, utf8Sorting: false }), 'utf8Sorting', 'another context order'],
+    [() => new k.MultiKeyring({ generator: raw, child: [raw] }), 'child', 'a misspelt children'],
   ];
   for (const [fn, field, what] of cases) assertRefused(fn, 'ConfigError', field, what);
   // null stands for "not given", as in the SDKs.
   new k.KmsKeyring({ client, generatorKeyId: 'alias/a', keyIds: null, discoveryFilter: null, grantTokens: null });
   new k.KmsKeyring({ client, discovery: true, generatorKeyId: null, discoveryFilter: null });
   new k.MultiKeyring({ generator: null, children: [raw] });
+  // client-node's raw AES options are taken where they agree with what kms-wasm does.
+  new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, wrappingSuite: 'AES256_GCM_IV12_TAG16_NO_PADDING', utf8Sorting: true });
+  assert.match(String(capture(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', unencryptedMasterKey: wrappingKey }))), /kms-wasm's name is wrappingKey/);
   // A key given as text would be its UTF-8 bytes, not the key the caller meant.
   assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: 'x'.repeat(32) }), 'ValidationError', 'wrappingKey', 'a string key');
 });
@@ -318,6 +338,40 @@ test('decryptStream gives messageHeader before any plaintext, on every AES path:
       assert.ok((await reader.read()).value.length > 0);
       await reader.cancel();
       assert.equal(await stream.messageHeader, header, `${path}: still the header after the cancel`);
+    });
+  }
+});
+
+test("the SDK's callback style is refused, not left uncalled: a ValidationError before anything is sent", async () => {
+  const callback = () => assert.fail('never called');
+  for (const call of [() => client.listKeys({}, callback), () => client.listKeys({}, {}, callback), () => client.call('ListKeys', {}, callback)]) {
+    // `client` points at a port where nothing listens: a call that went out would be a NetworkError.
+    await assert.rejects(call(), (e) => e.name === 'ValidationError' && e.field === 'options' && /no callback/.test(e.message));
+  }
+  await assert.rejects(client.listKeys({}, 'options'), (e) => e.name === 'ValidationError' && e.field === 'options');
+});
+
+test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a signed message once its header is read, before any plaintext, on every AES path", async () => {
+  const frameLength = 4096;
+  const plaintext = new Uint8Array(10 * frameLength + 5).map((_, i) => i * 5);
+  const run = async (stream, message) => {
+    const out = [];
+    const source = new ReadableStream({ start(c) { for (let i = 0; i < message.length; i += 3000) c.enqueue(message.subarray(i, i + 3000)); c.close(); } });
+    const error = await (async () => { for await (const part of source.pipeThrough(stream)) out.push(...part); })().catch((e) => e);
+    return { out, error };
+  };
+  const unsigned = (await k.encrypt(raw, plaintext, { frameLength, suiteId: 0x0478 })).result;
+  const signed = (await k.encrypt(raw, plaintext, { frameLength })).result;
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      const ok = await run(k.decryptUnsignedMessageStream(raw), unsigned);
+      assert.equal(ok.error, undefined, `${path}: ${ok.error}`);
+      assert.deepEqual(new Uint8Array(ok.out), plaintext);
+      const stream = k.buildClient(k.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).decryptUnsignedMessageStream(raw);
+      const refused = await run(stream, signed);
+      assert.equal(refused.error?.name, 'UnsupportedSuiteError', `${path}: ${refused.error}`);
+      assert.equal(refused.out.length, 0, `${path}: no plaintext of a signed message`);
+      assert.equal((await stream.messageHeader).suiteId, 0x0578, 'its header verified, and is given');
     });
   }
 });

@@ -3,7 +3,7 @@ import {
   KMS, KMSServiceException, KmsWasmError, NotFoundException, DisabledException, KeySpec, KeyUsageType,
   paginateListKeys, paginateListAliases, paginateListGrants, paginateListKeyPolicies, paginateListResourceTags,
   paginateListRetirableGrants, paginateListKeyRotations, paginateDescribeCustomKeyStores, ready,
-  KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream,
+  KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream, decryptUnsignedMessageStream,
   AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
   type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader, type HttpHandlerOptions,
   type ServiceInputTypes, type ServiceOutputTypes,
@@ -99,6 +99,8 @@ async function main(): Promise<void> {
   const es: TransformStream<Uint8Array, Uint8Array> = encryptStream(raw, { frameLength: 65536 });
   const ds = decryptStream(raw, {});
   const h: MessageHeader = await ds.messageHeader;
+  const unsignedOnly: TransformStream<Uint8Array, Uint8Array> = decryptUnsignedMessageStream(raw, { encryptionContext: { a: 'b' } });
+  void [unsignedOnly, client2.decryptUnsignedMessageStream(raw)];
   void [plainOut, created, spec, usage, status, random, header.suiteId, plain, es, h];
   kms.destroy();
 }
