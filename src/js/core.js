@@ -185,6 +185,7 @@ export class KMSClient {
   #options;
   #env;
   #wasm;
+  #credentialsFailure; // what the caller's credentials function last threw: the cause of a CredentialsProviderError
 
   constructor(options = {}, env) {
     this.#options = options;
@@ -196,6 +197,21 @@ export class KMSClient {
     return new this(options, env ?? {});
   }
 
+  /** The caller's own credentials function (not a kms-wasm provider), noting what it throws. */
+  #keepingCredentialsFailure(options) {
+    const given = options?.credentials;
+    if (typeof given !== 'function' || '__kmsWasmProvider' in given) return options;
+    const credentials = async () => {
+      try {
+        return await given();
+      } catch (e) {
+        this.#credentialsFailure = e;
+        throw e;
+      }
+    };
+    return { ...options, credentials };
+  }
+
   /** @internal the wasm client (created on first use). */
   async _wasm() {
     await ready();
@@ -204,7 +220,7 @@ export class KMSClient {
         // Once, as the client is made: a kms-wasm provider that refuses its options says so
         // here, as the ConfigError naming the option.
         this.#options.credentials?.[CHECK_PROVIDER]?.();
-        this.#wasm = new WasmKms(withQuietAudit(this.#options), this.#env);
+        this.#wasm = new WasmKms(this.#keepingCredentialsFailure(withQuietAudit(this.#options)), this.#env);
       }
       return this.#wasm;
     } catch (e) {
@@ -245,8 +261,10 @@ export class KMSClient {
       res = await wasm.call(operation, body, aborted);
     } catch (e) {
       const lifted = liftError(e);
-      // What the caller aborted with (`controller.abort(reason)`) is kept, as fetch keeps it.
+      // What the caller aborted with (`controller.abort(reason)`) is kept, as fetch keeps it; and
+      // what their credentials function threw, which the SDK would have rejected with.
       if (lifted?.name === 'AbortError' && signal?.aborted && !('cause' in lifted)) lifted.cause = signal.reason;
+      if (lifted?.name === 'CredentialsProviderError' && this.#credentialsFailure !== undefined && !('cause' in lifted)) lifted.cause = this.#credentialsFailure;
       throw lifted;
     } finally {
       stopListening?.();

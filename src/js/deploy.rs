@@ -387,9 +387,10 @@ impl WasmCredentialsProvider {
         Ok(Self::register(Arc::new(p)))
     }
 
-    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of an env map (captured now).
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of an env map, read at
+    /// first use and again after `invalidate()` (keys rotated in `process.env` are then seen).
     pub fn env(env: JsValue) -> WasmCredentialsProvider {
-        Self::register(Arc::new(EnvCredentialsProvider::new(env_pairs(&env))))
+        Self::register(Arc::new(LiveEnvCredentials(env)))
     }
 
     /// The caller's function (`() => ({ accessKeyId, secretAccessKey, sessionToken?, expiration? })`), cached.
@@ -415,6 +416,17 @@ impl WasmCredentialsProvider {
     /// Forgets the cached credentials (e.g. after KMS rejected them).
     pub fn invalidate(&self) {
         self.cache.invalidate();
+    }
+}
+
+/// The credential variables of an env map as it is when asked (the cache above asks again only
+/// once its credentials are invalidated).
+struct LiveEnvCredentials(JsValue);
+
+impl CredentialsProvider for LiveEnvCredentials {
+    fn credentials(&self) -> BoxFuture<'_, crate::Result<Credentials>> {
+        let now = EnvCredentialsProvider::new(env_pairs(&self.0));
+        Box::pin(async move { now.credentials().await })
     }
 }
 

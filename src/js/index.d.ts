@@ -76,8 +76,13 @@ export interface KMSClientConfig {
   customUserAgent?: unknown;
 }
 
-/** Environment variables (`process.env`, a Worker's `env`). */
-export type EnvMap = Record<string, string | undefined>;
+/**
+ * Environment variables: `process.env`, or a Worker's `env` (any object, so that the `Env`
+ * interface `wrangler types` writes fits). Of the variables kms-wasm reads, strings are taken,
+ * and booleans as `"true"`/`"false"` (a Worker's `[vars]` may hold `true`); other values and
+ * other bindings are left out.
+ */
+export type EnvMap = object;
 
 /** A KMS client shaped like `KMSClient` of @aws-sdk/client-kms: `await client.send(new EncryptCommand(input))`. */
 export declare class KMSClient {

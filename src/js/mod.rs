@@ -80,15 +80,15 @@ fn well_formed(s: &str, value: &JsValue) -> bool {
     JsValue::from_str(s) == *value
 }
 
-/// An env map (`process.env`, a Worker's `env`): its string values; anything else is left out.
+/// An env map (`process.env`, a Worker's `env`): its string values, and booleans as `true` /
+/// `false` (a Worker's `[vars]` may hold `AWS_USE_FIPS_ENDPOINT = true`, which would otherwise be
+/// dropped without a word); anything else (other bindings) is left out.
 fn env_pairs(env: &JsValue) -> Vec<(String, String)> {
     if !env.is_object() {
         return Vec::new();
     }
-    Object::keys(&Object::from(env.clone()))
-        .iter()
-        .filter_map(|k| Some((k.as_string()?, Reflect::get(env, &k).ok()?.as_string()?)))
-        .collect()
+    let text = |v: JsValue| v.as_string().or_else(|| v.as_bool().map(|b| if b { "true" } else { "false" }.to_owned()));
+    Object::keys(&Object::from(env.clone())).iter().filter_map(|k| Some((k.as_string()?, text(Reflect::get(env, &k).ok()?)?))).collect()
 }
 
 /// A true/false setting of `options`, or absent.

@@ -672,3 +672,29 @@ export async function demo(env: Record<string, string | undefined>): Promise<str
     rmSync(project, { recursive: true, force: true });
   }
 });
+
+test('credentials audit fixes: fromEnv().invalidate() reads the environment again; a credentials function\'s own error is the cause; a Worker\'s boolean [vars] are read, not dropped', async () => {
+  // Keys rotated in the environment are seen after invalidate(), as the SDK's fromEnv sees them.
+  const live = { AWS_ACCESS_KEY_ID: 'AKIA_OLD', AWS_SECRET_ACCESS_KEY: 'old-secret' };
+  const provider = fromEnv(live);
+  assert.equal((await provider()).accessKeyId, 'AKIA_OLD');
+  Object.assign(live, { AWS_ACCESS_KEY_ID: 'AKIA_NEW', AWS_SECRET_ACCESS_KEY: 'new-secret' });
+  assert.equal((await provider()).accessKeyId, 'AKIA_OLD', 'cached until invalidated');
+  provider.invalidate();
+  assert.equal((await provider()).accessKeyId, 'AKIA_NEW');
+
+  // What the caller's function threw is kept as the cause, class and all (the SDK rejects with it).
+  class VaultSealedError extends Error {}
+  const sealed = new VaultSealedError('vault is sealed');
+  const kms = new KMS({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: async () => { throw sealed; } });
+  const err = await kms.listKeys({}).catch((e) => e);
+  assert.deepEqual([err.name, err.cause], ['CredentialsProviderError', sealed]);
+
+  // `AWS_USE_FIPS_ENDPOINT = true` in wrangler.toml is a boolean binding: it is read (here it
+  // conflicts with the custom endpoint, a ConfigError naming it), not silently dropped.
+  const workerEnv = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:2', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's', AWS_USE_FIPS_ENDPOINT: true, KV: {} };
+  const conflict = await KMS.fromEnv(workerEnv, { maxAttempts: 1 }).listKeys({}).catch((e) => e);
+  assert.deepEqual([conflict.name, conflict.field], ['ConfigError', 'AWS_USE_FIPS_ENDPOINT'], conflict.message);
+  const off = await KMS.fromEnv({ ...workerEnv, AWS_USE_FIPS_ENDPOINT: false }, { maxAttempts: 1 }).listKeys({}).catch((e) => e);
+  assert.equal(off.name, 'NetworkError', 'false is read as false');
+});

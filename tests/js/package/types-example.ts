@@ -14,6 +14,10 @@ async function main(): Promise<void> {
   const config: KMSClientConfig = { region: 'us-east-1', credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), onAudit: (e: AuditEvent) => void e.durationMs };
   const kms = new KMS(config);
   const fromEnv = KMS.fromEnv({ AWS_REGION: 'us-east-1' });
+  // A Worker's env as `wrangler types` declares it: an interface, with other bindings beside.
+  interface WorkerEnv { AWS_REGION: string; AWS_USE_FIPS_ENDPOINT: boolean; CACHE: { get(key: string): Promise<string | null> } }
+  const workerEnv: WorkerEnv = { AWS_REGION: 'us-east-1', AWS_USE_FIPS_ENDPOINT: false, CACHE: { get: async () => null } };
+  void KMS.fromEnv(workerEnv);
   const req: EncryptRequest = { KeyId: 'alias/x', Plaintext: new Uint8Array([1]), EncryptionContext: { a: 'b' } };
   const out = await kms.encrypt(req);
   const plainOut: EncryptResponse = out;
