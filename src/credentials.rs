@@ -604,6 +604,8 @@ pub struct CognitoIdentityProvider {
     identity_pool_id: String,
     account_id: Option<String>,
     logins: Vec<(String, SecretString)>,
+    /// Gives the logins as a JSON object, asked at every refresh (replaces `logins`).
+    logins_source: Option<Arc<dyn TokenSource>>,
     custom_role_arn: Option<String>,
     identity_id: std::sync::Mutex<Option<String>>,
     endpoint: Endpoint,
@@ -624,6 +626,7 @@ impl CognitoIdentityProvider {
             identity_pool_id,
             account_id: None,
             logins: Vec::new(),
+            logins_source: None,
             custom_role_arn: None,
             identity_id: std::sync::Mutex::new(None),
             endpoint,
@@ -635,6 +638,14 @@ impl CognitoIdentityProvider {
     /// Identity provider tokens (`"accounts.google.com" → id token`, `"cognito-idp.<region>.amazonaws.com/<pool>" → id token`, …).
     pub fn logins<K: Into<String>>(mut self, logins: impl IntoIterator<Item = (K, SecretString)>) -> Self {
         self.logins = logins.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        self
+    }
+
+    /// Logins read at every refresh from `source`, which gives them as a JSON object of provider
+    /// names to tokens: an ID token expires long before a process does, and a refresh with a
+    /// stale one is refused. Replaces [`logins`](Self::logins).
+    pub fn logins_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.logins_source = Some(source);
         self
     }
 
@@ -723,6 +734,10 @@ impl CognitoIdentityProvider {
     }
 
     async fn fetch(&self) -> Result<Credentials> {
+        let logins = match &self.logins_source {
+            Some(source) => Some(serde_json::from_slice(source.token().await?.expose().as_bytes()).map_err(|_| Error::config("logins", "the logins source must give a JSON object"))?),
+            None => self.logins_json(),
+        };
         let identity_id = match self.current_identity_id() {
             Some(id) => id,
             None => {
@@ -730,7 +745,7 @@ impl CognitoIdentityProvider {
                 if let Some(a) = &self.account_id {
                     req["AccountId"] = a.clone().into();
                 }
-                if let Some(l) = self.logins_json() {
+                if let Some(l) = logins.clone() {
                     req["Logins"] = l;
                 }
                 let answer = self.call("GetId", req).await?;
@@ -740,7 +755,7 @@ impl CognitoIdentityProvider {
             }
         };
         let mut req = serde_json::json!({ "IdentityId": identity_id });
-        if let Some(l) = self.logins_json() {
+        if let Some(l) = logins {
             req["Logins"] = l;
         }
         if let Some(r) = &self.custom_role_arn {

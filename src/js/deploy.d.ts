@@ -142,8 +142,12 @@ export interface WebIdentityOptions {
 export interface CognitoIdentityPoolOptions {
   /** `<region>:<uuid>`; the region comes from it. */
   identityPoolId: string;
-  /** Identity provider tokens, e.g. `{ "accounts.google.com": idToken }`; without them the pool must allow unauthenticated identities. */
-  logins?: Record<string, string>;
+  /**
+   * Identity provider tokens, e.g. `{ "accounts.google.com": idToken }`, each a string or (as the
+   * SDK's) a function giving one, asked at every refresh; without them the pool must allow
+   * unauthenticated identities.
+   */
+  logins?: Record<string, string | (() => string | Promise<string>)>;
   /** Cognito endpoint override (proxy, emulator). */
   endpoint?: string;
   /** The region's FIPS endpoint, `cognito-identity-fips.<region>.…`. Not with `endpoint`. */

@@ -198,6 +198,24 @@ export function fromWebIdentity(options = {}) {
 
 /** Temporary credentials from a Cognito identity pool (GetId + GetCredentialsForIdentity, unsigned). */
 export function fromCognitoIdentityPool(options = {}) {
+  const logins = options?.logins;
+  if (logins && typeof logins === 'object' && Object.values(logins).some((v) => typeof v === 'function')) {
+    // As the SDK's: a login may be a function giving its token, asked at every refresh. Resolved
+    // here; wasm reads the whole set as JSON.
+    const { logins: _, ...rest } = options;
+    const entries = Object.entries(logins);
+    options = {
+      ...rest,
+      async loginsSource() {
+        const tokens = {};
+        for (const [name, token] of entries) {
+          tokens[name] = typeof token === 'function' ? await token() : token;
+          if (typeof tokens[name] !== 'string') throw new KmsWasmError({ name: 'ConfigError', message: `logins: ${name} must be or give a token string`, field: 'logins' });
+        }
+        return JSON.stringify(tokens);
+      },
+    };
+  }
   return provider(() => WasmCredentialsProvider.cognito(options));
 }
 

@@ -256,14 +256,15 @@ pub(super) fn provider_from_js(v: &JsValue) -> Option<SharedCredentialsProvider>
     PROVIDERS.with(|p| p.borrow().1.iter().find(|(i, _)| *i == id).map(|(_, p)| p.clone()))
 }
 
-/// An OIDC token from a JS function (re-read before every STS call).
-struct JsTokenSource(Function);
+/// A token from a JS function, re-read before every STS or Cognito call: `tokenProvider`, or
+/// the `logins` deploy.js resolves (the option named second).
+struct JsTokenSource(Function, &'static str);
 
 impl TokenSource for JsTokenSource {
     fn token(&self) -> BoxFuture<'_, crate::Result<SecretString>> {
         Box::pin(async move {
-            let v = call_async(&self.0).await.map_err(|e| Error::credentials(format!("tokenProvider failed: {}", js_message(&e))))?;
-            v.as_string().map(SecretString::new).ok_or_else(|| Error::config("tokenProvider", "must return a string (the OIDC token)"))
+            let v = call_async(&self.0).await.map_err(|e| Error::credentials(format!("{} failed: {}", self.1, js_message(&e))))?;
+            v.as_string().map(SecretString::new).ok_or_else(|| Error::config(self.1, "must give a string (the token)"))
         })
     }
 }
@@ -332,7 +333,7 @@ impl WasmCredentialsProvider {
         let session = get_string(o, "roleSessionName", "roleSessionName")?.unwrap_or_else(|| format!("kms-wasm-{}", crate::platform::now_millis()));
         let token: Arc<dyn TokenSource> = match (get_string(o, "webIdentityToken", "webIdentityToken")?, get(o, "tokenProvider")) {
             (Some(t), None) => Arc::new(SecretString::new(t)),
-            (None, Some(f)) => Arc::new(JsTokenSource(f.dyn_into::<Function>().map_err(|_| Error::config("tokenProvider", "must be a function returning the token"))?)),
+            (None, Some(f)) => Arc::new(JsTokenSource(f.dyn_into::<Function>().map_err(|_| Error::config("tokenProvider", "must be a function returning the token"))?, "tokenProvider")),
             (Some(_), Some(_)) => return Err(Error::config("webIdentityToken", "give webIdentityToken or tokenProvider, not both")),
             (None, None) => return Err(Error::config("webIdentityToken", "is required (or tokenProvider)")),
         };
@@ -361,7 +362,10 @@ impl WasmCredentialsProvider {
     fn cognito_inner(o: &JsValue) -> crate::Result<WasmCredentialsProvider> {
         let pool = get_string(o, "identityPoolId", "identityPoolId")?.ok_or_else(|| Error::config("identityPoolId", "is required"))?;
         let mut p = CognitoIdentityProvider::new(pool)?;
-        if let Some(logins) = get(o, "logins") {
+        if let Some(source) = get(o, "loginsSource") {
+            // deploy.js: logins with functions among them, resolved to JSON at every refresh.
+            p = p.logins_source(Arc::new(JsTokenSource(source.dyn_into::<Function>().map_err(|_| Error::config("logins", "must be an object of provider names to tokens"))?, "logins")));
+        } else if let Some(logins) = get(o, "logins") {
             if js_sys::Array::is_array(&logins) {
                 return Err(Error::config("logins", "must be an object of provider names to tokens"));
             }

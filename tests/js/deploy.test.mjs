@@ -565,6 +565,15 @@ test('fromCognitoIdentityPool against moto: GetId then GetCredentialsForIdentity
   const withLogins = fromCognitoIdentityPool({ identityPoolId: pool, endpoint: proxy.url, logins: { 'accounts.google.com': 'google-id-token' } });
   await withLogins();
   assert.deepEqual(JSON.parse(seen.at(-2).body).Logins, { 'accounts.google.com': 'google-id-token' });
+  // A login given as a function (as the SDK takes it) is asked at every refresh: a fresh ID token.
+  let issued = 0;
+  const refreshing = fromCognitoIdentityPool({ identityPoolId: pool, endpoint: proxy.url, logins: { 'accounts.google.com': async () => `id-token-${++issued}`, 'graph.facebook.com': 'fixed' } });
+  await refreshing();
+  assert.deepEqual(JSON.parse(seen.at(-1).body).Logins, { 'accounts.google.com': 'id-token-1', 'graph.facebook.com': 'fixed' });
+  refreshing.invalidate();
+  await refreshing();
+  assert.deepEqual(JSON.parse(seen.at(-1).body).Logins, { 'accounts.google.com': 'id-token-2', 'graph.facebook.com': 'fixed' });
+  assert.equal(JSON.parse(seen.at(-2).body).Logins['accounts.google.com'], 'id-token-1', 'the refresh before had the first token');
   // moto's Cognito hands out fixed credentials it does not register with IAM, so it refuses
   // KMS calls signed with them as an unknown key: that at least shows they were used to sign.
   const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: provider });
