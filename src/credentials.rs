@@ -718,7 +718,7 @@ impl CognitoIdentityProvider {
 
     async fn call(&self, operation: &str, body: serde_json::Value) -> Result<serde_json::Value> {
         let mut body = body;
-        let bytes = serde_json::to_vec(&body).map_err(|e| Error::credentials(format!("cannot serialize {operation}: {e}")));
+        let bytes = serde_json::to_vec(&body).map_err(|e| Error::credentials(format!("cannot serialize {operation}: {}", crate::error::json_problem(&e))));
         // The body holds the logins' tokens; the HTTP client owns the bytes from here.
         wipe_json(&mut body);
         let request = HttpRequest {
@@ -730,7 +730,7 @@ impl CognitoIdentityProvider {
             body: bytes?,
         };
         let answer = credentials_answer(self.http.send(request, self.timeout_ms).await?)?;
-        serde_json::from_slice(&answer).map_err(|e| Error::credentials(format!("cannot read the Cognito {operation} answer: {e}")))
+        serde_json::from_slice(&answer).map_err(|e| Error::credentials(format!("cannot read the Cognito {operation} answer: {}", crate::error::json_problem(&e))))
     }
 
     async fn fetch(&self) -> Result<Credentials> {
@@ -741,7 +741,7 @@ impl CognitoIdentityProvider {
         let identity_id = match self.current_identity_id() {
             Some(id) => id,
             None => {
-                let mut req = serde_json::json!({ "IdentityPoolId": self.identity_pool_id });
+                let mut req = object!{ "IdentityPoolId" => self.identity_pool_id };
                 if let Some(a) = &self.account_id {
                     req["AccountId"] = a.clone().into();
                 }
@@ -754,7 +754,7 @@ impl CognitoIdentityProvider {
                 id
             }
         };
-        let mut req = serde_json::json!({ "IdentityId": identity_id });
+        let mut req = object!{ "IdentityId" => identity_id };
         if let Some(l) = logins {
             req["Logins"] = l;
         }

@@ -234,3 +234,35 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What is wrong with a JSON text or value, said without serde_json's `Display` (which links
+/// the text of every `std::io` error kind, for a case a text in memory never has).
+pub(crate) fn json_problem(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "malformed JSON",
+        Category::Eof => "JSON cut short",
+        Category::Data => "a value of the wrong type or shape",
+        Category::Io => "an I/O error",
+    };
+    if e.line() == 0 {
+        what.to_owned()
+    } else {
+        format!("{what} at line {} column {}", e.line(), e.column())
+    }
+}
+
+#[cfg(test)]
+mod json_problem_tests {
+    use super::json_problem;
+
+    #[test]
+    fn json_problems_say_what_and_where() {
+        let syntax = serde_json::from_slice::<serde_json::Value>(b"{\"a\": 1,,}").unwrap_err();
+        assert_eq!(json_problem(&syntax), "malformed JSON at line 1 column 9");
+        let cut = serde_json::from_slice::<serde_json::Value>(b"{\"a\": [1").unwrap_err();
+        assert_eq!(json_problem(&cut), "JSON cut short at line 1 column 8");
+        let shape = serde_json::from_value::<u32>(serde_json::json!("x")).unwrap_err();
+        assert_eq!(json_problem(&shape), "a value of the wrong type or shape");
+    }
+}

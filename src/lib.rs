@@ -13,6 +13,58 @@
 // `Arc` is merely a reference count.
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
+/// `object!{ "Key" => value, … }`: a JSON object, each value converted with `Value::from`.
+/// Not `serde_json::json!`, which serializes each value with `to_value(..).unwrap()`: the
+/// unwrap links serde_json's error formatting and with it the text of every `std::io` error
+/// kind (1.1 kB of the wasm module).
+macro_rules! object {
+    ($($key:expr => $value:expr),* $(,)?) => {{
+        let mut map = serde_json::Map::new();
+        $(map.insert(::std::string::String::from($key), $crate::ToJson::to_json(&$value));)*
+        serde_json::Value::Object(map)
+    }};
+}
+
+/// What `object!` takes as a value.
+pub(crate) trait ToJson {
+    fn to_json(&self) -> serde_json::Value;
+}
+impl ToJson for str {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::String(self.to_owned())
+    }
+}
+impl ToJson for String {
+    fn to_json(&self) -> serde_json::Value {
+        self.as_str().to_json()
+    }
+}
+impl ToJson for serde_json::Value {
+    fn to_json(&self) -> serde_json::Value {
+        self.clone()
+    }
+}
+impl ToJson for usize {
+    fn to_json(&self) -> serde_json::Value {
+        (*self).into()
+    }
+}
+impl ToJson for i32 {
+    fn to_json(&self) -> serde_json::Value {
+        (*self).into()
+    }
+}
+impl ToJson for u32 {
+    fn to_json(&self) -> serde_json::Value {
+        (*self).into()
+    }
+}
+impl<T: ToJson + ?Sized> ToJson for &T {
+    fn to_json(&self) -> serde_json::Value {
+        (**self).to_json()
+    }
+}
+
 pub mod config;
 pub mod credentials;
 pub mod envelope;

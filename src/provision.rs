@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kms::validate;
@@ -128,7 +128,7 @@ impl Provisioned {
     /// so that code not calling this (the wasm glue) carries no `KeyMetadata`
     /// deserializer.
     pub fn key_metadata(&self) -> Result<KeyMetadata> {
-        KeyMetadata::deserialize(&self.key_metadata_json).map_err(|e| Error::service("SerializationException", format!("cannot parse KeyMetadata: {e}"), 200, None))
+        KeyMetadata::deserialize(&self.key_metadata_json).map_err(|e| Error::service("SerializationException", format!("cannot parse KeyMetadata: {}", crate::error::json_problem(&e)), 200, None))
     }
 
     /// Id of the key (`KeyMetadata.KeyId`).
@@ -350,7 +350,7 @@ fn key_id_of(m: &Value) -> String {
 
 /// `{"KeyId": key_id}`, the request of most operations here (one function, not a `json!` at each call).
 fn key_request(key_id: &str) -> Value {
-    json!({ "KeyId": key_id })
+    object!{ "KeyId" => key_id }
 }
 
 async fn describe(kms: &KmsClient, key_id: &str) -> Result<Value> {
@@ -388,7 +388,7 @@ pub async fn provision_key(kms: &KmsClient, options: &ProvisionOptions) -> Resul
 }
 
 fn tags_json<'a>(tags: impl IntoIterator<Item = (&'a String, &'a String)>) -> Value {
-    tags.into_iter().map(|(k, v)| json!({ "TagKey": k, "TagValue": v })).collect()
+    tags.into_iter().map(|(k, v)| object!{ "TagKey" => k, "TagValue" => v }).collect()
 }
 
 fn enable_rotation_request(key_id: &str, plan: &Plan) -> Value {
@@ -400,7 +400,7 @@ fn enable_rotation_request(key_id: &str, plan: &Plan) -> Value {
 }
 
 async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Value> {
-    let mut req = json!({ "KeyUsage": plan.key_usage.as_str(), "KeySpec": plan.key_spec.as_str() });
+    let mut req = object!{ "KeyUsage" => plan.key_usage.as_str(), "KeySpec" => plan.key_spec.as_str() };
     if let Some(d) = &o.description {
         req["Description"] = d.as_str().into();
     }
@@ -417,13 +417,13 @@ async fn create(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan) -> Result<Va
     // The bare key id everywhere: KMS takes an ARN too, but moto's EnableKey,
     // DisableKey and ScheduleKeyDeletion fail on one.
     let key_id = key_id_of(&created);
-    if let Err(e) = kms.call_value("CreateAlias", json!({ "AliasName": plan.alias, "TargetKeyId": key_id })).await {
+    if let Err(e) = kms.call_value("CreateAlias", object!{ "AliasName" => plan.alias, "TargetKeyId" => key_id }).await {
         // AlreadyExists may answer a retry whose first attempt went through (its answer lost):
         // then the alias is ours.
         let ours = e.name() == "AlreadyExistsException" && matches!(describe_alias(kms, &plan.alias).await, Ok(Some(m)) if key_id_of(&m) == key_id);
         if !ours {
             // Don't leave an unreachable key behind; the shortest window, best effort.
-            let _ = kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": key_id, "PendingWindowInDays": 7 })).await;
+            let _ = kms.call_value("ScheduleKeyDeletion", object!{ "KeyId" => key_id, "PendingWindowInDays" => 7 }).await;
             return Err(e);
         }
     }
@@ -461,7 +461,7 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
     }
     if let Some(d) = &o.description {
         if field(&existing, "Description").unwrap_or("") != d {
-            kms.call_value("UpdateKeyDescription", json!({ "KeyId": key_id, "Description": d })).await?;
+            kms.call_value("UpdateKeyDescription", object!{ "KeyId" => key_id, "Description" => d }).await?;
         }
     }
     let have_spec = have_spec.unwrap_or(KeySpec::SymmetricDefault);
@@ -480,11 +480,11 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
         }
     }
     if !o.tags.is_empty() {
-        let answer = kms.call_value("ListResourceTags", json!({ "KeyId": key_id, "Limit": 50 })).await?;
+        let answer = kms.call_value("ListResourceTags", object!{ "KeyId" => key_id, "Limit" => 50 }).await?;
         let have: &[Value] = answer["Tags"].as_array().map_or(&[], Vec::as_slice);
         let missing = tags_json(o.tags.iter().filter(|(k, v)| !have.iter().any(|t| t["TagKey"].as_str() == Some(k.as_str()) && t["TagValue"].as_str() == Some(v.as_str()))));
         if missing.as_array().is_some_and(|m| !m.is_empty()) {
-            kms.call_value("TagResource", json!({ "KeyId": key_id, "Tags": missing })).await?;
+            kms.call_value("TagResource", object!{ "KeyId" => key_id, "Tags" => missing }).await?;
         }
     }
     if !o.enabled && is_enabled {
@@ -519,9 +519,9 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
         key
     } else {
         // The bare key id: KMS takes either, moto's ScheduleKeyDeletion only the id.
-        kms.call_value("ScheduleKeyDeletion", json!({ "KeyId": bare_id, "PendingWindowInDays": window })).await?
+        kms.call_value("ScheduleKeyDeletion", object!{ "KeyId" => bare_id, "PendingWindowInDays" => window }).await?
     };
-    kms.call_value("DeleteAlias", json!({ "AliasName": alias })).await?;
+    kms.call_value("DeleteAlias", object!{ "AliasName" => alias }).await?;
     let deletion_date = scheduled["DeletionDate"].as_f64();
     // KMS keeps a pending key's date, not its window: then the days left are reported.
     let days_left = || deletion_date.map(|date| ((date * 1000.0 - crate::platform::now_millis() as f64) / 86_400_000.0).ceil());

@@ -57,7 +57,7 @@ use std::sync::{Arc, Mutex};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::Config;
@@ -278,7 +278,7 @@ impl KmsWrapper {
     /// Metadata of the configured key, whatever its state.
     pub async fn describe(&self) -> Result<KeyMetadata> {
         let m = self.describe_json().await?;
-        KeyMetadata::deserialize(&m).map_err(|e| Error::service("SerializationException", format!("cannot parse the DescribeKey answer: {e}"), 200, None))
+        KeyMetadata::deserialize(&m).map_err(|e| Error::service("SerializationException", format!("cannot parse the DescribeKey answer: {}", crate::error::json_problem(&e)), 200, None))
     }
 
     /// Like [`describe`](Self::describe), as the wire JSON of `KeyMetadata`
@@ -326,7 +326,7 @@ impl KmsWrapper {
         let meta = self.usable_key(&self.key_id).await?;
         let arn = meta.arn_or_id().to_owned();
         *used_key = Some(arn.clone());
-        let mut dk = self.client.call_value_in(arn_region(&arn), "GenerateDataKey", json!({ "KeyId": arn, "KeySpec": "AES_256", "EncryptionContext": context() })).await?;
+        let mut dk = self.client.call_value_in(arn_region(&arn), "GenerateDataKey", object!{ "KeyId" => arn, "KeySpec" => "AES_256", "EncryptionContext" => context() }).await?;
         let data_key = take_secret(&mut dk, "GenerateDataKey", "Plaintext")?;
         let encrypted_key = take_secret(&mut dk, "GenerateDataKey", "CiphertextBlob")?.to_vec();
         let key_arn = dk["KeyId"].as_str().map_or(arn, str::to_owned);
@@ -358,7 +358,7 @@ impl KmsWrapper {
         self.usable_key(header.key_arn).await?;
         let mut dec = self
             .client
-            .call_value_in(arn_region(header.key_arn), "Decrypt", json!({ "CiphertextBlob": STANDARD.encode(header.encrypted_key), "KeyId": header.key_arn, "EncryptionContext": context() }))
+            .call_value_in(arn_region(header.key_arn), "Decrypt", object!{ "CiphertextBlob" => STANDARD.encode(header.encrypted_key), "KeyId" => header.key_arn, "EncryptionContext" => context() })
             .await?;
         let data_key = take_secret(&mut dec, "Decrypt", "Plaintext")?;
         if dec["KeyId"].as_str() != Some(header.key_arn) {
@@ -385,7 +385,7 @@ impl KmsWrapper {
 
     /// `KeyMetadata` of a DescribeKey answer (an object with a `KeyId`).
     async fn describe_raw(&self, key_id: &str) -> Result<Value> {
-        let mut answer = self.client.call_value_in(arn_region(key_id), "DescribeKey", json!({ "KeyId": key_id })).await?;
+        let mut answer = self.client.call_value_in(arn_region(key_id), "DescribeKey", object!{ "KeyId" => key_id }).await?;
         match answer.get_mut("KeyMetadata").map(Value::take) {
             Some(m) if m["KeyId"].is_string() => Ok(m),
             _ => Err(missing("DescribeKey", "KeyMetadata")),
@@ -421,7 +421,7 @@ impl KmsWrapper {
 }
 
 fn context() -> Value {
-    json!({ CONTEXT_KEY: VERSION.to_string() })
+    object!{ CONTEXT_KEY => VERSION.to_string() }
 }
 
 fn missing(op: &str, field: &str) -> Error {

@@ -25,7 +25,7 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::format::EncryptedDataKey;
@@ -175,7 +175,7 @@ impl Keyring for KmsKeyring {
             let mut wrap_with: Vec<&String> = Vec::new();
             match (&m.data_key, generator) {
                 (None, Some(g)) => {
-                    let mut request = json!({ "KeyId": g, "NumberOfBytes": key_len });
+                    let mut request = object!{ "KeyId" => g, "NumberOfBytes" => key_len };
                     self.common_fields(&mut request, &m.encryption_context);
                     let mut out = self.client.call_value_in(arn_region(g), "GenerateDataKey", request).await?;
                     let plaintext = take_bytes(&mut out, "Plaintext").ok_or_else(|| bad_response("GenerateDataKey", "no plaintext"))?;
@@ -194,7 +194,7 @@ impl Keyring for KmsKeyring {
             wrap_with.extend(key_ids.iter());
             let data_key = m.data_key.clone().expect("set above");
             for key_id in wrap_with {
-                let mut request = json!({ "KeyId": key_id, "Plaintext": STANDARD.encode(data_key.expose()) });
+                let mut request = object!{ "KeyId" => key_id, "Plaintext" => STANDARD.encode(data_key.expose()) };
                 self.common_fields(&mut request, &m.encryption_context);
                 let mut out = self.client.call_value_in(arn_region(key_id), "Encrypt", request).await?;
                 let arn = answered_arn(&out).ok_or_else(|| bad_response("Encrypt", "no key ARN"))?;
@@ -223,7 +223,7 @@ impl Keyring for KmsKeyring {
                 if !self.allows(arn) {
                     continue;
                 }
-                let mut request = json!({ "CiphertextBlob": STANDARD.encode(&edk.ciphertext), "KeyId": arn });
+                let mut request = object!{ "CiphertextBlob" => STANDARD.encode(&edk.ciphertext), "KeyId" => arn };
                 self.common_fields(&mut request, &m.encryption_context);
                 match self.client.call_value_in(arn_region(arn), "Decrypt", request).await {
                     Ok(mut out) => {

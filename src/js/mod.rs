@@ -252,7 +252,7 @@ impl WasmKms {
     async fn call_owned(client: KmsClient, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
         // from_slice, not from_str: every other parse is from bytes, and a second reader type
         // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
-        let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {e}"))))?;
+        let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {}", crate::error::json_problem(&e)))))?;
         let (mut bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
         // Bytes, read as UTF-8 by the JS side, where every other answer that cannot be read fails.

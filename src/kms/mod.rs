@@ -110,7 +110,7 @@ impl KmsClient {
 
     /// Like [`send`](Self::send), also returning the response metadata.
     pub async fn send_with_metadata<O: Operation>(&self, input: &O::Input) -> Result<(O::Output, ResponseMetadata)> {
-        let body = serde_json::to_value(input).map_err(|e| Error::validation(O::NAME, format!("cannot serialize the request: {e}")))?;
+        let body = serde_json::to_value(input).map_err(|e| Error::validation(O::NAME, format!("cannot serialize the request: {}", crate::error::json_problem(&e))))?;
         let (bytes, meta) = self.call_json(O::NAME, body).await?;
         let bytes = zeroize::Zeroizing::new(bytes); // a Decrypt's or GenerateDataKey's answer carries plaintext
         let output = decode_output::<O::Output>(O::NAME, &bytes).map_err(|e| e.with_attempts(meta.attempts, meta.total_retry_delay_ms))?;
@@ -141,7 +141,7 @@ impl KmsClient {
     async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
         validate::check(operation, body)?;
         let started = platform::now_millis();
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {e}")))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {}", crate::error::json_problem(&e))))?;
         let progress = crate::transport::Progress::default();
         let result = platform::unless_aborted(self.transport.call_counted(region, operation, bytes, &progress), abort).await;
         // An abort drops the call wherever it was: what was sent still counts (and is audited).
@@ -203,7 +203,7 @@ fn decode_output<T: DeserializeOwned>(operation: &str, bytes: &[u8]) -> Result<T
     let trimmed = bytes.trim_ascii();
     let bytes = if trimmed.is_empty() || trimmed == b"null" { &b"{}"[..] } else { bytes };
     // serde_json's message names the position and expected type, never the value.
-    serde_json::from_slice(bytes).map_err(|e| Error::service("SerializationException", format!("cannot parse the {operation} answer: {e}"), 200, None))
+    serde_json::from_slice(bytes).map_err(|e| Error::service("SerializationException", format!("cannot parse the {operation} answer: {}", crate::error::json_problem(&e)), 200, None))
 }
 
 fn audit_event(operation: &str, request: &serde_json::Value, result: &Result<(Vec<u8>, ResponseMetadata)>, duration_ms: i64) -> AuditEvent {
