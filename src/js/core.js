@@ -460,8 +460,10 @@ export class RawAesKeyring extends Keyring {
     requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
     const key = toBytes(wrappingKey, 'wrappingKey', false);
     requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
-    // client-node's: the key's length chooses the suite here; one named must agree with it.
-    requireOption(wrappingSuite === undefined || wrappingSuite === `AES${key.length * 8}_GCM_IV12_TAG16_NO_PADDING`, 'wrappingSuite', `a ${key.length * 8}-bit wrappingKey is AES${key.length * 8}_GCM_IV12_TAG16_NO_PADDING; the key's length chooses it, so it may be left out`);
+    // client-node's (its RawAesWrappingSuiteIdentifier: 20, 70, 120, or the name): the key's
+    // length chooses the suite here; one named must agree with it.
+    const suite = `AES${key.length * 8}_GCM_IV12_TAG16_NO_PADDING`;
+    requireOption(wrappingSuite === undefined || wrappingSuite === suite || wrappingSuite === { 16: 20, 24: 70, 32: 120 }[key.length], 'wrappingSuite', `a ${key.length * 8}-bit wrappingKey is ${suite}; the key's length chooses it, so it may be left out`);
     // Built from the checked copy: a later assignment to the properties cannot get past the checks.
     this.#names = [keyNamespace, keyName];
     readOnly(this, { keyName, keyNamespace });

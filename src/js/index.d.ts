@@ -279,8 +279,8 @@ export interface RawAesKeyringInput {
   keyNamespace: string;
   /** 16, 24 or 32 bytes (not a string): any other value is a `ValidationError`, another length a `ConfigError`. */
   wrappingKey: Uint8Array | ArrayBuffer | ArrayBufferView;
-  /** client-node's option, accepted when it names the suite the key's length gives (else a `ConfigError`). */
-  wrappingSuite?: 'AES128_GCM_IV12_TAG16_NO_PADDING' | 'AES192_GCM_IV12_TAG16_NO_PADDING' | 'AES256_GCM_IV12_TAG16_NO_PADDING';
+  /** client-node's option (its `RawAesWrappingSuiteIdentifier` value, or the name), accepted when it is the suite the key's length gives (else a `ConfigError`). */
+  wrappingSuite?: 20 | 70 | 120 | 'AES128_GCM_IV12_TAG16_NO_PADDING' | 'AES192_GCM_IV12_TAG16_NO_PADDING' | 'AES256_GCM_IV12_TAG16_NO_PADDING';
   /** client-node's option: kms-wasm always orders the context in UTF-8 byte order (`false` is a `ConfigError`). */
   utf8Sorting?: true;
 }

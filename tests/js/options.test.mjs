@@ -34,7 +34,7 @@ function assertRefused(fn, name, field, what) {
   }, what);
 }
 
-test('keyring constructors refuse bad options with a ConfigError naming the option', () => {
+test('keyring constructors refuse bad options with a ConfigError naming the option', async () => {
   const kms = (o) => () => new k.KmsKeyring({ client, ...o });
   const cases = [
     [kms({}), 'generatorKeyId', 'no key at all'],
@@ -77,6 +77,9 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
   new k.MultiKeyring({ generator: null, children: [raw] });
   // client-node's raw AES options are taken where they agree with what kms-wasm does.
   new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, wrappingSuite: 'AES256_GCM_IV12_TAG16_NO_PADDING', utf8Sorting: true });
+  const { RawAesWrappingSuiteIdentifier } = await import('@aws-crypto/client-node');
+  new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+  assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, wrappingSuite: RawAesWrappingSuiteIdentifier.AES128_GCM_IV12_TAG16_NO_PADDING }), 'ConfigError', 'wrappingSuite', "client-node's id of another suite");
   assert.match(String(capture(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', unencryptedMasterKey: wrappingKey }))), /kms-wasm's name is wrappingKey/);
   // A key given as text would be its UTF-8 bytes, not the key the caller meant.
   assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: 'x'.repeat(32) }), 'ValidationError', 'wrappingKey', 'a string key');
