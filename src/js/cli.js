@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npx kms-wasm <command>`: key provisioning, key listing and file encryption in the
 // AWS Encryption SDK format, on Node over the same wasm as the library.
-import { createWriteStream, unlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, unlinkSync } from 'node:fs';
 import { lstat, open, stat, rename, link, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -35,10 +35,13 @@ provision --app A --environment E --service S [options]
 
 encrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] [--frame-length N] IN
   --key-id defaults to AWSKMS_WRAPPER_KEY_ID; OUT defaults to IN.encrypted
-decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] IN
+decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] [--max-frame-length N]
+        [--max-encrypted-data-keys N] IN
   --key-id: only that key is used (an alias or key id means the key it names now);
   without it any key the message names is tried (discovery); OUT defaults to IN
-  without .encrypted (else IN.decrypted)
+  without .encrypted (else IN.decrypted). For files from others: --max-frame-length bounds
+  what one frame may make the tool buffer, --max-encrypted-data-keys how many KMS calls
+  one file may ask for.
 
 Output is written to a temporary file next to OUT and renamed on success, so a failure
 leaves no partial file; an existing OUT is only replaced with --force, and never when it is
@@ -59,6 +62,8 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   context: { type: 'string', multiple: true },
   'frame-length': { type: 'string' },
+  'max-frame-length': { type: 'string' },
+  'max-encrypted-data-keys': { type: 'string' },
   app: { type: 'string' },
   environment: { type: 'string' },
   service: { type: 'string' },
@@ -277,8 +282,16 @@ async function transformFile(input, output, transform, { force, quiet, progress 
       await rename(tmp, output);
     } else {
       // link fails if OUT appeared meanwhile: never replace a file without --force.
-      await link(tmp, output).catch((e) => Promise.reject(e.code === 'EEXIST' ? new Refusal(`${output} exists; use --force to overwrite it`) : e));
-      await unlink(tmp);
+      const exists = () => new Refusal(`${output} exists; use --force to overwrite it`);
+      const linked = await link(tmp, output).then(() => true, (e) => {
+        if (e.code === 'EEXIST') throw exists();
+        // A filesystem without hard links (FAT, some network mounts): check, then rename.
+        if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(e.code)) return false;
+        throw e;
+      });
+      if (linked) await unlink(tmp);
+      else if (existsSync(output)) throw exists();
+      else await rename(tmp, output);
     }
   } catch (e) {
     bar.abort();
@@ -294,13 +307,19 @@ function inputPath(positionals, command) {
   return positionals[0];
 }
 
+/** Where the output goes: -o OUT (not empty), else what `fallback` says. */
+function outputPath(values, fallback) {
+  if (values.output === '') throw new UsageError('-o needs a path (or - for standard output)');
+  return values.output ?? fallback;
+}
+
 async function encryptFile(values, positionals) {
   const input = inputPath(positionals, 'encrypt');
   const keyId = values['key-id'] ?? process.env.AWSKMS_WRAPPER_KEY_ID;
   if (!keyId) throw new UsageError('encrypt needs --key-id (or AWSKMS_WRAPPER_KEY_ID)');
   const keyring = new KmsKeyring({ client: client(values), generatorKeyId: keyId });
   const options = { encryptionContext: pairs(values.context, '--context'), frameLength: integer(values['frame-length'], '--frame-length') };
-  const output = values.output ?? (input === '-' ? '-' : `${input}.encrypted`);
+  const output = outputPath(values, input === '-' ? '-' : `${input}.encrypted`);
   await transformFile(input, output, encryptStream(keyring, options), values);
   if (output !== '-') process.stderr.write(`encrypted ${input} -> ${output}\n`);
 }
@@ -309,12 +328,15 @@ async function decryptFile(values, positionals) {
   const input = inputPath(positionals, 'decrypt');
   const kms = client(values);
   const keyId = values['key-id'];
+  // An empty one (an unset variable) must not quietly mean "any key the message names".
+  if (keyId === '') throw new UsageError('decrypt --key-id needs a key id (leave the option out to try the keys the message names)');
+  const limits = { maxFrameLength: integer(values['max-frame-length'], '--max-frame-length'), maxEncryptedDataKeys: integer(values['max-encrypted-data-keys'], '--max-encrypted-data-keys') };
   // Messages name their keys by key ARN, so an alias or a bare key id becomes the ARN of the key it names.
   const keyArn = keyId && (/^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(keyId) ? keyId : (await kms.describeKey({ KeyId: keyId })).KeyMetadata.Arn);
   const keyring = keyArn ? new KmsKeyring({ client: kms, keyIds: [keyArn] }) : new KmsKeyring({ client: kms, discovery: true });
-  const output = values.output ?? (input === '-' ? '-' : input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
+  const output = outputPath(values, input === '-' ? '-' : input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
   try {
-    await transformFile(input, output, decryptStream(keyring, { encryptionContext: pairs(values.context, '--context') }), values);
+    await transformFile(input, output, decryptStream(keyring, { encryptionContext: pairs(values.context, '--context'), ...limits }), values);
   } catch (e) {
     if (e instanceof UsageError || e instanceof Refusal) throw e;
     const source = input === '-' ? 'standard input' : input;
@@ -328,6 +350,15 @@ async function decryptFile(values, positionals) {
 // ---- main -------------------------------------------------------------------------------------
 
 const COMMANDS = { provision, keys, encrypt: encryptFile, decrypt: decryptFile };
+// The options each command takes besides the connection's: another command's is a usage
+// error, not ignored (`decrypt --frame-length` would do nothing).
+const FILE_OPTIONS = ['key-id', 'output', 'force', 'quiet', 'progress', 'context'];
+const COMMAND_OPTIONS = {
+  provision: ['app', 'environment', 'service', 'alias', 'no-auto-rotate', 'auto-rotate', 'rotation-period-in-days', 'description', 'key-spec', 'key-usage', 'policy', 'deletion-window-in-days', 'multi-region', 'disabled', 'tag'],
+  keys: [],
+  encrypt: [...FILE_OPTIONS, 'frame-length'],
+  decrypt: [...FILE_OPTIONS, 'max-frame-length', 'max-encrypted-data-keys'],
+};
 
 async function main(argv) {
   let parsed;
@@ -345,6 +376,8 @@ async function main(argv) {
   if (!command) throw new UsageError('no command given');
   const run = COMMANDS[command];
   if (!run) throw new UsageError(`unknown command "${command}"`);
+  const other = Object.keys(values).find((name) => !['help', 'region', 'endpoint', ...COMMAND_OPTIONS[command]].includes(name));
+  if (other) throw new UsageError(`${command} does not take --${other}`);
   await run(values, rest);
 }
 

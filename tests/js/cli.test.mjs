@@ -303,3 +303,40 @@ test('a decryption interrupted by SIGINT or SIGTERM leaves no partial file (its 
   await rm(join(dir, 'long.bin'));
   await rm(join(dir, 'long.bin.encrypted'));
 });
+
+test('CLI audit fixes: an empty --key-id or -o, and another command\'s option, are usage errors; --max-frame-length and --max-encrypted-data-keys bound a file from others; a filesystem without hard links still gets its output, never over an existing file', async () => {
+  await writeFile(join(dir, 'limits.txt'), randomBytes(100_000));
+  const enc = await run(['encrypt', '--key-id', keyArn, '--frame-length', '65536', '-o', 'limits.enc', 'limits.txt']);
+  assert.equal(enc.code, 0, enc.stderr);
+  for (const [args, message] of [
+    [['decrypt', '--key-id', '', '-o', 'x.out', 'limits.enc'], /--key-id needs a key id/],
+    [['decrypt', '-o', '', 'limits.enc'], /-o needs a path/],
+    [['encrypt', '--key-id', keyArn, '-o', '', 'limits.txt'], /-o needs a path/],
+    [['decrypt', '--frame-length', '5', '-o', 'x.out', 'limits.enc'], /decrypt does not take --frame-length/],
+    [['keys', '--force'], /keys does not take --force/],
+    [['decrypt', '--max-frame-length', 'big', 'limits.enc'], /--max-frame-length expects an integer/],
+  ]) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  // The limits: a frame over --max-frame-length, more keys than --max-encrypted-data-keys.
+  const tooBig = await run(['decrypt', '--max-frame-length', '4096', '-o', 'limited.out', 'limits.enc']);
+  assert.equal(tooBig.code, 1);
+  assert.match(tooBig.stderr, /LimitExceededError/);
+  const fine = await run(['decrypt', '--max-frame-length', '65536', '--max-encrypted-data-keys', '1', '-o', 'limited.out', 'limits.enc']);
+  assert.equal(fine.code, 0, fine.stderr);
+  assert.deepEqual(await readFile(join(dir, 'limited.out')), await readFile(join(dir, 'limits.txt')));
+  // No hard links (a FAT stick): link() fails with EPERM; the output is still written, and an
+  // existing file is still not replaced without --force.
+  const preload = join(dir, 'nolink.cjs');
+  await writeFile(preload, "const fsp = require('node:fs/promises'); fsp.link = async () => { throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }); };");
+  const nolink = { NODE_OPTIONS: `--require ${preload}` };
+  const written = await run(['decrypt', '-o', 'nolink.out', 'limits.enc'], nolink);
+  assert.equal(written.code, 0, written.stderr);
+  assert.deepEqual(await readFile(join(dir, 'nolink.out')), await readFile(join(dir, 'limits.txt')));
+  const again = await run(['decrypt', '-o', 'nolink.out', 'limits.enc'], nolink);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /exists; use --force/);
+  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+});
