@@ -972,6 +972,47 @@ async function finishVerifyingWhole(decryptor, whole) {
   return decryptor.finishVerified();
 }
 
+// Whether this runtime calls a transformer's `cancel` when the stream is cancelled or aborted
+// (Node and workerd do; Chromium 156 and Firefox ESR 153 do not, so there a cancel neither
+// rejected `messageHeader` nor wiped and freed what the stream held). Found out once, on first use.
+let transformerCancelCalled;
+function runtimeCallsTransformerCancel() {
+  if (transformerCancelCalled === undefined) {
+    transformerCancelCalled = false;
+    new TransformStream({ cancel: () => void (transformerCancelCalled = true) }).readable.cancel().catch(() => {});
+  }
+  return transformerCancelCalled;
+}
+
+/**
+ * `stream`, whose `readable` reports a cancel (or an error from an aborted writable) to
+ * `cancel` where the runtime does not: the readable is then a stream of our own reading the
+ * TransformStream's (one more hop per chunk, in those runtimes only).
+ */
+function cancellable(stream, cancel) {
+  if (runtimeCallsTransformerCancel()) return stream;
+  const reader = stream.readable.getReader();
+  const readable = new ReadableStream({
+    async pull(controller) {
+      let next;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        cancel(); // the writable was aborted: as a cancel
+        throw e;
+      }
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      cancel();
+      return reader.cancel(reason);
+    },
+  });
+  Object.defineProperty(stream, 'readable', { value: readable, enumerable: true });
+  return stream;
+}
+
 /** What a stream gives out: only chunks with bytes in them (an empty final frame or footer gives none). */
 function chunkEmitter(controller) {
   return (bytes) => {
@@ -1285,7 +1326,7 @@ export function encryptStream(keyring, options = {}) {
     cancel,
   });
   stream.messageHeader = messageHeader;
-  return stream;
+  return cancellable(stream, cancel);
 }
 
 /**
@@ -1377,7 +1418,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
     cancel,
   }, undefined, { highWaterMark: 1 }); // so the first chunk is read, and the header given, before anyone reads
   stream.messageHeader = messageHeader;
-  return stream;
+  return cancellable(stream, cancel);
 }
 
 /**

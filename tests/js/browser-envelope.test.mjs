@@ -142,6 +142,28 @@ window.outputWithoutMoreInput = async (keyB64) => {
   }
   return out;
 };
+// Cancelling before the header came, by reader.cancel() and by an aborted pipeTo: what
+// messageHeader settles with within 2 s ('pending' if it does not), and what the output gives.
+window.cancelled = async (keyB64) => {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const settled = (p) => Promise.race([p.then(() => 'resolved', (e) => e.name), new Promise((r) => setTimeout(r, 2000, 'pending'))]);
+  const byReader = kms.decryptStream(keyring);
+  await byReader.readable.getReader().cancel();
+  const ac = new AbortController();
+  const byPipe = kms.decryptStream(keyring);
+  const source = new ReadableStream({ pull() {} }); // nothing comes: the header is still to come
+  const piping = source.pipeThrough(byPipe).pipeTo(new WritableStream(), { signal: ac.signal }).catch((e) => e.name);
+  ac.abort();
+  const enc = kms.encryptStream(keyring);
+  const encReader = enc.readable.getReader();
+  await encReader.read(); // the header
+  await encReader.cancel();
+  // After all that, streams still work.
+  const { result } = await kms.encrypt(keyring, new Uint8Array([1, 2, 3]));
+  const back = [];
+  for await (const part of new ReadableStream({ start(c) { c.enqueue(result); c.close(); } }).pipeThrough(kms.decryptStream(keyring))) back.push(...part);
+  return { reader: await settled(byReader.messageHeader), pipe: await settled(byPipe.messageHeader), piping: await piping, encrypt: await settled(enc.messageHeader), after: back };
+};
 window.ready = true;
 `;
 
@@ -205,6 +227,11 @@ for (const [name, launch] of [['Chromium', launchChromium], ['Firefox ESR', laun
     } finally {
       await Promise.all([redirecting.close(), elsewhere.close()]);
     }
+  });
+
+  test(`${name}: a stream cancelled before its header came rejects messageHeader with AbortError, by reader.cancel() or an aborted pipeTo`, async () => {
+    const got = await page.evaluate((k) => window.cancelled(k), b64(randomBytes(32)));
+    assert.deepEqual(got, { reader: 'AbortError', pipe: 'AbortError', piping: 'AbortError', encrypt: 'resolved', after: [1, 2, 3] });
   });
 
   test(`${name}: a stream gives out its frames without waiting for more input (WebCrypto runs the AES here)`, async () => {
