@@ -117,6 +117,8 @@ function client(values) {
 // ---- provision / keys -------------------------------------------------------------------------
 
 async function provision(values) {
+  const missing = ['app', 'environment', 'service'].filter((name) => !values[name]);
+  if (missing.length) throw new UsageError(`provision needs ${missing.map((name) => `--${name}`).join(', ')}`);
   let policy = values.policy;
   if (policy?.startsWith('@')) policy = await readFile(policy.slice(1), 'utf8');
   if (values['no-auto-rotate'] && values['auto-rotate']) throw new UsageError('--auto-rotate and --no-auto-rotate exclude each other');
@@ -241,7 +243,7 @@ function stdinStream() {
 async function transformFile(input, output, transform, { force, quiet, progress }) {
   let size;
   if (input !== '-') {
-    const info = await stat(input).catch(() => Promise.reject(new Refusal(`cannot read ${input}`)));
+    const info = await stat(input).catch((e) => Promise.reject(new Refusal(`cannot read ${input} (${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message})`)));
     if (!info.isFile()) throw new Refusal(`${input} is not a file`);
     size = info.size;
   }
@@ -296,6 +298,8 @@ async function transformFile(input, output, transform, { force, quiet, progress 
   } catch (e) {
     bar.abort();
     await unlink(tmp).catch(() => {});
+    // Say what the user named, not our temporary file next to it.
+    if (typeof e?.message === 'string' && e.path === tmp) e.message = `cannot write ${output} (${e.code ?? e.message})`;
     throw e;
   } finally {
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('SIGHUP', interrupted).off('exit', removeTmp);
@@ -395,6 +399,8 @@ main(process.argv.slice(2)).catch((e) => {
     process.exitCode = 1;
     return;
   }
+  // The library's hint names fromEnv; here the environment is read already.
+  if (e.field === 'region' && /is required/.test(e.message)) e.message = 'no region: set AWS_REGION (or AWS_DEFAULT_REGION), or give --region';
   const field = e.field ? ` [${e.field}]` : '';
   process.stderr.write(`kms-wasm: ${e.name ?? 'Error'}${field}: ${e.message}\n`);
   process.exitCode = 1;

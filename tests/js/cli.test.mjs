@@ -340,3 +340,20 @@ test('CLI audit fixes: an empty --key-id or -o, and another command\'s option, a
   assert.match(again.stderr, /exists; use --force/);
   assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
 });
+
+test('CLI messages name what the user typed: a missing input and why, an output in a missing directory (not our temporary file), the provision flags missing (exit 2), a missing region as AWS_REGION or --region', async () => {
+  const missingInput = await run(['decrypt', 'no-such-file.encrypted']);
+  assert.equal(missingInput.code, 1);
+  assert.match(missingInput.stderr, /cannot read no-such-file\.encrypted \(no such file\)/);
+  await writeFile(join(dir, 'in.txt'), 'x');
+  const badDir = await run(['encrypt', '--key-id', keyArn, '-o', join('no-such-dir', 'x.enc'), 'in.txt']);
+  assert.equal(badDir.code, 1);
+  assert.match(badDir.stderr, /cannot write no-such-dir\/x\.enc \(ENOENT\)/);
+  assert.doesNotMatch(badDir.stderr, /\.tmp/);
+  const provision = await run(['provision', '--app', 'shop']);
+  assert.equal(provision.code, 2);
+  assert.match(provision.stderr, /provision needs --environment, --service/);
+  const noRegion = await run(['keys'], { AWS_REGION: '' });
+  assert.equal(noRegion.code, 1);
+  assert.match(noRegion.stderr, /set AWS_REGION \(or AWS_DEFAULT_REGION\), or give --region/);
+});
