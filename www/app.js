@@ -426,9 +426,8 @@ function refreshRunButtons() {
   const waiting = [...state.jobs].filter((j) => !j.running && j.card.dataset.state !== 'done');
   const all = $('#run-all');
   all.hidden = state.jobs.size < 2;
-  all.disabled = !state.kms || !waiting.length || (waiting.some((j) => j.mode === 'encrypt') && !selectedKey());
+  all.disabled = state.runningAll || !state.kms || !waiting.length || (waiting.some((j) => j.mode === 'encrypt') && !selectedKey());
   all.textContent = `Run all (${waiting.length})`;
-  all.disabled ||= state.runningAll;
   for (const job of state.jobs) {
     $('.mode select', job.card).disabled = job.running; // a running job's action stays what it is
     const run = $('.run', job.card);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npx kms-wasm <command>`: key provisioning, key listing and file encryption in the
 // AWS Encryption SDK format, on Node over the same wasm as the library.
-import { createWriteStream, existsSync, unlinkSync } from 'node:fs';
+import { createWriteStream, unlinkSync } from 'node:fs';
 import { lstat, open, stat, rename, link, unlink, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -199,6 +199,8 @@ function progressBar(total, { quiet, progress }) {
 }
 
 /** Whether `path` exists; a Refusal if it is anything but a regular file (a device, a link, a directory): never replaced. */
+const existingOutput = (output) => new Refusal(`${output} exists; use --force to overwrite it`);
+
 async function exists(path) {
   const info = await lstat(path).catch((e) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
   if (info && !info.isFile()) throw new Refusal(`${path} is not a regular file; it is not replaced`);
@@ -254,7 +256,7 @@ async function transformFile(input, output, transform, { force, quiet, progress 
       controller.enqueue(chunk);
     },
   });
-  if (output !== '-' && (await exists(output)) && !force) throw new Refusal(`${output} exists; use --force to overwrite it`);
+  if (output !== '-' && (await exists(output)) && !force) throw existingOutput(output);
   const stream = (input === '-' ? stdinStream() : await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
   if (output === '-') {
     try {
@@ -284,15 +286,14 @@ async function transformFile(input, output, transform, { force, quiet, progress 
       await rename(tmp, output);
     } else {
       // link fails if OUT appeared meanwhile: never replace a file without --force.
-      const exists = () => new Refusal(`${output} exists; use --force to overwrite it`);
       const linked = await link(tmp, output).then(() => true, (e) => {
-        if (e.code === 'EEXIST') throw exists();
+        if (e.code === 'EEXIST') throw existingOutput(output);
         // A filesystem without hard links (FAT, some network mounts): check, then rename.
         if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(e.code)) return false;
         throw e;
       });
       if (linked) await unlink(tmp);
-      else if (existsSync(output)) throw exists();
+      else if (await exists(output)) throw existingOutput(output);
       else await rename(tmp, output);
     }
   } catch (e) {

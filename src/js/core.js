@@ -310,10 +310,8 @@ export class KMS extends KMSClient {}
 
 for (const operation of Object.keys(OPERATIONS)) {
   Object.defineProperty(KMS.prototype, lowerFirst(operation), {
-    value: function (input, options, callback) {
-      if (typeof callback === 'function') return Promise.reject(kmsWasmError('ValidationError', 'options: kms-wasm takes no callback; await the promise it returns', 'options'));
-      return this.call(operation, input, options);
-    },
+    // A callback in either place (SDK style) is refused by `call`, as options that are a function.
+    value: function (input, options, callback) { return this.call(operation, input, typeof callback === 'function' ? callback : options); },
     writable: true,
     configurable: true,
   });

@@ -202,7 +202,7 @@ fn decode_output<T: DeserializeOwned>(operation: &str, bytes: &[u8]) -> Result<T
     // Operations without output answer with nothing, or (moto) with `null`.
     let trimmed = bytes.trim_ascii();
     let bytes = if trimmed.is_empty() || trimmed == b"null" { &b"{}"[..] } else { bytes };
-    // serde_json's message names the position and expected type, never the value.
+    // The message says what is wrong and where, never the value.
     serde_json::from_slice(bytes).map_err(|e| Error::service("SerializationException", format!("cannot parse the {operation} answer: {}", crate::error::json_problem(&e)), 200, None))
 }
 
