@@ -245,10 +245,26 @@ fn may_be_signed_with(prefix: &[u8], signs: impl Fn(AlgorithmSuite) -> bool) -> 
 /// Parses a header (v1 or v2) from the start of `buf`. Fails with
 /// `TooManyEncryptedDataKeysError` as soon as the EDK count exceeds `max_edks`.
 pub fn parse_header(buf: &[u8], max_edks: usize) -> Result<Option<ParsedHeader>> {
-    finish(parse_header_inner(buf, max_edks))
+    parse_header_resuming(buf, max_edks, &mut HeaderProgress::default())
 }
 
-fn parse_header_inner(buf: &[u8], max_edks: usize) -> R<ParsedHeader> {
+/// How far an incomplete header's encrypted data keys were read: the length fields skipped
+/// and where the next one starts. A header arriving in small pieces is read again with each
+/// piece; resuming here keeps that linear in its size, where starting over would walk every
+/// key read before (thousands of keys fed a byte at a time took seconds).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HeaderProgress {
+    fields_skipped: usize,
+    next_field_at: usize,
+}
+
+/// [`parse_header`] for a header given in growing prefixes: `progress` starts as
+/// `HeaderProgress::default()` and must then only see longer prefixes of the same bytes.
+pub fn parse_header_resuming(buf: &[u8], max_edks: usize, progress: &mut HeaderProgress) -> Result<Option<ParsedHeader>> {
+    finish(parse_header_inner(buf, max_edks, progress))
+}
+
+fn parse_header_inner(buf: &[u8], max_edks: usize, progress: &mut HeaderProgress) -> R<ParsedHeader> {
     let mut r = Reader { buf, pos: 0 };
     let version = r.u8()?;
     if version != 1 && version != 2 {
@@ -277,9 +293,13 @@ fn parse_header_inner(buf: &[u8], max_edks: usize) -> R<ParsedHeader> {
     // is read again from its start with each piece, so an incomplete one must cost only its
     // length fields, not a copy of megabytes of keys each time.
     let edks_at = r.pos;
-    for _ in 0..edk_count * 3 {
-        let len = r.u16()? as usize;
-        r.take(len)?;
+    if progress.fields_skipped > 0 {
+        r.pos = progress.next_field_at;
+    }
+    for field in progress.fields_skipped..edk_count * 3 {
+        let len = r.u16()?;
+        r.take(len.into())?;
+        *progress = HeaderProgress { fields_skipped: field + 1, next_field_at: r.pos };
     }
     let content_type = match r.u8()? {
         1 => ContentType::NonFramed,
@@ -481,6 +501,35 @@ mod tests {
         assert_eq!(p.total_len, bytes.len());
         assert_eq!(p.body_len, bytes.len() - 16);
         assert_eq!(parse_header(&bytes, 0).unwrap_err().name(), "TooManyEncryptedDataKeysError");
+    }
+
+    #[test]
+    fn a_header_read_in_growing_prefixes_resumes_after_the_keys_already_skipped() {
+        let mut h = header();
+        h.encrypted_data_keys = (0..50u8).map(|i| EncryptedDataKey { provider_id: "raw".into(), provider_info: vec![i; 3], ciphertext: vec![i; usize::from(i)] }).collect();
+        let mut bytes = h.serialize_v2().unwrap();
+        bytes.extend_from_slice(&[7; 16]);
+        let edks_at = 1 + 2 + 32 + 2 + (2 + 2 + 1 + 2 + 1) + 2; // version, suite, id, context length, its one pair, key count
+        // Where each length field starts, and the end of the last one's value.
+        let mut field_starts = vec![edks_at];
+        for edk in &h.encrypted_data_keys {
+            for len in [edk.provider_id.len(), edk.provider_info.len(), edk.ciphertext.len()] {
+                field_starts.push(field_starts.last().unwrap() + 2 + len);
+            }
+        }
+        let mut progress = HeaderProgress::default();
+        for cut in 0..bytes.len() {
+            assert!(parse_header_resuming(&bytes[..cut], 100, &mut progress).unwrap().is_none(), "prefix {cut}");
+            // Every field wholly inside the prefix is behind the resume point, so no later read walks it again.
+            let complete = field_starts.iter().skip(1).filter(|&&end| end <= cut).count();
+            assert_eq!(progress.fields_skipped, complete, "prefix {cut}");
+            if complete > 0 {
+                assert_eq!(progress.next_field_at, field_starts[complete], "prefix {cut}");
+            }
+        }
+        let resumed = parse_header_resuming(&bytes, 100, &mut progress).unwrap().unwrap();
+        assert_eq!(resumed.header, h);
+        assert_eq!(resumed.total_len, bytes.len());
     }
 
     #[test]

@@ -284,6 +284,8 @@ pub struct Decryptor<K: Keyring> {
     /// Bytes from the start of the message parsed so far (what `input` holds comes after).
     consumed: u64,
     signature: Vec<u8>,
+    /// How far a header arriving in pieces has been read.
+    header_progress: format::HeaderProgress,
 }
 
 /// A parsed, not yet opened frame, for an external AES-GCM backend (WebCrypto).
@@ -336,6 +338,7 @@ impl<K: Keyring> Decryptor<K> {
             signed_len: 0,
             consumed: 0,
             signature: Vec::new(),
+            header_progress: format::HeaderProgress::default(),
         }
     }
 
@@ -589,7 +592,7 @@ impl<K: Keyring> Decryptor<K> {
                     if max == 0 {
                         return Err(Error::validation("maxEncryptedDataKeys", "must be at least 1"));
                     }
-                    let Some(parsed) = format::parse_header(avail, max)? else {
+                    let Some(parsed) = format::parse_header_resuming(avail, max, &mut self.header_progress)? else {
                         return Ok(());
                     };
                     self.start(parsed, data, pos).await?;
