@@ -113,7 +113,7 @@ export interface AliasListEntry {
 /** CancelKeyDeletionRequest */
 export interface CancelKeyDeletionRequest {
   /** Identifies the KMS key whose deletion is being canceled. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** CancelKeyDeletionResponse */
 export interface CancelKeyDeletionResponse {
@@ -123,7 +123,7 @@ export interface CancelKeyDeletionResponse {
 /** ConnectCustomKeyStoreRequest */
 export interface ConnectCustomKeyStoreRequest {
   /** Enter the key store ID of the custom key store that you want to connect. */
-  CustomKeyStoreId: string;
+  CustomKeyStoreId: string | undefined;
 }
 /** ConnectCustomKeyStoreResponse */
 export interface ConnectCustomKeyStoreResponse {
@@ -131,14 +131,14 @@ export interface ConnectCustomKeyStoreResponse {
 /** CreateAliasRequest */
 export interface CreateAliasRequest {
   /** Specifies the alias name. */
-  AliasName: string;
+  AliasName: string | undefined;
   /** Associates the alias with the specified customer managed key. */
-  TargetKeyId: string;
+  TargetKeyId: string | undefined;
 }
 /** CreateCustomKeyStoreRequest */
 export interface CreateCustomKeyStoreRequest {
   /** Specifies a friendly name for the custom key store. */
-  CustomKeyStoreName: string;
+  CustomKeyStoreName: string | undefined;
   /** Identifies the CloudHSM cluster for an CloudHSM key store. */
   CloudHsmClusterId?: string | undefined;
   /** Specifies the certificate for an CloudHSM key store. */
@@ -168,13 +168,13 @@ export interface CreateCustomKeyStoreResponse {
 /** CreateGrantRequest */
 export interface CreateGrantRequest {
   /** Identifies the KMS key for the grant. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The identity that gets the permissions specified in the grant. */
   GranteePrincipal?: string | undefined;
   /** The principal that has permission to use the RetireGrant operation to retire the grant. */
   RetiringPrincipal?: string | undefined;
   /** A list of operations that the grant permits. */
-  Operations: GrantOperation[];
+  Operations: GrantOperation[] | undefined;
   /** Specifies a grant constraint. */
   Constraints?: GrantConstraints | undefined;
   /** A list of grant tokens. */
@@ -249,11 +249,11 @@ export interface CustomKeyStoresListEntry {
 /** DecapsulateRequest */
 export interface DecapsulateRequest {
   /** Identifies the asymmetric ML-KEM KMS key whose public key was used to produce the encapsulated shared secret. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The encapsulated (ciphertext) form of the shared secret to recover. */
-  SharedSecretCiphertextBlob: Uint8Array;
+  SharedSecretCiphertextBlob: Uint8Array | undefined;
   /** Specifies the key encapsulation algorithm used to recover the shared secret. */
-  EncapsulationAlgorithm: EncapsulationAlgorithmSpec;
+  EncapsulationAlgorithm: EncapsulationAlgorithmSpec | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -303,12 +303,12 @@ export interface DecryptResponse {
 /** DeleteAliasRequest */
 export interface DeleteAliasRequest {
   /** The alias to be deleted. */
-  AliasName: string;
+  AliasName: string | undefined;
 }
 /** DeleteCustomKeyStoreRequest */
 export interface DeleteCustomKeyStoreRequest {
   /** Enter the ID of the custom key store you want to delete. */
-  CustomKeyStoreId: string;
+  CustomKeyStoreId: string | undefined;
 }
 /** DeleteCustomKeyStoreResponse */
 export interface DeleteCustomKeyStoreResponse {
@@ -316,7 +316,7 @@ export interface DeleteCustomKeyStoreResponse {
 /** DeleteImportedKeyMaterialRequest */
 export interface DeleteImportedKeyMaterialRequest {
   /** Identifies the KMS key from which you are deleting imported key material. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Identifies the imported key material you are deleting. */
   KeyMaterialId?: string | undefined;
 }
@@ -330,11 +330,11 @@ export interface DeleteImportedKeyMaterialResponse {
 /** DeriveSharedSecretRequest */
 export interface DeriveSharedSecretRequest {
   /** Identifies an asymmetric NIST-standard ECC or SM2 (China Regions only) KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the key agreement algorithm used to derive the shared secret. */
-  KeyAgreementAlgorithm: KeyAgreementAlgorithmSpec;
+  KeyAgreementAlgorithm: KeyAgreementAlgorithmSpec | undefined;
   /** Specifies the public key in your peer's NIST-standard elliptic curve (ECC) or SM2 (China Regions only) key pair. */
-  PublicKey: Uint8Array;
+  PublicKey: Uint8Array | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -378,7 +378,7 @@ export interface DescribeCustomKeyStoresResponse {
 /** DescribeKeyRequest */
 export interface DescribeKeyRequest {
   /** Describes the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
 }
@@ -390,17 +390,17 @@ export interface DescribeKeyResponse {
 /** DisableKeyRequest */
 export interface DisableKeyRequest {
   /** Identifies the KMS key to disable. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** DisableKeyRotationRequest */
 export interface DisableKeyRotationRequest {
   /** Identifies a symmetric encryption KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** DisconnectCustomKeyStoreRequest */
 export interface DisconnectCustomKeyStoreRequest {
   /** Enter the ID of the custom key store you want to disconnect. */
-  CustomKeyStoreId: string;
+  CustomKeyStoreId: string | undefined;
 }
 /** DisconnectCustomKeyStoreResponse */
 export interface DisconnectCustomKeyStoreResponse {
@@ -408,21 +408,21 @@ export interface DisconnectCustomKeyStoreResponse {
 /** EnableKeyRequest */
 export interface EnableKeyRequest {
   /** Identifies the KMS key to enable. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** EnableKeyRotationRequest */
 export interface EnableKeyRotationRequest {
   /** Identifies a symmetric encryption KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Use this parameter to specify a custom period of time between each rotation date. */
   RotationPeriodInDays?: number | undefined;
 }
 /** EncapsulateRequest */
 export interface EncapsulateRequest {
   /** Identifies an asymmetric ML-KEM KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the key encapsulation algorithm used to generate the shared secret and its encapsulated form. */
-  EncapsulationAlgorithm: EncapsulationAlgorithmSpec;
+  EncapsulationAlgorithm: EncapsulationAlgorithmSpec | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -442,9 +442,9 @@ export interface EncapsulateResponse {
 /** EncryptRequest */
 export interface EncryptRequest {
   /** Identifies the KMS key to use in the encryption operation. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Data to be encrypted. */
-  Plaintext: Uint8Array;
+  Plaintext: Uint8Array | undefined;
   /** Specifies the encryption context that will be used to encrypt the data. */
   EncryptionContext?: Record<string, string> | undefined;
   /** A list of grant tokens. */
@@ -468,9 +468,9 @@ export interface GenerateDataKeyPairRequest {
   /** Specifies the encryption context that will be used when encrypting the private key in the data key pair. */
   EncryptionContext?: Record<string, string> | undefined;
   /** Specifies the symmetric encryption KMS key that encrypts the private key in the data key pair. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Determines the type of data key pair that is generated. */
-  KeyPairSpec: DataKeyPairSpec;
+  KeyPairSpec: DataKeyPairSpec | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** A signed attestation document from an Amazon Web Services Nitro enclave or NitroTPM, and the encryption algorithm to use with the public key in the attestation document. */
@@ -500,9 +500,9 @@ export interface GenerateDataKeyPairWithoutPlaintextRequest {
   /** Specifies the encryption context that will be used when encrypting the private key in the data key pair. */
   EncryptionContext?: Record<string, string> | undefined;
   /** Specifies the symmetric encryption KMS key that encrypts the private key in the data key pair. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Determines the type of data key pair that is generated. */
-  KeyPairSpec: DataKeyPairSpec;
+  KeyPairSpec: DataKeyPairSpec | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -524,7 +524,7 @@ export interface GenerateDataKeyPairWithoutPlaintextResponse {
 /** GenerateDataKeyRequest */
 export interface GenerateDataKeyRequest {
   /** Specifies the symmetric encryption KMS key that encrypts the data key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the encryption context that will be used when encrypting the data key. */
   EncryptionContext?: Record<string, string> | undefined;
   /** Specifies the length of the data key in bytes. */
@@ -554,7 +554,7 @@ export interface GenerateDataKeyResponse {
 /** GenerateDataKeyWithoutPlaintextRequest */
 export interface GenerateDataKeyWithoutPlaintextRequest {
   /** Specifies the symmetric encryption KMS key that encrypts the data key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the encryption context that will be used when encrypting the data key. */
   EncryptionContext?: Record<string, string> | undefined;
   /** The length of the data key. */
@@ -578,11 +578,11 @@ export interface GenerateDataKeyWithoutPlaintextResponse {
 /** GenerateMacRequest */
 export interface GenerateMacRequest {
   /** The message to be hashed. */
-  Message: Uint8Array;
+  Message: Uint8Array | undefined;
   /** The HMAC KMS key to use in the operation. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The MAC algorithm used in the operation. */
-  MacAlgorithm: MacAlgorithmSpec;
+  MacAlgorithm: MacAlgorithmSpec | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -616,7 +616,7 @@ export interface GenerateRandomResponse {
 /** GetKeyLastUsageRequest */
 export interface GetKeyLastUsageRequest {
   /** Identifies the KMS key to get usage information for. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** GetKeyLastUsageResponse */
 export interface GetKeyLastUsageResponse {
@@ -632,7 +632,7 @@ export interface GetKeyLastUsageResponse {
 /** GetKeyPolicyRequest */
 export interface GetKeyPolicyRequest {
   /** Identifies the KMS key whose key policy you want to get. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the name of the key policy. */
   PolicyName?: string | undefined;
 }
@@ -646,7 +646,7 @@ export interface GetKeyPolicyResponse {
 /** GetKeyRotationStatusRequest */
 export interface GetKeyRotationStatusRequest {
   /** Gets the rotation status for the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** GetKeyRotationStatusResponse */
 export interface GetKeyRotationStatusResponse {
@@ -664,11 +664,11 @@ export interface GetKeyRotationStatusResponse {
 /** GetParametersForImportRequest */
 export interface GetParametersForImportRequest {
   /** The identifier of the KMS key that will be associated with the imported key material. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The algorithm you will use with the RSA public key (PublicKey) in the response to protect your key material during import. */
-  WrappingAlgorithm: AlgorithmSpec;
+  WrappingAlgorithm: AlgorithmSpec | undefined;
   /** The type of RSA public key to return in the response. */
-  WrappingKeySpec: WrappingKeySpec;
+  WrappingKeySpec: WrappingKeySpec | undefined;
 }
 /** GetParametersForImportResponse */
 export interface GetParametersForImportResponse {
@@ -684,7 +684,7 @@ export interface GetParametersForImportResponse {
 /** GetPublicKeyRequest */
 export interface GetPublicKeyRequest {
   /** Identifies the asymmetric KMS key that includes the public key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
 }
@@ -746,11 +746,11 @@ export interface GrantListEntry {
 /** ImportKeyMaterialRequest */
 export interface ImportKeyMaterialRequest {
   /** The identifier of the KMS key that will be associated with the imported key material. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The import token that you received in the response to a previous GetParametersForImport request. */
-  ImportToken: Uint8Array;
+  ImportToken: Uint8Array | undefined;
   /** The encrypted key material to import. */
-  EncryptedKeyMaterial: Uint8Array;
+  EncryptedKeyMaterial: Uint8Array | undefined;
   /** The date and time when the imported key material expires. */
   ValidTo?: Date | undefined;
   /** Specifies whether the key material expires. */
@@ -792,7 +792,7 @@ export interface KeyMetadata {
   /** The twelve-digit account ID of the Amazon Web Services account that owns the KMS key. */
   AWSAccountId?: string | undefined;
   /** The globally unique identifier for the KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The Amazon Resource Name (ARN) of the KMS key. */
   Arn?: string | undefined;
   /** The date and time when the KMS key was created. */
@@ -869,7 +869,7 @@ export interface ListGrantsRequest {
   /** Use this parameter in a subsequent request after you receive a response with truncated results. */
   Marker?: string | undefined;
   /** Returns only grants for the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Returns only the grant with the specified grant ID. */
   GrantId?: string | undefined;
   /** Returns only grants where the specified principal is the grantee principal for the grant. */
@@ -889,7 +889,7 @@ export interface ListGrantsResponse {
 /** ListKeyPoliciesRequest */
 export interface ListKeyPoliciesRequest {
   /** Gets the names of key policies for the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Use this parameter to specify the maximum number of items to return. */
   Limit?: number | undefined;
   /** Use this parameter in a subsequent request after you receive a response with truncated results. */
@@ -907,7 +907,7 @@ export interface ListKeyPoliciesResponse {
 /** ListKeyRotationsRequest */
 export interface ListKeyRotationsRequest {
   /** Gets the key rotations for the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Use this optional parameter to control which key materials associated with this key are listed in the response. */
   IncludeKeyMaterial?: IncludeKeyMaterial | undefined;
   /** Use this parameter to specify the maximum number of items to return. */
@@ -945,7 +945,7 @@ export interface ListKeysResponse {
 /** ListResourceTagsRequest */
 export interface ListResourceTagsRequest {
   /** Gets tags on the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Use this parameter to specify the maximum number of items to return. */
   Limit?: number | undefined;
   /** Use this parameter in a subsequent request after you receive a response with truncated results. */
@@ -990,11 +990,11 @@ export interface MultiRegionKey {
 /** PutKeyPolicyRequest */
 export interface PutKeyPolicyRequest {
   /** Sets the key policy on the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The name of the key policy. */
   PolicyName?: string | undefined;
   /** The key policy to attach to the KMS key. */
-  Policy: string;
+  Policy: string | undefined;
   /** Skips ("bypasses") the key policy lockout safety check. */
   BypassPolicyLockoutSafetyCheck?: boolean | undefined;
 }
@@ -1007,7 +1007,7 @@ export interface ReEncryptRequest {
   /** Specifies the KMS key that KMS will use to decrypt the ciphertext before it is re-encrypted. */
   SourceKeyId?: string | undefined;
   /** A unique identifier for the KMS key that is used to reencrypt the data. */
-  DestinationKeyId: string;
+  DestinationKeyId: string | undefined;
   /** Specifies that encryption context to use when the reencrypting the data. */
   DestinationEncryptionContext?: Record<string, string> | undefined;
   /** Specifies the encryption algorithm that KMS will use to decrypt the ciphertext before it is reencrypted. */
@@ -1048,9 +1048,9 @@ export interface RecipientInfo {
 /** ReplicateKeyRequest */
 export interface ReplicateKeyRequest {
   /** Identifies the multi-Region primary key that is being replicated. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The Region ID of the Amazon Web Services Region for this replica key. */
-  ReplicaRegion: string;
+  ReplicaRegion: string | undefined;
   /** The key policy to attach to the KMS key. */
   Policy?: string | undefined;
   /** Skips ("bypasses") the key policy lockout safety check. */
@@ -1083,16 +1083,16 @@ export interface RetireGrantRequest {
 /** RevokeGrantRequest */
 export interface RevokeGrantRequest {
   /** A unique identifier for the KMS key associated with the grant. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Identifies the grant to revoke. */
-  GrantId: string;
+  GrantId: string | undefined;
   /** Checks if your request will succeed. */
   DryRun?: boolean | undefined;
 }
 /** RotateKeyOnDemandRequest */
 export interface RotateKeyOnDemandRequest {
   /** Identifies a symmetric encryption KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
 }
 /** RotateKeyOnDemandResponse */
 export interface RotateKeyOnDemandResponse {
@@ -1123,7 +1123,7 @@ export interface RotationsListEntry {
 /** ScheduleKeyDeletionRequest */
 export interface ScheduleKeyDeletionRequest {
   /** The unique identifier of the KMS key to delete. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The waiting period, specified in number of days. */
   PendingWindowInDays?: number | undefined;
 }
@@ -1141,15 +1141,15 @@ export interface ScheduleKeyDeletionResponse {
 /** SignRequest */
 export interface SignRequest {
   /** Identifies an asymmetric KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the message or message digest to sign. */
-  Message: Uint8Array;
+  Message: Uint8Array | undefined;
   /** Tells KMS whether the value of the Message parameter should be hashed as part of the signing algorithm. */
   MessageType?: MessageType | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Specifies the signing algorithm to use when signing the message. */
-  SigningAlgorithm: SigningAlgorithmSpec;
+  SigningAlgorithm: SigningAlgorithmSpec | undefined;
   /** Checks if your request will succeed. */
   DryRun?: boolean | undefined;
 }
@@ -1165,35 +1165,35 @@ export interface SignResponse {
 /** A key-value pair. */
 export interface Tag {
   /** The key of the tag. */
-  TagKey: string;
+  TagKey: string | undefined;
   /** The value of the tag. */
-  TagValue: string;
+  TagValue: string | undefined;
 }
 /** TagResourceRequest */
 export interface TagResourceRequest {
   /** Identifies a customer managed key in the account and Region. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** One or more tags. */
-  Tags: Tag[];
+  Tags: Tag[] | undefined;
 }
 /** UntagResourceRequest */
 export interface UntagResourceRequest {
   /** Identifies the KMS key from which you are removing tags. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** One or more tag keys. */
-  TagKeys: string[];
+  TagKeys: string[] | undefined;
 }
 /** UpdateAliasRequest */
 export interface UpdateAliasRequest {
   /** Identifies the alias that is changing its KMS key. */
-  AliasName: string;
+  AliasName: string | undefined;
   /** Identifies the customer managed key to associate with the alias. */
-  TargetKeyId: string;
+  TargetKeyId: string | undefined;
 }
 /** UpdateCustomKeyStoreRequest */
 export interface UpdateCustomKeyStoreRequest {
   /** Identifies the custom key store that you want to update. */
-  CustomKeyStoreId: string;
+  CustomKeyStoreId: string | undefined;
   /** Changes the friendly name of the custom key store to the value that you specify. */
   NewCustomKeyStoreName?: string | undefined;
   /** Enter the current password of the kmsuser crypto user (CU) in the CloudHSM cluster that is associated with the custom key store. */
@@ -1219,27 +1219,27 @@ export interface UpdateCustomKeyStoreResponse {
 /** UpdateKeyDescriptionRequest */
 export interface UpdateKeyDescriptionRequest {
   /** Updates the description of the specified KMS key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** New description for the KMS key. */
-  Description: string;
+  Description: string | undefined;
 }
 /** UpdatePrimaryRegionRequest */
 export interface UpdatePrimaryRegionRequest {
   /** Identifies the current primary key. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The Amazon Web Services Region of the new primary key. */
-  PrimaryRegion: string;
+  PrimaryRegion: string | undefined;
 }
 /** VerifyMacRequest */
 export interface VerifyMacRequest {
   /** The message that will be used in the verification. */
-  Message: Uint8Array;
+  Message: Uint8Array | undefined;
   /** The KMS key that will be used in the verification. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** The MAC algorithm that will be used in the verification. */
-  MacAlgorithm: MacAlgorithmSpec;
+  MacAlgorithm: MacAlgorithmSpec | undefined;
   /** The HMAC to verify. */
-  Mac: Uint8Array;
+  Mac: Uint8Array | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -1257,15 +1257,15 @@ export interface VerifyMacResponse {
 /** VerifyRequest */
 export interface VerifyRequest {
   /** Identifies the asymmetric KMS key that will be used to verify the signature. */
-  KeyId: string;
+  KeyId: string | undefined;
   /** Specifies the message that was signed. */
-  Message: Uint8Array;
+  Message: Uint8Array | undefined;
   /** Tells KMS whether the value of the Message parameter should be hashed as part of the signing algorithm. */
   MessageType?: MessageType | undefined;
   /** The signature that the Sign operation generated. */
-  Signature: Uint8Array;
+  Signature: Uint8Array | undefined;
   /** The signing algorithm that was used to sign the message. */
-  SigningAlgorithm: SigningAlgorithmSpec;
+  SigningAlgorithm: SigningAlgorithmSpec | undefined;
   /** A list of grant tokens. */
   GrantTokens?: string[] | undefined;
   /** Checks if your request will succeed. */
@@ -1288,9 +1288,9 @@ export interface XksKeyConfigurationType {
 /** KMS uses the authentication credential to sign requests that it sends to the external key store proxy (XKS proxy) on your behalf. */
 export interface XksProxyAuthenticationCredentialType {
   /** A unique identifier for the raw secret access key. */
-  AccessKeyId: string;
+  AccessKeyId: string | undefined;
   /** A secret string of 43-64 characters. */
-  RawSecretAccessKey: string;
+  RawSecretAccessKey: string | undefined;
 }
 /** Detailed information about the external key store proxy (XKS proxy). */
 export interface XksProxyConfigurationType {

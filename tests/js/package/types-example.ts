@@ -40,6 +40,10 @@ async function main(): Promise<void> {
   void (await client.send(new EncryptCommand(req))).KeyMetadata;
   // @ts-expect-error: Encrypt needs KeyId and Plaintext
   void new EncryptCommand({});
+  // Required members take `undefined` as the SDK's do: SDK code feeds one call's optional outputs
+  // (or an environment variable) straight into the next call's required members.
+  void new EncryptCommand({ KeyId: meta?.KeyId, Plaintext: random });
+  void kms.tagResource({ KeyId: described?.Arn, Tags: [{ TagKey: meta?.Description, TagValue: undefined }] });
   void [sentBlob, described, keys, KMSClient.fromEnv({}), await kms.send(new ListKeysCommand({ Limit: 10 }))];
   // Per-call options, as @aws-sdk's: an AbortSignal on send, on the methods and on call.
   const abortSignal: AbortSignal = AbortSignal.timeout(5000);
