@@ -734,10 +734,19 @@ impl CognitoIdentityProvider {
     }
 
     async fn fetch(&self) -> Result<Credentials> {
-        let logins = match &self.logins_source {
+        let mut logins = match &self.logins_source {
             Some(source) => Some(serde_json::from_slice(source.token().await?.expose().as_bytes()).map_err(|_| Error::config("logins", "the logins source must give a JSON object"))?),
             None => self.logins_json(),
         };
+        // The logins hold the identity provider's tokens: wiped whether the calls worked or not.
+        let result = self.fetch_with(logins.as_ref()).await;
+        if let Some(l) = logins.as_mut() {
+            wipe_json(l);
+        }
+        result
+    }
+
+    async fn fetch_with(&self, logins: Option<&serde_json::Value>) -> Result<Credentials> {
         let identity_id = match self.current_identity_id() {
             Some(id) => id,
             None => {
@@ -745,8 +754,8 @@ impl CognitoIdentityProvider {
                 if let Some(a) = &self.account_id {
                     req["AccountId"] = a.clone().into();
                 }
-                if let Some(l) = logins.clone() {
-                    req["Logins"] = l;
+                if let Some(l) = logins {
+                    req["Logins"] = l.clone(); // wiped with the request body
                 }
                 let answer = self.call("GetId", req).await?;
                 let id = answer.get("IdentityId").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(|| Error::credentials("the Cognito GetId answer has no IdentityId"))?.to_owned();
@@ -756,7 +765,7 @@ impl CognitoIdentityProvider {
         };
         let mut req = object!{ "IdentityId" => identity_id };
         if let Some(l) = logins {
-            req["Logins"] = l;
+            req["Logins"] = l.clone();
         }
         if let Some(r) = &self.custom_role_arn {
             req["CustomRoleArn"] = r.clone().into();

@@ -303,8 +303,8 @@ impl KmsWrapper {
         result
     }
 
-    /// Decrypts a blob from [`encrypt`](Self::encrypt) with the key it names.
-    pub async fn decrypt(&self, blob: &[u8], aad: Option<&[u8]>) -> Result<Vec<u8>> {
+    /// Decrypts a blob from [`encrypt`](Self::encrypt) with the key it names; the plaintext is wiped on drop.
+    pub async fn decrypt(&self, blob: &[u8], aad: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
         let mut used_key = None;
         let result = self.decrypt_inner(blob, aad.unwrap_or(&[]), &mut used_key).await;
         self.audit("kms.decrypt", used_key.unwrap_or_default(), &result);
@@ -352,7 +352,7 @@ impl KmsWrapper {
         Ok(out)
     }
 
-    async fn decrypt_inner(&self, blob: &[u8], aad: &[u8], used_key: &mut Option<String>) -> Result<Vec<u8>> {
+    async fn decrypt_inner(&self, blob: &[u8], aad: &[u8], used_key: &mut Option<String>) -> Result<Zeroizing<Vec<u8>>> {
         let header = Header::parse(blob)?;
         *used_key = Some(header.key_arn.to_owned());
         self.usable_key(header.key_arn).await?;
@@ -369,7 +369,7 @@ impl KmsWrapper {
         let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
         let mut full_aad = blob[..header_len].to_vec();
         full_aad.extend_from_slice(aad);
-        let mut plain = ciphertext.to_vec();
+        let mut plain = Zeroizing::new(ciphertext.to_vec());
         if data_key.len() != 32 {
             return Err(Error::envelope("AuthenticationError", "KMS returned a data key that is not 32 bytes"));
         }
@@ -377,7 +377,6 @@ impl KmsWrapper {
         let opened = kms_wasm_gcm::open(&data_key, &header.iv, &full_aad, &mut plain, &tag);
         drop(data_key);
         if opened.is_err() {
-            plain.zeroize();
             return Err(Error::envelope("AuthenticationError", "the blob does not authenticate (wrong aad, or the blob was altered)"));
         }
         Ok(plain)

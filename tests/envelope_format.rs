@@ -113,9 +113,9 @@ async fn streaming_matches_one_shot_with_odd_chunks() {
                     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
                     let mut got = Vec::new();
                     for c in msg.chunks(dec_chunk) {
-                        got.extend(dec.update(c).await.unwrap());
+                        got.extend_from_slice(&dec.update(c).await.unwrap());
                     }
-                    got.extend(dec.finish().unwrap());
+                    got.extend_from_slice(&dec.finish().unwrap());
                     assert_eq!(got, pt);
                     assert_eq!(&expected.plaintext[..], &pt[..]);
                 }
@@ -132,10 +132,10 @@ async fn streaming_decrypt_holds_back_final_frame_until_signature() {
     // Feed everything but the last byte: two regular frames are out, the final frame is held.
     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
     let got = dec.update(&msg[..msg.len() - 1]).await.unwrap();
-    assert_eq!(got, &pt[..200]);
+    assert_eq!(*got, &pt[..200]);
     assert!(dec.header().is_some());
     let rest = dec.update(&msg[msg.len() - 1..]).await.unwrap();
-    assert_eq!(rest, &pt[200..]);
+    assert_eq!(*rest, &pt[200..]);
     assert!(dec.finish().unwrap().is_empty());
 
     // A bad signature: the held frame is never released and the stream errors.
@@ -144,7 +144,7 @@ async fn streaming_decrypt_holds_back_final_frame_until_signature() {
     bad[last] ^= 1;
     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
     let got = dec.update(&bad[..bad.len() - 1]).await.unwrap();
-    assert_eq!(got, &pt[..200]);
+    assert_eq!(*got, &pt[..200]);
     let err = dec.update(&bad[bad.len() - 1..]).await.unwrap_err();
     assert_eq!(err.name(), "SignatureError");
     assert!(dec.finish().is_err());
@@ -187,11 +187,11 @@ async fn caller_hashed_signature_matches_and_tampering_fails() {
     for split in [1, 60, msg.len() - 1] {
         let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_digest();
         let mut got = dec.update(&msg[..split]).await.unwrap();
-        got.extend(dec.update(&msg[split..]).await.unwrap());
-        assert_eq!(got, &pt[..200], "the final frame is withheld until the digest is checked");
+        got.extend_from_slice(&dec.update(&msg[split..]).await.unwrap());
+        assert_eq!(*got, &pt[..200], "the final frame is withheld until the digest is checked");
         assert_eq!(dec.signed_len(), body.len() as u64);
-        got.extend(dec.finish_with_digest(&sha384(&msg[..body.len()])).unwrap());
-        assert_eq!(got, pt);
+        got.extend_from_slice(&dec.finish_with_digest(&sha384(&msg[..body.len()])).unwrap());
+        assert_eq!(*got, pt);
     }
     // A wrong digest or none: SignatureError and the withheld frame never comes out.
     let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_digest();
@@ -437,9 +437,9 @@ async fn handmade_messages() {
     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
     let mut got = Vec::new();
     for c in nf.chunks(3) {
-        got.extend(dec.update(c).await.unwrap());
+        got.extend_from_slice(&dec.update(c).await.unwrap());
     }
-    got.extend(dec.finish().unwrap());
+    got.extend_from_slice(&dec.finish().unwrap());
     assert_eq!(got, b"non-framed body");
 }
 
@@ -535,7 +535,7 @@ async fn a_frame_iv_other_than_its_sequence_number_is_malformed_even_resealed() 
     assert!(e.message().contains("IV"), "{e}");
     // Streamed: frame 1 comes out, frame 2 does not.
     let mut dec = Decryptor::new(&kr, DecryptOptions::default());
-    assert_eq!(dec.update(&resealed[..hl + f]).await.unwrap(), &pt[..4]);
+    assert_eq!(*dec.update(&resealed[..hl + f]).await.unwrap(), &pt[..4]);
     assert_eq!(dec.update(&resealed[hl + f..]).await.unwrap_err().name(), "MalformedMessageError");
     // The same IV byte changed without re-sealing.
     let mut changed = msg.clone();
@@ -653,8 +653,8 @@ async fn pluggable_frame_cipher_and_external_frames() {
         msg.extend(enc.finish().unwrap());
         let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_frame_cipher(Box::new(CountingCipher(Default::default())));
         let mut got = dec.update(&msg).await.unwrap();
-        got.extend(dec.finish().unwrap());
-        assert_eq!(got, pt);
+        got.extend_from_slice(&dec.finish().unwrap());
+        assert_eq!(*got, pt);
 
         // Frames built outside the Encryptor from the exposed pieces (what a
         // WebCrypto layer with several frames in flight does).

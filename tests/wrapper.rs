@@ -30,14 +30,14 @@ async fn round_trip_from_config_and_environment() {
     // The whole plaintext: a short piece such as "4111" can occur in the key ARN's random UUID.
     let secret = b"card 4111 1111 1111 1111";
     assert!(!blob.windows(secret.len()).any(|w| w == secret), "plaintext not in the blob");
-    assert_eq!(w.decrypt(&blob, Some(b"user:42")).await.unwrap(), b"card 4111 1111 1111 1111");
+    assert_eq!(*w.decrypt(&blob, Some(b"user:42")).await.unwrap(), b"card 4111 1111 1111 1111");
     // Two encryptions differ (fresh data key and IV).
     assert_ne!(w.encrypt(b"same", None).await.unwrap(), w.encrypt(b"same", None).await.unwrap());
     // Empty and large plaintexts (the data key, not KMS, encrypts: no 4 KiB limit).
     for size in [0usize, 1, 100_000] {
         let data = vec![0x5a; size];
         let blob = w.encrypt(&data, None).await.unwrap();
-        assert_eq!(w.decrypt(&blob, None).await.unwrap(), data);
+        assert_eq!(*w.decrypt(&blob, None).await.unwrap(), data);
     }
 
     // Everything from the config struct instead.
@@ -53,7 +53,7 @@ async fn round_trip_from_config_and_environment() {
         std::iter::empty::<(&str, &str)>(),
     )
     .unwrap();
-    assert_eq!(w.decrypt(&blob, Some(b"user:42")).await.unwrap(), b"card 4111 1111 1111 1111");
+    assert_eq!(*w.decrypt(&blob, Some(b"user:42")).await.unwrap(), b"card 4111 1111 1111 1111");
 }
 
 #[tokio::test]
@@ -79,16 +79,16 @@ async fn rotation_and_key_change_keep_old_blobs_decryptable() {
     let before = w1.encrypt(b"before rotation", None).await.unwrap();
     kms.rotate_key_on_demand(RotateKeyOnDemandRequest { key_id: k1.clone() }).await.unwrap();
     let after = w1.encrypt(b"after rotation", None).await.unwrap();
-    assert_eq!(w1.decrypt(&before, None).await.unwrap(), b"before rotation");
-    assert_eq!(w1.decrypt(&after, None).await.unwrap(), b"after rotation");
+    assert_eq!(*w1.decrypt(&before, None).await.unwrap(), b"before rotation");
+    assert_eq!(*w1.decrypt(&after, None).await.unwrap(), b"after rotation");
 
     // Reconfigured with another key: new blobs name k2, old ones still name (and use) k1.
     let w2 = wrapper_for(&k2);
     let new = w2.encrypt(b"new key", None).await.unwrap();
     assert_eq!(KmsWrapper::key_id_of(&new).unwrap(), k2);
     assert_eq!(KmsWrapper::key_id_of(&before).unwrap(), k1);
-    assert_eq!(w2.decrypt(&before, None).await.unwrap(), b"before rotation");
-    assert_eq!(w2.decrypt(&new, None).await.unwrap(), b"new key");
+    assert_eq!(*w2.decrypt(&before, None).await.unwrap(), b"before rotation");
+    assert_eq!(*w2.decrypt(&new, None).await.unwrap(), b"new key");
 
     // Configured by alias: the blob records the key ARN, so moving the alias does not matter.
     let alias = format!("alias/kms-wasm/wrapper-{:08x}", kms_wasm::platform::random_u64() as u32);
@@ -97,7 +97,7 @@ async fn rotation_and_key_change_keep_old_blobs_decryptable() {
     let via_alias = wa.encrypt(b"via alias", None).await.unwrap();
     assert_eq!(KmsWrapper::key_id_of(&via_alias).unwrap(), k1);
     kms.update_alias(UpdateAliasRequest { alias_name: alias.clone(), target_key_id: k2.clone() }).await.unwrap();
-    assert_eq!(wa.decrypt(&via_alias, None).await.unwrap(), b"via alias");
+    assert_eq!(*wa.decrypt(&via_alias, None).await.unwrap(), b"via alias");
 }
 
 #[tokio::test]
@@ -111,14 +111,14 @@ async fn a_key_in_another_region_is_called_there() {
     let w_there = wrapper_for(&there);
     let blob = w_there.encrypt(b"kept in another region", None).await.unwrap();
     assert_eq!(KmsWrapper::key_id_of(&blob).unwrap(), there);
-    assert_eq!(w_there.decrypt(&blob, None).await.unwrap(), b"kept in another region");
+    assert_eq!(*w_there.decrypt(&blob, None).await.unwrap(), b"kept in another region");
     assert_eq!(w_there.describe().await.unwrap().arn.as_deref(), Some(there.as_str()));
 
     // Moved to a key of the client's region: blobs of the old key still decrypt, in its region.
     let w_here = wrapper_for(&here);
-    assert_eq!(w_here.decrypt(&blob, None).await.unwrap(), b"kept in another region");
+    assert_eq!(*w_here.decrypt(&blob, None).await.unwrap(), b"kept in another region");
     let new = w_here.encrypt(b"here now", None).await.unwrap();
-    assert_eq!(w_there.decrypt(&new, None).await.unwrap(), b"here now");
+    assert_eq!(*w_there.decrypt(&new, None).await.unwrap(), b"here now");
 }
 
 #[tokio::test]
@@ -168,7 +168,7 @@ async fn disabled_and_pending_deletion_keys_refuse_value_operations() {
     assert_eq!(w.describe().await.unwrap().key_state, Some(KeyState::Disabled));
 
     kms.enable_key(EnableKeyRequest { key_id: key.key_id.clone() }).await.unwrap();
-    assert_eq!(w.decrypt(&blob, None).await.unwrap(), b"while enabled", "state is re-read (no stale cache)");
+    assert_eq!(*w.decrypt(&blob, None).await.unwrap(), b"while enabled", "state is re-read (no stale cache)");
 
     kms.schedule_key_deletion(ScheduleKeyDeletionRequest { key_id: key.key_id.clone(), pending_window_in_days: Some(7) }).await.unwrap();
     let e = w.decrypt(&blob, None).await.unwrap_err();

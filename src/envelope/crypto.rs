@@ -70,31 +70,47 @@ pub fn derive_keys(suite: AlgorithmSuite, data_key: &[u8], message_id: &[u8]) ->
             Ok((ContentKey(key), None))
         }
         Kdf::HkdfSha256 => {
-            Hkdf::<Sha256>::new(None, data_key).expand(&legacy_info, &mut key).map_err(expand_err)?;
+            let hk = Hkdf::<Sha256>::new(None, data_key);
+            let expanded = hk.expand(&legacy_info, &mut key);
+            // SAFETY: see `wipe_hkdf`; Hkdf<Sha256> is SHA-256 block states.
+            unsafe { wipe_hkdf(hk) };
+            expanded.map_err(expand_err)?;
             Ok((ContentKey(key), None))
         }
         Kdf::HkdfSha384 => {
-            Hkdf::<Sha384>::new(None, data_key).expand(&legacy_info, &mut key).map_err(expand_err)?;
+            let hk = Hkdf::<Sha384>::new(None, data_key);
+            let expanded = hk.expand(&legacy_info, &mut key);
+            // SAFETY: see `wipe_hkdf`; Hkdf<Sha384> is SHA-512 block states.
+            unsafe { wipe_hkdf(hk) };
+            expanded.map_err(expand_err)?;
             Ok((ContentKey(key), None))
         }
         Kdf::HkdfSha512Commit => {
             // One extract (salt = message id), two expands, as the spec recommends.
             let (mut prk, hk) = Hkdf::<Sha512>::extract(Some(message_id), data_key);
             zeroize::Zeroize::zeroize(&mut prk[..]);
-            let mut hk = std::mem::ManuallyDrop::new(hk);
             let mut info = suite.id().to_be_bytes().to_vec();
             info.extend_from_slice(b"DERIVEKEY");
             let mut commit = Zeroizing::new([0u8; COMMIT_KEY_LEN]);
             let expanded = hk.expand(&info, &mut key).and(hk.expand(b"COMMITKEY", &mut commit[..]));
-            // `hk` holds HMAC states keyed by the PRK, enough to rebuild both keys, and does not
-            // wipe itself (sha2's `zeroize` would, for every hasher in the module: +0.5 KB).
-            // SAFETY: Hkdf<Sha512> is two SHA-512 block states, integers and arrays only (no
-            // pointers, all-zero valid), and behind ManuallyDrop it is neither used nor dropped again.
-            unsafe { zeroize::zeroize_flat_type(&mut *hk as *mut Hkdf<Sha512>) };
+            // SAFETY: see `wipe_hkdf`; Hkdf<Sha512> is SHA-512 block states.
+            unsafe { wipe_hkdf(hk) };
             expanded.map_err(expand_err)?;
             Ok((ContentKey(key), Some(commit)))
         }
     }
+}
+
+/// Wipes an HKDF once its keys are expanded: it holds HMAC states keyed by the PRK, enough to
+/// rebuild them, and does not wipe itself (sha2's `zeroize` feature would, for every hasher in
+/// the module: +0.5 KB).
+///
+/// # Safety
+/// `T` must be plain data: integers and arrays only, no pointers, all-zero valid (an `Hkdf`
+/// over a SHA-2 hash is two block states). It is neither used nor dropped afterwards.
+unsafe fn wipe_hkdf<T>(hk: T) {
+    let mut hk = std::mem::ManuallyDrop::new(hk);
+    zeroize::zeroize_flat_type(&mut *hk as *mut T);
 }
 
 /// Constant-time equality of two byte strings of public length.

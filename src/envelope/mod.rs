@@ -146,7 +146,7 @@ pub async fn decrypt<K: Keyring + ?Sized>(keyring: &K, ciphertext: &[u8], option
     let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
     dec.update_into(ciphertext, &mut plaintext).await?;
     let header = dec.header().cloned();
-    let rest = Zeroizing::new(dec.finish()?);
+    let rest = dec.finish()?;
     plaintext.extend_from_slice(&rest);
     Ok(DecryptOutput { plaintext, header: header.expect("header verified when finish succeeds") })
 }

@@ -371,7 +371,7 @@ impl<K: Keyring> Decryptor<K> {
     /// the signature against `digest` and returns the withheld plaintext. Unsigned messages
     /// ignore `digest`.
     #[doc(hidden)]
-    pub fn finish_with_digest(mut self, digest: &[u8]) -> Result<Vec<u8>> {
+    pub fn finish_with_digest(mut self, digest: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         if self.state == State::AwaitingDigest {
             let verifier = self.verifier.take().expect("signing suite");
             if let Err(e) = verifier.verify_digest(digest, &self.signature) {
@@ -408,7 +408,7 @@ impl<K: Keyring> Decryptor<K> {
     /// [`external_signature`](Self::external_signature) gave, and found valid: returns the
     /// withheld plaintext. Never call it for a signature that did not verify.
     #[doc(hidden)]
-    pub fn finish_with_signature_verified(mut self) -> Result<Vec<u8>> {
+    pub fn finish_with_signature_verified(mut self) -> Result<Zeroizing<Vec<u8>>> {
         if self.state == State::AwaitingDigest {
             self.state = State::Done;
         }
@@ -447,18 +447,13 @@ impl<K: Keyring> Decryptor<K> {
         self.key.as_ref()
     }
 
-    /// Consumes `chunk` and returns the plaintext that is verified so far.
+    /// Consumes `chunk` and returns the plaintext that is verified so far (wiped on drop).
     /// After an error the decryptor only returns errors.
-    pub async fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>> {
+    pub async fn update(&mut self, chunk: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         // Reserve the most this call can release, so no reallocation leaves plaintext copies behind.
-        let mut out = Vec::with_capacity(self.input.len() + chunk.len());
-        match self.update_into(chunk, &mut out).await {
-            Ok(()) => Ok(out),
-            Err(e) => {
-                zeroize::Zeroize::zeroize(&mut out);
-                Err(e)
-            }
-        }
+        let mut out = Zeroizing::new(Vec::with_capacity(self.input.len() + chunk.len()));
+        self.update_into(chunk, &mut out).await?;
+        Ok(out)
     }
 
     /// Like [`update`](Self::update), appending to `out` (nothing is appended on error).
@@ -477,10 +472,10 @@ impl<K: Keyring> Decryptor<K> {
     }
 
     /// Ends the message: `MalformedMessageError` if it is incomplete; returns
-    /// any plaintext still withheld (normally none).
-    pub fn finish(mut self) -> Result<Vec<u8>> {
+    /// any plaintext still withheld (normally none; wiped on drop).
+    pub fn finish(mut self) -> Result<Zeroizing<Vec<u8>>> {
         match self.state {
-            State::Done => Ok(std::mem::take(&mut *self.held)),
+            State::Done => Ok(std::mem::take(&mut self.held)),
             State::Failed => Err(malformed("the decryptor already failed")),
             State::AwaitingDigest => {
                 self.fail();
@@ -764,12 +759,12 @@ mod tests {
             let mut dec = Decryptor::new(&kr, DecryptOptions::default());
             let mut got = Vec::new();
             for c in msg.chunks(1000) {
-                got.extend(dec.update(c).await.unwrap());
+                got.extend_from_slice(&dec.update(c).await.unwrap());
                 // An incomplete frame (plus at most one chunk) and the withheld final frame.
                 assert!(dec.input.len() < frame + 40 + 1000, "{}", dec.input.len());
                 assert!(dec.held.len() <= frame);
             }
-            got.extend(dec.finish().unwrap());
+            got.extend_from_slice(&dec.finish().unwrap());
             assert_eq!(got, pt);
         }
     }

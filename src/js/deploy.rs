@@ -221,10 +221,8 @@ impl WasmKmsWrapper {
     pub fn decrypt(&self, blob: Vec<u8>, aad: Option<Vec<u8>>) -> Promise {
         let w = self.inner.clone();
         future_to_promise(async move {
-            let mut plain = w.decrypt(&blob, aad.as_deref()).await.map_err(js_err)?;
-            let out = Uint8Array::from(plain.as_slice());
-            zeroize::Zeroize::zeroize(&mut plain);
-            Ok(out.into())
+            let plain = w.decrypt(&blob, aad.as_deref()).await.map_err(js_err)?;
+            Ok(Uint8Array::from(plain.as_slice()).into()) // ours is wiped as it drops
         })
     }
 

@@ -707,3 +707,32 @@ test('credentials audit fixes: fromEnv().invalidate() reads the environment agai
   const off = await KMS.fromEnv({ ...workerEnv, AWS_USE_FIPS_ENDPOINT: false }, { maxAttempts: 1 }).listKeys({}).catch((e) => e);
   assert.equal(off.name, 'NetworkError', 'false is read as false');
 });
+
+test('a Cognito login token leaves no copy in wasm memory beyond the provider\'s own, whether GetId is refused or GetCredentialsForIdentity is', async () => {
+  const { memory } = await pkg.ready();
+  const copiesInWasm = (text) => {
+    const heap = Buffer.from(memory.buffer);
+    let n = 0;
+    for (let at = heap.indexOf(text); at !== -1; at = heap.indexOf(text, at + 1)) n++;
+    return n;
+  };
+  for (const refused of ['GetId', 'GetCredentialsForIdentity']) {
+    const server = await localServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const op = req.headers['x-amz-target'].split('.').pop();
+        if (op !== refused) return res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"IdentityId":"us-east-1:abc"}');
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'NotAuthorizedException' }).end('{"message":"no"}');
+      });
+    });
+    try {
+      const token = `login-token-${refused}-${'t'.repeat(500)}`;
+      const provider = fromCognitoIdentityPool({ identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555', logins: { 'cognito-idp.us-east-1.amazonaws.com/us-east-1_x': token }, endpoint: server.url });
+      const e = await provider().catch((e) => e);
+      assert.equal(e.name, 'NotAuthorizedException', `${refused} refused: ${e}`);
+      assert.equal(copiesInWasm(token), 1, `${refused} refused: only the provider's own copy stays`);
+    } finally {
+      await server.close();
+    }
+  }
+});

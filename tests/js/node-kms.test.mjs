@@ -700,3 +700,22 @@ test('an endpoint host in capitals is signed as it is sent (lower case); an IPv4
     assert.deepEqual([err.name, err.field], ['ConfigError', 'endpoint'], endpoint);
   }
 });
+
+test('the plaintext of an Encrypt request and of a Decrypt answer leaves no copy in wasm memory, in bytes or in base64', async () => {
+  const { memory } = await pkg.ready();
+  const copiesInWasm = (needle) => {
+    const heap = Buffer.from(memory.buffer);
+    let n = 0;
+    for (let at = heap.indexOf(needle); at !== -1; at = heap.indexOf(needle, at + 1)) n++;
+    return n;
+  };
+  const kms = KMS.fromEnv(env);
+  const { KeyMetadata } = await kms.createKey({});
+  const plaintext = new Uint8Array(Buffer.from(`a secret of ${'x'.repeat(300)} ${Math.random()}`));
+  const { CiphertextBlob } = await kms.encrypt({ KeyId: KeyMetadata.KeyId, Plaintext: plaintext });
+  const forms = () => [plaintext.subarray(0, 48), Buffer.from(Buffer.from(plaintext).toString('base64')).subarray(0, 64)].map(copiesInWasm);
+  assert.deepEqual(forms(), [0, 0], 'after Encrypt: [bytes, base64] copies');
+  const { Plaintext } = await kms.decrypt({ CiphertextBlob });
+  assert.deepEqual(Plaintext, plaintext);
+  assert.deepEqual(forms(), [0, 0], 'after Decrypt: [bytes, base64] copies');
+});

@@ -727,3 +727,73 @@ test('decryptStream releases plaintext while the message is still being written 
     }
   }
 });
+
+test('plaintext and keys that pass through wasm are wiped there, not only freed: streams on every AES-GCM path, one-shot calls, a raw AES wrapping key', async () => {
+  const { memory } = await ours.ready();
+  const copiesInWasm = (needle) => {
+    const heap = Buffer.from(memory.buffer);
+    let n = 0;
+    for (let at = heap.indexOf(needle); at !== -1; at = heap.indexOf(needle, at + 1)) n++;
+    return n;
+  };
+  const wrappingKey = randomBytes(32);
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey });
+  assert.equal(copiesInWasm(wrappingKey), 0, 'the wrapping key is kept expanded, its bytes wiped');
+  for (const path of AES_PATHS) {
+    for (const suiteId of [0x0478, 0x0578]) {
+      const options = { frameLength: 4096, suiteId };
+      // Samples from the first frame to the last, looked for after each call.
+      const leftIn = (pt, what) => {
+        for (const at of [0, 20_000, pt.length - 40]) assert.equal(copiesInWasm(pt.subarray(at, at + 32)), 0, `${path}, 0x${suiteId.toString(16)}, ${what}: plaintext at ${at} left in wasm memory`);
+      };
+      const pt = randomBytes(50_000);
+      const message = await onPath(path, () => throughStream(ours.encryptStream(keyring, options), pt));
+      leftIn(pt, 'encryptStream');
+      assert.ok((await onPath(path, () => throughStream(ours.decryptStream(keyring), message))).equals(pt));
+      leftIn(pt, 'decryptStream');
+      const other = randomBytes(50_000);
+      const { result } = await onPath(path, () => ours.encrypt(keyring, other, options));
+      leftIn(other, 'encrypt');
+      assert.ok(Buffer.from((await onPath(path, () => ours.decrypt(keyring, result))).plaintext).equals(other));
+      leftIn(other, 'decrypt');
+    }
+  }
+});
+
+test('a one-shot decrypt zeroes each buffer a frame was opened into once it is copied into the result, and those of frames in flight when it fails (node:crypto and WebCrypto)', async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const pt = randomBytes(40 * 1024);
+  const { result } = await ours.encrypt(keyring, pt, { frameLength: 1024, suiteId: 0x0478 });
+  const tampered = Uint8Array.from(result);
+  tampered[tampered.length - 1] ^= 1; // the final frame's tag
+  const opened = [];
+  const watched = {
+    'node:crypto': () => ours.useSyncAesGcm({ ...nodeCipher, open: (...args) => { const p = nodeCipher.open(...args); if (p) opened.push(p); return p; } }),
+    WebCrypto: () => stubSubtle('decrypt', async function (...args) {
+      const p = await Object.getPrototypeOf(this).decrypt.apply(this, args);
+      opened.push(new Uint8Array(p));
+      return p;
+    }),
+  };
+  for (const path of ['node:crypto', 'WebCrypto']) {
+    for (const [what, message] of [['verified', result], ['failing', tampered]]) {
+      opened.length = 0;
+      const got = await onPath(path, async () => {
+        const restore = watched[path]();
+        try {
+          return await ours.decrypt(keyring, message);
+        } catch (e) {
+          return e;
+        } finally {
+          if (path === 'WebCrypto') restore();
+        }
+      });
+      if (what === 'verified') assert.ok(Buffer.from(got.plaintext).equals(pt), `${path}: ${got}`);
+      else assert.equal(got.name, 'AuthenticationError');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // frames still opening when it failed
+      assert.ok(opened.length >= 30, `${path}: the ${what} call opened its frames here (${opened.length})`);
+      const holding = opened.filter((p) => p.some((b) => b !== 0));
+      assert.equal(holding.length, 0, `${path}, ${what}: ${holding.length} of ${opened.length} frame buffers still hold plaintext`);
+    }
+  }
+});
