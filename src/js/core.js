@@ -7,7 +7,7 @@ import { WasmKms, WasmKeyring, WasmEncryptor, WasmDecryptor, encryptMessage, dec
 import { OPERATIONS, EXCEPTION_CLASSES, KMSCommand } from './model.js';
 import { KMSServiceException, KmsWasmError } from './errors.js';
 import { withQuietAudit } from './audit.js';
-import { setOwn } from './own.js';
+import { refuseUnknownOptions, setOwn } from './own.js';
 
 export * from './model.js';
 export { KMSServiceException, KmsWasmError } from './errors.js';
@@ -502,9 +502,7 @@ export class MultiKeyring extends Keyring {
  */
 function knownKeyringOptions(options, allowed, hints) {
   requireOption(options !== null && typeof options === 'object', 'options', 'must be an object');
-  for (const name of Object.keys(options)) {
-    if (!allowed.includes(name)) throw kmsWasmError('ConfigError', `${name}: ${hints[name] ?? `not an option of this keyring (it takes ${allowed.join(', ')})`}`, name);
-  }
+  refuseUnknownOptions(options, allowed, 'this keyring', hints);
 }
 
 function checkKeyring(keyring) {

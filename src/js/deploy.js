@@ -4,7 +4,7 @@
 // src/wrapper.rs, src/credentials.rs); this file converts shapes.
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
 import { KMSClient, ready, liftError } from './core.js';
-import { setOwn } from './own.js';
+import { refuseUnknownOptions, setOwn } from './own.js';
 import { KmsWasmError } from './errors.js';
 import { withQuietAudit } from './audit.js';
 import { OPERATIONS } from './model.js';
@@ -75,6 +75,7 @@ const defaultEnv = () => globalThis.process?.env ?? {};
  */
 export async function provisionKey(kms, options) {
   checkClient(kms);
+  refuseUnknownProvisionOptions(options);
   const wasm = await kms._wasm();
   const r = await lifted(() => wasmProvisionKey(wasm, options));
   return { KeyMetadata: keyMetadata(r.keyMetadata), AliasName: r.aliasName, AliasArn: r.aliasArn, variables: { ...r.variables }, created: r.created };
@@ -87,6 +88,7 @@ export async function provisionKey(kms, options) {
  */
 export async function retireKey(kms, aliasOrOptions, deletionWindowInDays) {
   checkClient(kms);
+  if (typeof aliasOrOptions === 'object') refuseUnknownProvisionOptions(aliasOrOptions);
   // In range before wasm's 32-bit integer could wrap it (2^32 + 7 would read as 7).
   if (deletionWindowInDays !== undefined && !(Number.isInteger(deletionWindowInDays) && deletionWindowInDays >= 7 && deletionWindowInDays <= 30)) {
     throw new KmsWasmError({ name: 'ValidationError', message: 'deletionWindowInDays: must be an integer from 7 to 30', field: 'deletionWindowInDays' });
@@ -95,6 +97,9 @@ export async function retireKey(kms, aliasOrOptions, deletionWindowInDays) {
   const r = await lifted(() => wasmRetireKey(wasm, aliasOrOptions, deletionWindowInDays));
   return { KeyId: r.keyId, AliasName: r.aliasName, DeletionDate: seconds(r.deletionDate), PendingWindowInDays: r.pendingWindowInDays };
 }
+
+const PROVISION_OPTIONS = ['app', 'environment', 'service', 'alias', 'autoRotate', 'rotationPeriodInDays', 'description', 'keySpec', 'keyUsage', 'policy', 'deletionWindowInDays', 'multiRegion', 'enabled', 'tags'];
+const refuseUnknownProvisionOptions = (options) => refuseUnknownOptions(options, PROVISION_OPTIONS, 'provisioning', {}, 'ValidationError');
 
 // ---- the wrapper ----------------------------------------------------------------------------
 
@@ -193,11 +198,15 @@ function provider(make) {
 
 /** Temporary credentials from STS AssumeRoleWithWebIdentity (an unsigned call). */
 export function fromWebIdentity(options = {}) {
-  return provider(() => WasmCredentialsProvider.webIdentity(options));
+  return provider(() => {
+    refuseUnknownOptions(options, ['region', 'roleArn', 'webIdentityToken', 'tokenProvider', 'roleSessionName', 'durationSeconds', 'policy', 'endpoint', 'useFipsEndpoint', 'requestTimeout'], 'fromWebIdentity', { clientConfig: 'kms-wasm takes region, endpoint and requestTimeout as options of their own' });
+    return WasmCredentialsProvider.webIdentity(options);
+  });
 }
 
 /** Temporary credentials from a Cognito identity pool (GetId + GetCredentialsForIdentity, unsigned). */
 export function fromCognitoIdentityPool(options = {}) {
+  const given = options;
   const logins = options?.logins;
   if (logins && typeof logins === 'object' && Object.values(logins).some((v) => typeof v === 'function')) {
     // As the SDK's: a login may be a function giving its token, asked at every refresh. Resolved
@@ -216,7 +225,10 @@ export function fromCognitoIdentityPool(options = {}) {
       },
     };
   }
-  return provider(() => WasmCredentialsProvider.cognito(options));
+  return provider(() => {
+    refuseUnknownOptions(given, ['identityPoolId', 'logins', 'accountId', 'customRoleArn', 'identityId', 'endpoint', 'useFipsEndpoint', 'requestTimeout'], 'fromCognitoIdentityPool', { clientConfig: 'kms-wasm takes endpoint and requestTimeout as options of their own (the region is the pool id\'s)' });
+    return WasmCredentialsProvider.cognito(options);
+  });
 }
 
 /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of `env` (default `process.env`), read on first use. */

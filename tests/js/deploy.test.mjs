@@ -129,7 +129,11 @@ test('provisionKey validates every option before any request, naming the field',
     [{ ...ok, tags: { 'aws:reserved': 'x' } }, 'tags'],
     [{ ...ok, tags: { team: 5 } }, 'tags'],
     [{ ...ok, enabled: 'yes' }, 'enabled'],
+    // Misspelt: the rotation period asked for would otherwise be dropped without a word.
+    [{ ...ok, rotationPeriodInDay: 180 }, 'rotationPeriodInDay'],
   ];
+  const retiring = await retireKey(kms, { ...ok, deletionWindow: 7 }).catch((e) => e);
+  assert.ok(retiring.name === 'ValidationError' && retiring.field === 'deletionWindow', `retireKey: ${retiring}`);
   for (const [options, field] of cases) {
     const err = await provisionKey(kms, options).catch((e) => e);
     assert.ok(err instanceof KmsWasmError, `${JSON.stringify(options)}: ${err}`);
@@ -461,6 +465,20 @@ test('fromWebIdentity / fromCognitoIdentityPool option errors name the field and
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'nopool' })().catch((e) => e)).field, 'identityPoolId');
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', logins: { a: 1 } })().catch((e) => e)).field, 'logins');
   assert.equal((await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:x', endpoint: 'http://127.0.0.1:2', useFipsEndpoint: true })().catch((e) => e)).field, 'useFipsEndpoint');
+  // An option they do not take (misspelt, or the SDK's) is named, not dropped: the dual-stack
+  // endpoint asked for would silently not be used.
+  const webIdentity = { roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: t, region: 'us-east-1' };
+  const cognito = { identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555', logins: { idp: () => t } };
+  for (const [make, options, field] of [
+    [fromWebIdentity, { ...webIdentity, useDualstackEndpoint: true }, 'useDualstackEndpoint'],
+    [fromWebIdentity, { ...webIdentity, clientConfig: { region: 'eu-west-1' } }, 'clientConfig'],
+    [fromCognitoIdentityPool, { ...cognito, customRoleARN: 'arn:aws:iam::123456789012:role/r' }, 'customRoleARN'],
+    [fromCognitoIdentityPool, { ...cognito, loginsSource: async () => '{}' }, 'loginsSource'],
+  ]) {
+    const err = await make(options)().catch((e) => e);
+    assert.ok(err.name === 'ConfigError' && err.field === field && err.message.includes(`${field}: `), `${field} → ${err.name}: ${err.message}`);
+    assert.ok(!err.message.includes(t));
+  }
   // Handed to KMS, a broken provider fails the call (nothing is sent to KMS).
   const audit = [];
   const kms = new KMS({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: fromWebIdentity({ roleArn: 'bad', webIdentityToken: t, region: 'us-east-1' }), onAudit: (e) => audit.push(e) });
