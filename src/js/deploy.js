@@ -199,7 +199,7 @@ function provider(make) {
 /** Temporary credentials from STS AssumeRoleWithWebIdentity (an unsigned call). */
 export function fromWebIdentity(options = {}) {
   return provider(() => {
-    refuseUnknownOptions(options, ['region', 'roleArn', 'webIdentityToken', 'tokenProvider', 'roleSessionName', 'durationSeconds', 'policy', 'endpoint', 'useFipsEndpoint', 'requestTimeout'], 'fromWebIdentity', { clientConfig: 'kms-wasm takes region, endpoint and requestTimeout as options of their own' });
+    refuseUnknownOptions(options, ['region', 'roleArn', 'webIdentityToken', 'tokenProvider', 'roleSessionName', 'durationSeconds', 'policy', 'endpoint', 'useFipsEndpoint', 'requestTimeout'], 'fromWebIdentity');
     return WasmCredentialsProvider.webIdentity(options);
   });
 }
@@ -226,7 +226,7 @@ export function fromCognitoIdentityPool(options = {}) {
     };
   }
   return provider(() => {
-    refuseUnknownOptions(given, ['identityPoolId', 'logins', 'accountId', 'customRoleArn', 'identityId', 'endpoint', 'useFipsEndpoint', 'requestTimeout'], 'fromCognitoIdentityPool', { clientConfig: 'kms-wasm takes endpoint and requestTimeout as options of their own (the region is the pool id\'s)' });
+    refuseUnknownOptions(given, ['identityPoolId', 'logins', 'accountId', 'customRoleArn', 'identityId', 'endpoint', 'useFipsEndpoint', 'requestTimeout'], 'fromCognitoIdentityPool');
     return WasmCredentialsProvider.cognito(options);
   });
 }
