@@ -47,8 +47,8 @@ Output is written to a temporary file next to OUT and renamed on success, so a f
 leaves no partial file; an existing OUT is only replaced with --force, and never when it is
 not a regular file (a link, a device). IN - reads standard input; -o - writes standard output
 (the default when IN is -): there a failure cannot be taken back, so check the exit status.
-A progress bar is drawn on stderr for files over 4 MB when stderr is a terminal
-(--progress draws it anyway, --quiet never).
+A progress bar is drawn on stderr for files of 4 MiB or more when stderr is a terminal
+(--progress draws it anyway, --quiet never); not for standard input, whose size is unknown.
 `;
 
 const OPTIONS = {
