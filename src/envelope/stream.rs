@@ -263,6 +263,22 @@ fn extend_wiping(buf: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
+/// The most of a message a decryptor buffers at once: an element (header, frame, non-framed
+/// body) begun in one chunk and not yet complete. In wasm, memory ends at 4 GiB and running out
+/// traps instead of failing, so an element over this (from a hostile header stuffed with keys,
+/// or a non-framed body or frame of gigabytes) is a `LimitExceededError`; natively, only memory
+/// bounds it.
+pub const MAX_BUFFERED: usize = if cfg!(target_arch = "wasm32") { 512 << 20 } else { usize::MAX };
+
+/// Appends `bytes` to what a decryptor buffers, failing when it would pass [`MAX_BUFFERED`].
+fn buffer_more(buf: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
+    if bytes.len() > MAX_BUFFERED - buf.len() {
+        return Err(Error::envelope("LimitExceededError", "a header, frame or body over 512 MiB: more than wasm can buffer"));
+    }
+    buf.extend_from_slice(bytes);
+    Ok(())
+}
+
 /// Decrypts a message given in chunks of any size.
 pub struct Decryptor<K: Keyring> {
     keyring: K,
@@ -450,8 +466,11 @@ impl<K: Keyring> Decryptor<K> {
     /// Consumes `chunk` and returns the plaintext that is verified so far (wiped on drop).
     /// After an error the decryptor only returns errors.
     pub async fn update(&mut self, chunk: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        // Reserve the most this call can release, so no reallocation leaves plaintext copies behind.
-        let mut out = Zeroizing::new(Vec::with_capacity(self.input.len() + chunk.len()));
+        // Reserve the most this call can release, so no reallocation leaves plaintext copies
+        // behind. What is buffered of an incomplete header is no plaintext to release: a header
+        // stuffed with keys must not make every call reserve as much again.
+        let buffered = if self.state == State::Header { 0 } else { self.input.len() };
+        let mut out = Zeroizing::new(Vec::with_capacity(buffered + chunk.len()));
         self.update_into(chunk, &mut out).await?;
         Ok(out)
     }
@@ -519,7 +538,7 @@ impl<K: Keyring> Decryptor<K> {
             let (head, rest) = chunk.split_at(wanted.min(chunk.len()));
             chunk = rest;
             let mut buf = std::mem::take(&mut self.input);
-            buf.extend_from_slice(head);
+            buffer_more(&mut buf, head)?;
             let mut pos = 0usize;
             let r = self.process_buffered(&buf, &mut pos, out).await;
             self.consumed += pos as u64;
@@ -534,10 +553,8 @@ impl<K: Keyring> Decryptor<K> {
         let mut pos = 0usize;
         let r = self.process_buffered(chunk, &mut pos, out).await;
         self.consumed += pos as u64;
-        if r.is_ok() {
-            self.input.extend_from_slice(&chunk[pos..]);
-        }
-        r
+        r?;
+        buffer_more(&mut self.input, &chunk[pos..])
     }
 
     /// How long the element that `input` begins is (a frame, the footer), or how many bytes

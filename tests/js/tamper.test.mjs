@@ -167,3 +167,29 @@ test("decryptStream's messageHeader: the verified header even when a frame of th
     });
   }
 });
+
+test('a header stuffed with encrypted data keys until it passes 512 MiB is a LimitExceededError, not a trap that ends the process (wasm memory ends at 4 GiB)', async () => {
+  // Version 2, suite 0x0478, message id, empty context, 65535 keys: then fields of 64 KiB each,
+  // all before any key or tag is checked. Only maxEncryptedDataKeys would refuse it sooner.
+  const start = Uint8Array.from([2, 0x04, 0x78, ...new Uint8Array(32).fill(1), 0, 0, 0xff, 0xff]);
+  const field = new Uint8Array(2 + 0xffff).fill(7);
+  field[0] = field[1] = 0xff;
+  const stream = ours.decryptStream(keyring);
+  const reading = (async () => { for await (const _ of stream.readable); })().catch((e) => e);
+  const writer = stream.writable.getWriter();
+  let fed = 0;
+  let refused;
+  try {
+    await writer.write(start);
+    for (; fed < 600 << 20; fed += field.length) await writer.write(field);
+  } catch (e) {
+    refused = e;
+  }
+  assert.equal(refused?.name, 'LimitExceededError', `after ${fed >> 20} MiB: ${refused}`);
+  assert.ok(fed >= 511 << 20 && fed < 513 << 20, `refused after ${fed >> 20} MiB`);
+  assert.equal((await reading)?.name, 'LimitExceededError');
+  assert.equal((await stream.messageHeader.catch((e) => e)).name, 'LimitExceededError');
+  // The module still works.
+  const { result } = await ours.encrypt(keyring, new Uint8Array(10), { suiteId: 0x0478 });
+  assert.equal((await ours.decrypt(keyring, result)).plaintext.length, 10);
+});
