@@ -93,4 +93,34 @@ pub use kms::KmsClient;
 // thread (the browser's hash worker instantiates a module of its own).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: WipingAllocator = WipingAllocator(unsafe { talc::TalckWasm::new_global() });
+
+/// The wasm allocator zeroes every block it frees. Plaintext, keys and tokens pass through
+/// buffers nobody wipes by hand: wasm-bindgen's copies of what JS passes in and gets back, a
+/// JSON request body, serde's and our own temporaries. Wiped on free, none of it lingers in the
+/// module's memory, which any code holding the module (or a heap dump) can read. A block that
+/// grows moves, so its old place is wiped too.
+#[cfg(target_arch = "wasm32")]
+struct WipingAllocator(talc::TalckWasm);
+
+#[cfg(target_arch = "wasm32")]
+unsafe impl std::alloc::GlobalAlloc for WipingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        self.0.alloc(layout)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // Not a dead store: talc's dealloc writes its free-list links into the block after it.
+        ptr.write_bytes(0, layout.size());
+        self.0.dealloc(ptr, layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let new = self.alloc(std::alloc::Layout::from_size_align_unchecked(new_size, layout.align()));
+        if !new.is_null() {
+            std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            self.dealloc(ptr, layout);
+        }
+        new
+    }
+}

@@ -132,9 +132,8 @@ impl WasmKeyring {
 
     /// Raw AES keyring with a 16-, 24- or 32-byte wrapping key.
     #[wasm_bindgen(js_name = rawAes)]
-    pub fn raw_aes(key_namespace: String, key_name: String, wrapping_key: Vec<u8>) -> Result<WasmKeyring, JsValue> {
-        let wrapping_key = Zeroizing::new(wrapping_key); // wasm-bindgen's copy, wiped rather than just freed
-        Ok(WasmKeyring { inner: Arc::new(RawAesKeyring::new(key_namespace, key_name, &wrapping_key).map_err(js_err)?) })
+    pub fn raw_aes(key_namespace: String, key_name: String, wrapping_key: &[u8]) -> Result<WasmKeyring, JsValue> {
+        Ok(WasmKeyring { inner: Arc::new(RawAesKeyring::new(key_namespace, key_name, wrapping_key).map_err(js_err)?) })
     }
 
     /// Multi-keyring: the generator makes the data key, every child wraps it too.
@@ -153,7 +152,6 @@ impl WasmKeyring {
 /// Encrypts a whole plaintext: `{ result: Uint8Array, messageHeader }`.
 #[wasm_bindgen(js_name = encryptMessage)]
 pub async fn encrypt_message(keyring: &WasmKeyring, plaintext: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
-    let plaintext = Zeroizing::new(plaintext);
     let opts = encrypt_options(&options).map_err(js_err)?;
     let out = crate::envelope::encrypt(keyring.inner.as_ref(), &plaintext, &opts).await.map_err(js_err)?;
     let o = Object::new();
@@ -205,9 +203,8 @@ impl WasmEncryptor {
     }
 
     /// Encrypts a chunk; returns the message bytes now complete (header first, then whole frames).
-    pub fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
-        let chunk = Zeroizing::new(chunk); // plaintext: wiped, not just freed
-        self.enc_mut()?.update(&chunk).map_err(js_err)
+    pub fn update(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.enc_mut()?.update(chunk).map_err(js_err)
     }
 
     /// The final frame and footer.
@@ -429,8 +426,8 @@ impl WasmDecryptor {
 
     /// Like `finish`, checking the signature against JS's SHA-384 of the first `signedLength` bytes.
     #[wasm_bindgen(js_name = finishWithDigest)]
-    pub fn finish_with_digest(&mut self, digest: &[u8]) -> Result<Uint8Array, JsValue> {
-        self.take()?.finish_with_digest(digest).map(plaintext_to_js).map_err(js_err)
+    pub fn finish_with_digest(&mut self, digest: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.take()?.finish_with_digest(digest).map(unwrapped).map_err(js_err)
     }
 
     /// After `useExternalDigest`, once the footer was read: `{ curve, publicKey, signature }`
@@ -453,8 +450,8 @@ impl WasmDecryptor {
 
     /// Like `finish`, for a message whose `externalSignature` JS verified.
     #[wasm_bindgen(js_name = finishVerified)]
-    pub fn finish_verified(&mut self) -> Result<Uint8Array, JsValue> {
-        self.take()?.finish_with_signature_verified().map(plaintext_to_js).map_err(js_err)
+    pub fn finish_verified(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.take()?.finish_with_signature_verified().map(unwrapped).map_err(js_err)
     }
 
     /// Frames parsed so far, packed into one array (`unpackFrames` in core.js reads it): per
@@ -481,31 +478,32 @@ impl WasmDecryptor {
     /// Opens one frame handed out by `takeSealedFrames` with the aes-gcm crate, for keys
     /// WebCrypto lacks (AES-192 of legacy suites); `AuthenticationError` if its tag does not verify.
     #[wasm_bindgen(js_name = openFrame)]
-    pub fn open_frame(&self, iv: &[u8], aad: &[u8], body: &[u8]) -> Result<Uint8Array, JsValue> {
+    pub fn open_frame(&self, iv: &[u8], aad: &[u8], body: &[u8]) -> Result<Vec<u8>, JsValue> {
         use crate::envelope::crypto::{AesGcmCipher, IV_LEN, TAG_LEN};
         let bad = || js_err(Error::envelope("AuthenticationError", "frame authentication tag does not verify"));
         let key = self.inner.as_ref().and_then(|d| d.content_key()).ok_or_else(|| js_err(Error::envelope("StreamStateError", "no content key yet")))?;
         let iv: &[u8; IV_LEN] = iv.try_into().map_err(|_| bad())?;
         let split = body.len().checked_sub(TAG_LEN).ok_or_else(bad)?;
         let tag: &[u8; TAG_LEN] = body[split..].try_into().map_err(|_| bad())?;
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(split));
+        let mut plaintext = Vec::with_capacity(split);
         crate::envelope::stream::open_into(&AesGcmCipher, key, iv, aad, &body[..split], tag, &mut plaintext).map_err(|_| bad())?;
-        Ok(plaintext_to_js(plaintext))
+        Ok(plaintext)
     }
 
     /// Takes message bytes; returns the plaintext of frames that verified.
     /// After an error the decryptor stays failed (its secrets wiped), and keeps its verified header.
-    pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Uint8Array, JsValue> {
-        self.dec_mut()?.update(&chunk).await.map(plaintext_to_js).map_err(js_err)
+    pub async fn update(&mut self, chunk: Vec<u8>) -> Result<Vec<u8>, JsValue> {
+        self.dec_mut()?.update(&chunk).await.map(unwrapped).map_err(js_err)
     }
 
     /// Checks the message is complete (and its signature); returns any last plaintext.
-    pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
-        self.take()?.finish().map(plaintext_to_js).map_err(js_err)
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.take()?.finish().map(unwrapped).map_err(js_err)
     }
 }
 
-/// JS's copy of plaintext; ours is wiped as it drops (a returned `Vec` would only be freed).
-fn plaintext_to_js(plaintext: Zeroizing<Vec<u8>>) -> Uint8Array {
-    Uint8Array::from(plaintext.as_slice())
+/// Plaintext handed to wasm-bindgen, which frees it once JS has its copy: the allocator wipes
+/// it then (lib.rs).
+fn unwrapped(mut plaintext: Zeroizing<Vec<u8>>) -> Vec<u8> {
+    std::mem::take(&mut *plaintext)
 }

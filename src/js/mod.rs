@@ -250,7 +250,6 @@ impl WasmKms {
 
 impl WasmKms {
     async fn call_owned(client: KmsClient, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
-        let body = zeroize::Zeroizing::new(body); // an Encrypt request carries plaintext
         // from_slice, not from_str: every other parse is from bytes, and a second reader type
         // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
         let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {}", crate::error::json_problem(&e)))))?;
