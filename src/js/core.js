@@ -1372,7 +1372,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
       headerGiven = true;
       resolveHeader(header);
       if (unsignedOnly && SIGNED_SUITES.includes(header.suiteId)) {
-        refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${header.suiteId.toString(16).padStart(4, '0')} is signed: this stream decrypts unsigned messages only (use decryptStream, or decrypt to release nothing before the signature is checked)`);
+        refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${header.suiteId.toString(16).padStart(4, '0')} is signed: use decryptStream (or decrypt, which releases nothing before the signature is checked)`);
       }
     }
     if (refused) throw refused;
