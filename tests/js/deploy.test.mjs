@@ -15,7 +15,7 @@ import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
-import { localEnv, importPackage, localServer, packageDir, repoPath } from './helpers.mjs';
+import { copiesInMemory, localEnv, importPackage, localServer, packageDir, repoPath } from './helpers.mjs';
 
 const pkg = await importPackage();
 const { KMS, KmsWasmError, DisabledException, KMSInvalidStateException, provisionKey, retireKey, KmsWrapper, fromEnv, fromFunction, fromWebIdentity, fromCognitoIdentityPool } = pkg;
@@ -728,12 +728,7 @@ test('credentials audit fixes: fromEnv().invalidate() reads the environment agai
 
 test('a Cognito login token leaves no copy in wasm memory beyond the provider\'s own, whether GetId is refused or GetCredentialsForIdentity is', async () => {
   const { memory } = await pkg.ready();
-  const copiesInWasm = (text) => {
-    const heap = Buffer.from(memory.buffer);
-    let n = 0;
-    for (let at = heap.indexOf(text); at !== -1; at = heap.indexOf(text, at + 1)) n++;
-    return n;
-  };
+  const copiesInWasm = (needle) => copiesInMemory(memory, needle);
   for (const refused of ['GetId', 'GetCredentialsForIdentity']) {
     const server = await localServer((req, res) => {
       req.resume();

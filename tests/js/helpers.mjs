@@ -22,6 +22,14 @@ export async function localServer(handler) {
   return { url: `http://127.0.0.1:${server.address().port}`, close };
 }
 
+/** How often `needle` (bytes or text) occurs in a wasm instance's memory: 0 once it is wiped. */
+export function copiesInMemory(memory, needle) {
+  const heap = Buffer.from(memory.buffer);
+  let n = 0;
+  for (let at = heap.indexOf(needle); at !== -1; at = heap.indexOf(needle, at + 1)) n++;
+  return n;
+}
+
 /** Variables of the running kms-local (KMS_LOCAL_ENV or .kms-local/env). */
 export function localEnv() {
   const file = process.env.KMS_LOCAL_ENV ?? repoPath('.kms-local/env');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { localEnv, importPackage, localServer } from './helpers.mjs';
+import { copiesInMemory, localEnv, importPackage, localServer } from './helpers.mjs';
 
 const pkg = await importPackage();
 const { KMS, KmsWasmError, KMSServiceException, NotFoundException, KeySpec, paginateListKeys } = pkg;
@@ -703,12 +703,7 @@ test('an endpoint host in capitals is signed as it is sent (lower case); an IPv4
 
 test('the plaintext of an Encrypt request and of a Decrypt answer leaves no copy in wasm memory, in bytes or in base64', async () => {
   const { memory } = await pkg.ready();
-  const copiesInWasm = (needle) => {
-    const heap = Buffer.from(memory.buffer);
-    let n = 0;
-    for (let at = heap.indexOf(needle); at !== -1; at = heap.indexOf(needle, at + 1)) n++;
-    return n;
-  };
+  const copiesInWasm = (needle) => copiesInMemory(memory, needle);
   const kms = KMS.fromEnv(env);
   const { KeyMetadata } = await kms.createKey({});
   const plaintext = new Uint8Array(Buffer.from(`a secret of ${'x'.repeat(300)} ${Math.random()}`));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { aesPaths, AES_PATHS, chunkStream, importPackage, packageDir, withFooterOf } from './helpers.mjs';
+import { aesPaths, AES_PATHS, chunkStream, copiesInMemory, importPackage, packageDir, withFooterOf } from './helpers.mjs';
 
 const ours = await importPackage();
 const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm.js'));
@@ -730,12 +730,7 @@ test('decryptStream releases plaintext while the message is still being written 
 
 test('plaintext and keys that pass through wasm are wiped there, not only freed: streams on every AES-GCM path, one-shot calls, a raw AES wrapping key', async () => {
   const { memory } = await ours.ready();
-  const copiesInWasm = (needle) => {
-    const heap = Buffer.from(memory.buffer);
-    let n = 0;
-    for (let at = heap.indexOf(needle); at !== -1; at = heap.indexOf(needle, at + 1)) n++;
-    return n;
-  };
+  const copiesInWasm = (needle) => copiesInMemory(memory, needle);
   const wrappingKey = randomBytes(32);
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey });
   assert.equal(copiesInWasm(wrappingKey), 0, 'the wrapping key is kept expanded, its bytes wiped');
