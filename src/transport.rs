@@ -20,6 +20,17 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// Prefix of the `X-Amz-Target` header.
 pub const TARGET_PREFIX: &str = "TrentService.";
 
+/// The largest answer a transport reads: KMS, STS and Cognito answer in kilobytes. A larger
+/// one (a broken proxy, a hostile endpoint) is refused rather than read into memory; in wasm,
+/// gigabytes would run the module out of memory, which traps.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// What a transport reports for an answer over [`MAX_ANSWER_BYTES`]: unreadable, like any
+/// answer that is not what the service sends (not retried; the call may have taken effect).
+pub fn answer_too_large(status: u16) -> Error {
+    Error::service("SerializationException", "an answer over 16 MiB", status, None)
+}
+
 /// An HTTP request as the transport sends it. Its `Debug` leaves out the body (an Encrypt's
 /// plaintext) and the values of the credential headers.
 #[derive(Clone)]

@@ -13,7 +13,7 @@ use web_sys::{AbortController, Headers, Request, RequestInit, RequestRedirect, R
 
 use crate::error::{Error, Result};
 use crate::platform::{self, BoxFuture};
-use crate::transport::{HttpClient, HttpRequest, HttpResponse};
+use crate::transport::{answer_too_large, HttpClient, HttpRequest, HttpResponse, MAX_ANSWER_BYTES};
 
 #[wasm_bindgen]
 extern "C" {
@@ -42,9 +42,8 @@ impl HttpClient for FetchClient {
             init.set_method("POST");
             init.set_redirect(RequestRedirect::Manual); // an answer, not followed (see decode_error)
             init.set_headers(&headers);
-            let mut body = request.body;
-            init.set_body(&Uint8Array::from(body.as_slice()));
-            zeroize::Zeroize::zeroize(&mut body); // fetch has its own copy; this one may be plaintext
+            // fetch takes a copy; ours (an Encrypt's plaintext) is wiped as it is freed (lib.rs).
+            init.set_body(&Uint8Array::from(request.body.as_slice()));
             let controller = AbortController::new().map_err(js_network)?;
             init.set_signal(Some(&controller.signal()));
             let req = Request::new_with_str_and_init(&request.url, &init).map_err(js_network)?;
@@ -53,7 +52,7 @@ impl HttpClient for FetchClient {
             let abort = js_sys::Reflect::get(&controller, &"abort".into()).map_err(js_network)?.unchecked_into::<js_sys::Function>().bind0(&controller);
             let _in_flight = InFlight { timer: set_timeout(&abort, platform::timer_ms(timeout_ms)), controller };
             let result = fetch_response(&req).await;
-            result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })
+            result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })?
         })
     }
 }
@@ -73,13 +72,18 @@ impl Drop for InFlight {
     }
 }
 
-async fn fetch_response(req: &Request) -> std::result::Result<HttpResponse, JsValue> {
+/// The answer, or (inside) the error for one too large to take in: see [`MAX_ANSWER_BYTES`].
+async fn fetch_response(req: &Request) -> std::result::Result<Result<HttpResponse>, JsValue> {
     let resp: Response = JsFuture::from(global_fetch(req)).await?.dyn_into()?;
     let status = resp.status();
     let resp_headers = resp.headers();
     let headers = READ_HEADERS.iter().filter_map(|name| Some((name.to_string(), resp_headers.get(name).ok()??))).collect();
-    let buf = JsFuture::from(resp.array_buffer()?).await?;
-    Ok(HttpResponse { status, headers, body: Uint8Array::new(&buf).to_vec() })
+    let bytes = Uint8Array::new(&JsFuture::from(resp.array_buffer()?).await?);
+    // Refused before wasm memory holds it (JS's fetch has read it by now).
+    if bytes.length() as usize > MAX_ANSWER_BYTES {
+        return Ok(Err(answer_too_large(status)));
+    }
+    Ok(Ok(HttpResponse { status, headers, body: bytes.to_vec() }))
 }
 
 fn is_abort(e: &JsValue) -> bool {

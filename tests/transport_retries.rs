@@ -276,3 +276,11 @@ async fn a_call_that_fails_before_sending_reports_no_attempt() {
     assert_eq!((err.kind(), err.field(), err.attempts()), (ErrorKind::Config, Some("credentials.accessKeyId"), 0), "{err}");
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn an_answer_over_16_mib_is_refused_unread_as_a_serialization_exception_not_retried() {
+    let proxy = start_proxy(|_| Action::Respond { status: 200, headers: vec![], body: format!("{{\"Keys\":[],\"Padding\":\"{}\"}}", "x".repeat(17 << 20)) }).await;
+    let err = client_via(&proxy, 3, 10_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.name(), err.http_status(), err.attempts()), ("SerializationException", Some(200), 1), "{err}");
+    assert!(err.message().contains("16 MiB"), "{err}");
+}

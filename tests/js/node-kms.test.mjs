@@ -714,3 +714,26 @@ test('the plaintext of an Encrypt request and of a Decrypt answer leaves no copy
   assert.deepEqual(Plaintext, plaintext);
   assert.deepEqual(forms(), [0, 0], 'after Decrypt: [bytes, base64] copies');
 });
+
+test('an answer over 16 MiB is a SerializationException, read no further than its length says, with or without a content-length (in wasm, gigabytes would run the module out of memory)', async () => {
+  const padding = 'x'.repeat(17 << 20);
+  for (const chunked of [false, true]) {
+    const server = await localServer((req, res) => {
+      req.resume();
+      const body = `{"Keys":[],"Padding":"${padding}"}`;
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', ...(chunked ? {} : { 'content-length': Buffer.byteLength(body) }) });
+      if (chunked) for (let at = 0; at < body.length; at += 1 << 20) res.write(body.slice(at, at + (1 << 20)));
+      res.end(chunked ? undefined : body);
+    });
+    try {
+      const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds, maxAttempts: 3 });
+      const e = await kms.listKeys({}).catch((e) => e);
+      assert.ok(e instanceof KMSServiceException && e.name === 'SerializationException' && /16 MiB/.test(e.message), `${chunked ? 'chunked' : 'with content-length'}: ${e}`);
+      assert.equal(e.$metadata.attempts, 1, 'not retried');
+    } finally {
+      await server.close();
+    }
+  }
+  // The module still works.
+  assert.ok((await KMS.fromEnv(env).listKeys({})).Keys);
+});
