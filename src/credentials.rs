@@ -720,7 +720,7 @@ impl CognitoIdentityProvider {
         let mut body = body;
         let bytes = serde_json::to_vec(&body).map_err(|e| Error::credentials(format!("cannot serialize {operation}: {}", crate::error::json_problem(&e))));
         // The body holds the logins' tokens; the HTTP client owns the bytes from here.
-        wipe_json(&mut body);
+        crate::kms::wipe_strings(&mut body);
         let request = HttpRequest {
             url: self.endpoint.url().to_owned(),
             headers: vec![
@@ -741,7 +741,7 @@ impl CognitoIdentityProvider {
         // The logins hold the identity provider's tokens: wiped whether the calls worked or not.
         let result = self.fetch_with(logins.as_ref()).await;
         if let Some(l) = logins.as_mut() {
-            wipe_json(l);
+            crate::kms::wipe_strings(l);
         }
         result
     }
@@ -773,20 +773,11 @@ impl CognitoIdentityProvider {
         let mut answer = self.call("GetCredentialsForIdentity", req).await?;
         let result = parse_cognito_credentials(&answer);
         // The answer holds the secret key and token: wipe our copy.
-        wipe_json(&mut answer);
+        crate::kms::wipe_strings(&mut answer);
         result
     }
 }
 
-/// Zeroizes every string in a JSON value (request and answer bodies holding tokens).
-fn wipe_json(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => s.zeroize(),
-        serde_json::Value::Array(a) => a.iter_mut().for_each(wipe_json),
-        serde_json::Value::Object(o) => o.values_mut().for_each(wipe_json),
-        _ => {}
-    }
-}
 
 fn parse_cognito_credentials(answer: &serde_json::Value) -> Result<Credentials> {
     let c = answer.get("Credentials").ok_or_else(|| Error::credentials("the Cognito answer has no Credentials"))?;

@@ -210,7 +210,6 @@ impl WasmKmsWrapper {
     /// Encrypts under a fresh data key; the blob names the KMS key.
     pub fn encrypt(&self, plaintext: Vec<u8>, aad: Option<Vec<u8>>) -> Promise {
         let w = self.inner.clone();
-        let plaintext = zeroize::Zeroizing::new(plaintext); // our copy of the caller's bytes, wiped on drop
         future_to_promise(async move {
             let blob = w.encrypt(&plaintext, aad.as_deref()).await.map_err(js_err)?;
             Ok(Uint8Array::from(blob.as_slice()).into())

@@ -253,11 +253,11 @@ impl WasmKms {
         // from_slice, not from_str: every other parse is from bytes, and a second reader type
         // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
         let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {}", crate::error::json_problem(&e)))))?;
-        let (mut bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
+        let (bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
         // Bytes, read as UTF-8 by the JS side, where every other answer that cannot be read fails.
+        // Ours (a Decrypt answer carries plaintext) are wiped as they are freed (lib.rs).
         let _ = Reflect::set(&out, &"body".into(), &js_sys::Uint8Array::from(bytes.as_slice()).into());
-        zeroize::Zeroize::zeroize(&mut bytes); // a Decrypt answer carries plaintext
         let _ = Reflect::set(&out, &"httpStatusCode".into(), &meta.http_status.into());
         let _ = Reflect::set(&out, &"requestId".into(), &meta.request_id.map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
         let _ = Reflect::set(&out, &"attempts".into(), &meta.attempts.into());
