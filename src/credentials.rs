@@ -469,12 +469,14 @@ mod xml {
                     continue;
                 }
             };
-            let tag_end = after.find('>')?;
+            // The name must end here, checked before looking for the tag's end: else each
+            // `<nameX` would scan ahead to the next `>`, quadratic in a hostile answer.
             let first = after.chars().next()?;
             if !(first == '>' || first == '/' || first.is_ascii_whitespace()) {
                 from = start;
                 continue;
             }
+            let tag_end = after.find('>')?;
             if after[..tag_end].ends_with('/') {
                 return Some("");
             }
@@ -519,6 +521,9 @@ mod xml {
         Some(out)
     }
 }
+
+/// The last millisecond of year 9999, the latest date the SDKs (and the signer) can write.
+pub(crate) const MAX_DATE_MS: i64 = 253_402_300_799_999;
 
 /// Parses an ISO-8601 / RFC 3339 date-time (`2026-11-23T10:35:08Z`,
 /// `…08.123456Z`, `…08+02:00`, `…08+0200`) into milliseconds since the epoch.
@@ -783,11 +788,14 @@ fn parse_cognito_credentials(answer: &serde_json::Value) -> Result<Credentials> 
     let c = answer.get("Credentials").ok_or_else(|| Error::credentials("the Cognito answer has no Credentials"))?;
     let field = |k: &str| c.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(|| Error::credentials(format!("the Cognito answer has no Credentials.{k}")));
     let mut creds = Credentials::new(field("AccessKeyId")?, field("SecretKey")?, Some(field("SessionToken")?.to_owned()));
-    // Expiration is epoch seconds (a JSON number); accept an ISO string too.
+    // Expiration is epoch seconds (a JSON number); accept an ISO string too. Anything else, or
+    // a date past year 9999, is refused: read as "never expires", or as a date that cannot be.
+    let bad_date = || Error::credentials("Credentials.Expiration is not a date");
     creds.expires_at_millis = match c.get("Expiration") {
-        Some(serde_json::Value::Number(n)) => Some(n.as_f64().map(|s| (s * 1000.0).round() as i64).ok_or_else(|| Error::credentials("Credentials.Expiration is not a number"))?),
-        Some(serde_json::Value::String(s)) => Some(parse_iso8601_millis(s).ok_or_else(|| Error::credentials("Credentials.Expiration is not a date"))?),
-        _ => None,
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => Some(n.as_f64().filter(|s| (0.0..=MAX_DATE_MS as f64 / 1000.0).contains(s)).map(|s| (s * 1000.0).round() as i64).ok_or_else(bad_date)?),
+        Some(serde_json::Value::String(s)) => Some(parse_iso8601_millis(s).ok_or_else(bad_date)?),
+        Some(_) => return Err(bad_date()),
     };
     Ok(creds)
 }
@@ -1059,6 +1067,24 @@ mod provider_tests {
         let c = parse_cognito_credentials(&v).unwrap();
         assert_eq!(c.expires_at_millis, Some(1_795_430_108_500));
         assert!(parse_cognito_credentials(&serde_json::json!({"Credentials": {"AccessKeyId": "AK"}})).is_err());
+        // No expiration: kept until invalidated. Any other kind of value, or a date past 9999,
+        // is not read as "never expires" or as an impossible date.
+        let with = |expiration: serde_json::Value| parse_cognito_credentials(&serde_json::json!({"Credentials": {"AccessKeyId": "AK", "SecretKey": "SK", "SessionToken": "ST", "Expiration": expiration}}));
+        assert_eq!(with(serde_json::Value::Null).unwrap().expires_at_millis, None);
+        assert_eq!(with(serde_json::json!("2026-12-06T10:00:00Z")).unwrap().expires_at_millis, Some(1_796_551_200_000));
+        for bad in [serde_json::json!(true), serde_json::json!({"s": 1}), serde_json::json!([1]), serde_json::json!(1e300), serde_json::json!(-1e300), serde_json::json!(-5), serde_json::json!("soon")] {
+            assert_eq!(with(bad.clone()).unwrap_err().message(), "Credentials.Expiration is not a date", "{bad}");
+        }
+    }
+
+    #[test]
+    fn xml_names_match_whole_and_a_run_of_longer_names_is_skipped_by_the_name_alone() {
+        assert_eq!(xml::element("<CredentialsX>1</CredentialsX><Credentials>2</Credentials>", "Credentials"), Some("2"));
+        assert_eq!(xml::element("<Credentials a=\"b\">3</Credentials>", "Credentials"), Some("3"));
+        assert_eq!(xml::element("<Credentials/>", "Credentials"), Some(""));
+        // Thousands of `<CredentialsX` with one `>` at the very end: none is the element.
+        let hostile = format!("{}>", "<CredentialsX".repeat(50_000));
+        assert_eq!(xml::element(&hostile, "Credentials"), None);
     }
 
     #[test]

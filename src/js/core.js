@@ -283,7 +283,8 @@ export class KMSClient {
       output = convert(wireValue(parsed, '', false), maps[1], false, '') ?? {};
     } catch (e) {
       // The call may have taken effect: a typed error that says so, not a bare SyntaxError.
-      throw new KMSServiceException({ name: 'SerializationException', message: `cannot parse the ${operation} answer: ${e.message}`, $fault: 'server', $metadata });
+      // Not JSON.parse's message: V8 quotes the text around the fault, which may be plaintext.
+      throw new KMSServiceException({ name: 'SerializationException', message: `cannot parse the ${operation} answer: ${e instanceof SyntaxError ? 'not JSON' : e.message}`, $fault: 'server', $metadata });
     }
     output.$metadata = $metadata;
     return output;

@@ -643,7 +643,8 @@ test('a redirect is an error, never followed: the session token and the plaintex
 });
 
 test('an answer that cannot be read is a SerializationException with $metadata, not a bare SyntaxError, an array or an Invalid Date (fixture answers)', async () => {
-  const answers = ['{"KeyId":"k","CiphertextBlob":5}', '{"KeyId":"k","CiphertextBlob":"AA*C"}', '"x"', '[1,2]', '{"KeyId":"k",', '{"KeyMetadata":{"KeyId":"k","CreationDate":"2023-11-14T22:13:20Z"}}'];
+  // The last: a Decrypt answer whose plaintext is not quoted, which JSON.parse's message would quote.
+  const answers = ['{"KeyId":"k","CiphertextBlob":5}', '{"KeyId":"k","CiphertextBlob":"AA*C"}', '"x"', '[1,2]', '{"KeyId":"k",', '{"KeyMetadata":{"KeyId":"k","CreationDate":"2023-11-14T22:13:20Z"}}', '{"KeyId":"k","Plaintext":c2VjcmV0IHBsYWludGV4dA}'];
   let next = 0;
   const server = await jsonServer(() => answers[next++]);
   try {
@@ -654,6 +655,7 @@ test('an answer that cannot be read is a SerializationException with $metadata, 
       assert.equal(err.name, 'SerializationException', answer);
       assert.equal(err.$metadata.httpStatusCode, 200, answer);
       assert.match(err.message, /cannot parse the (Encrypt|DescribeKey) answer/);
+      assert.ok(!err.message.includes('c2VjcmV0'), `no part of the answer in the message: ${err.message}`);
     }
   } finally {
     await server.close();
@@ -736,4 +738,21 @@ test('an answer over 16 MiB is a SerializationException, read no further than it
   }
   // The module still works.
   assert.ok((await KMS.fromEnv(env).listKeys({})).Keys);
+});
+
+test('a Date header past year 9999 is not taken for the server\'s clock: the calls go on, signed with the local time (the signer cannot write such a date)', async () => {
+  const signedAt = [];
+  const server = await localServer((req, res) => {
+    req.resume();
+    signedAt.push(req.headers['x-amz-date']);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', date: 'Sat, 01 Jan 10000 00:00:00 GMT' }).end('{"Keys":[]}');
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds });
+    for (let i = 0; i < 3; i++) assert.deepEqual((await kms.listKeys({})).Keys, []);
+    const year = String(new Date().getUTCFullYear());
+    assert.ok(signedAt.every((d) => d.startsWith(year)), signedAt.join(' '));
+  } finally {
+    await server.close();
+  }
 });
