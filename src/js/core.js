@@ -407,12 +407,7 @@ export class KmsKeyring extends Keyring {
   #options;
   constructor(options = {}) {
     super();
-    knownKeyringOptions(options, ['client', 'generatorKeyId', 'keyIds', 'discovery', 'discoveryFilter', 'grantTokens'], {
-      clientProvider: 'kms-wasm takes a client: a kms-wasm KMS',
-      keyIDs: "kms-wasm's name is keyIds",
-      limitRegions: 'not supported: build a keyring with a client of each region',
-      excludeRegions: 'not supported: build a keyring with a client of each region',
-    });
+    knownKeyringOptions(options, ['client', 'generatorKeyId', 'keyIds', 'discovery', 'discoveryFilter', 'grantTokens']);
     let { client, generatorKeyId, keyIds, discovery, discoveryFilter, grantTokens } = options;
     // null reads as "not given", as undefined does.
     [generatorKeyId, discoveryFilter, keyIds, grantTokens, discovery] = [generatorKeyId ?? undefined, discoveryFilter ?? undefined, keyIds ?? [], grantTokens ?? [], discovery ?? false];
@@ -446,10 +441,7 @@ export class RawAesKeyring extends Keyring {
   #names;
   constructor(options = {}) {
     super();
-    knownKeyringOptions(options, ['keyName', 'keyNamespace', 'wrappingKey', 'wrappingSuite', 'utf8Sorting'], {
-      unencryptedMasterKey: "kms-wasm's name is wrappingKey",
-      masterKey: "kms-wasm's name is wrappingKey",
-    });
+    knownKeyringOptions(options, ['keyName', 'keyNamespace', 'wrappingKey', 'wrappingSuite', 'utf8Sorting']);
     const { keyName, keyNamespace, wrappingKey, wrappingSuite, utf8Sorting } = options;
     // client-node's: kms-wasm always orders the context in UTF-8 byte order, as the spec does.
     requireOption(utf8Sorting === undefined || utf8Sorting === true, 'utf8Sorting', 'kms-wasm orders the encryption context in UTF-8 byte order, as the specification (utf8Sorting: true); leave it out');
@@ -479,7 +471,7 @@ export class MultiKeyring extends Keyring {
   #keyrings;
   constructor(options = {}) {
     super();
-    knownKeyringOptions(options, ['generator', 'children'], {});
+    knownKeyringOptions(options, ['generator', 'children']);
     let { generator, children } = options;
     [generator, children] = [generator ?? undefined, children ?? []];
     requireOption(generator === undefined || generator instanceof Keyring, 'generator', 'must be a keyring');
@@ -501,9 +493,9 @@ export class MultiKeyring extends Keyring {
  * A keyring refuses options it does not take, naming them (a misspelt `keyIds` would leave a
  * key out of every message), with what to use instead for client-node's names (`hints`).
  */
-function knownKeyringOptions(options, allowed, hints) {
+function knownKeyringOptions(options, allowed) {
   requireOption(options !== null && typeof options === 'object', 'options', 'must be an object');
-  refuseUnknownOptions(options, allowed, 'this keyring', hints);
+  refuseUnknownOptions(options, allowed, 'this keyring');
 }
 
 function checkKeyring(keyring) {
@@ -1244,13 +1236,31 @@ export async function decrypt(keyring, ciphertext, options = {}) {
  * only once no step is running: wasm cannot free what a running call holds (a cancel during a
  * KMS call frees after it). A cancel rejects `messageHeader` if it was still to come.
  */
+/** Runs `use` with a handle on `handle`'s keyring whose KMS calls stop once `onCancel` settles. */
+async function withAbortable(handle, onCancel, use) {
+  const abortable = handle.clone(onCancel);
+  try {
+    return await use(abortable);
+  } finally {
+    abortable.free(); // what `use` made holds the keyring itself
+  }
+}
+
 function streamSteps(free, rejectHeader) {
   let running = 0;
   let ended = false;
   let cancelled; // the AbortError a cancel gave
+  // Settles on a cancel, which stops a keyring's KMS call still running in wasm; and once the
+  // stream is over anyway, so that no listener wasm put on it stays.
+  let stopWaiting;
+  const onCancel = new Promise((resolve) => (stopWaiting = resolve));
+  const release = () => {
+    free();
+    stopWaiting();
+  };
   const end = () => {
     ended = true;
-    if (!running) free();
+    if (!running) release();
   };
   const step = (fn) => async (...args) => {
     running++;
@@ -1263,11 +1273,12 @@ function streamSteps(free, rejectHeader) {
       ended = true;
       throw lifted;
     } finally {
-      if (!--running && ended) free();
+      if (!--running && ended) release();
     }
   };
   const cancel = () => {
     rejectHeader((cancelled = kmsWasmError('AbortError', 'the stream was cancelled')));
+    stopWaiting();
     end();
   };
   // Frames still in flight when a transform returns leave as they finish, not when the next
@@ -1276,7 +1287,7 @@ function streamSteps(free, rejectHeader) {
   const inBackground = (controller, work) => {
     step(work)().catch((e) => controller.error(e));
   };
-  return { step, end, cancel, inBackground };
+  return { step, end, cancel, inBackground, onCancel };
 }
 
 /**
@@ -1291,7 +1302,7 @@ export function encryptStream(keyring, options = {}) {
   let filled = 0; // wasm path: plaintext bytes in the frame the encryptor has not sealed yet
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
   // On error or cancel: wipe the plaintext still buffered and free the wasm side.
-  const { step, end, cancel, inBackground } = streamSteps(() => {
+  const { step, end, cancel, inBackground, onCancel } = streamSteps(() => {
     sealer?.wipe();
     encryptor?.free();
     encryptor = sealer = undefined;
@@ -1299,7 +1310,7 @@ export function encryptStream(keyring, options = {}) {
   const stream = new TransformStream({
     start: step(async (controller) => {
       const handle = await keyring._handle();
-      encryptor = await WasmEncryptor.create(handle, options);
+      encryptor = await withAbortable(handle, onCancel, (keyring) => WasmEncryptor.create(keyring, options));
       resolveHeader(encryptor.messageHeader());
       if (canUseNativeAes()) sealer = await nativeSealer(encryptor, chunkEmitter(controller));
       else controller.enqueue(encryptor.update(new Uint8Array(0))); // the header
@@ -1385,7 +1396,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
       emit(p);
     };
   };
-  const { step, end, cancel, inBackground } = streamSteps(() => {
+  const { step, end, cancel, inBackground, onCancel } = streamSteps(() => {
     opener?.wipe();
     decryptor?.free();
     decryptor = opener = undefined;
@@ -1393,7 +1404,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
   const stream = new TransformStream({
     start: step(async () => {
       const handle = await keyring._handle();
-      decryptor = new WasmDecryptor(handle, options);
+      decryptor = await withAbortable(handle, onCancel, (keyring) => new WasmDecryptor(keyring, options));
       if (canUseNativeAes()) opener = nativeOpener(decryptor);
     }),
     transform: step(async (chunk, controller) => {

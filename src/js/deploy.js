@@ -99,7 +99,7 @@ export async function retireKey(kms, aliasOrOptions, deletionWindowInDays) {
 }
 
 const PROVISION_OPTIONS = ['app', 'environment', 'service', 'alias', 'autoRotate', 'rotationPeriodInDays', 'description', 'keySpec', 'keyUsage', 'policy', 'deletionWindowInDays', 'multiRegion', 'enabled', 'tags'];
-const refuseUnknownProvisionOptions = (options) => refuseUnknownOptions(options, PROVISION_OPTIONS, 'provisioning', {}, 'ValidationError');
+const refuseUnknownProvisionOptions = (options) => refuseUnknownOptions(options, PROVISION_OPTIONS, 'provisioning', 'ValidationError');
 
 // ---- the wrapper ----------------------------------------------------------------------------
 

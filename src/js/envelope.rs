@@ -4,16 +4,18 @@
 
 use std::sync::Arc;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
 
 use super::{get, js_err, string_pairs, WasmKms};
 use crate::envelope::{
-    AlgorithmSuite, CommitmentPolicy, DecryptOptions, Decryptor, DiscoveryFilter, EncryptOptions, EncryptionContext, Encryptor, Keyring, KmsKeyring, MessageHeader, MultiKeyring,
-    RawAesKeyring,
+    AlgorithmSuite, CommitmentPolicy, DecryptOptions, DecryptionMaterials, Decryptor, DiscoveryFilter, EncryptOptions, EncryptedDataKey, EncryptionContext, EncryptionMaterials, Encryptor, Keyring,
+    KmsKeyring, MessageHeader, MultiKeyring, RawAesKeyring,
 };
 use crate::error::Error;
+use crate::platform::{unless_aborted, BoxFuture};
 
 fn context_from_js(value: Option<JsValue>, field: &'static str) -> Result<EncryptionContext, Error> {
     let mut ctx = EncryptionContext::new();
@@ -142,10 +144,13 @@ impl WasmKeyring {
         Ok(WasmKeyring { inner: Arc::new(inner) })
     }
 
-    /// A second handle on the same keyring (to pass it into `multi`).
+    /// A second handle on the same keyring (to pass it into `multi`); with `aborted`, one whose
+    /// calls stop (`AbortError`) once it settles: a stream's, so that a cancel ends the KMS call
+    /// for its data key.
     #[wasm_bindgen(js_name = clone)]
-    pub fn clone_handle(&self) -> WasmKeyring {
-        WasmKeyring { inner: self.inner.clone() }
+    pub fn clone_handle(&self, aborted: Option<Promise>) -> WasmKeyring {
+        let inner = self.inner.clone();
+        WasmKeyring { inner: if let Some(aborted) = aborted { Arc::new(Abortable { inner, aborted }) } else { inner } }
     }
 }
 
@@ -501,6 +506,23 @@ impl WasmDecryptor {
         self.take()?.finish().map(unwrapped).map_err(js_err)
     }
 }
+
+/// A keyring whose calls stop (`AbortError`) once `aborted` settles: a stream's, so that a
+/// cancel ends the KMS call for its data key rather than leaving it to run and retry.
+struct Abortable {
+    inner: Arc<dyn Keyring>,
+    aborted: Promise,
+}
+
+impl Keyring for Abortable {
+    fn on_encrypt<'a>(&'a self, materials: EncryptionMaterials) -> BoxFuture<'a, crate::Result<EncryptionMaterials>> {
+        Box::pin(unless_aborted(self.inner.on_encrypt(materials), Some(JsFuture::from(self.aborted.clone()))))
+    }
+    fn on_decrypt<'a>(&'a self, materials: DecryptionMaterials, edks: &'a [EncryptedDataKey]) -> BoxFuture<'a, crate::Result<DecryptionMaterials>> {
+        Box::pin(unless_aborted(self.inner.on_decrypt(materials, edks), Some(JsFuture::from(self.aborted.clone()))))
+    }
+}
+
 
 /// Plaintext handed to wasm-bindgen, which frees it once JS has its copy: the allocator wipes
 /// it then (lib.rs).

@@ -1,13 +1,17 @@
 // Internal (not exported by the package's entries).
 import { KmsWasmError } from './errors.js';
 
+// client-node's names of options kms-wasm takes under another.
+const OUR_NAMES = { keyIDs: 'keyIds', clientProvider: 'client', unencryptedMasterKey: 'wrappingKey', masterKey: 'wrappingKey' };
+
 /**
  * Refuses each option `allowed` lacks, naming it: an option under another name (or misspelt)
- * would otherwise vanish without a word. `hints`: what to say instead, for other libraries' names.
+ * would otherwise vanish without a word.
  */
-export function refuseUnknownOptions(options, allowed, what, hints = {}, errorName = 'ConfigError') {
+export function refuseUnknownOptions(options, allowed, what, errorName = 'ConfigError') {
   for (const name of Object.keys(options ?? {})) {
-    if (!allowed.includes(name)) throw new KmsWasmError({ name: errorName, message: `${name}: ${hints[name] ?? `not an option of ${what} (it takes ${allowed.join(', ')})`}`, field: name });
+    const ours = OUR_NAMES[name];
+    if (!allowed.includes(name)) throw new KmsWasmError({ name: errorName, message: `${name}: ${allowed.includes(ours) ? `kms-wasm's name is ${ours}` : `not an option of ${what} (it takes ${allowed.join(', ')})`}`, field: name });
   }
 }
 

@@ -756,3 +756,36 @@ test('a Date header past year 9999 is not taken for the server\'s clock: the cal
     await server.close();
   }
 });
+
+test('cancelling a stream whose KMS keyring waits on KMS for the data key aborts that call: no retry follows and nothing keeps the process up (encrypt and decrypt)', async () => {
+  const hung = await countingServer(() => {}); // never answers
+  try {
+    const client = new KMS({ region: 'us-east-1', endpoint: hung.endpoint, credentials: creds, requestTimeout: 20_000, maxAttempts: 3 });
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const keyring = new pkg.KmsKeyring({ client, generatorKeyId: keyArn, keyIds: [] });
+    // A message from the local KMS, for a discovery keyring whose client is the hung one.
+    const streams = {
+      encrypt: () => pkg.encryptStream(keyring),
+      decrypt: () => pkg.decryptStream(new pkg.KmsKeyring({ client, discovery: true })),
+    };
+    const local = KMS.fromEnv(env);
+    const { KeyMetadata } = await local.createKey({});
+    const { result: message } = await pkg.encrypt(new pkg.KmsKeyring({ client: local, generatorKeyId: KeyMetadata.Arn }), new Uint8Array(10));
+    for (const [what, make] of Object.entries(streams)) {
+      const before = hung.seen.requests;
+      const stream = make();
+      const header = stream.messageHeader.catch((e) => e);
+      const writer = stream.writable.getWriter();
+      const writing = (what === 'decrypt' ? writer.write(message) : writer.write(new Uint8Array(10))).catch((e) => e);
+      while (hung.seen.requests === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      await stream.readable.cancel();
+      assert.equal((await header).name, 'AbortError', what);
+      await writing;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(hung.seen.requests - before, 1, `${what}: one request, not retried`);
+      assert.equal(hung.seen.hungUp, hung.seen.requests, `${what}: the request in flight was aborted`);
+    }
+  } finally {
+    await hung.close();
+  }
+});
