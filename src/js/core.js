@@ -491,7 +491,7 @@ export class MultiKeyring extends Keyring {
 
 /**
  * A keyring refuses options it does not take, naming them (a misspelt `keyIds` would leave a
- * key out of every message), with what to use instead for client-node's names (`hints`).
+ * key out of every message), and says kms-wasm's name for client-node's (own.js).
  */
 function knownKeyringOptions(options, allowed) {
   requireOption(options !== null && typeof options === 'object', 'options', 'must be an object');
