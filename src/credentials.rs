@@ -725,7 +725,7 @@ impl CognitoIdentityProvider {
         let mut body = body;
         let bytes = serde_json::to_vec(&body).map_err(|e| Error::credentials(format!("cannot serialize {operation}: {}", crate::error::json_problem(&e))));
         // The body holds the logins' tokens; the HTTP client owns the bytes from here.
-        crate::kms::wipe_strings(&mut body);
+        crate::platform::wipe_strings(&mut body);
         let request = HttpRequest {
             url: self.endpoint.url().to_owned(),
             headers: vec![
@@ -746,7 +746,7 @@ impl CognitoIdentityProvider {
         // The logins hold the identity provider's tokens: wiped whether the calls worked or not.
         let result = self.fetch_with(logins.as_ref()).await;
         if let Some(l) = logins.as_mut() {
-            crate::kms::wipe_strings(l);
+            crate::platform::wipe_strings(l);
         }
         result
     }
@@ -778,11 +778,10 @@ impl CognitoIdentityProvider {
         let mut answer = self.call("GetCredentialsForIdentity", req).await?;
         let result = parse_cognito_credentials(&answer);
         // The answer holds the secret key and token: wipe our copy.
-        crate::kms::wipe_strings(&mut answer);
+        crate::platform::wipe_strings(&mut answer);
         result
     }
 }
-
 
 fn parse_cognito_credentials(answer: &serde_json::Value) -> Result<Credentials> {
     let c = answer.get("Credentials").ok_or_else(|| Error::credentials("the Cognito answer has no Credentials"))?;

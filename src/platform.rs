@@ -1,4 +1,4 @@
-//! What differs between native and wasm32 hosts: the clock, sleeping and randomness.
+//! What differs between native and wasm32 hosts: the clock, sleeping, randomness and wiping.
 //!
 //! `std::time::SystemTime::now()` panics on wasm32-unknown-unknown, so every
 //! caller asks this module for the time instead.
@@ -159,5 +159,20 @@ mod tests {
         assert_eq!(unless_aborted(async { Ok(7) }, Some(Box::pin(sleep(60_000)))).await.unwrap(), 7);
         assert_eq!(unless_aborted(async { Err::<u8, _>(crate::Error::timeout(5)) }, Some(Box::pin(sleep(60_000)))).await.unwrap_err().name(), "TimeoutError");
         assert_eq!(unless_aborted(async { Ok(8) }, None).await.unwrap(), 8);
+    }
+}
+
+/// Wipes every string of a JSON value (base64 plaintext, tokens) before it is dropped. In wasm
+/// there is nothing to do: the allocator wipes each string as it is freed (lib.rs).
+pub(crate) fn wipe_strings(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    if cfg!(target_arch = "wasm32") {
+        return;
+    }
+    match value {
+        Value::String(s) => zeroize::Zeroize::zeroize(s),
+        Value::Array(items) => items.iter_mut().for_each(wipe_strings),
+        Value::Object(map) => map.values_mut().for_each(wipe_strings),
+        _ => {}
     }
 }

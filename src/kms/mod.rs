@@ -134,7 +134,7 @@ impl KmsClient {
     /// sees an `AbortError`. Rust callers cancel by dropping the future instead.
     pub(crate) async fn call_json_abortable(&self, region: Option<&str>, operation: &str, mut body: serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
         let result = self.call_json_inner(region, operation, &body, abort).await;
-        wipe_strings(&mut body); // an Encrypt or ReEncrypt request carries plaintext
+        platform::wipe_strings(&mut body); // an Encrypt or ReEncrypt request carries plaintext
         result
     }
 
@@ -187,21 +187,6 @@ pub(crate) fn arn_region(key_id: &str) -> Option<&str> {
     kms_arn_parts(key_id).map(|(_, region, ..)| region)
 }
 
-/// Wipes every string of a JSON value (base64 plaintext, tokens) before it is dropped. In wasm
-/// there is nothing to do: the allocator wipes each string as it is freed (lib.rs).
-pub(crate) fn wipe_strings(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    if cfg!(target_arch = "wasm32") {
-        return;
-    }
-    match value {
-        Value::String(s) => zeroize::Zeroize::zeroize(s),
-        Value::Array(items) => items.iter_mut().for_each(wipe_strings),
-        Value::Object(map) => map.values_mut().for_each(wipe_strings),
-        _ => {}
-    }
-}
-
 fn decode_output<T: DeserializeOwned>(operation: &str, bytes: &[u8]) -> Result<T> {
     // Operations without output answer with nothing, or (moto) with `null`.
     let trimmed = bytes.trim_ascii();
@@ -227,7 +212,7 @@ fn audit_event(operation: &str, request: &serde_json::Value, result: &Result<(Ve
                 // The answer names the key for Decrypt (KeyId) and CreateKey (KeyMetadata.KeyId).
                 let mut answer: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
                 event.key_id = [&answer["KeyId"], &answer["KeyMetadata"]["KeyId"]].iter().find_map(|v| v.as_str().map(str::to_owned));
-                wipe_strings(&mut answer); // a Decrypt's answer carries the plaintext too
+                platform::wipe_strings(&mut answer); // a Decrypt's answer carries the plaintext too
             }
             event.request_id = meta.request_id.clone();
             event.http_status = Some(meta.http_status);
