@@ -1158,9 +1158,7 @@ const DECRYPT_OPTIONS = ['encryptionContext', 'commitmentPolicy', 'maxEncryptedD
 function checkedOptions(options, allowed) {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) throw kmsWasmError('ValidationError', 'options: must be an object', 'options');
-  for (const name of Object.keys(options)) {
-    if (!allowed.includes(name)) throw kmsWasmError('ValidationError', `${name}: not an option of this call (it takes ${allowed.join(', ')})`, name);
-  }
+  refuseUnknownOptions(options, allowed, 'this call', 'ValidationError');
   if (options.maxBodySize === undefined) return options;
   if (options.maxFrameLength !== undefined && options.maxFrameLength !== options.maxBodySize) {
     throw kmsWasmError('ValidationError', "maxBodySize: is maxFrameLength under client-node's name; give one of them", 'maxBodySize');
