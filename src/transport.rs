@@ -352,6 +352,7 @@ fn parse_http_date_ms(value: &str) -> Option<i64> {
 /// Parses an HTTP `Date` header into epoch milliseconds with the host's
 /// `Date.parse` (which reads IMF-fixdates), instead of carrying httpdate's
 /// parser in the wasm module.
+///
 /// Dates from 1970 to 9999 only, as httpdate natively: a server's clock past 9999 would reach
 /// the signer, which cannot write such a date (it panics, which traps in wasm).
 #[cfg(target_arch = "wasm32")]

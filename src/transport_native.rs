@@ -67,11 +67,11 @@ impl HttpClient for ReqwestClient {
             let resp = builder.send().await.map_err(|e| classify(e, timeout_ms))?;
             let status = resp.status().as_u16();
             let headers = resp.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))).collect();
-            // Taken over without a copy when reqwest's buffer is ours alone (a Decrypt answer
-            // carries plaintext: one copy fewer left unwiped); hyper's read buffers stay hyper's.
             if resp.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
                 return Err(answer_too_large(status));
             }
+            // Taken over without a copy when reqwest's buffer is ours alone (a Decrypt answer
+            // carries plaintext: one copy fewer left unwiped); hyper's read buffers stay hyper's.
             let body = Vec::from(resp.bytes().await.map_err(|e| classify(e, timeout_ms))?);
             if body.len() > MAX_ANSWER_BYTES {
                 return Err(answer_too_large(status));

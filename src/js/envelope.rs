@@ -523,7 +523,6 @@ impl Keyring for Abortable {
     }
 }
 
-
 /// Plaintext handed to wasm-bindgen, which frees it once JS has its copy: the allocator wipes
 /// it then (lib.rs).
 fn unwrapped(mut plaintext: Zeroizing<Vec<u8>>) -> Vec<u8> {
