@@ -267,7 +267,7 @@ impl WebIdentityProvider {
     /// Like [`new`](Self::new), asking `token` for a fresh token before every call.
     pub fn with_token_source(region: &str, role_arn: impl Into<String>, role_session_name: impl Into<String>, token: Arc<dyn TokenSource>) -> Result<Self> {
         let (role_arn, role_session_name) = (role_arn.into(), role_session_name.into());
-        if !role_arn.starts_with("arn:") || role_arn.split(':').count() < 6 || !role_arn.contains(":role/") {
+        if !role_arn.starts_with("arn:") || role_arn.split(':').count() < 6 || crate::find_str(&role_arn, ":role/").is_none() {
             return Err(Error::config("roleArn", format!("`{role_arn}` is not a role ARN (arn:aws:iam::123456789012:role/name)")));
         }
         check_session_name(&role_session_name)?;
@@ -459,7 +459,7 @@ mod xml {
             let rest = &xml[start..];
             if rest.starts_with("!--") {
                 // Skip comments: a commented-out element must not be found.
-                from = start + rest.find("-->")? + 3;
+                from = start + crate::find_str(rest, "-->")? + 3;
                 continue;
             }
             let after = match rest.strip_prefix(name) {
@@ -482,7 +482,7 @@ mod xml {
             }
             let content_start = start + name.len() + tag_end + 1;
             let close = format!("</{name}>");
-            let content_end = content_start + xml[content_start..].find(&close)?;
+            let content_end = content_start + crate::find_str(&xml[content_start..], &close)?;
             return Some(&xml[content_start..content_end]);
         }
         None

@@ -167,6 +167,10 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         self.field.as_deref()
     }
+    /// The message without its `<field>: ` prefix, for re-labelling it with another name.
+    pub(crate) fn detail(&self) -> &str {
+        self.field().and_then(|f| self.message.strip_prefix(f)?.strip_prefix(": ")).unwrap_or(&self.message)
+    }
     /// HTTP status of the answer, for service errors.
     pub fn http_status(&self) -> Option<u16> {
         self.http_status

@@ -25,6 +25,15 @@ macro_rules! object {
     }};
 }
 
+/// Byte offset of the first `needle` in `hay`. A plain scan: `str::find` with a `&str` pattern
+/// brings core's two-way searcher, about 1 KB gzip of wasm, for a few short needles.
+pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
+}
+
 /// What `object!` takes as a value.
 pub(crate) trait ToJson {
     fn to_json(&self) -> serde_json::Value;

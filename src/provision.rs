@@ -196,8 +196,7 @@ fn is_rotatable(spec: &KeySpec, usage: &KeyUsageType) -> bool {
 
 /// Re-labels a field error of `validate` with the option's name.
 fn relabel(field: &'static str, e: Error) -> Error {
-    let msg = e.message().split_once(": ").map(|(_, m)| m.to_owned()).unwrap_or_else(|| e.message().to_owned());
-    Error::validation(field, msg)
+    Error::validation(field, e.detail())
 }
 
 fn check_name_part(field: &'static str, value: &str) -> Result<()> {
@@ -319,9 +318,10 @@ pub fn variables(service: &str, key_id: &str, key_arn: &str, alias_name: &str, a
 
 /// `arn:aws:kms:r:a:key/id` + `alias/x` → `arn:aws:kms:r:a:alias/x`.
 fn alias_arn(key_arn: &str, alias: &str) -> Result<String> {
-    match key_arn.rsplit_once(":key/") {
-        Some((prefix, _)) => Ok(format!("{prefix}:{alias}")),
-        None => Err(Error::service("SerializationException", format!("KMS returned a key ARN without `:key/`: {key_arn}"), 200, None)),
+    // A key id has no `:`, so the ARN's last `:` is the one before `key/`.
+    match key_arn.rsplit_once(':') {
+        Some((prefix, id)) if id.starts_with("key/") => Ok(format!("{prefix}:{alias}")),
+        _ => Err(Error::service("SerializationException", format!("KMS returned a key ARN without `:key/`: {key_arn}"), 200, None)),
     }
 }
 

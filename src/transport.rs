@@ -337,8 +337,8 @@ fn fallback_name(status: u16) -> &'static str {
 fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     let open = format!("<{tag}>");
-    let start = text.find(&open)? + open.len();
-    let end = text[start..].find(&format!("</{tag}>"))? + start;
+    let start = crate::find_str(text, &open)? + open.len();
+    let end = crate::find_str(&text[start..], &format!("</{tag}>"))? + start;
     Some(text[start..end].trim().to_owned()).filter(|s| !s.is_empty())
 }
 

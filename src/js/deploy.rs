@@ -293,7 +293,7 @@ fn provider_endpoint(o: &JsValue) -> Result<(Option<String>, bool), Error> {
 /// Re-labels a builder error with the JS option's name (the Rust builder says `stsEndpoint`, …).
 fn relabel(field: &'static str) -> impl Fn(Error) -> Error {
     move |e| match e.field() {
-        Some(f) if f != field && e.kind() == crate::ErrorKind::Config => Error::config(field, e.message().split_once(": ").map_or(e.message(), |(_, m)| m)),
+        Some(f) if f != field && e.kind() == crate::ErrorKind::Config => Error::config(field, e.detail()),
         _ => e,
     }
 }
@@ -366,7 +366,7 @@ impl WasmCredentialsProvider {
             if js_sys::Array::is_array(&logins) {
                 return Err(Error::config("logins", "must be an object of provider names to tokens"));
             }
-            let logins = string_map(&logins, "logins").map_err(|e| Error::config("logins", e.message().split_once(": ").map_or(e.message(), |(_, m)| m)))?;
+            let logins = string_map(&logins, "logins").map_err(|e| Error::config("logins", e.detail()))?;
             p = p.logins(logins.into_iter().map(|(k, v)| (k, SecretString::new(v))));
         }
         match provider_endpoint(o)? {

@@ -28,7 +28,7 @@ pub fn check(operation: &str, body: &Value) -> Result<()> {
             }
             // An alias must point at a key (key id or key ARN), never at another alias.
             if let Some(target) = str_field("TargetKeyId") {
-                if target.starts_with("alias/") || target.contains(":alias/") {
+                if target.starts_with("alias/") || crate::find_str(target, ":alias/").is_some() {
                     return Err(Error::validation("TargetKeyId", format!("`{target}` is an alias; give the key id or key ARN of a KMS key")));
                 }
             }
