@@ -361,7 +361,11 @@ impl WebIdentityProvider {
             headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()), ("accept".into(), "text/xml".into())],
             body: body.into_bytes(),
         };
-        parse_assume_role_response(&credentials_answer(self.http.send(request, self.timeout_ms).await?)?)
+        let answer = credentials_answer(self.http.send(request, self.timeout_ms).await?).map_err(|mut e| {
+            e.redact(token.expose());
+            e
+        })?;
+        parse_assume_role_response(&answer)
     }
 }
 
@@ -743,9 +747,15 @@ impl CognitoIdentityProvider {
             Some(source) => Some(serde_json::from_slice(source.token().await?.expose().as_bytes()).map_err(|_| Error::config("logins", "the logins source must give a JSON object"))?),
             None => self.logins_json(),
         };
-        // The logins hold the identity provider's tokens: wiped whether the calls worked or not.
-        let result = self.fetch_with(logins.as_ref()).await;
+        // The logins hold the identity provider's tokens: kept out of a refusal that echoes
+        // them, and wiped whether the calls worked or not.
+        let mut result = self.fetch_with(logins.as_ref()).await;
         if let Some(l) = logins.as_mut() {
+            if let (Err(e), Some(tokens)) = (&mut result, l.as_object()) {
+                for token in tokens.values().filter_map(|t| t.as_str()) {
+                    e.redact(token);
+                }
+            }
             crate::platform::wipe_strings(l);
         }
         result

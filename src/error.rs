@@ -143,6 +143,23 @@ impl Error {
         self
     }
 
+    /// Replaces each `secret` in the message, for a server whose refusal echoes what it was
+    /// sent (a web identity token, a login).
+    pub(crate) fn redact(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let mut redacted = String::new();
+        let mut rest = self.message.as_str();
+        while let Some(at) = crate::find_str(rest, secret) {
+            redacted.push_str(&rest[..at]);
+            redacted.push_str("** redacted **");
+            rest = &rest[at + secret.len()..];
+        }
+        redacted.push_str(rest);
+        self.message = redacted;
+    }
+
     /// Records how many attempts were made before this error was returned, and how many
     /// milliseconds were waited between them.
     pub fn with_attempts(mut self, attempts: u32, total_retry_delay_ms: u64) -> Self {

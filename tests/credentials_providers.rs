@@ -477,3 +477,29 @@ async fn sts_error_answers_are_named_and_leak_no_token() {
     let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(p))));
     assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidIdentityToken");
 }
+
+/// A refusal that echoes the token it was sent (a proxy or an emulator that quotes the request)
+/// still leaves the token out of the error: of STS the web identity token, of Cognito each login.
+#[tokio::test]
+async fn refusals_echoing_the_token_are_redacted() {
+    struct Echoing(&'static str, u16);
+    impl HttpClient for Echoing {
+        fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+            Box::pin(async move { Ok(HttpResponse { status: self.1, headers: vec![], body: self.0.as_bytes().to_vec() }) })
+        }
+    }
+    let sts = Echoing("<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>token eyJ.very-secret-token.sig is not valid (eyJ.very-secret-token.sig)</Message></Error></ErrorResponse>", 400);
+    let p = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("eyJ.very-secret-token.sig")).unwrap().http_client(Arc::new(sts));
+    let e = p.credentials().await.unwrap_err();
+    assert_eq!((e.name(), e.http_status()), ("InvalidIdentityToken", Some(400)));
+    assert_eq!(e.message(), "token ** redacted ** is not valid (** redacted **)");
+    assert!(!format!("{e} {e:?}").contains("very-secret"));
+
+    let cognito = Echoing(r#"{"__type":"NotAuthorizedException","message":"Invalid login token: login-jwt-1 or login-jwt-2"}"#, 400);
+    let logins = [("accounts.google.com", SecretString::new("login-jwt-1")), ("graph.facebook.com", SecretString::new("login-jwt-2"))];
+    let p = CognitoIdentityProvider::new("us-east-1:00000000-0000-0000-0000-000000000000").unwrap().logins(logins).http_client(Arc::new(cognito));
+    let e = p.credentials().await.unwrap_err();
+    assert_eq!((e.kind(), e.name()), (ErrorKind::Credentials, "NotAuthorizedException"));
+    assert_eq!(e.message(), "Invalid login token: ** redacted ** or ** redacted **");
+    assert!(!format!("{e} {e:?}").contains("login-jwt"));
+}
