@@ -1,0 +1,88 @@
+// Renames the wasm module's imports to one or two letters, in the module and in the
+// wasm-bindgen glue that supplies them: wasm-bindgen names each `__wbg_<name>_<16 hex digits>`,
+// and those digits, written twice (import section and glue) and incompressible, came to about
+// 2.5 KB of the gzipped download. Exports keep their names (the glue and hash-worker.js call them).
+//   node pkg-scripts/short-imports.mjs DIR   (DIR/kms_wasm_bg.wasm and DIR/kms_wasm.js, rewritten)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+const wasmPath = join(dir, 'kms_wasm_bg.wasm');
+const gluePath = join(dir, 'kms_wasm.js');
+const wasm = readFileSync(wasmPath);
+let glue = readFileSync(gluePath, 'utf8');
+
+const readLeb = (at) => {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = wasm[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (byte < 0x80) return [value, at];
+  }
+};
+const leb = (value) => {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return Buffer.from(out);
+};
+const text = (s) => Buffer.concat([leb(Buffer.byteLength(s)), Buffer.from(s)]);
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const shortName = (i) => (i < LETTERS.length ? LETTERS[i] : shortName(Math.floor(i / LETTERS.length) - 1) + LETTERS[i % LETTERS.length]);
+const fail = (why) => {
+  console.error(`short-imports: ${why}`);
+  process.exit(1);
+};
+
+let at = 8;
+let done = false;
+const parts = [wasm.subarray(0, 8)];
+while (at < wasm.length) {
+  const start = at;
+  const id = wasm[at++];
+  let size;
+  [size, at] = readLeb(at);
+  const end = at + size;
+  if (id !== 2) {
+    parts.push(wasm.subarray(start, end));
+    at = end;
+    continue;
+  }
+  let count;
+  [count, at] = readLeb(at);
+  const entries = [leb(count)];
+  for (let i = 0; i < count; i++) {
+    let length;
+    [length, at] = readLeb(at);
+    const module = wasm.toString('utf8', at, (at += length));
+    [length, at] = readLeb(at);
+    const name = wasm.toString('utf8', at, (at += length));
+    const kind = wasm[at];
+    if (kind !== 0) fail(`import ${module}.${name} is not a function: this script renames only functions`);
+    const descEnd = readLeb(at + 1)[1];
+    // The glue must name each import exactly once, as a key of its imports object.
+    const escaped = name.replace(/\$/g, '\\$');
+    const uses = glue.match(new RegExp(`(?<![\\w$])${escaped}(?![\\w$])`, 'g'))?.length ?? 0;
+    const key = new RegExp(`(?<![\\w$])${escaped}(?=: function\\()`);
+    if (uses !== 1 || !key.test(glue)) fail(`the glue names import ${name} ${uses} times, not once as a key`);
+    const short = shortName(i);
+    glue = glue.replace(key, short);
+    entries.push(text(module), text(short), wasm.subarray(at, descEnd));
+    at = descEnd;
+  }
+  if (at !== end) fail('import section length mismatch');
+  const payload = Buffer.concat(entries);
+  parts.push(Buffer.from([2]), leb(payload.length), payload);
+  done = true;
+}
+if (!done) fail('no import section');
+const out = Buffer.concat(parts);
+if (!WebAssembly.validate(out)) fail('the rewritten module does not validate');
+writeFileSync(wasmPath, out);
+writeFileSync(gluePath, glue);
