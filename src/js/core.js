@@ -871,11 +871,13 @@ function nativeOpener(decryptor, whole, copies = false) {
         if (hash || verifyWhole || mayNeedWhole) decryptor.useExternalDigest();
       }
       const gathered = gatherInto(chunk); // bytes at the chunk's start that went there
+      // A whole message is one input: a frame across two of the pieces below is then read in place, not copied.
+      if (whole) input.push(chunk);
       // Into wasm in pieces, so its memory stays small whatever the chunk size, and so the
       // frames of one piece are opening while wasm parses (and hashes) the next.
       for (let at = 0; at < chunk.length; at += FEED_PIECE) {
         const piece = chunk.subarray(at, at + FEED_PIECE);
-        if (at + piece.length > gathered) input.push(piece.subarray(Math.max(0, gathered - at)));
+        if (!whole && at + piece.length > gathered) input.push(piece.subarray(Math.max(0, gathered - at)));
         const out = await decryptor.update(piece);
         if (out.length) await emit(out); // a non-framed body is opened in wasm
         await openFrames(emit);
