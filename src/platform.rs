@@ -54,12 +54,17 @@ pub async fn sleep(millis: u64) {
             }
         }
     }
-    let mut timer = Timer(JsValue::UNDEFINED, None);
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        timer.0 = set_timeout(&resolve, timer_ms(millis));
-        timer.1 = Some(resolve);
-    });
+    let (promise, resolve) = resolvable();
+    let _timer = Timer(set_timeout(&resolve, timer_ms(millis)), Some(resolve));
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A pending promise and the function that resolves it.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn resolvable() -> (js_sys::Promise, js_sys::Function) {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+    (promise, resolve.expect("a promise's executor runs at once"))
 }
 
 /// Runs `work` unless `abort` resolves first (the caller gave up: an `AbortSignal` in JavaScript),

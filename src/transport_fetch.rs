@@ -3,7 +3,10 @@
 //! We call the global function, not `window.fetch`, so the same module runs
 //! in service workers and edge runtimes that have no `window`. The timeout
 //! is an `AbortController` armed with `setTimeout`; the same controller aborts
-//! the fetch when the call is dropped (its caller aborted it).
+//! the fetch when the call is dropped (its caller aborted it). At most
+//! [`MAX_IN_FLIGHT`] fetches run at once; the rest wait their turn.
+
+use std::cell::RefCell;
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -33,6 +36,8 @@ const READ_HEADERS: [&str; 3] = ["x-amzn-requestid", "x-amzn-errortype", "date"]
 impl HttpClient for FetchClient {
     fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
         Box::pin(async move {
+            // Before the timer starts: waiting for a turn is not the request taking long.
+            let _slot = take_slot().await;
             let headers = Headers::new().map_err(js_network)?;
             for (k, v) in &request.headers {
                 // Not retried, and without fetch's message, which quotes the value (a signature).
@@ -54,6 +59,51 @@ impl HttpClient for FetchClient {
             let result = fetch_response(&req).await;
             result.map_err(|e| if is_abort(&e) { Error::timeout(timeout_ms) } else { js_network(e) })?
         })
+    }
+}
+
+/// Fetches in flight at once, for the whole module (every client and credentials provider).
+/// Node's fetch opens a connection for each request in flight: 200 concurrent calls opened 200,
+/// overflowing a local KMS's listen queue (calls then stalled up to 31 s in SYN retries); against
+/// KMS each is a TLS handshake. The AWS SDK's Node handler keeps 50 sockets.
+const MAX_IN_FLIGHT: usize = 50;
+
+thread_local! {
+    /// Fetches in flight, and a promise resolved when one ends while others wait (with its resolve).
+    static SLOTS: RefCell<(usize, Option<(Promise, js_sys::Function)>)> = RefCell::default();
+}
+
+/// Waits until fewer than [`MAX_IN_FLIGHT`] fetches are in flight, and counts this one. Waiting
+/// calls all wake when one ends, in the order they began to wait, and the first takes the slot;
+/// a call dropped while waiting (aborted) holds nothing.
+async fn take_slot() -> Slot {
+    loop {
+        let freed = SLOTS.with_borrow_mut(|(in_flight, freed)| {
+            if *in_flight < MAX_IN_FLIGHT {
+                *in_flight += 1;
+                return None;
+            }
+            Some(freed.get_or_insert_with(platform::resolvable).0.clone())
+        });
+        match freed {
+            None => return Slot,
+            Some(promise) => drop(JsFuture::from(promise).await),
+        }
+    }
+}
+
+/// A slot taken: given back when dropped (the fetch is done, or its call was dropped).
+struct Slot;
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let freed = SLOTS.with_borrow_mut(|(in_flight, freed)| {
+            *in_flight -= 1;
+            freed.take()
+        });
+        if let Some((_, resolve)) = freed {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
     }
 }
 

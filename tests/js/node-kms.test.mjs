@@ -206,6 +206,58 @@ test('abortSignal cancels the request in flight: the fetch is aborted, no retry 
   }
 });
 
+test('at most 50 requests are in flight at once, module-wide; the rest wait their turn and all complete (fixture server counts open requests)', { timeout: 30_000 }, async () => {
+  let open = 0;
+  let most = 0;
+  const server = await countingServer((req, res) => {
+    most = Math.max(most, ++open);
+    setTimeout(() => {
+      open--;
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
+    }, 30);
+  });
+  try {
+    // Two clients: the limit is the module's, as a connection pool's would be the process's.
+    const a = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds });
+    const b = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds });
+    const results = await Promise.all(Array.from({ length: 130 }, (_, i) => (i % 2 ? a : b).listKeys({})));
+    assert.equal(results.length, 130);
+    assert.ok(results.every((r) => Array.isArray(r.Keys)));
+    assert.equal(server.seen.requests, 130, 'each call sent once');
+    assert.equal(most, 50, 'as many in flight as allowed, and no more');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a call aborted while it waits for its turn sends nothing and holds no turn: the calls after it go once the turns free up', { timeout: 30_000 }, async () => {
+  const held = [];
+  const server = await countingServer((req, res) => held.push(res)); // answered when released below
+  const answerHeld = () => held.splice(0).forEach((res) => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}'));
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1, requestTimeout: 60_000 });
+    const first = Array.from({ length: 50 }, () => kms.listKeys({}));
+    while (server.seen.requests < 50) await new Promise((r) => setTimeout(r, 5));
+    const controller = new AbortController();
+    const aborted = kms.listKeys({}, { abortSignal: controller.signal });
+    const later = kms.listKeys({});
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.seen.requests, 50, 'the 51st and 52nd calls wait');
+    controller.abort();
+    const err = await aborted.catch((e) => e);
+    assert.equal(err.name, 'AbortError');
+    answerHeld();
+    await Promise.all(first);
+    while (server.seen.requests < 51) await new Promise((r) => setTimeout(r, 5)); // the later call, sent now
+    answerHeld();
+    assert.ok(Array.isArray((await later).Keys), 'the call after the aborted one got its turn');
+    assert.equal(server.seen.requests, 51, 'the aborted call sent nothing');
+  } finally {
+    answerHeld();
+    await server.close();
+  }
+});
+
 test('requestTimeout: a silent server gets each attempt cut off at the timeout, then a TimeoutError', { timeout: 20_000 }, async () => {
   const server = await countingServer(() => {}); // never answers
   try {
