@@ -5,7 +5,7 @@
 import { WasmCredentialsProvider, WasmKmsWrapper, provisionKey as wasmProvisionKey, retireKey as wasmRetireKey } from './kms_wasm.js';
 import { KMSClient, ready, liftError } from './core.js';
 import { refuseUnknownOptions, setOwn } from './own.js';
-import { KmsWasmError } from './errors.js';
+import { KMSServiceException, KmsWasmError } from './errors.js';
 import { withQuietAudit } from './audit.js';
 import { OPERATIONS } from './model.js';
 
@@ -22,7 +22,7 @@ function checkClient(kms, field = 'kms') {
   if (!(kms instanceof KMSClient)) throw new KmsWasmError({ name: 'ConfigError', message: `${field}: must be a kms-wasm KMS or KMSClient`, field });
 }
 
-const seconds = (s) => (s === undefined || s === null ? undefined : new Date(s * 1000));
+const seconds = (s) => (s === undefined || s === null ? undefined : new Date(Math.round(s * 1000)));
 
 // `null` members are left out (moto sends some), as the typed Rust model used to leave them out.
 function withoutNulls(v) {
@@ -38,7 +38,12 @@ function withoutNulls(v) {
 const KEY_METADATA_MAP = OPERATIONS.DescribeKey[1].KeyMetadata;
 function keyMetadata(text) {
   const m = withoutNulls(JSON.parse(text));
-  for (const [k, kind] of Object.entries(KEY_METADATA_MAP)) if (kind === 't' && k in m) m[k] = seconds(m[k]);
+  for (const [k, kind] of Object.entries(KEY_METADATA_MAP)) {
+    if (kind !== 't' || !(k in m)) continue;
+    // As KMS.describeKey: a typed error, not an Invalid Date.
+    if (typeof m[k] !== 'number' || !Number.isFinite(m[k])) throw new KMSServiceException({ name: 'SerializationException', message: `cannot parse the DescribeKey answer: KeyMetadata.${k}: not a number of seconds`, $fault: 'server' });
+    m[k] = seconds(m[k]);
+  }
   return m;
 }
 

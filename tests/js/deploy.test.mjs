@@ -223,6 +223,30 @@ test('KmsWrapper: round trip, aad, and blobs that name their key survive a chang
   assert.equal((await w1.decrypt(new Uint8Array([1, 2, 3])).catch((e) => e)).name, 'MalformedMessageError');
 });
 
+test('fixture: KmsWrapper.describe gives KeyMetadata dates as Dates (rounded to the millisecond), and a SerializationException, not an Invalid Date, for a date sent as text', async () => {
+  let creationDate = 1700000000.1234567; // microseconds and beyond, as emulators send them
+  const server = await localServer(async (req, res) => {
+    for await (const _ of req);
+    const KeyMetadata = { KeyId: 'k1', Arn: 'arn:aws:kms:us-east-1:111122223333:key/k1', CreationDate: creationDate, Enabled: true, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' };
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ KeyMetadata }));
+  });
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'AKIDFIXTURE', secretAccessKey: 'fixture' } });
+    const wrapper = new KmsWrapper({ client: kms, keyId: 'k1' });
+    const m = await wrapper.describe();
+    assert.ok(m.CreationDate instanceof Date);
+    assert.equal(m.CreationDate.getTime(), 1700000000123, 'rounded as KMS.describeKey rounds');
+    assert.equal(m.CreationDate.getTime(), (await kms.describeKey({ KeyId: 'k1' })).KeyMetadata.CreationDate.getTime());
+    creationDate = '2024-01-01T00:00:00Z';
+    const e = await wrapper.describe().catch((x) => x);
+    assert.equal(e.name, 'SerializationException', String(e));
+    assert.match(e.message, /KeyMetadata\.CreationDate/);
+    assert.equal((await kms.describeKey({ KeyId: 'k1' }).catch((x) => x)).name, 'SerializationException', 'as the client says');
+  } finally {
+    await server.close();
+  }
+});
+
 test('KmsWrapper.fromConfig: precedence and errors naming the field or variable', async () => {
   const e = (config, vars) => KmsWrapper.fromConfig(config, vars).then(() => null, (err) => err);
   assert.equal((await e({}, {})).field, 'region');
