@@ -359,6 +359,13 @@ export const AlgorithmSuiteIdentifier = Object.freeze({
   ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 0x0578,
 });
 
+/** Raw AES wrapping suites, as client-node numbers them (a `RawAesKeyring`'s key length chooses one). */
+export const RawAesWrappingSuiteIdentifier = Object.freeze({
+  AES128_GCM_IV12_TAG16_NO_PADDING: 0x0014,
+  AES192_GCM_IV12_TAG16_NO_PADDING: 0x0046,
+  AES256_GCM_IV12_TAG16_NO_PADDING: 0x0078,
+});
+
 /** Commitment policies, as in the official SDKs. */
 export const CommitmentPolicy = Object.freeze({
   REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
@@ -396,6 +403,11 @@ export class Keyring {
     if (!this.#wasm) this.#wasm = await lift(() => this._build());
     return this.#wasm.clone();
   }
+
+  /** @internal what the three keyrings below build; a subclass of the caller's own has none. */
+  _build() {
+    throw kmsWasmError('ConfigError', 'keyring: must be a KmsKeyring, RawAesKeyring or MultiKeyring (a keyring class of your own cannot run here)', 'keyring');
+  }
 }
 
 /**
@@ -419,6 +431,7 @@ export class KmsKeyring extends Keyring {
     if (discovery) {
       requireOption(generatorKeyId === undefined && !keyIds.length, 'discovery', 'a discovery keyring takes no generatorKeyId or keyIds');
       const f = discoveryFilter;
+      requireOption(f?.accountIDs === undefined, 'discoveryFilter', "its accountIDs (client-node's name) is accountIds here");
       requireOption(f === undefined || (isText(f?.partition) && isTextList(f.accountIds) && f.accountIds.length > 0), 'discoveryFilter', 'must be { partition, accountIds } with at least one account id');
     } else {
       requireOption(discoveryFilter === undefined, 'discoveryFilter', 'applies to discovery keyrings only (discovery: true)');
@@ -451,10 +464,10 @@ export class RawAesKeyring extends Keyring {
     requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
     const key = toBytes(wrappingKey, 'wrappingKey', false);
     requireOption([16, 24, 32].includes(key.length), 'wrappingKey', `must be 128, 192 or 256 bits, not ${key.length * 8}`);
-    // client-node's (its RawAesWrappingSuiteIdentifier: 20, 70, 120, or the name): the key's
+    // client-node's (RawAesWrappingSuiteIdentifier's number, or its name): the key's
     // length chooses the suite here; one named must agree with it.
     const suite = `AES${key.length * 8}_GCM_IV12_TAG16_NO_PADDING`;
-    requireOption(wrappingSuite === undefined || wrappingSuite === suite || wrappingSuite === { 16: 20, 24: 70, 32: 120 }[key.length], 'wrappingSuite', `a ${key.length * 8}-bit wrappingKey is ${suite}; the key's length chooses it, so it may be left out`);
+    requireOption(wrappingSuite === undefined || wrappingSuite === suite || wrappingSuite === RawAesWrappingSuiteIdentifier[suite], 'wrappingSuite', `a ${key.length * 8}-bit wrappingKey is ${suite}; the key's length chooses it, so it may be left out`);
     // Built from the checked copy: a later assignment to the properties cannot get past the checks.
     this.#names = [keyNamespace, keyName];
     readOnly(this, { keyName, keyNamespace });

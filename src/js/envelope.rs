@@ -92,7 +92,9 @@ fn header_to_js(h: &MessageHeader) -> JsValue {
     for edk in &h.encrypted_data_keys {
         let e = Object::new();
         let _ = Reflect::set(&e, &"providerId".into(), &edk.provider_id.as_str().into());
+        // As client-node: the text, lossy where the bytes are not UTF-8 (a raw AES key's IV), and the bytes.
         let _ = Reflect::set(&e, &"providerInfo".into(), &String::from_utf8_lossy(&edk.provider_info).into_owned().into());
+        let _ = Reflect::set(&e, &"rawInfo".into(), &Uint8Array::from(edk.provider_info.as_slice()).into());
         let _ = Reflect::set(&e, &"encryptedDataKey".into(), &Uint8Array::from(edk.ciphertext.as_slice()).into());
         edks.push(&e);
     }

@@ -201,6 +201,14 @@ export declare const AlgorithmSuiteIdentifier: {
 };
 export type AlgorithmSuiteId = 0x0478 | 0x0578 | (number & {});
 
+/** Raw AES wrapping suites, as @aws-crypto/client-node numbers them; a `RawAesKeyring`'s
+ * `wrappingKey` length chooses one, and a `wrappingSuite` given must agree with it. */
+export declare const RawAesWrappingSuiteIdentifier: {
+  readonly AES128_GCM_IV12_TAG16_NO_PADDING: 0x0014;
+  readonly AES192_GCM_IV12_TAG16_NO_PADDING: 0x0046;
+  readonly AES256_GCM_IV12_TAG16_NO_PADDING: 0x0078;
+};
+
 /** Commitment policies, as in the official SDKs (default REQUIRE_ENCRYPT_REQUIRE_DECRYPT). */
 export declare const CommitmentPolicy: {
   readonly REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT';
@@ -216,8 +224,11 @@ export type EncryptionContext = Record<string, string>;
 export interface EncryptedDataKey {
   /** `aws-kms` for KMS, the key namespace for raw AES. */
   providerId: string;
-  /** The KMS key ARN, or the raw keyring's key name plus IV info. */
+  /** The KMS key ARN, or the raw keyring's key name plus IV info, read as UTF-8 (an IV's bytes
+   * that are not UTF-8 become U+FFFD: `rawInfo` has them as they are). */
   providerInfo: string;
+  /** The provider info as bytes, as in the message. */
+  rawInfo: Uint8Array;
   encryptedDataKey: Uint8Array;
 }
 

@@ -1,7 +1,7 @@
 // Internal (not exported by the package's entries).
 import { KmsWasmError } from './errors.js';
 
-// client-node's names of options kms-wasm takes under another.
+// client-node's names of options kms-wasm takes under another (and keyIds spelt keyIDs).
 const OUR_NAMES = { keyIDs: 'keyIds', clientProvider: 'client', unencryptedMasterKey: 'wrappingKey', masterKey: 'wrappingKey' };
 
 /**

@@ -89,11 +89,25 @@ test('raw AES keyrings interoperate both ways (theirs with utf8Sorting where the
   const names = { keyName: 'interop-key', keyNamespace: 'interop-ns' };
   const theirs = new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey) /* the SDK zeroes the key it is given */, wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
   const mine = new ours.RawAesKeyring({ ...names, wrappingKey });
+  // client-node's suite names and numbers, so a `wrappingSuite` of client-node code may stay.
+  for (const name of ['AES128_GCM_IV12_TAG16_NO_PADDING', 'AES192_GCM_IV12_TAG16_NO_PADDING', 'AES256_GCM_IV12_TAG16_NO_PADDING']) {
+    assert.equal(ours.RawAesWrappingSuiteIdentifier[name], esdk.RawAesWrappingSuiteIdentifier[name], name);
+  }
+  assert.equal(new ours.RawAesKeyring({ ...names, wrappingKey, wrappingSuite: ours.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING }).keyName, names.keyName);
   const plaintext = randomBytes(70_000);
-  const { result: fromUs } = await ours.encrypt(mine, plaintext, { encryptionContext: { raw: 'yes' } });
-  assert.ok(Buffer.from((await theirDecrypt(theirs, fromUs)).plaintext).equals(plaintext));
+  const { result: fromUs, messageHeader: ourHeader } = await ours.encrypt(mine, plaintext, { encryptionContext: { raw: 'yes' } });
+  const theirBack = await theirDecrypt(theirs, fromUs);
+  assert.ok(Buffer.from(theirBack.plaintext).equals(plaintext));
   const { result: fromThem } = await theirEncrypt(theirs, plaintext, { encryptionContext: { raw: 'yes' } });
-  assert.ok(Buffer.from((await ours.decrypt(mine, fromThem)).plaintext).equals(plaintext));
+  const ourBack = await ours.decrypt(mine, fromThem);
+  assert.ok(Buffer.from(ourBack.plaintext).equals(plaintext));
+  // The EDK's provider info as client-node gives it: the text (its IV bytes lossy) and `rawInfo`,
+  // the key name, tag length, IV length and IV as they are in the message.
+  for (const [edk, theirEdk] of [[ourHeader.encryptedDataKeys[0], theirBack.messageHeader.encryptedDataKeys[0]], [ourBack.messageHeader.encryptedDataKeys[0], null]]) {
+    assert.ok(edk.rawInfo instanceof Uint8Array && edk.rawInfo.length === 'interop-key'.length + 4 + 4 + 12);
+    assert.deepEqual([...edk.rawInfo.subarray(0, 19)], [...Buffer.from('interop-key'), 0, 0, 0, 128, 0, 0, 0, 12]);
+    if (theirEdk) assert.deepEqual([edk.providerId, edk.providerInfo, [...edk.rawInfo]], [theirEdk.providerId, theirEdk.providerInfo, [...theirEdk.rawInfo]]);
+  }
   // Contexts whose UTF-8 and localeCompare orders differ: both ways with utf8Sorting, as the
   // README says; without it their keyring binds another order and nothing unwraps.
   const sorted = (utf8Sorting) => new esdk.RawAesKeyringNode({ ...names, unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: esdk.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING, utf8Sorting });

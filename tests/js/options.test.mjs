@@ -62,7 +62,8 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
     [() => new k.MultiKeyring({ generator: raw, children: raw }), 'children', 'a keyring for the children array'],
     // Options a keyring does not take are refused, not dropped (a misspelt keyIds would leave a
     // key out of every message), with kms-wasm's name for client-node's.
-    [kms({ generatorKeyId: 'alias/a', keyIDs: ['alias/b'] }), 'keyIDs', "client-node's keyIDs"],
+    [kms({ generatorKeyId: 'alias/a', keyIDs: ['alias/b'] }), 'keyIDs', 'keyIds spelt keyIDs'],
+    [kms({ discovery: true, discoveryFilter: { partition: 'aws', accountIDs: ['111122223333'] } }), 'discoveryFilter', "client-node's discoveryFilter.accountIDs"],
     [kms({ generatorKeyId: 'alias/a', clientProvider: () => client }), 'clientProvider', "client-node's clientProvider"],
     [kms({ generatorKeyId: 'alias/a', grantToken: ['t'] }), 'grantToken', 'a misspelt grantTokens'],
     [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', unencryptedMasterKey: wrappingKey }), 'unencryptedMasterKey', "client-node's unencryptedMasterKey"],
@@ -83,6 +84,15 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
   assert.match(String(capture(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', unencryptedMasterKey: wrappingKey }))), /kms-wasm's name is wrappingKey/);
   // A key given as text would be its UTF-8 bytes, not the key the caller meant.
   assertRefused(() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey: 'x'.repeat(32) }), 'ValidationError', 'wrappingKey', 'a string key');
+});
+
+test('a keyring class of the caller\'s own (a subclass of Keyring) is a ConfigError naming the keyring, alone or in a MultiKeyring, not a bare TypeError', async () => {
+  class MyKeyring extends k.Keyring {}
+  const raw = new k.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32) });
+  const isConfigError = (e) => e instanceof k.KmsWasmError && e.name === 'ConfigError' && e.field === 'keyring' && /KmsKeyring, RawAesKeyring or MultiKeyring/.test(e.message);
+  await assert.rejects(k.encrypt(new MyKeyring(), 'x'), isConfigError);
+  await assert.rejects(k.decrypt(new MyKeyring(), (await k.encrypt(raw, 'x')).result), isConfigError);
+  await assert.rejects(k.encrypt(new k.MultiKeyring({ generator: raw, children: [new MyKeyring()] }), 'x'), isConfigError);
 });
 
 test('a KMS keyring uses the options as checked, whatever the caller changes afterwards, and shows them read-only', async () => {

@@ -4,7 +4,7 @@ import {
   paginateListKeys, paginateListAliases, paginateListGrants, paginateListKeyPolicies, paginateListResourceTags,
   paginateListRetirableGrants, paginateListKeyRotations, paginateDescribeCustomKeyStores, ready,
   KmsKeyring, RawAesKeyring, MultiKeyring, encrypt, decrypt, encryptStream, decryptStream, decryptUnsignedMessageStream,
-  AlgorithmSuiteIdentifier, CommitmentPolicy, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
+  AlgorithmSuiteIdentifier, CommitmentPolicy, RawAesWrappingSuiteIdentifier, buildClient, KMSClient, EncryptCommand, DescribeKeyCommand, ListKeysCommand,
   type EncryptCommandOutput, type DescribeKeyCommandInput, type EncryptRequest, type EncryptResponse, type KeyMetadata, type KMSClientConfig, type AuditEvent, type MessageHeader, type HttpHandlerOptions,
   type ServiceInputTypes, type ServiceOutputTypes,
 } from 'kms-wasm';
@@ -95,10 +95,13 @@ async function main(): Promise<void> {
   const keyring = new KmsKeyring({ client: kms, generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/x', keyIds: [] });
   const discovery = new KmsKeyring({ client: kms, discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['111122223333'] } });
   const raw = new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32) });
+  void new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(16), wrappingSuite: RawAesWrappingSuiteIdentifier.AES128_GCM_IV12_TAG16_NO_PADDING });
   void [new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new ArrayBuffer(32) }), new RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new DataView(new ArrayBuffer(32)) })];
   const multi = new MultiKeyring({ generator: keyring, children: [raw, discovery] });
   const enc = await encrypt(multi, new Uint8Array(4), { encryptionContext: { a: 'b' }, suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, frameLength: 4096 });
   const header: MessageHeader = enc.messageHeader;
+  const rawInfo: Uint8Array = header.encryptedDataKeys[0].rawInfo;
+  void rawInfo;
   const dec = await decrypt(raw, enc.result, { encryptionContext: { a: 'b' }, commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 3 });
   const plain: Uint8Array = dec.plaintext;
   const client2 = buildClient({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, maxEncryptedDataKeys: false });
