@@ -458,8 +458,11 @@ export class RawAesKeyring extends Keyring {
     const { keyName, keyNamespace, wrappingKey, wrappingSuite, utf8Sorting } = options;
     // client-node's: kms-wasm always orders the context in UTF-8 byte order, as the spec does.
     requireOption(utf8Sorting === undefined || utf8Sorting === true, 'utf8Sorting', 'kms-wasm orders the encryption context in UTF-8 byte order, as the specification (utf8Sorting: true); leave it out');
-    requireOption(typeof keyName === 'string', 'keyName', 'must be a string');
-    requireOption(typeof keyNamespace === 'string', 'keyNamespace', 'must be a string');
+    // Not empty, as client-node; no lone surrogate, which UTF-8 would write as U+FFFD: two names
+    // would then be one.
+    const isName = (v) => typeof v === 'string' && v !== '' && !LONE_SURROGATE.test(v);
+    requireOption(isName(keyName), 'keyName', 'must be a non-empty string of Unicode text (no lone surrogate)');
+    requireOption(isName(keyNamespace), 'keyNamespace', 'must be a non-empty string of Unicode text (no lone surrogate)');
     // The spec reserves it: EDKs under `aws-kms` are KMS keyrings' to open.
     requireOption(!keyNamespace.startsWith('aws-kms'), 'keyNamespace', 'the namespace aws-kms is reserved for KMS keyrings');
     const key = toBytes(wrappingKey, 'wrappingKey', false);
@@ -1457,7 +1460,8 @@ function decryptingStream(keyring, options, unsignedOnly) {
  * streams with those settings as defaults (`maxEncryptedDataKeys: false` is no limit).
  */
 export function buildClient(options) {
-  const { commitmentPolicy, maxEncryptedDataKeys = false } = typeof options === 'string' ? { commitmentPolicy: options } : options ?? {};
+  // As client-node's: no policy given is the default one.
+  const { commitmentPolicy = CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = false } = typeof options === 'string' ? { commitmentPolicy: options } : options ?? {};
   requireOption(Object.values(CommitmentPolicy).includes(commitmentPolicy), 'commitmentPolicy', 'must be one of CommitmentPolicy');
   requireOption(maxEncryptedDataKeys === false || (Number.isInteger(maxEncryptedDataKeys) && maxEncryptedDataKeys > 0), 'maxEncryptedDataKeys', 'must be false or a positive integer');
   // The EDK limit holds on encrypt too, as in the spec's encrypt: no message the client would refuse.

@@ -363,7 +363,8 @@ export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> 
 }
 /** Settings of `buildClient`, as @aws-crypto/client-*'s. */
 export interface ClientOptions {
-  commitmentPolicy: CommitmentPolicyName;
+  /** Default `REQUIRE_ENCRYPT_REQUIRE_DECRYPT`. */
+  commitmentPolicy?: CommitmentPolicyName;
   /** Refuse to write, or to decrypt, messages with more encrypted data keys than this (`false`, the default: no limit). */
   maxEncryptedDataKeys?: number | false;
 }
@@ -372,7 +373,7 @@ export interface ClientOptions {
  * @aws-crypto/client-*'s `buildClient`. A call may give its own; one given as `undefined` or
  * `null` keeps the client's.
  */
-export declare function buildClient(options: CommitmentPolicyName | ClientOptions): {
+export declare function buildClient(options?: CommitmentPolicyName | ClientOptions): {
   encrypt: typeof encrypt;
   decrypt: typeof decrypt;
   encryptStream: typeof encryptStream;

@@ -206,7 +206,13 @@ test('buildClient, as the official SDKs build theirs: its policy and EDK limit a
     const stream = ReadableStream.from([twoKeys]).pipeThrough(relaxed.decryptStream(rawAes(k2), { maxEncryptedDataKeys, commitmentPolicy: maxEncryptedDataKeys }));
     await assert.rejects((async () => { for await (const c of stream) void c; })(), (e) => e.name === 'TooManyEncryptedDataKeysError', `stream, ${maxEncryptedDataKeys}`);
   }
-  for (const bad of ['nonsense', undefined, { commitmentPolicy: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT', maxEncryptedDataKeys: 0 }]) {
+  // As client-node's: no policy given is the strictest, REQUIRE_ENCRYPT_REQUIRE_DECRYPT.
+  for (const options of [undefined, {}, { maxEncryptedDataKeys: 2 }]) {
+    await assert.rejects(esdk.buildClient(options).decrypt(theirRawAes(k1), legacy), /commitment/i, `client-node, ${JSON.stringify(options)}`);
+    await assert.rejects(ours.buildClient(options).decrypt(rawAes(k1), legacy), (e) => e.name === 'CommitmentPolicyError', JSON.stringify(options));
+    assert.ok(Buffer.from((await ours.buildClient(options).decrypt(rawAes(k1), result)).plaintext).equals(plaintext));
+  }
+  for (const bad of ['nonsense', { commitmentPolicy: 'NONE' }, { commitmentPolicy: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT', maxEncryptedDataKeys: 0 }]) {
     assert.throws(() => ours.buildClient(bad), (e) => e.name === 'ConfigError' && ['commitmentPolicy', 'maxEncryptedDataKeys'].includes(e.field), JSON.stringify(bad));
   }
 });
