@@ -3,8 +3,8 @@
 //! We call the global function, not `window.fetch`, so the same module runs
 //! in service workers and edge runtimes that have no `window`. The timeout
 //! is an `AbortController` armed with `setTimeout`; the same controller aborts
-//! the fetch when the call is dropped (its caller aborted it). At most
-//! [`MAX_IN_FLIGHT`] fetches run at once; the rest wait their turn.
+//! the fetch when the call is dropped (its caller aborted it). Node's entry limits the
+//! fetches in flight ([`limit_in_flight`]).
 
 use std::cell::RefCell;
 
@@ -62,28 +62,39 @@ impl HttpClient for FetchClient {
     }
 }
 
-/// Fetches in flight at once, for the whole module (every client and credentials provider).
-/// Node's fetch opens a connection for each request in flight: 200 concurrent calls opened 200,
-/// overflowing a local KMS's listen queue (calls then stalled up to 31 s in SYN retries); against
-/// KMS each is a TLS handshake. The AWS SDK's Node handler keeps 50 sockets.
-const MAX_IN_FLIGHT: usize = 50;
-
-thread_local! {
-    /// Fetches in flight, and a promise resolved when one ends while others wait (with its resolve).
-    static SLOTS: RefCell<(usize, Option<(Promise, js_sys::Function)>)> = RefCell::default();
+struct Slots {
+    limit: usize,
+    in_flight: usize,
+    /// While calls wait: a promise resolved when a fetch ends, and its resolve function.
+    freed: Option<(Promise, js_sys::Function)>,
 }
 
-/// Waits until fewer than [`MAX_IN_FLIGHT`] fetches are in flight, and counts this one. Waiting
-/// calls all wake when one ends, in the order they began to wait, and the first takes the slot;
-/// a call dropped while waiting (aborted) holds nothing.
+thread_local! {
+    static SLOTS: RefCell<Slots> = const { RefCell::new(Slots { limit: usize::MAX, in_flight: 0, freed: None }) };
+}
+
+/// At most `limit` fetches in flight at once, for the whole module (every client and credentials
+/// provider); more wait their turn. Node's entry sets 50: its fetch opens a connection for each
+/// request in flight (200 calls at once opened 200, overflowing a local KMS's listen queue, and
+/// calls stalled up to 31 s in SYN retries; against KMS each would be a TLS handshake), and the
+/// AWS SDK's Node handler keeps 50 sockets. Elsewhere no limit: browsers limit connections per
+/// host themselves, and workerd cancels a request that waits on a promise another request
+/// resolves (one fetch ending frees the turn of a call of another request).
+pub(crate) fn limit_in_flight(limit: usize) {
+    SLOTS.with_borrow_mut(|s| s.limit = limit.max(1));
+}
+
+/// Waits until fewer fetches than the limit are in flight, and counts this one. Waiting calls
+/// all wake when one ends, in the order they began to wait, and the first takes the slot; a
+/// call dropped while waiting (aborted) holds nothing.
 async fn take_slot() -> Slot {
     loop {
-        let freed = SLOTS.with_borrow_mut(|(in_flight, freed)| {
-            if *in_flight < MAX_IN_FLIGHT {
-                *in_flight += 1;
+        let freed = SLOTS.with_borrow_mut(|s| {
+            if s.in_flight < s.limit {
+                s.in_flight += 1;
                 return None;
             }
-            Some(freed.get_or_insert_with(platform::resolvable).0.clone())
+            Some(s.freed.get_or_insert_with(platform::resolvable).0.clone())
         });
         match freed {
             None => return Slot,
@@ -97,9 +108,9 @@ struct Slot;
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let freed = SLOTS.with_borrow_mut(|(in_flight, freed)| {
-            *in_flight -= 1;
-            freed.take()
+        let freed = SLOTS.with_borrow_mut(|s| {
+            s.in_flight -= 1;
+            s.freed.take()
         });
         if let Some((_, resolve)) = freed {
             let _ = resolve.call0(&JsValue::UNDEFINED);

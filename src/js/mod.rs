@@ -200,6 +200,13 @@ fn audit_to_js(e: &AuditEvent) -> JsValue {
     o.into()
 }
 
+/// Node's entry: at most `limit` fetches in flight at once, for the whole module (see
+/// `transport_fetch::limit_in_flight`).
+#[wasm_bindgen(js_name = limitFetchesInFlight)]
+pub fn limit_fetches_in_flight(limit: u32) {
+    crate::transport_fetch::limit_in_flight(limit as usize);
+}
+
 /// A configured KMS client, driven by the JavaScript `KMS` class.
 #[wasm_bindgen]
 pub struct WasmKms {

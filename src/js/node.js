@@ -3,11 +3,14 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
 import { openSync, read, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { initSync } from './kms_wasm.js';
+import { initSync, limitFetchesInFlight } from './kms_wasm.js';
 import { markReady, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
 import { helperWorker } from './hash-worker.js';
 
 markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
+// Node's fetch opens a connection for each request in flight: at most 50, as the AWS SDK's
+// Node handler keeps 50 sockets (src/transport_fetch.rs says why only here).
+limitFetchesInFlight(50);
 
 // Signed suites hash the whole message, with OpenSSL's SHA-384 (several times faster than
 // wasm's): in a worker thread for one-shot messages from 2 MiB, where it runs beside the main

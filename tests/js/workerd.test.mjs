@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import * as esdk from '@aws-crypto/client-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,5 +91,47 @@ test('workerd: signed messages are hashed with crypto.DigestStream and interoper
     const { plaintext: opened, messageHeader } = await decrypt(keyring, message);
     assert.ok(opened.equals(plaintext), `${how}: client-node decrypts the Worker's message`);
     assert.equal(messageHeader.suiteId, 0x0578);
+  }
+});
+
+test('workerd: 120 requests at once, each with a KMS call through one client kept across requests, all answer (no call waits on a promise of another request, which workerd cancels)', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
+  const env = localEnv();
+  const config = workerdConfig(dir, repoPath('tests/js/workerd/concurrent-worker.js'), packageDir(), {
+    AWS_REGION: env.AWS_REGION,
+    AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+  });
+  // A free port for `workerd serve` (its config names one).
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  writeFileSync(config, readFileSync(config, 'utf8').replace('127.0.0.1:0', `127.0.0.1:${port}`));
+  const workerd = spawn(repoPath('tests/node_modules/.bin/workerd'), ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  workerd.stderr.setEncoding('utf8').on('data', (d) => (log += d));
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    for (let i = 0; ; i++) {
+      try {
+        await fetch(url);
+        break;
+      } catch (e) {
+        if (i > 100) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const answers = await Promise.all(Array.from({ length: 120 }, () => fetch(url, { signal: AbortSignal.timeout(60_000) }).then(async (r) => `${r.status} ${await r.text()}`, (e) => `failed: ${e.message}`)));
+    const counts = {};
+    for (const a of answers) counts[a] = (counts[a] ?? 0) + 1;
+    assert.deepEqual(counts, { '200 ok 16': 120 }, log.slice(0, 2000));
+    assert.doesNotMatch(log, /hung|different request context/);
+  } finally {
+    workerd.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
