@@ -26,7 +26,9 @@ let load = () => Promise.reject(new Error('kms-wasm: import the package through 
 export function ready() {
   return (initializing ??= load().catch((e) => {
     initializing = undefined;
-    throw e;
+    // The .wasm not arriving (a fetch that failed, a 404, a page served in its place) is a
+    // typed error like any other; the runtime's own refusals (UnsupportedRuntimeError) pass.
+    throw e instanceof KmsWasmError ? e : new KmsWasmError({ name: 'NetworkError', message: `kms-wasm could not load its .wasm: ${e?.message ?? e}`, $fault: 'server', cause: e });
   }));
 }
 export function markReady(promiseOrValue) {
@@ -532,7 +534,8 @@ const inFlightLimit = (sync, copies) => (sync && !copies ? 1 : FRAMES_IN_FLIGHT)
 // How much of a chunk goes into wasm per call when decrypting: wasm memory never shrinks, and
 // a few frames per piece keep WebCrypto busy while wasm parses (and maybe hashes) the next.
 const FEED_PIECE = 1 << 18;
-// The largest element a stream gathers into a buffer of its own before its bytes arrive.
+// The largest element a stream gathers into a buffer of its own before its bytes arrive; a
+// larger one (a frame over 4 MiB, a non-framed body) once half of it is here.
 const GATHER_MAX = 1 << 22;
 let webCryptoDisabled = false;
 /** Turns the native AES-GCM fast path (WebCrypto, and Node's below) off or on again; for tests and benchmarks. */
@@ -787,10 +790,11 @@ function nativeOpener(decryptor, whole, copies = false) {
     const end = decryptor.pendingEnd;
     const from = decryptor.consumed; // where that element starts
     // Not when the input before it is still needed (a legacy P-256 message kept whole, bytes
-    // the hash has not read), nor ahead of the bytes by more than GATHER_MAX (a hostile frame length).
-    if (gathering || keepAll || end === undefined || end - from > GATHER_MAX || (hash && hashed < from)) return;
+    // the hash has not read), nor ahead of the bytes by more than GATHER_MAX until half of
+    // them are here (a hostile length must not get a buffer its bytes do not back).
+    if (gathering || keepAll || end === undefined || (hash && hashed < from)) return;
     const fed = input.reduce((n, part) => n + part.length, base);
-    if (from < base || fed > end) return; // cannot be
+    if (from < base || fed > end || (end - from > GATHER_MAX && fed - from < (end - from) / 2)) return; // (the first: cannot be)
     const bytes = new Uint8Array(end - from);
     for (let at = from; at < fed;) {
       const part = viewAt(at, fed - at);

@@ -217,17 +217,20 @@ test('a client, wrapper or provider given a wrong-typed hook or map refuses at i
   await assert.rejects(k.fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', logins: ['token'] })(), refusedWith('ConfigError', 'logins'));
 });
 
-test('ready(): a load that failed (the .wasm fetch hit a network error) is tried again by the next call', async () => {
+test('ready(): a load that failed (the .wasm fetch hit a network error) is a NetworkError, and is tried again by the next call', async () => {
   // A module instance of its own, so this loader does not touch the package the other tests use.
   const core = await import(`${pathToFileURL(join(packageDir(), 'core.js')).href}?ready-retry`);
   let loads = 0;
   core.useLoader(async () => {
-    if (++loads === 1) throw new TypeError('Failed to fetch');
+    if (++loads <= 2) throw new TypeError('Failed to fetch');
   });
-  await assert.rejects(core.ready(), /Failed to fetch/);
+  // Typed, as every error around KMS: a NetworkError whose cause is what the load threw.
+  const isLoadError = (e) => e instanceof core.KmsWasmError && e.name === 'NetworkError' && /could not load its \.wasm: Failed to fetch/.test(e.message) && e.cause instanceof TypeError;
+  await assert.rejects(core.ready(), isLoadError);
+  await assert.rejects(new core.KMS({ region: 'us-east-1' }).listKeys({}), isLoadError, 'a call on a client');
   await core.ready();
   await core.ready();
-  assert.equal(loads, 2);
+  assert.equal(loads, 3);
 });
 
 test('what comes out is a plain Uint8Array in Node too, not a Buffer (whose slice() would be a view, not a copy)', async () => {
