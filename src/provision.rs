@@ -222,8 +222,9 @@ fn check_alias(field: &'static str, alias: &str) -> Result<()> {
     validate::alias_name(alias).map_err(|e| relabel(field, e))
 }
 
-/// Checks every option; nothing is sent before this passes.
-fn plan(o: &ProvisionOptions) -> Result<Plan> {
+/// The alias the options name, after checking the names it is made of. An alias built of app,
+/// environment and service that KMS would refuse is blamed on the part at fault.
+fn checked_alias(o: &ProvisionOptions) -> Result<String> {
     check_name_part("service", &o.service)?;
     if o.alias.is_none() {
         check_name_part("app", &o.app)?;
@@ -237,9 +238,24 @@ fn plan(o: &ProvisionOptions) -> Result<Plan> {
         }
     }
     let alias = o.alias_name();
-    // A name built of app, environment and service that comes out too long is the longest part's fault.
-    let built_of = [("app", &o.app), ("environment", &o.environment), ("service", &o.service)].into_iter().max_by_key(|(_, v)| v.len()).map_or("service", |(f, _)| f);
-    check_alias(if o.alias.is_some() { "alias" } else { built_of }, &alias)?;
+    if o.alias.is_some() {
+        check_alias("alias", &alias)?;
+        return Ok(alias);
+    }
+    // With each part checked, two faults are left: the prefix AWS managed keys have, and the length.
+    validate::alias_name(&alias).map_err(|_| {
+        if alias.starts_with("alias/aws/") {
+            return Error::validation("app", format!("`aws` would make {alias} an AWS managed key's alias (alias/aws/…)"));
+        }
+        let longest = [("app", &o.app), ("environment", &o.environment), ("service", &o.service)].into_iter().max_by_key(|(_, v)| v.len()).map_or("service", |(f, _)| f);
+        Error::validation(longest, format!("makes the alias {} characters long; at most 256", alias.len()))
+    })?;
+    Ok(alias)
+}
+
+/// Checks every option; nothing is sent before this passes.
+fn plan(o: &ProvisionOptions) -> Result<Plan> {
+    let alias = checked_alias(o)?;
     let key_spec = o.key_spec.clone().unwrap_or(KeySpec::SymmetricDefault);
     if matches!(key_spec, KeySpec::Unknown(ref s) if s.is_empty()) {
         return Err(Error::validation("keySpec", "is empty"));
@@ -451,6 +467,10 @@ async fn reconcile(kms: &KmsClient, o: &ProvisionOptions, plan: &Plan, existing:
         let want = &plan.key_usage;
         return Err(Error::validation("keyUsage", format!("{} points at a {have} key, not {want} (a key's usage cannot change{})", plan.alias, keep(o.key_usage.is_some(), "keyUsage", have.as_str()))));
     }
+    // Nor does a key become multi-Region.
+    if o.multi_region && existing["MultiRegion"].as_bool() != Some(true) {
+        return Err(Error::validation("multiRegion", format!("{} points at a single-Region key (a key cannot become multi-Region; to keep it, leave multiRegion out)", plan.alias)));
+    }
     let state = field(&existing, "KeyState");
     if matches!(state, Some("PendingDeletion" | "PendingReplicaDeletion")) {
         return Err(Error::validation("alias", format!("{} points at a key pending deletion; cancel the deletion or choose another alias", plan.alias)));
@@ -502,13 +522,10 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
             let a = if a.starts_with("alias/") { a } else { format!("alias/{a}") };
             (a, deletion_window_in_days)
         }
-        RetireTarget::Options(o) => {
-            check_name_part("service", &o.service)?;
-            (o.alias_name(), deletion_window_in_days.or(o.deletion_window_in_days))
-        }
+        RetireTarget::Options(o) => (checked_alias(&o)?, deletion_window_in_days.or(o.deletion_window_in_days)),
     };
     check_alias("alias", &alias)?;
-    let window = check_window(if deletion_window_in_days.is_some() { "deletionWindowInDays" } else { "deletionWindowInDays (options)" }, window)?;
+    let window = check_window("deletionWindowInDays", window)?;
     let key = describe(kms, &alias).await?;
     let bare_id = key_id_of(&key);
     let key_id = field(&key, "Arn").map_or_else(|| bare_id.clone(), str::to_owned);

@@ -81,6 +81,10 @@ const defaultEnv = () => globalThis.process?.env ?? {};
 export async function provisionKey(kms, options) {
   checkClient(kms);
   refuseUnknownProvisionOptions(options);
+  // SDK-style tags may name a key twice; one of the values would be dropped in silence.
+  const tagKeys = Array.isArray(options?.tags) ? options.tags.map((t) => t?.TagKey) : [];
+  const repeated = tagKeys.find((k, i) => tagKeys.indexOf(k) !== i);
+  if (repeated !== undefined) throw new KmsWasmError({ name: 'ValidationError', message: `tags: the tag ${JSON.stringify(repeated)} is given twice`, field: 'tags' });
   const wasm = await kms._wasm();
   const r = await lifted(() => wasmProvisionKey(wasm, options));
   return { KeyMetadata: keyMetadata(r.keyMetadata), AliasName: r.aliasName, AliasArn: r.aliasArn, variables: { ...r.variables }, created: r.created };
@@ -120,11 +124,14 @@ export class KmsWrapper {
   #handle;
 
   /** `new KmsWrapper({ client, keyId, onAudit })`: over an existing kms-wasm KMS (any credentials). */
-  constructor({ client, keyId, onAudit, [HANDLE]: handle } = {}) {
+  constructor(options = {}) {
+    const { client, keyId, onAudit, [HANDLE]: handle } = options;
     if (handle) {
       this.#handle = handle;
       return;
     }
+    // A misspelt option would otherwise vanish without a word.
+    refuseUnknownOptions(options, ['client', 'keyId', 'onAudit'], 'KmsWrapper');
     checkClient(client, 'client');
     this.#handle = client._wasm().then((wasm) => lifted(() => WasmKmsWrapper.fromClient(wasm, withQuietAudit({ keyId, onAudit }))));
     this.#handle.catch(() => {}); // reported by the first call
@@ -137,6 +144,8 @@ export class KmsWrapper {
    * AWS_KMS_ENDPOINT), else defaults. Rejects with an error naming the field or variable.
    */
   static async fromConfig(config = {}, env = defaultEnv()) {
+    // A misspelt field (`keyID`) would otherwise fall back to the environment's value in silence.
+    refuseUnknownOptions(config, ['region', 'accessKey', 'secretKey', 'sessionToken', 'keyId', 'endpoint', 'onAudit'], 'KmsWrapper.fromConfig');
     await ready();
     const handle = await lifted(() => WasmKmsWrapper.fromConfig(withQuietAudit(config), env));
     return new KmsWrapper({ [HANDLE]: Promise.resolve(handle) });

@@ -62,6 +62,9 @@ test('provisionKey is idempotent and reconciles description, tags, rotation and 
   assert.equal(again.KeyMetadata.KeyState, 'Disabled');
   assert.equal((await kms.getKeyRotationStatus({ KeyId: first.KeyMetadata.KeyId })).KeyRotationEnabled, false);
   assert.deepEqual((await kms.listResourceTags({ KeyId: first.KeyMetadata.KeyId })).Tags, [{ TagKey: 'env', TagValue: 'test' }]);
+  // A single-Region key cannot become multi-Region: refused, not reused as if it were one.
+  const mr = await provisionKey(kms, { ...base, multiRegion: true }).catch((e) => e);
+  assert.deepEqual([mr.name, mr.field], ['ValidationError', 'multiRegion'], mr.message);
   // moto 5.2.5 neither keeps nor reports RotationPeriodInDays: what is checked is what KMS is sent.
   const sentPeriods = [];
   const realFetch = globalThis.fetch;
@@ -128,12 +131,23 @@ test('provisionKey validates every option before any request, naming the field',
     [{ ...ok, policy: 'not json' }, 'policy'],
     [{ ...ok, tags: { 'aws:reserved': 'x' } }, 'tags'],
     [{ ...ok, tags: { team: 5 } }, 'tags'],
+    [{ ...ok, tags: [{ TagKey: 'team', TagValue: 'a' }, { TagKey: 'team', TagValue: 'b' }] }, 'tags'],
     [{ ...ok, enabled: 'yes' }, 'enabled'],
     // Misspelt: the rotation period asked for would otherwise be dropped without a word.
     [{ ...ok, rotationPeriodInDay: 180 }, 'rotationPeriodInDay'],
   ];
   const retiring = await retireKey(kms, { ...ok, deletionWindow: 7 }).catch((e) => e);
   assert.ok(retiring.name === 'ValidationError' && retiring.field === 'deletionWindow', `retireKey: ${retiring}`);
+  // An alias built of the names that KMS would refuse is blamed on the name at fault.
+  const aws = await provisionKey(kms, { app: 'aws', environment: 'prod', service: 'svc' }).catch((e) => e);
+  assert.deepEqual([aws.name, aws.field], ['ValidationError', 'app'], aws.message);
+  const long = await provisionKey(kms, { app: 'a', environment: 'b', service: 's'.repeat(260) }).catch((e) => e);
+  assert.deepEqual([long.field, /makes the alias 270 characters long/.test(long.message)], ['service', true], long.message);
+  // retireKey checks the names as provisionKey does, before anything is sent.
+  for (const [options, field] of [[{ service: 'svc' }, 'app'], [{ app: 'a', environment: 'b', service: 'svc', deletionWindowInDays: 3 }, 'deletionWindowInDays']]) {
+    const r = await retireKey(kms, options).catch((e) => e);
+    assert.deepEqual([r.name, r.field], ['ValidationError', field], `retireKey ${JSON.stringify(options)}: ${r.message}`);
+  }
   for (const [options, field] of cases) {
     const err = await provisionKey(kms, options).catch((e) => e);
     assert.ok(err instanceof KmsWasmError, `${JSON.stringify(options)}: ${err}`);
@@ -258,6 +272,10 @@ test('KmsWrapper.fromConfig: precedence and errors naming the field or variable'
   assert.equal(err.field, 'AWS_KMS_ENDPOINT');
   assert.ok(!err.message.includes('top-secret-value'));
   assert.ok(err instanceof KmsWasmError);
+  // A misspelt field is refused, not left to fall back on the environment's value (another key).
+  const misspelt = await e({ keyID: 'alias/config-key' }, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's', AWSKMS_WRAPPER_KEY_ID: 'alias/env-key' });
+  assert.deepEqual([misspelt?.name, misspelt?.field], ['ConfigError', 'keyID']);
+  assert.throws(() => new KmsWrapper({ client: client(), keyID: 'alias/k' }), (x) => x.name === 'ConfigError' && x.field === 'keyID');
   // Explicit config wins over the environment: a bad env region is not even read.
   const kms = client();
   const key = (await kms.createKey({})).KeyMetadata;
