@@ -22,20 +22,20 @@ Commands:
 
 Connection (else AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT,
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN):
-  --region R            --endpoint URL
+  --region R            --endpoint URL          -h, --help   this text
 
 provision --app A --environment E --service S [options]
   --alias NAME                     instead of alias/<app>/<environment>/<service>
-  --no-auto-rotate                 rotation is on by default for symmetric encryption keys
+  --auto-rotate, --no-auto-rotate  rotation is on by default for symmetric encryption keys
   --rotation-period-in-days N      90-2560
   --description TEXT   --key-spec SPEC   --key-usage USAGE
   --policy JSON|@FILE              key policy of a new key
   --deletion-window-in-days N      7-30 (default 30)
   --multi-region   --disabled      --tag KEY=VALUE (repeatable)
 
-encrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] [--frame-length N] IN
+encrypt [--key-id ID] [-o|--output OUT] [-f|--force] [--context K=V ...] [--frame-length N] IN
   --key-id defaults to AWSKMS_WRAPPER_KEY_ID; OUT defaults to IN.encrypted
-decrypt [--key-id ID] [-o OUT] [--force] [--context K=V ...] [--max-frame-length N]
+decrypt [--key-id ID] [-o|--output OUT] [-f|--force] [--context K=V ...] [--max-frame-length N]
         [--max-encrypted-data-keys N] IN
   --key-id: only that key is used (an alias or key id means the key it names now);
   without it any key the message names is tried (discovery); OUT defaults to IN
@@ -48,7 +48,8 @@ leaves no partial file; an existing OUT is only replaced with --force, and never
 not a regular file (a link, a device). IN - reads standard input; -o - writes standard output
 (the default when IN is -): there a failure cannot be taken back, so check the exit status.
 A progress bar is drawn on stderr for files of 4 MiB or more when stderr is a terminal
-(--progress draws it anyway, --quiet never); not for standard input, whose size is unknown.
+(--progress draws it anyway, -q/--quiet never); not for standard input, whose size is unknown.
+IN may also be a pipe (<(command)) or a device, read to its end.
 `;
 
 const OPTIONS = {
@@ -106,8 +107,11 @@ function integer(value, flag) {
 
 function client(values) {
   const options = {};
-  if (values.region) options.region = values.region;
-  if (values.endpoint) options.endpoint = values.endpoint;
+  // Empty (an unset variable), they must not quietly mean the environment's.
+  for (const name of ['region', 'endpoint']) {
+    if (values[name] === '') throw new UsageError(`--${name} needs a value (leave the option out to use the environment's)`);
+    if (values[name]) options[name] = values[name];
+  }
   const env = { ...process.env };
   // AWS_KMS_ENDPOINT is the wrapper tools' name for the endpoint; the client reads AWS_ENDPOINT_URL_KMS.
   if (env.AWS_KMS_ENDPOINT && !env.AWS_ENDPOINT_URL_KMS) env.AWS_ENDPOINT_URL_KMS = env.AWS_KMS_ENDPOINT;
@@ -120,7 +124,7 @@ async function provision(values) {
   const missing = ['app', 'environment', 'service'].filter((name) => !values[name]);
   if (missing.length) throw new UsageError(`provision needs ${missing.map((name) => `--${name}`).join(', ')}`);
   let policy = values.policy;
-  if (policy?.startsWith('@')) policy = await readFile(policy.slice(1), 'utf8');
+  if (policy?.startsWith('@')) policy = await readFile(policy.slice(1), 'utf8').catch((e) => Promise.reject(new Refusal(`--policy: cannot read ${policy.slice(1)} (${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message})`)));
   if (values['no-auto-rotate'] && values['auto-rotate']) throw new UsageError('--auto-rotate and --no-auto-rotate exclude each other');
   const r = await provisionKey(client(values), {
     app: values.app,
@@ -142,7 +146,8 @@ async function provision(values) {
   process.stderr.write(`${r.created ? 'created' : 'reconciled'} ${r.AliasName} -> ${r.KeyMetadata.KeyId} (${r.KeyMetadata.KeyState})\n`);
 }
 
-async function keys(values) {
+async function keys(values, positionals) {
+  if (positionals.length) throw new UsageError(`keys takes no arguments, got "${positionals[0]}"`);
   const kms = client(values);
   const aliases = new Map();
   for await (const page of paginateListAliases({ client: kms })) {
@@ -246,8 +251,9 @@ async function transformFile(input, output, transform, { force, quiet, progress 
   let size;
   if (input !== '-') {
     const info = await stat(input).catch((e) => Promise.reject(new Refusal(`cannot read ${input} (${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message})`)));
-    if (!info.isFile()) throw new Refusal(`${input} is not a file`);
-    size = info.size;
+    if (info.isDirectory()) throw new Refusal(`${input} is a directory`);
+    // A pipe (<(tar c dir)) or a device is read to its end; its size is not known ahead.
+    if (info.isFile()) size = info.size;
   }
   const bar = progressBar(size, { quiet, progress });
   const counter = new TransformStream({
@@ -320,8 +326,9 @@ function outputPath(values, fallback) {
 
 async function encryptFile(values, positionals) {
   const input = inputPath(positionals, 'encrypt');
-  const keyId = values['key-id'] ?? process.env.AWSKMS_WRAPPER_KEY_ID;
-  if (!keyId) throw new UsageError('encrypt needs --key-id (or AWSKMS_WRAPPER_KEY_ID)');
+  // Trimmed as KmsWrapper.fromConfig trims it (a value from a secret file ends in a newline).
+  const keyId = values['key-id'] ?? process.env.AWSKMS_WRAPPER_KEY_ID?.trim();
+  if (!keyId?.trim()) throw new UsageError('encrypt needs --key-id (or AWSKMS_WRAPPER_KEY_ID)');
   const keyring = new KmsKeyring({ client: client(values), generatorKeyId: keyId });
   const options = { encryptionContext: pairs(values.context, '--context'), frameLength: integer(values['frame-length'], '--frame-length') };
   const output = outputPath(values, input === '-' ? '-' : `${input}.encrypted`);
@@ -336,6 +343,8 @@ async function decryptFile(values, positionals) {
   // An empty one (an unset variable) must not quietly mean "any key the message names".
   if (keyId === '') throw new UsageError('decrypt --key-id needs a key id (leave the option out to try the keys the message names)');
   const limits = { maxFrameLength: integer(values['max-frame-length'], '--max-frame-length'), maxEncryptedDataKeys: integer(values['max-encrypted-data-keys'], '--max-encrypted-data-keys') };
+  // Usage errors, before anything is read (the library would say so only once decrypting).
+  for (const [name, value] of Object.entries(limits)) if (value !== undefined && value < 1) throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be at least 1`);
   // Messages name their keys by key ARN, so an alias or a bare key id becomes the ARN of the key it names.
   const keyArn = keyId && (/^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(keyId) ? keyId : (await kms.describeKey({ KeyId: keyId })).KeyMetadata.Arn);
   const keyring = keyArn ? new KmsKeyring({ client: kms, keyIds: [keyArn] }) : new KmsKeyring({ client: kms, discovery: true });
@@ -386,8 +395,12 @@ async function main(argv) {
   await run(values, rest);
 }
 
-// `kms-wasm keys | head`: a closed pipe ends the output, it is not an error.
-process.stdout.on('error', (e) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+// `kms-wasm keys | head`: a closed pipe ends the output, it is not an error; any other failure
+// to write (a full disk) is said.
+process.stdout.on('error', (e) => {
+  if (e.code !== 'EPIPE') process.stderr.write(`kms-wasm: cannot write standard output (${e.code ?? e.message})\n`);
+  process.exit(e.code === 'EPIPE' ? 0 : 1);
+});
 
 main(process.argv.slice(2)).catch((e) => {
   if (e instanceof UsageError) {
@@ -402,6 +415,7 @@ main(process.argv.slice(2)).catch((e) => {
   }
   // The library's hint names fromEnv; here the environment is read already.
   if (e.field === 'region' && /is required/.test(e.message)) e.message = 'no region: set AWS_REGION (or AWS_DEFAULT_REGION), or give --region';
+  if (e.field === 'credentials' && /no credentials configured/.test(e.message)) e.message = 'no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)';
   const field = e.field ? ` [${e.field}]` : '';
   process.stderr.write(`kms-wasm: ${e.name ?? 'Error'}${field}: ${e.message}\n`);
   process.exitCode = 1;

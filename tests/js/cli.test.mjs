@@ -2,7 +2,7 @@
 // encryption in the AWS Encryption SDK format (temp file + rename, --force, progress bar).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { lstat, mkdtemp, readFile, writeFile, readdir, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -315,6 +315,10 @@ test('CLI audit fixes: an empty --key-id or -o, and another command\'s option, a
     [['decrypt', '--frame-length', '5', '-o', 'x.out', 'limits.enc'], /decrypt does not take --frame-length/],
     [['keys', '--force'], /keys does not take --force/],
     [['decrypt', '--max-frame-length', 'big', 'limits.enc'], /--max-frame-length expects an integer/],
+    [['decrypt', '--max-encrypted-data-keys', '0', '-o', 'x.out', 'limits.enc'], /--max-encrypted-data-keys must be at least 1/],
+    [['keys', 'extra'], /keys takes no arguments/],
+    [['keys', '--region', ''], /--region needs a value/],
+    [['keys', '--endpoint', ''], /--endpoint needs a value/],
   ]) {
     const r = await run(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -356,4 +360,24 @@ test('CLI messages name what the user typed: a missing input and why, an output 
   const noRegion = await run(['keys'], { AWS_REGION: '' });
   assert.equal(noRegion.code, 1);
   assert.match(noRegion.stderr, /set AWS_REGION \(or AWS_DEFAULT_REGION\), or give --region/);
+});
+
+test('CLI audit fixes (2): a pipe or device is read as input; AWSKMS_WRAPPER_KEY_ID is trimmed; --policy @FILE that is missing names the option; a failed write to standard output is said', async () => {
+  const plain = randomBytes(70_000);
+  // A named pipe, as <(command) gives one.
+  execFileSync('mkfifo', [join(dir, 'in.fifo')]);
+  const encrypting = run(['encrypt', '-o', 'from-pipe.enc', 'in.fifo'], { AWSKMS_WRAPPER_KEY_ID: `${keyArn}\n` });
+  await writeFile(join(dir, 'in.fifo'), plain); // opens once the CLI opens it to read
+  const enc = await encrypting;
+  assert.equal(enc.code, 0, enc.stderr);
+  const dec = await run(['decrypt', '-o', '-', 'from-pipe.enc'], {}, Buffer.alloc(0));
+  assert.equal(dec.code, 0, dec.stderr);
+  assert.ok(Buffer.compare(dec.stdout, plain) === 0);
+  const policy = await run(['provision', '--app', 'cli', '--environment', 'test', '--service', unique('policy'), '--policy', '@no-such-policy.json']);
+  assert.equal(policy.code, 1);
+  assert.match(policy.stderr, /--policy: cannot read no-such-policy\.json \(no such file\)/);
+  // A full disk for standard output (/dev/full): an error message, exit 1.
+  const full = spawnSync('sh', ['-c', `exec "${process.execPath}" "${cli}" decrypt -o - from-pipe.enc > /dev/full`], { cwd: dir, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  assert.equal(full.status, 1, full.stderr);
+  assert.match(full.stderr, /cannot write standard output \(ENOSPC\)/);
 });
