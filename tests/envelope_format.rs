@@ -441,6 +441,21 @@ async fn handmade_messages() {
     }
     got.extend_from_slice(&dec.finish().unwrap());
     assert_eq!(got, b"non-framed body");
+    // With an external backend (the JS glue's native AES), the body is handed out as one frame.
+    let mut dec = Decryptor::new(&kr, DecryptOptions::default()).with_external_frames();
+    for c in nf.chunks(3) {
+        assert!(dec.update(c).await.unwrap().is_empty(), "left to the backend");
+    }
+    let frames = dec.take_sealed_frames();
+    assert_eq!(frames.len(), 1);
+    let f = &frames[0];
+    let start = f.body_offset as usize;
+    assert_eq!(start + f.body_len, nf.len(), "the body (ciphertext and tag) ends the message");
+    let (ct, tag) = nf[start..start + f.body_len].split_at(f.body_len - 16);
+    let mut plain = ct.to_vec();
+    crypto::FrameCipher::open(&crypto::AesGcmCipher, dec.content_key().unwrap(), &f.iv, &f.aad, &mut plain, tag.try_into().unwrap()).unwrap();
+    assert_eq!(plain, b"non-framed body");
+    assert!(dec.finish().unwrap().is_empty());
 }
 
 /// Decrypts `msg` one-shot and streamed into a caller's buffer: each must fail with `name`,

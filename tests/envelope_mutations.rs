@@ -167,7 +167,7 @@ fn external(all: &[Original], m: &[u8], chunk: usize) {
     for piece in m.chunks(chunk) {
         fed += piece.len();
         match block_on(dec.update(piece)) {
-            // Frames are the backend's to open; a non-framed body comes out of wasm here.
+            // Frames (and a non-framed body) are the backend's to open: nothing comes out here.
             Ok(p) => released.extend_from_slice(&p),
             Err(e) => return check_error(&e, "external"),
         }
