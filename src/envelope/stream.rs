@@ -544,8 +544,9 @@ impl<K: Keyring> Decryptor<K> {
             // size: doubling would leave a 150 MiB non-framed body in 256 MiB (and both copies
             // at once while it moves). Not before: a length no bytes back yet may be a lie.
             if let Ok(len) = element {
-                if len <= MAX_BUFFERED && len / 2 <= buf.len() + head.len() {
-                    buf.reserve_exact(len.saturating_sub(buf.len()));
+                let more = len.saturating_sub(buf.len());
+                if len / 2 <= buf.len() + head.len() && more <= MAX_BUFFERED - buf.len() {
+                    buf.reserve_exact(more);
                 }
             }
             buffer_more(&mut buf, head)?;
