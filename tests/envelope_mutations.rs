@@ -164,6 +164,9 @@ fn external(all: &[Original], m: &[u8], chunk: usize) {
     let mut released = Vec::new();
     let mut held = Vec::new();
     let mut fed = 0;
+    // A non-framed body is handed out once its IV and length are read, before its bytes: it
+    // waits here until they are fed, as in the glue.
+    let mut waiting = std::collections::VecDeque::new();
     for piece in m.chunks(chunk) {
         fed += piece.len();
         match block_on(dec.update(piece)) {
@@ -172,9 +175,12 @@ fn external(all: &[Original], m: &[u8], chunk: usize) {
             Err(e) => return check_error(&e, "external"),
         }
         assert!(is_prefix_of_an_original(all, &released), "external: released bytes nobody encrypted");
-        for f in dec.take_sealed_frames() {
+        waiting.extend(dec.take_sealed_frames());
+        while let Some(f) = waiting.front().filter(|f| f.body_offset as usize + f.body_len <= fed) {
+            let f = f.clone();
+            waiting.pop_front();
             let end = f.body_offset as usize + f.body_len;
-            assert!(f.body_len >= 16 && end <= fed, "a frame outside the bytes fed");
+            assert!(f.body_len >= 16 && end <= m.len(), "a frame outside the message");
             let mut body = m[f.body_offset as usize..end - 16].to_vec();
             let tag: [u8; 16] = m[end - 16..end].try_into().unwrap();
             if AesGcmCipher.open(dec.content_key().unwrap(), &f.iv, &f.aad, &mut body, &tag).is_err() {

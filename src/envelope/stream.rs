@@ -245,6 +245,8 @@ enum State {
     Header,
     Frames,
     NonFramed,
+    /// A non-framed body handed to the external backend: its bytes pass through, unbuffered.
+    NonFramedBody,
     Footer,
     /// Footer read; waiting for the caller's digest ([`Decryptor::finish_with_digest`]).
     AwaitingDigest,
@@ -302,6 +304,8 @@ pub struct Decryptor<K: Keyring> {
     signature: Vec<u8>,
     /// How far a header arriving in pieces has been read.
     header_progress: format::HeaderProgress,
+    /// Bytes of a non-framed body handed out (`NonFramedBody`) still to pass.
+    body_left: u64,
 }
 
 /// A parsed, not yet opened frame (or non-framed body), for an external AES-GCM backend (WebCrypto).
@@ -355,6 +359,7 @@ impl<K: Keyring> Decryptor<K> {
             consumed: 0,
             signature: Vec::new(),
             header_progress: format::HeaderProgress::default(),
+            body_left: 0,
         }
     }
 
@@ -582,6 +587,9 @@ impl<K: Keyring> Decryptor<K> {
                 Some(_) => Ok((h.frame_length as usize).saturating_add(4 + IV_LEN + TAG_LEN)),
             },
             (State::Footer, _) => have.get(..2).map(|b| 2 + usize::from(u16::from_be_bytes([b[0], b[1]]))).ok_or(2),
+            // With an external backend only the IV and content length are buffered (see process_buffered).
+            (State::NonFramed, _) if self.sealed.is_some() => Ok(NON_FRAMED_PREFIX_LEN),
+            (State::NonFramedBody, _) => Ok(usize::try_from(self.body_left).unwrap_or(usize::MAX)),
             // IV, content length, content, tag.
             (State::NonFramed, _) => have
                 .get(IV_LEN..NON_FRAMED_PREFIX_LEN)
@@ -655,6 +663,25 @@ impl<K: Keyring> Decryptor<K> {
                     if self.options.max_frame_length.is_some_and(|limit| len > limit) {
                         return Err(Error::envelope("LimitExceededError", format!("non-framed body of {len} bytes exceeds the limit")));
                     }
+                    let header = self.header.as_ref().expect("header read");
+                    let aad = crypto::body_aad(&header.message_id, BodyAadKind::SingleBlock, 1, len);
+                    let signing = header.suite.is_signing();
+                    if let Some(sealed) = self.sealed.as_mut() {
+                        // Opened by the external backend, as a frame is (natively, many times
+                        // faster than here), from the bytes it holds: handed out now, and its
+                        // bytes pass through here unbuffered (NonFramedBody).
+                        let body_len = len + TAG_LEN as u64;
+                        if body_len > (MAX_BUFFERED - TAG_LEN) as u64 {
+                            return Err(Error::envelope("LimitExceededError", "a header, frame or body over 512 MiB: more than wasm can buffer"));
+                        }
+                        let body_offset = self.consumed + (*pos + NON_FRAMED_PREFIX_LEN) as u64;
+                        sealed.push(SealedFrame { iv, aad, body_offset, body_len: body_len as usize, hold_until_finished: signing });
+                        self.sign_hash(&avail[..NON_FRAMED_PREFIX_LEN]);
+                        *pos += NON_FRAMED_PREFIX_LEN;
+                        self.body_left = body_len;
+                        self.state = State::NonFramedBody;
+                        continue;
+                    }
                     let total = NON_FRAMED_PREFIX_LEN as u64 + len + TAG_LEN as u64;
                     if (avail.len() as u64) < total {
                         return Ok(());
@@ -662,21 +689,23 @@ impl<K: Keyring> Decryptor<K> {
                     let total = total as usize;
                     let ct = &avail[NON_FRAMED_PREFIX_LEN..total - TAG_LEN];
                     let tag: [u8; TAG_LEN] = avail[total - TAG_LEN..total].try_into().unwrap();
-                    let header = self.header.as_ref().expect("header read");
-                    let aad = crypto::body_aad(&header.message_id, BodyAadKind::SingleBlock, 1, len);
-                    let signing = header.suite.is_signing();
-                    if let Some(sealed) = self.sealed.as_mut() {
-                        // Opened by the external backend, as a frame is: natively, many times
-                        // faster than here, and no plaintext copy of the whole body in this buffer.
-                        let body_offset = self.consumed + (*pos + NON_FRAMED_PREFIX_LEN) as u64;
-                        sealed.push(SealedFrame { iv, aad, body_offset, body_len: total - NON_FRAMED_PREFIX_LEN, hold_until_finished: signing });
-                    } else {
-                        let dst: &mut Vec<u8> = if signing { &mut self.held } else { out };
-                        open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &iv, &aad, ct, &tag, dst)?;
-                    }
+                    let dst: &mut Vec<u8> = if signing { &mut self.held } else { out };
+                    open_into(self.cipher.as_ref(), self.key.as_ref().expect("key derived"), &iv, &aad, ct, &tag, dst)?;
                     self.sign_hash(&avail[..total]);
                     *pos += total;
                     self.body_done();
+                }
+                State::NonFramedBody => {
+                    let n = usize::try_from(self.body_left).map_or(avail.len(), |left| left.min(avail.len()));
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    self.sign_hash(&avail[..n]);
+                    *pos += n;
+                    self.body_left -= n as u64;
+                    if self.body_left == 0 {
+                        self.body_done();
+                    }
                 }
                 State::Footer => {
                     let Some((sig, n)) = format::parse_footer(avail)? else {

@@ -613,6 +613,7 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   const hash = signing ? await externalSha384?.(length) : undefined;
   const absorbInWasm = signing && !hash;
   const inFlight = [];
+  const waiting = []; // frames handed out whose bytes are still arriving (a non-framed body)
   const inFlightMax = inFlightLimit(sync, copies);
   let seq = 0;
   const paced = sync && pacer(sync);
@@ -787,8 +788,10 @@ function nativeOpener(decryptor, whole, copies = false) {
   };
   /** Once a chunk is parsed: an element wasm has begun and knows the end of moves into a buffer of its size. */
   const startGathering = () => {
-    const end = decryptor.pendingEnd;
-    const from = decryptor.consumed; // where that element starts
+    // The element wasm is reading, or a body handed out whose bytes are still arriving.
+    const pending = decryptor.pendingEnd === undefined && waiting[0];
+    const end = pending ? pending.offset + pending.length : decryptor.pendingEnd;
+    const from = pending ? pending.offset : decryptor.consumed; // where that element starts
     // Not when the input before it is still needed (a legacy P-256 message kept whole, bytes
     // the hash has not read), nor ahead of the bytes by more than GATHER_MAX until half of
     // them are here (a hostile length must not get a buffer its bytes do not back).
@@ -806,6 +809,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     gathering = { bytes, filled: fed - from, view: input[0] };
   };
   const inFlight = [];
+  const waiting = []; // frames handed out whose bytes are still arriving (a non-framed body)
   const inFlightMax = inFlightLimit(sync, copies);
   let key;
   let held;
@@ -832,7 +836,13 @@ function nativeOpener(decryptor, whole, copies = false) {
     }
   };
   const openFrames = async (emit) => {
-    const frames = unpackFrames(decryptor.takeSealedFrames());
+    waiting.push(...unpackFrames(decryptor.takeSealedFrames()));
+    // A non-framed body is handed out before its bytes arrive (wasm lets them pass unbuffered):
+    // it is opened once they are all here.
+    const fedEnd = input.reduce((n, part) => n + part.length, base);
+    let ready = 0;
+    while (ready < waiting.length && waiting[ready].offset + waiting[ready].length <= fedEnd) ready++;
+    const frames = waiting.splice(0, ready);
     if (frames.length && !key) {
       const raw = decryptor.contentKey();
       try {
@@ -869,7 +879,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     }
     // Input that wasm, the frames and the hash are done with can go.
     if (keepAll && decryptor.needsWholeMessage === false) keepAll = false;
-    const keep = keepAll ? 0 : Math.min(decryptor.consumed, hash ? hashed : Infinity);
+    const keep = keepAll ? 0 : Math.min(decryptor.consumed, hash ? hashed : Infinity, waiting[0]?.offset ?? Infinity);
     while (input.length && base + input[0].length <= keep) base += input.shift().length;
     await drainTo(inFlightMax - 1, emit);
   };

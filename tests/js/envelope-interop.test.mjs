@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as esdk from '@aws-crypto/client-node';
 import { KMS as SdkKMS } from '@aws-sdk/client-kms';
-import { localEnv, importPackage } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { AES_PATHS, aesPaths, localEnv, importPackage, repoPath } from './helpers.mjs';
 
 const ours = await importPackage();
 const env = localEnv();
@@ -250,4 +251,58 @@ test('a tampered message errors in decryptStream and decrypt releases nothing', 
   const total = released.reduce((n, c) => n + c.length, 0);
   assert.ok(total < plaintext.length, 'the tampered frame was not released');
   assert.ok(Buffer.concat(released).equals(plaintext.subarray(0, total)), 'what was released had verified');
+});
+
+// The Python SDK writes non-framed messages (frame length 0); ours never does.
+const PY_NON_FRAMED = `
+import sys, aws_encryption_sdk
+from aws_encryption_sdk.identifiers import Algorithm, CommitmentPolicy, EncryptionKeyType, WrappingAlgorithm
+from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
+from aws_encryption_sdk.key_providers.raw import RawMasterKey
+key, alg = bytes.fromhex(sys.argv[1]), getattr(Algorithm, sys.argv[2])
+mk = RawMasterKey(provider_id="py-ns", key_id=b"py-name", wrapping_key=WrappingKey(wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING, wrapping_key=key, wrapping_key_type=EncryptionKeyType.SYMMETRIC))
+client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
+ct, _ = client.encrypt(source=sys.stdin.buffer.read(), key_provider=mk, algorithm=alg, frame_length=0)
+sys.stdout.buffer.write(ct)
+`;
+
+test('non-framed messages from the Python SDK decrypt on every AES path, one-shot and streamed in any chunking; tampered or truncated, they release nothing', { timeout: 300_000 }, async () => {
+  const wrappingKey = randomBytes(32);
+  const keyring = new ours.RawAesKeyring({ keyName: 'py-name', keyNamespace: 'py-ns', wrappingKey });
+  const { on } = aesPaths(ours);
+  const streamed = async (message, chunk) => {
+    const out = [];
+    const source = new ReadableStream({ start(c) { for (let i = 0; i < message.length; i += chunk) c.enqueue(message.slice(i, i + chunk)); c.close(); } });
+    for await (const part of source.pipeThrough(ours.decryptStream(keyring))) out.push(part);
+    return Buffer.concat(out);
+  };
+  for (const [alg, suiteId] of [['AES_256_GCM_HKDF_SHA512_COMMIT_KEY', 0x0478], ['AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384', 0x0578]]) {
+    for (const size of [0, 1000, 300_000]) {
+      const plaintext = randomBytes(size);
+      const message = new Uint8Array(execFileSync(repoPath('.venv/bin/python'), ['-c', PY_NON_FRAMED, wrappingKey.toString('hex'), alg], { input: plaintext }));
+      const what = `0x${suiteId.toString(16)}, ${size} bytes`;
+      for (const path of AES_PATHS) {
+        await on(path, async () => {
+          const one = await ours.decrypt(keyring, message);
+          assert.equal(one.messageHeader.contentType, 1, 'non-framed');
+          assert.ok(Buffer.from(one.plaintext).equals(plaintext), `${what}, ${path}, one-shot`);
+          for (const chunk of size > 10_000 ? [65_536, 100_003] : [1, 7, 4096]) {
+            assert.ok((await streamed(message, chunk)).equals(plaintext), `${what}, ${path}, chunks of ${chunk}`);
+          }
+          if (!size) return;
+          // A flipped body byte fails the tag; one byte short, the message is incomplete.
+          const tampered = message.slice();
+          tampered[message.length - (suiteId === 0x0578 ? 120 : 20)] ^= 1;
+          for (const bad of [tampered, message.subarray(0, message.length - 1)]) {
+            await assert.rejects(ours.decrypt(keyring, bad), (e) => e instanceof ours.KmsWasmError, `${what}, ${path}, one-shot`);
+            const released = [];
+            const source = new ReadableStream({ start(c) { for (let i = 0; i < bad.length; i += 4096) c.enqueue(bad.slice(i, i + 4096)); c.close(); } });
+            await assert.rejects((async () => { for await (const part of source.pipeThrough(ours.decryptStream(keyring))) released.push(part); })(), (e) => e instanceof ours.KmsWasmError, `${what}, ${path}, stream`);
+            // A non-framed body is one piece: released only once its tag verified, and for 0x0578 only after the signature.
+            if (bad === tampered || suiteId === 0x0578) assert.equal(released.length, 0, `${what}, ${path}: nothing released`);
+          }
+        });
+      }
+    }
+  }
 });
