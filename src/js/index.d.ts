@@ -92,7 +92,11 @@ export declare class KMSClient {
   /** Sends a command; a value that is not a kms-wasm command rejects with a ValidationError. */
   send<K extends keyof KMSOperations>(command: KMSCommand<K>, options?: HttpHandlerOptions): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
   /** Calls any operation by name. */
-  call<K extends keyof KMSOperations>(operation: K, input: KMSOperations[K][0], options?: HttpHandlerOptions): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
+  call<K extends keyof KMSOperations>(
+    operation: K,
+    // The input may be left out where no member is required (it is then `{}`).
+    ...args: {} extends KMSOperations[K][0] ? [input?: KMSOperations[K][0], options?: HttpHandlerOptions] : [input: KMSOperations[K][0], options?: HttpHandlerOptions]
+  ): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;
   /** Releases the wasm-side client. */
   destroy(): void;
 }

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   // Per-call options, as @aws-sdk's: an AbortSignal on send, on the methods and on call.
   const abortSignal: AbortSignal = AbortSignal.timeout(5000);
   const options: HttpHandlerOptions = { abortSignal };
-  void [await client.send(new ListKeysCommand(), options), await kms.encrypt(req, { abortSignal }), await kms.call('ListKeys', {}, options)];
+  void [await client.send(new ListKeysCommand(), options), await kms.encrypt(req, { abortSignal }), await kms.call('ListKeys', {}, options), await kms.call('ListKeys')];
+  // @ts-expect-error Encrypt's input has required members: it cannot be left out.
+  void kms.call('Encrypt');
   // @ts-expect-error: abortSignal takes an AbortSignal
   void kms.listKeys({}, { abortSignal: 5 });
   for await (const page of paginateListKeys({ client })) void page.Keys?.length;
