@@ -86,6 +86,7 @@ export type EnvMap = object;
 
 /** A KMS client shaped like `KMSClient` of @aws-sdk/client-kms: `await client.send(new EncryptCommand(input))`. */
 export declare class KMSClient {
+  #private; // only a kms-wasm client (or a subclass) is one: keyrings and paginators need its wasm side
   constructor(config?: KMSClientConfig, env?: EnvMap);
   /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT. */
   static fromEnv(env: EnvMap, config?: KMSClientConfig): KMSClient;

@@ -1475,7 +1475,7 @@ declare const operationOf: unique symbol;
 export declare abstract class KMSCommand<K extends keyof KMSOperations> {
   readonly input: KMSOperations[K][0];
   /** Type only: the operation the command calls. */
-  readonly [operationOf]?: K;
+  readonly [operationOf]: K;
 }
 export type CancelKeyDeletionCommandInput = CancelKeyDeletionRequest;
 export type CancelKeyDeletionCommandOutput = CancelKeyDeletionResponse & { $metadata: ResponseMetadata };

@@ -51,6 +51,10 @@ async function main(): Promise<void> {
   void [await client.send(new ListKeysCommand(), options), await kms.encrypt(req, { abortSignal }), await kms.call('ListKeys', {}, options), await kms.call('ListKeys')];
   // @ts-expect-error Encrypt's input has required members: it cannot be left out.
   void kms.call('Encrypt');
+  // @ts-expect-error Only kms-wasm's commands: an object of the right shape (an @aws-sdk command) is not one.
+  void kms.send({ input: { KeyId: 'k', Plaintext: new Uint8Array(1) } });
+  // @ts-expect-error Only a kms-wasm client: keyrings need its wasm side.
+  void new KmsKeyring({ client: { send: kms.send, call: kms.call, destroy: kms.destroy }, generatorKeyId: 'k' });
   // @ts-expect-error: abortSignal takes an AbortSignal
   void kms.listKeys({}, { abortSignal: 5 });
   for await (const page of paginateListKeys({ client })) void page.Keys?.length;
