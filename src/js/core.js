@@ -26,9 +26,12 @@ let load = () => Promise.reject(new Error('kms-wasm: import the package through 
 export function ready() {
   return (initializing ??= load().catch((e) => {
     initializing = undefined;
-    // The .wasm not arriving (a fetch that failed, a 404, a page served in its place) is a
-    // typed error like any other; the runtime's own refusals (UnsupportedRuntimeError) pass.
-    throw e instanceof KmsWasmError ? e : new KmsWasmError({ name: 'NetworkError', message: `kms-wasm could not load its .wasm: ${e?.message ?? e}`, $fault: 'server', cause: e });
+    // The .wasm not arriving (a fetch that failed, a 404: NetworkError) or not compiling (a page
+    // served in its place: CompileError) is a typed error like any other; the runtime's own
+    // refusals (UnsupportedRuntimeError) pass as they are.
+    if (e instanceof KmsWasmError) throw e;
+    const name = e instanceof WebAssembly.CompileError ? 'CompileError' : 'NetworkError';
+    throw new KmsWasmError({ name, message: `kms-wasm could not load its .wasm: ${e?.message ?? e}`, $fault: name === 'NetworkError' ? 'server' : 'client', cause: e });
   }));
 }
 export function markReady(promiseOrValue) {
