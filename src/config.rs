@@ -420,7 +420,7 @@ impl ConfigBuilder {
         }
         let timeout_ms = self.timeout_ms.unwrap_or(30_000);
         if timeout_ms == 0 {
-            return Err(Error::config("timeout", "must be greater than 0"));
+            return Err(Error::config("requestTimeout", "must be greater than 0 (milliseconds)"));
         }
         Ok(Config { region, endpoint, region_endpoint, credentials: self.credentials, retry: self.retry, timeout_ms })
     }

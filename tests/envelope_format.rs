@@ -818,3 +818,77 @@ async fn a_keyring_is_not_called_for_options_refused_anyway_and_its_misfit_data_
     assert_eq!(e.name(), "KeyringError", "{e}");
     assert!(e.message().contains("5 bytes"), "{e}");
 }
+
+/// A keyring that takes its time to unwrap, as a KMS keyring does; or that changes the context.
+struct Slow(RawAesKeyring, bool);
+
+impl Keyring for Slow {
+    fn on_encrypt<'a>(&'a self, materials: kms_wasm::envelope::EncryptionMaterials) -> kms_wasm::platform::BoxFuture<'a, kms_wasm::Result<kms_wasm::envelope::EncryptionMaterials>> {
+        Box::pin(async move {
+            let mut m = self.0.on_encrypt(materials).await?;
+            if self.1 {
+                m.encryption_context.insert("tenant".into(), "someone else".into());
+            }
+            Ok(m)
+        })
+    }
+    fn on_decrypt<'a>(&'a self, materials: DecryptionMaterials, edks: &'a [kms_wasm::envelope::EncryptedDataKey]) -> kms_wasm::platform::BoxFuture<'a, kms_wasm::Result<DecryptionMaterials>> {
+        Box::pin(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            self.0.on_decrypt(materials, edks).await
+        })
+    }
+}
+
+/// A frame cipher that fails its `n`-th seal (as a failing external backend would).
+struct FailingSeal(std::sync::atomic::AtomicUsize, usize);
+
+impl crypto::FrameCipher for FailingSeal {
+    fn seal(&self, key: &crypto::ContentKey, iv: &[u8; 12], aad: &[u8], in_out: &mut [u8]) -> kms_wasm::Result<[u8; 16]> {
+        if self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == self.1 {
+            return Err(kms_wasm::Error::envelope("BackendError", "the backend failed"));
+        }
+        crypto::AesGcmCipher.seal(key, iv, aad, in_out)
+    }
+    fn open(&self, key: &crypto::ContentKey, iv: &[u8; 12], aad: &[u8], in_out: &mut [u8], tag: &[u8; 16]) -> kms_wasm::Result<()> {
+        crypto::AesGcmCipher.open(key, iv, aad, in_out, tag)
+    }
+}
+
+#[tokio::test]
+async fn a_decryptor_whose_update_was_cancelled_or_failed_refuses_to_go_on_with_stream_state_error() {
+    let kr = keyring("k", &[6u8; 32]);
+    let msg = encrypt(&kr, &data(500), &opts(S0478, 128)).await.unwrap().ciphertext;
+    let slow = Slow(keyring("k", &[6u8; 32]), false);
+    // The header in two chunks; the second update is cancelled while the keyring works.
+    let mut dec = Decryptor::new(&slow, DecryptOptions::default());
+    let (first, rest) = msg.split_at(20);
+    assert!(dec.update(first).await.unwrap().is_empty());
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(20), dec.update(rest)).await.is_err(), "cancelled part-way");
+    let e = dec.update(rest).await.unwrap_err();
+    assert_eq!(e.name(), "StreamStateError", "{e}");
+    assert_eq!(dec.finish().unwrap_err().name(), "StreamStateError");
+    // Uncancelled, the same chunks decrypt.
+    let mut dec = Decryptor::new(&slow, DecryptOptions::default());
+    let mut got = dec.update(first).await.unwrap().to_vec();
+    got.extend_from_slice(&dec.update(rest).await.unwrap());
+    got.extend_from_slice(&dec.finish().unwrap());
+    assert_eq!(got, data(500));
+    // After a failure, what follows says the decryptor failed, not that the message is bad.
+    let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+    assert_eq!(dec.update(b"not a message at all").await.unwrap_err().name(), "MalformedMessageError");
+    assert_eq!(dec.update(&msg).await.unwrap_err().name(), "StreamStateError");
+}
+
+#[tokio::test]
+async fn an_encryptor_whose_frame_failed_refuses_to_go_on_and_a_keyring_may_not_change_the_context() {
+    let kr = keyring("k", &[7u8; 32]);
+    let mut enc = Encryptor::new(&kr, &opts(S0478, 100)).await.unwrap().with_frame_cipher(Box::new(FailingSeal(Default::default(), 2)));
+    assert!(!enc.update(&data(100)).unwrap().is_empty(), "the header and frame 1");
+    assert_eq!(enc.update(&data(100)).unwrap_err().name(), "BackendError", "frame 2's seal fails");
+    assert_eq!(enc.update(&data(100)).unwrap_err().name(), "StreamStateError", "no frame 3 after a lost frame 2");
+    assert_eq!(enc.finish().unwrap_err().name(), "StreamStateError");
+    // A keyring that hands back another context: the message would be bound to pairs the caller never gave.
+    let e = encrypt(&Slow(kr, true), &data(10), &EncryptOptions { encryption_context: ctx(&[("tenant", "t1")]), ..opts(S0478, 100) }).await.unwrap_err();
+    assert_eq!(e.name(), "KeyringError", "{e}");
+}

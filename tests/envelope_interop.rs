@@ -127,7 +127,7 @@ async fn cli_messages_decrypt_with_ours() {
     let wk = format!("key={k1}");
     cli(&["-e", "-S", "-r", "-w", &wk, "-c", "purpose=cli", "team=rust", "-i", path(&input), "-o", path(&out)]);
     let kr = KmsKeyring::new(client.clone(), Some(k1.clone()), vec![]).unwrap();
-    let discovery = KmsKeyring::discovery(client.clone(), None);
+    let discovery = KmsKeyring::discovery(client.clone(), None).unwrap();
     for &n in &sizes {
         let msg = std::fs::read(out.join(format!("p-{n}.encrypted"))).unwrap();
         assert_eq!(&msg[..3], &[2, 0x05, 0x78], "CLI default is v2 0x0578");
@@ -162,7 +162,7 @@ async fn messages_under_keys_of_two_regions_cross_over_both_ways() {
     std::fs::write(theirs.join("p"), &pt).unwrap();
     cli(&["-e", "-S", "-r", "-w", &wk, "-i", path(&theirs), "-o", path(&out)]);
     let msg = std::fs::read(out.join("p.encrypted")).unwrap();
-    for keyring in [KmsKeyring::new(client.clone(), None, vec![there.clone()]).unwrap(), KmsKeyring::discovery(client.clone(), None)] {
+    for keyring in [KmsKeyring::new(client.clone(), None, vec![there.clone()]).unwrap(), KmsKeyring::discovery(client.clone(), None).unwrap()] {
         assert!(decrypt(&keyring, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..] == pt[..]);
     }
     let _ = std::fs::remove_dir_all(&dir);

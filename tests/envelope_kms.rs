@@ -72,7 +72,7 @@ async fn keys_of_other_regions_are_called_in_their_own_region() {
         assert_eq!(decrypt(&only_there, &msg.ciphertext, &DecryptOptions::default()).await.unwrap().plaintext[..], pt[..]);
 
         let generated_there = encrypt(&KmsKeyring::new(client.clone(), Some(there.clone()), vec![]).unwrap(), &pt, &opts(suite)).await.unwrap();
-        let discovery = KmsKeyring::discovery(client.clone(), None);
+        let discovery = KmsKeyring::discovery(client.clone(), None).unwrap();
         assert_eq!(decrypt(&discovery, &generated_there.ciphertext, &DecryptOptions::default()).await.unwrap().plaintext[..], pt[..]);
     }
     let ops = ops.lock().unwrap();
@@ -87,15 +87,20 @@ async fn discovery_and_filters() {
     let msg = encrypt(&strict, b"discover me", &opts(SUITES[1])).await.unwrap().ciphertext;
     let account = k1.split(':').nth(4).unwrap().to_string();
 
-    let any = KmsKeyring::discovery(client.clone(), None);
+    let any = KmsKeyring::discovery(client.clone(), None).unwrap();
     assert_eq!(&decrypt(&any, &msg, &DecryptOptions::default()).await.unwrap().plaintext[..], b"discover me");
-    let filtered = KmsKeyring::discovery(client.clone(), Some(DiscoveryFilter { partition: "aws".into(), account_ids: vec![account.clone()] }));
+    let filtered = KmsKeyring::discovery(client.clone(), Some(DiscoveryFilter { partition: "aws".into(), account_ids: vec![account.clone()] })).unwrap();
+    // A filter naming no partition or no account would match no key: refused, as in JS.
+    for (partition, account_ids) in [("", vec![account.clone()]), ("aws", vec![]), ("aws", vec![" ".to_owned()])] {
+        let e = KmsKeyring::discovery(client.clone(), Some(DiscoveryFilter { partition: partition.into(), account_ids })).unwrap_err();
+        assert_eq!((e.name(), e.field()), ("ValidationError", Some("discoveryFilter")));
+    }
     assert!(decrypt(&filtered, &msg, &DecryptOptions::default()).await.is_ok());
 
     // Filters that exclude the key: no KMS call at all.
     for filter in [DiscoveryFilter { partition: "aws".into(), account_ids: vec!["000000000000".into()] }, DiscoveryFilter { partition: "aws-cn".into(), account_ids: vec![account] }] {
         let (c, ops) = counting_client();
-        let kr = KmsKeyring::discovery(c, Some(filter));
+        let kr = KmsKeyring::discovery(c, Some(filter)).unwrap();
         assert_eq!(decrypt(&kr, &msg, &DecryptOptions::default()).await.unwrap_err().name(), "NoUsableKeyError");
         assert!(ops.lock().unwrap().is_empty());
     }
@@ -299,7 +304,7 @@ async fn an_aws_kms_key_not_named_by_key_arn_is_a_malformed_message() {
     let at = msg.windows(5).position(|w| w == b":key/").expect("the key ARN in the header");
     msg[at + 3] = b'z';
     let (c, ops) = counting_client();
-    for keyring in [KmsKeyring::new(c.clone(), Some(k1.clone()), vec![]).unwrap(), KmsKeyring::discovery(c.clone(), None)] {
+    for keyring in [KmsKeyring::new(c.clone(), Some(k1.clone()), vec![]).unwrap(), KmsKeyring::discovery(c.clone(), None).unwrap()] {
         let e = decrypt(&keyring, &msg, &DecryptOptions::default()).await.unwrap_err();
         assert_eq!(e.name(), "MalformedMessageError", "{e}");
     }

@@ -112,9 +112,15 @@ impl KmsKeyring {
     }
 
     /// A discovery keyring: decrypts with any KMS key the EDK names that the
-    /// filter allows (all keys when `None`). It cannot encrypt.
-    pub fn discovery(client: KmsClient, filter: Option<DiscoveryFilter>) -> Self {
-        KmsKeyring { client, mode: Mode::Discovery(filter), grant_tokens: Vec::new() }
+    /// filter allows (all keys when `None`). It cannot encrypt. A filter must name a partition
+    /// and at least one account: one that names none would match no key.
+    pub fn discovery(client: KmsClient, filter: Option<DiscoveryFilter>) -> Result<Self> {
+        if let Some(f) = &filter {
+            if f.partition.trim().is_empty() || f.account_ids.is_empty() || f.account_ids.iter().any(|a| a.trim().is_empty()) {
+                return Err(Error::validation("discoveryFilter", "must name a partition and at least one account id"));
+            }
+        }
+        Ok(KmsKeyring { client, mode: Mode::Discovery(filter), grant_tokens: Vec::new() })
     }
 
     /// Grant tokens sent with every KMS call.

@@ -29,6 +29,11 @@ fn malformed(msg: impl Into<String>) -> Error {
     Error::envelope("MalformedMessageError", msg)
 }
 
+/// A call the encryptor or decryptor cannot take in its state (failed, finished, cut off).
+fn stream_state(msg: &'static str) -> Error {
+    Error::envelope("StreamStateError", msg)
+}
+
 /// Encrypts a stream of plaintext chunks into one message.
 pub struct Encryptor {
     header: MessageHeader,
@@ -40,6 +45,8 @@ pub struct Encryptor {
     pending: Zeroizing<Vec<u8>>,
     frame_len: usize,
     seq: u32,
+    /// An update failed: the message cannot be completed.
+    failed: bool,
 }
 
 impl std::fmt::Debug for Encryptor {
@@ -76,7 +83,13 @@ impl Encryptor {
         };
         // Fail on an oversized context before calling the keyring.
         context::serialize(&ctx)?;
+        let asked = ctx.clone();
         let m = keyring.on_encrypt(EncryptionMaterials { suite, encryption_context: ctx, data_key: None, encrypted_data_keys: Vec::new() }).await?;
+        // The header carries the context the keyring hands back: one that changed it (a keyring
+        // of the caller's) would write a message bound to pairs the caller never gave.
+        if m.encryption_context != asked {
+            return Err(Error::envelope("KeyringError", "the keyring changed the encryption context (a keyring must leave it as it is)"));
+        }
         let data_key = m.data_key.ok_or_else(|| Error::envelope("KeyringError", "the keyring produced no data key"))?;
         if m.encrypted_data_keys.is_empty() {
             return Err(Error::envelope("KeyringError", "the keyring produced no encrypted data key"));
@@ -106,7 +119,7 @@ impl Encryptor {
         if let Some(s) = signer.as_mut() {
             s.update(&header_bytes);
         }
-        Ok(Encryptor { header, header_bytes, header_emitted: false, key, cipher, signer, pending: Zeroizing::new(Vec::new()), frame_len: frame_length as usize, seq: 0 })
+        Ok(Encryptor { header, header_bytes, header_emitted: false, key, cipher, signer, pending: Zeroizing::new(Vec::new()), frame_len: frame_length as usize, seq: 0, failed: false })
     }
 
     /// Replaces the AES-GCM backend of the frames (the header tag is already computed).
@@ -127,8 +140,24 @@ impl Encryptor {
         Ok(out)
     }
 
-    /// Like [`update`](Self::update), appending to `out`.
-    pub fn update_into(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    /// Like [`update`](Self::update), appending to `out`. After an error (a frame cipher that
+    /// failed, too many frames) the encryptor refuses to go on: `StreamStateError`.
+    pub fn update_into(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if self.failed {
+            return Err(stream_state("the encryptor already failed"));
+        }
+        let mark = out.len();
+        let r = self.seal_chunk(chunk, out);
+        if r.is_err() {
+            // A frame is lost (its sequence number taken): what follows could not be decrypted.
+            self.failed = true;
+            zeroize::Zeroize::zeroize(&mut *self.pending);
+            out.truncate(mark);
+        }
+        r
+    }
+
+    fn seal_chunk(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
         self.emit_header(out);
         if !self.pending.is_empty() {
             let take = (self.frame_len - self.pending.len()).min(chunk.len());
@@ -152,6 +181,9 @@ impl Encryptor {
 
     /// Writes the final frame (holding whatever is pending, possibly nothing) and the footer.
     pub fn finish(mut self) -> Result<Vec<u8>> {
+        if self.failed {
+            return Err(stream_state("the encryptor already failed"));
+        }
         let mut out = Vec::with_capacity(self.pending.len() + 200);
         self.emit_header(&mut out);
         let pending = std::mem::take(&mut self.pending);
@@ -306,6 +338,8 @@ pub struct Decryptor<K: Keyring> {
     header_progress: format::HeaderProgress,
     /// Bytes of a non-framed body handed out (`NonFramedBody`) still to pass.
     body_left: u64,
+    /// An update is under way (see [`Decryptor::update_into`]).
+    busy: bool,
 }
 
 /// A parsed, not yet opened frame (or non-framed body), for an external AES-GCM backend (WebCrypto).
@@ -360,6 +394,7 @@ impl<K: Keyring> Decryptor<K> {
             signature: Vec::new(),
             header_progress: format::HeaderProgress::default(),
             body_left: 0,
+            busy: false,
         }
     }
 
@@ -393,7 +428,7 @@ impl<K: Keyring> Decryptor<K> {
     /// ignore `digest`.
     #[doc(hidden)]
     pub fn finish_with_digest(mut self, digest: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        if self.state == State::AwaitingDigest {
+        if self.state == State::AwaitingDigest && !self.busy {
             let verifier = self.verifier.take().expect("signing suite");
             if let Err(e) = verifier.verify_digest(digest, &self.signature) {
                 self.fail();
@@ -430,7 +465,7 @@ impl<K: Keyring> Decryptor<K> {
     /// withheld plaintext. Never call it for a signature that did not verify.
     #[doc(hidden)]
     pub fn finish_with_signature_verified(mut self) -> Result<Zeroizing<Vec<u8>>> {
-        if self.state == State::AwaitingDigest {
+        if self.state == State::AwaitingDigest && !self.busy {
             self.state = State::Done;
         }
         self.finish()
@@ -483,11 +518,13 @@ impl<K: Keyring> Decryptor<K> {
 
     /// Like [`update`](Self::update), appending to `out` (nothing is appended on error).
     pub async fn update_into(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        if self.state == State::Failed {
-            return Err(malformed("the decryptor already failed"));
-        }
+        self.refuse_if_broken()?;
         let mark = out.len();
+        // Cleared once `process` returns: still set, an update was dropped (cancelled) part-way,
+        // with the bytes it had taken in (a KMS call may have been under way).
+        self.busy = true;
         let r = self.process(chunk, out).await;
+        self.busy = false;
         if r.is_err() {
             self.fail();
             zeroize::Zeroize::zeroize(&mut out[mark..]);
@@ -499,9 +536,9 @@ impl<K: Keyring> Decryptor<K> {
     /// Ends the message: `MalformedMessageError` if it is incomplete; returns
     /// any plaintext still withheld (normally none; wiped on drop).
     pub fn finish(mut self) -> Result<Zeroizing<Vec<u8>>> {
+        self.refuse_if_broken()?;
         match self.state {
             State::Done => Ok(std::mem::take(&mut self.held)),
-            State::Failed => Err(malformed("the decryptor already failed")),
             State::AwaitingDigest => {
                 self.fail();
                 Err(Error::envelope("SignatureError", "the signature was not checked: end with finish_with_digest"))
@@ -522,6 +559,18 @@ impl<K: Keyring> Decryptor<K> {
                 v.update(bytes);
             }
         }
+    }
+
+    /// `StreamStateError` once the decryptor failed, or an update was cancelled part-way.
+    fn refuse_if_broken(&mut self) -> Result<()> {
+        if self.busy {
+            self.fail();
+            return Err(stream_state("an update was cancelled before it finished: the bytes it took are lost"));
+        }
+        if self.state == State::Failed {
+            return Err(stream_state("the decryptor already failed"));
+        }
+        Ok(())
     }
 
     fn fail(&mut self) {
@@ -730,7 +779,7 @@ impl<K: Keyring> Decryptor<K> {
                     }
                     return Err(malformed("bytes follow the end of the message"));
                 }
-                State::Failed => return Err(malformed("the decryptor already failed")),
+                State::Failed => return Err(stream_state("the decryptor already failed")),
             }
         }
     }

@@ -127,7 +127,7 @@ impl WasmKeyring {
                     Some(DiscoveryFilter { partition: p.as_string().unwrap_or_default(), account_ids: accounts })
                 }
             };
-            KmsKeyring::discovery(client, filter)
+            KmsKeyring::discovery(client, filter).map_err(js_err)?
         } else {
             KmsKeyring::new(client, generator, key_ids).map_err(js_err)?
         };

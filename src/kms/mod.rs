@@ -132,10 +132,17 @@ impl KmsClient {
     /// [`call_json_in`](Self::call_json_in) that gives up when `abort` resolves (the JS binding's
     /// `abortSignal`): the request in flight is cancelled, no retry follows, and the audit hook
     /// sees an `AbortError`. Rust callers cancel by dropping the future instead.
-    pub(crate) async fn call_json_abortable(&self, region: Option<&str>, operation: &str, mut body: serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
-        let result = self.call_json_inner(region, operation, &body, abort).await;
-        platform::wipe_strings(&mut body); // an Encrypt or ReEncrypt request carries plaintext
-        result
+    pub(crate) async fn call_json_abortable(&self, region: Option<&str>, operation: &str, body: serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
+        // An Encrypt or ReEncrypt request carries plaintext: wiped when the call ends, or when
+        // its future is dropped part-way (cancelled).
+        struct WipedOnDrop(serde_json::Value);
+        impl Drop for WipedOnDrop {
+            fn drop(&mut self) {
+                platform::wipe_strings(&mut self.0);
+            }
+        }
+        let body = WipedOnDrop(body);
+        self.call_json_inner(region, operation, &body.0, abort).await
     }
 
     async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
