@@ -13,6 +13,12 @@ import { join } from 'node:path';
 import { localEnv, localServer, repoPath, packageDir } from './helpers.mjs';
 import { workerdConfig, runWorkerdTest } from './workerd.mjs';
 
+/** kms-local's settings as a Worker's env bindings. */
+function kmsLocalBindings() {
+  const { AWS_REGION, AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = localEnv();
+  return { AWS_REGION, AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY };
+}
+
 test('the package runs in workerd against the local KMS (KMS calls, typed errors, a redirect not followed)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
   const reached = [];
@@ -31,14 +37,7 @@ test('the package runs in workerd against the local KMS (KMS calls, typed errors
     });
   });
   try {
-    const env = localEnv();
-    const config = workerdConfig(dir, repoPath('tests/js/workerd/worker.js'), packageDir(), {
-      AWS_REGION: env.AWS_REGION,
-      AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS,
-      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-      REDIRECT_ENDPOINT: redirecting.url,
-    });
+    const config = workerdConfig(dir, repoPath('tests/js/workerd/worker.js'), packageDir(), { ...kmsLocalBindings(), REDIRECT_ENDPOINT: redirecting.url });
     const r = await runWorkerdTest(config);
     const output = `${r.stdout}\n${r.stderr}`;
     assert.equal(r.status, 0, output);
@@ -96,13 +95,7 @@ test('workerd: signed messages are hashed with crypto.DigestStream and interoper
 
 test('workerd: 120 requests at once, each with a KMS call through one client kept across requests, all answer (no call waits on a promise of another request, which workerd cancels)', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
-  const env = localEnv();
-  const config = workerdConfig(dir, repoPath('tests/js/workerd/concurrent-worker.js'), packageDir(), {
-    AWS_REGION: env.AWS_REGION,
-    AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS,
-    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-  });
+  const config = workerdConfig(dir, repoPath('tests/js/workerd/concurrent-worker.js'), packageDir(), kmsLocalBindings());
   // A free port for `workerd serve` (its config names one).
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
