@@ -825,11 +825,22 @@ impl CredentialsProvider for CognitoIdentityProvider {
     }
 }
 
+/// Whether a caller finding a fetch under way waits for it (the default) or fetches on its own.
+static SHARED_FETCHES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// `false`: every [`CachingProvider`] caller that finds a fetch under way makes its own instead of
+/// waiting for it (the cache still serves what any fetch got). For workerd, which cancels a
+/// request waiting on what another request's fetch settles. Process-wide.
+pub fn share_fetches(shared: bool) {
+    SHARED_FETCHES.store(shared, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Caches another provider's credentials and refreshes them 5 minutes
 /// before they expire (or halfway through their life, if they live less
 /// than 10 minutes). However many callers ask during a refresh, only one
 /// call to the inner provider is in flight; the others wait for its result
-/// (its error too, so a failing source is not hammered). If a refresh fails
+/// (its error too, so a failing source is not hammered), unless
+/// [`share_fetches(false)`](share_fetches). If a refresh fails
 /// while the cached credentials have not expired yet, those are used.
 ///
 /// Built on `std` primitives only (a mutex never held across an `.await`, and
@@ -913,15 +924,18 @@ impl CachingProvider {
                 if let Some(c) = st.cached.as_ref().filter(|c| self.is_fresh(c, now)) {
                     return Ok(c.credentials.clone());
                 }
-                if st.refreshing {
-                    Some(st.generation)
+                if st.refreshing && !SHARED_FETCHES.load(std::sync::atomic::Ordering::Relaxed) {
+                    None
+                } else if st.refreshing {
+                    Some(Some(st.generation))
                 } else {
                     st.refreshing = true;
-                    None
+                    Some(None)
                 }
             };
             match wait_gen {
-                Some(generation) => {
+                None => return self.fetch_alone().await,
+                Some(Some(generation)) => {
                     WaitForRefresh { state: &self.state, generation }.await;
                     let st = self.lock();
                     if let Some((g, outcome)) = &st.last {
@@ -931,12 +945,21 @@ impl CachingProvider {
                     }
                     // The refresh was abandoned (its caller dropped the future): try again.
                 }
-                None => return self.refresh().await,
+                Some(None) => return self.refresh().await,
             }
         }
     }
 
     /// Runs the one refresh in flight; the guard releases waiters even if this future is dropped.
+    /// A fetch of this caller's own while another is under way (see [`share_fetches`]); what it
+    /// gets is cached as a refresh's is.
+    async fn fetch_alone(&self) -> Result<Credentials> {
+        let c = self.inner.credentials().await?;
+        let fetched_at = (self.clock)();
+        self.lock().cached = Some(Cached { credentials: c.clone(), fetched_at });
+        Ok(c)
+    }
+
     async fn refresh(&self) -> Result<Credentials> {
         struct Guard<'a>(&'a std::sync::Mutex<CacheState>, bool);
         impl Drop for Guard<'_> {

@@ -207,6 +207,13 @@ pub fn limit_fetches_in_flight(limit: u32) {
     crate::transport_fetch::limit_in_flight(limit as usize);
 }
 
+/// workerd's entry: a call finding a credentials fetch under way makes its own rather than
+/// waiting for another request's (see `credentials::share_fetches`).
+#[wasm_bindgen(js_name = shareCredentialFetches)]
+pub fn share_credential_fetches(shared: bool) {
+    crate::credentials::share_fetches(shared);
+}
+
 /// A configured KMS client, driven by the JavaScript `KMS` class.
 #[wasm_bindgen]
 pub struct WasmKms {

@@ -2,10 +2,13 @@
 // from bytes, so the .wasm is imported as a module (compiled at deploy time)
 // and instantiated synchronously. Instantiation runs no crypto or randomness.
 import wasmModule from './kms_wasm_bg.wasm';
-import { initSync } from './kms_wasm.js';
+import { initSync, shareCredentialFetches } from './kms_wasm.js';
 import { markReady, useExternalSha384 } from './core.js';
 
 markReady(initSync({ module: wasmModule }));
+// workerd cancels a request that waits on what another request's fetch settles: a call finding
+// a credentials fetch under way (another request's) makes its own instead of waiting for it.
+shareCredentialFetches(false);
 
 // Signed suites hash the whole message. Workers have no threads to hash beside the rest, but
 // their WebCrypto has an incremental native digest (`crypto.DigestStream`, a Workers extension):

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import * as esdk from '@aws-crypto/client-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,10 +93,10 @@ test('workerd: signed messages are hashed with crypto.DigestStream and interoper
   }
 });
 
-test('workerd: 120 requests at once, each with a KMS call through one client kept across requests, all answer (no call waits on a promise of another request, which workerd cancels)', { timeout: 120_000 }, async () => {
+/** Serves `workerFile` with `workerd serve` on a free 127.0.0.1 port: `{ url, log(), close() }`. */
+async function serveWorker(workerFile, bindings) {
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-workerd-'));
-  const config = workerdConfig(dir, repoPath('tests/js/workerd/concurrent-worker.js'), packageDir(), kmsLocalBindings());
-  // A free port for `workerd serve` (its config names one).
+  const config = workerdConfig(dir, workerFile, packageDir(), bindings);
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port: free } = probe.address();
@@ -107,24 +107,62 @@ test('workerd: 120 requests at once, each with a KMS call through one client kep
   const workerd = spawn(repoPath('tests/node_modules/.bin/workerd'), ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   workerd.stderr.setEncoding('utf8').on('data', (d) => (log += d));
-  try {
-    const url = `http://127.0.0.1:${port}/`;
-    for (let i = 0; ; i++) {
-      try {
-        await fetch(url);
-        break;
-      } catch (e) {
-        if (i > 100) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const answers = await Promise.all(Array.from({ length: 120 }, () => fetch(url, { signal: AbortSignal.timeout(60_000) }).then(async (r) => `${r.status} ${await r.text()}`, (e) => `failed: ${e.message}`)));
-    const counts = {};
-    for (const a of answers) counts[a] = (counts[a] ?? 0) + 1;
-    assert.deepEqual(counts, { '200 ok 16': 120 }, log.slice(0, 2000));
-    assert.doesNotMatch(log, /hung|different request context/);
-  } finally {
+  const close = () => {
     workerd.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}/`;
+  // Ready once it takes a connection: a bare connect, so the Worker itself runs nothing yet.
+  for (let i = 0; ; i++) {
+    try {
+      await new Promise((resolve, reject) => connect(port, '127.0.0.1').on('connect', function () { this.destroy(); resolve(); }).on('error', reject));
+      break;
+    } catch (e) {
+      if (i > 100) {
+        close();
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { url, log: () => log, close };
+}
+
+/** `n` requests at once to `url`: how many got each answer. */
+async function answersAtOnce(url, n) {
+  const answers = await Promise.all(Array.from({ length: n }, () => fetch(url, { signal: AbortSignal.timeout(60_000) }).then(async (r) => `${r.status} ${await r.text()}`, (e) => `failed: ${e.message}`)));
+  const counts = {};
+  for (const a of answers) counts[a] = (counts[a] ?? 0) + 1;
+  return counts;
+}
+
+test('workerd: 120 requests at once, each with a KMS call through one client kept across requests, all answer (no call waits on a promise of another request, which workerd cancels)', { timeout: 120_000 }, async () => {
+  const worker = await serveWorker(repoPath('tests/js/workerd/concurrent-worker.js'), kmsLocalBindings());
+  try {
+    assert.deepEqual(await answersAtOnce(worker.url, 120), { '200 ok 16': 120 }, worker.log().slice(0, 2000));
+    assert.doesNotMatch(worker.log(), /hung|different request context/);
+  } finally {
+    worker.close();
+  }
+});
+
+test('workerd: requests arriving while a shared client\'s async credentials function runs for another request all answer (each fetches its own rather than waiting on another request)', { timeout: 120_000 }, async () => {
+  let fetches = 0;
+  const slowCredentials = await localServer((req, res) => {
+    fetches++;
+    setTimeout(() => res.end('ok'), 300);
+  });
+  const worker = await serveWorker(repoPath('tests/js/workerd/credentials-worker.js'), { ...kmsLocalBindings(), CREDENTIALS_URL: slowCredentials.url });
+  try {
+    assert.deepEqual(await answersAtOnce(worker.url, 30), { '200 ok 16': 30 }, worker.log().slice(0, 2000));
+    assert.doesNotMatch(worker.log(), /hung|different request context/);
+    assert.ok(fetches >= 1);
+    assert.equal((await answersAtOnce(worker.url, 5))['200 ok 16'], 5);
+    const after = fetches;
+    await answersAtOnce(worker.url, 5);
+    assert.equal(fetches, after, 'fetched credentials are cached');
+  } finally {
+    worker.close();
+    await slowCredentials.close();
   }
 });
