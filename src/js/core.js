@@ -616,7 +616,6 @@ async function nativeSealer(encryptor, emit, length = Infinity, copies = false) 
   const hash = signing ? await externalSha384?.(length) : undefined;
   const absorbInWasm = signing && !hash;
   const inFlight = [];
-  const waiting = []; // frames handed out whose bytes are still arriving (a non-framed body)
   const inFlightMax = inFlightLimit(sync, copies);
   let seq = 0;
   const paced = sync && pacer(sync);
@@ -758,6 +757,8 @@ function nativeOpener(decryptor, whole, copies = false) {
   // (a file read in 64 KiB pieces) split nearly every frame. `{ bytes, filled, view }`, where
   // `view` (the filled part) is all of `input`.
   let gathering;
+  /** The message offset just past the bytes `input` holds. */
+  const fedEnd = () => input.reduce((n, part) => n + part.length, base);
   const viewAt = (offset, max) => {
     let i = 0;
     let at = base;
@@ -799,7 +800,7 @@ function nativeOpener(decryptor, whole, copies = false) {
     // the hash has not read), nor ahead of the bytes by more than GATHER_MAX until half of
     // them are here (a hostile length must not get a buffer its bytes do not back).
     if (gathering || keepAll || end === undefined || (hash && hashed < from)) return;
-    const fed = input.reduce((n, part) => n + part.length, base);
+    const fed = fedEnd();
     if (from < base || fed > end || (end - from > GATHER_MAX && fed - from < (end - from) / 2)) return; // (the first: cannot be)
     const bytes = new Uint8Array(end - from);
     for (let at = from; at < fed;) {
@@ -842,9 +843,9 @@ function nativeOpener(decryptor, whole, copies = false) {
     waiting.push(...unpackFrames(decryptor.takeSealedFrames()));
     // A non-framed body is handed out before its bytes arrive (wasm lets them pass unbuffered):
     // it is opened once they are all here.
-    const fedEnd = input.reduce((n, part) => n + part.length, base);
+    const fed = fedEnd();
     let ready = 0;
-    while (ready < waiting.length && waiting[ready].offset + waiting[ready].length <= fedEnd) ready++;
+    while (ready < waiting.length && waiting[ready].offset + waiting[ready].length <= fed) ready++;
     const frames = waiting.splice(0, ready);
     if (frames.length && !key) {
       const raw = decryptor.contentKey();
@@ -912,7 +913,7 @@ function nativeOpener(decryptor, whole, copies = false) {
         const piece = chunk.subarray(at, at + FEED_PIECE);
         if (!whole && at + piece.length > gathered) input.push(piece.subarray(Math.max(0, gathered - at)));
         const out = await decryptor.update(piece);
-        if (out.length) await emit(out); // a non-framed body is opened in wasm
+        if (out.length) await emit(out); // none: every body (a non-framed one too) is handed out to open here
         await openFrames(emit);
       }
       if (!whole) {
