@@ -304,10 +304,15 @@ fn extend_wiping(buf: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
 /// bounds it.
 pub const MAX_BUFFERED: usize = if cfg!(target_arch = "wasm32") { 512 << 20 } else { usize::MAX };
 
+/// An element over [`MAX_BUFFERED`].
+fn over_max_buffered() -> Error {
+    Error::envelope("LimitExceededError", "a header, frame or body over 512 MiB: more than wasm can buffer")
+}
+
 /// Appends `bytes` to what a decryptor buffers, failing when it would pass [`MAX_BUFFERED`].
 fn buffer_more(buf: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
     if bytes.len() > MAX_BUFFERED - buf.len() {
-        return Err(Error::envelope("LimitExceededError", "a header, frame or body over 512 MiB: more than wasm can buffer"));
+        return Err(over_max_buffered());
     }
     buf.extend_from_slice(bytes);
     Ok(())
@@ -428,6 +433,7 @@ impl<K: Keyring> Decryptor<K> {
     /// ignore `digest`.
     #[doc(hidden)]
     pub fn finish_with_digest(mut self, digest: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        // Broken (an update cut off), it goes straight to `finish`, which refuses.
         if self.state == State::AwaitingDigest && !self.busy {
             let verifier = self.verifier.take().expect("signing suite");
             if let Err(e) = verifier.verify_digest(digest, &self.signature) {
@@ -721,7 +727,7 @@ impl<K: Keyring> Decryptor<K> {
                         // bytes pass through here unbuffered (NonFramedBody).
                         let body_len = len + TAG_LEN as u64;
                         if body_len > (MAX_BUFFERED - TAG_LEN) as u64 {
-                            return Err(Error::envelope("LimitExceededError", "a header, frame or body over 512 MiB: more than wasm can buffer"));
+                            return Err(over_max_buffered());
                         }
                         let body_offset = self.consumed + (*pos + NON_FRAMED_PREFIX_LEN) as u64;
                         sealed.push(SealedFrame { iv, aad, body_offset, body_len: body_len as usize, hold_until_finished: signing });
