@@ -917,25 +917,31 @@ impl CachingProvider {
     }
 
     async fn get(&self) -> Result<Credentials> {
+        // What a caller does when nothing fresh is cached.
+        enum Turn {
+            WaitFor(u64),
+            Refresh,
+            FetchAlone,
+        }
         loop {
-            let wait_gen = {
+            let turn = {
                 let mut st = self.lock();
                 let now = (self.clock)();
                 if let Some(c) = st.cached.as_ref().filter(|c| self.is_fresh(c, now)) {
                     return Ok(c.credentials.clone());
                 }
-                if st.refreshing && !SHARED_FETCHES.load(std::sync::atomic::Ordering::Relaxed) {
-                    None
-                } else if st.refreshing {
-                    Some(Some(st.generation))
-                } else {
+                if !st.refreshing {
                     st.refreshing = true;
-                    Some(None)
+                    Turn::Refresh
+                } else if SHARED_FETCHES.load(std::sync::atomic::Ordering::Relaxed) {
+                    Turn::WaitFor(st.generation)
+                } else {
+                    Turn::FetchAlone
                 }
             };
-            match wait_gen {
-                None => return self.fetch_alone().await,
-                Some(Some(generation)) => {
+            match turn {
+                Turn::FetchAlone => return self.fetch_alone().await,
+                Turn::WaitFor(generation) => {
                     WaitForRefresh { state: &self.state, generation }.await;
                     let st = self.lock();
                     if let Some((g, outcome)) = &st.last {
@@ -945,12 +951,11 @@ impl CachingProvider {
                     }
                     // The refresh was abandoned (its caller dropped the future): try again.
                 }
-                Some(None) => return self.refresh().await,
+                Turn::Refresh => return self.refresh().await,
             }
         }
     }
 
-    /// Runs the one refresh in flight; the guard releases waiters even if this future is dropped.
     /// A fetch of this caller's own while another is under way (see [`share_fetches`]); what it
     /// gets is cached as a refresh's is.
     async fn fetch_alone(&self) -> Result<Credentials> {
@@ -960,6 +965,7 @@ impl CachingProvider {
         Ok(c)
     }
 
+    /// Runs the one refresh in flight; the guard releases waiters even if this future is dropped.
     async fn refresh(&self) -> Result<Credentials> {
         struct Guard<'a>(&'a std::sync::Mutex<CacheState>, bool);
         impl Drop for Guard<'_> {
