@@ -520,11 +520,11 @@ pub async fn retire_key(kms: &KmsClient, target: impl Into<RetireTarget>, deleti
     let (alias, window) = match target.into() {
         RetireTarget::Alias(a) => {
             let a = if a.starts_with("alias/") { a } else { format!("alias/{a}") };
+            check_alias("alias", &a)?;
             (a, deletion_window_in_days)
         }
         RetireTarget::Options(o) => (checked_alias(&o)?, deletion_window_in_days.or(o.deletion_window_in_days)),
     };
-    check_alias("alias", &alias)?;
     let window = check_window("deletionWindowInDays", window)?;
     let key = describe(kms, &alias).await?;
     let bare_id = key_id_of(&key);
