@@ -7,7 +7,7 @@
 //! shared so native tests exercise the same retry and error logic the
 //! browser runs.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use crate::config::Config;
@@ -90,8 +90,8 @@ pub struct ResponseMetadata {
     pub http_status: u16,
     /// `x-amzn-RequestId`.
     pub request_id: Option<String>,
-    /// Attempts made, including the successful one; the one extra retry after a clock-skew refusal
-    /// is not counted (it corrects our clock, not the request).
+    /// Requests sent, including the successful one (and a retry after a clock-skew refusal, which
+    /// does not count against `max_attempts`).
     pub attempts: u32,
     /// Milliseconds spent waiting between attempts (the backoffs).
     pub total_retry_delay_ms: u64,
@@ -103,7 +103,17 @@ pub struct Transport {
     http: Arc<dyn HttpClient>,
     /// Server time minus local time, learned from a skew error.
     clock_offset_ms: AtomicI64,
+    /// What is left of the retry quota (below), shared by this client's calls.
+    retry_tokens: AtomicU32,
 }
+
+/// The SDK's standard-mode retry quota: a retry takes [`RETRY_COST`] tokens ([`TIMEOUT_RETRY_COST`]
+/// after a timeout), a call that succeeds after retrying gives its last retry's cost back, and
+/// one that succeeds at once gives one. With none left, failures are not retried: in an outage a
+/// client's calls fail at their first answer instead of multiplying the load.
+const RETRY_QUOTA: u32 = 500;
+const RETRY_COST: u32 = 5;
+const TIMEOUT_RETRY_COST: u32 = 10;
 
 impl Transport {
     /// A transport over the host's default HTTP client.
@@ -113,7 +123,7 @@ impl Transport {
 
     /// A transport over a caller-supplied HTTP client (tests, custom stacks).
     pub fn with_http_client(config: Config, http: Arc<dyn HttpClient>) -> Self {
-        Transport { config, http, clock_offset_ms: AtomicI64::new(0) }
+        Transport { config, http, clock_offset_ms: AtomicI64::new(0), retry_tokens: AtomicU32::new(RETRY_QUOTA) }
     }
 
     /// The configuration this transport signs with.
@@ -152,7 +162,9 @@ impl Transport {
         let mut round = 0u32;
         let mut sent = 0u32;
         let mut waited_ms = 0;
+        let mut retry_cost = 0; // the tokens the last retry took
         loop {
+            let mut retry_after_ms = 0;
             round += 1;
             let outcome = match self.signed_request(region, endpoint.url(), operation, &body).await {
                 Ok(request) => {
@@ -166,6 +178,7 @@ impl Transport {
                 Ok(resp) => {
                     let clock_corrected = self.sample_server_clock(&resp);
                     if (200..300).contains(&resp.status) {
+                        let _ = self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some((t + retry_cost.max(1)).min(RETRY_QUOTA)));
                         let meta = ResponseMetadata { http_status: resp.status, request_id: resp.header("x-amzn-requestid").map(str::to_owned), attempts: sent, total_retry_delay_ms: waited_ms };
                         return Ok((resp.body, meta));
                     }
@@ -175,18 +188,21 @@ impl Transport {
                     if clock_corrected && !skew_retried {
                         skew_retried = true;
                         round -= 1;
-                        sent -= 1;
                         continue;
                     }
+                    retry_after_ms = self.retry_after_ms(&resp);
                     decode_error(&resp)
                 }
                 Err(err) => err,
             };
-            if round >= retry.max_attempts || !is_retryable(&err) {
+            retry_cost = if err.kind() == ErrorKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+            if round >= retry.max_attempts || !is_retryable(&err) || self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(retry_cost)).is_err() {
                 return Err(err.with_attempts(sent, waited_ms));
             }
             let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
-            let backoff = backoff_ms(base, retry.max_delay_ms, round);
+            // A server's `Retry-After` (a proxy's or gateway's 429 or 503) is waited out, as the SDK
+            // does, up to the longest backoff.
+            let backoff = backoff_ms(base, retry.max_delay_ms, round).max(retry_after_ms.min(retry.max_delay_ms));
             waited_ms += backoff;
             progress.waited_ms.store(waited_ms, Ordering::Relaxed);
             platform::sleep(backoff).await;
@@ -205,6 +221,16 @@ impl Transport {
             self.clock_offset_ms.store(offset, Ordering::Relaxed);
         }
         moved
+    }
+
+    /// What an answer's `Retry-After` asks to wait, in milliseconds: seconds, or an HTTP date
+    /// (on the server's clock, as learned).
+    fn retry_after_ms(&self, resp: &HttpResponse) -> u64 {
+        let Some(value) = resp.header("retry-after").map(str::trim) else { return 0 };
+        match value.parse::<u32>() {
+            Ok(seconds) => u64::from(seconds) * 1000,
+            Err(_) => parse_http_date_ms(value).map_or(0, |at| (at - platform::now_millis() - self.clock_offset_ms()).max(0) as u64),
+        }
     }
 
     /// The request of one attempt, signed with the current credentials.
@@ -240,7 +266,8 @@ const SKEW_THRESHOLD_MS: i64 = 240_000;
 /// Error codes retried with backoff: of the SDK's throttling and transient codes (standard mode),
 /// those KMS, STS and Cognito answer with (the rest name other services' limits).
 const THROTTLING_CODES: &[&str] = &["ThrottlingException", "Throttling", "TooManyRequestsException", "LimitExceededException"];
-const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException"];
+/// (`IDPCommunicationError`: STS could not reach a web identity's provider, a passing fault.)
+const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "IDPCommunicationError"];
 
 /// Throttling answers back off from this many times the base (the SDK's standard mode: 500 ms
 /// against 100 ms).
@@ -339,7 +366,9 @@ fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let start = crate::find_str(text, &open)? + open.len();
     let end = crate::find_str(&text[start..], &format!("</{tag}>"))? + start;
-    Some(text[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+    let raw = text[start..end].trim();
+    // STS writes `Couldn&apos;t`: read as the text it stands for (kept as it is if malformed).
+    Some(crate::credentials::xml::unescape(raw).unwrap_or_else(|| raw.to_owned())).filter(|s| !s.is_empty())
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.

@@ -196,9 +196,10 @@ async fn clock_skew_is_corrected_from_the_date_header_and_retried_once() {
     let hour = std::time::Duration::from_secs(3600);
     // Local clock an hour behind: KMS says the signature expired.
     let proxy = skew_proxy(std::time::SystemTime::now() + hour, "InvalidSignatureException", "Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z").await;
-    // max_attempts = 1: the skew retry is extra, not a retry attempt, and not counted in `attempts`.
+    // max_attempts = 1: the skew retry is extra, not a retry attempt; `attempts` counts it, as
+    // every request sent.
     let (_, meta) = client_via(&proxy, 1, 5_000).send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
-    assert_eq!((meta.attempts, proxy.hits.load(Ordering::SeqCst)), (1, 2));
+    assert_eq!((meta.attempts, proxy.hits.load(Ordering::SeqCst)), (2, 2));
     assert_eq!(signing_hours_apart(&proxy), 1);
     // Local clock an hour ahead: KMS says the signature is not yet current.
     let proxy = skew_proxy(std::time::SystemTime::now() - hour, "InvalidSignatureException", "Signature not yet current: 20260101T010000Z is still later than 20260101T000500Z (20260101T000000Z + 5 min.)").await;
@@ -226,7 +227,71 @@ async fn a_skew_retry_leaves_the_retry_budget_intact() {
     })
     .await;
     let (_, meta) = client_via(&proxy, 2, 5_000).send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
-    assert_eq!((meta.attempts, proxy.hits.load(Ordering::SeqCst)), (2, 3));
+    assert_eq!((meta.attempts, proxy.hits.load(Ordering::SeqCst)), (3, 3));
+}
+
+#[tokio::test]
+async fn in_an_outage_a_clients_retries_stop_once_its_retry_quota_is_spent() {
+    // Every answer a 500 until `failing` is cleared; then kms-local answers.
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still = failing.clone();
+    let proxy = start_proxy(move |_| if still.load(Ordering::SeqCst) { json_error(500, "KMSInternalException", "down") } else { Action::Forward }).await;
+    let kms = client_via(&proxy, 3, 5_000);
+    // 120 calls at once, each wanting 2 retries: the quota (500 tokens, 5 a retry) pays for 100.
+    let calls: Vec<_> = (0..120)
+        .map(|_| {
+            let kms = kms.clone();
+            tokio::spawn(async move { kms.list_keys(ListKeysRequest::default()).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap_err().name(), "KMSInternalException");
+    }
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 120 + 100);
+    // Spent: the next failure is not retried.
+    let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.attempts(), proxy.hits.load(Ordering::SeqCst)), (1, 221));
+    // Successes refill it (1 token each): after 5, one retry again.
+    failing.store(false, Ordering::SeqCst);
+    for _ in 0..5 {
+        kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    }
+    failing.store(true, Ordering::SeqCst);
+    let err = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!(err.attempts(), 2);
+    // Another client has a quota of its own.
+    let err = client_via(&proxy, 3, 5_000).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!(err.attempts(), 3);
+}
+
+#[tokio::test]
+async fn a_retry_after_header_is_waited_out_up_to_the_longest_backoff() {
+    let env = common::local_env();
+    let client = |proxy: &Proxy, max_delay_ms| {
+        let config = Config::builder()
+            .region(&env["AWS_REGION"])
+            .endpoint(&proxy.url)
+            .credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
+            .retry(RetryConfig { max_attempts: 2, base_delay_ms: 10, max_delay_ms })
+            .build()
+            .unwrap();
+        KmsClient::new(config)
+    };
+    // Seconds, and an HTTP date (whole seconds: between 1 and 2 s from now when it is read).
+    for as_date in [false, true] {
+        let (retry_after, at_least_ms) = match as_date {
+            false => ("1".to_owned(), 1_000),
+            true => (httpdate_string(std::time::SystemTime::now() + std::time::Duration::from_secs(2)), 900),
+        };
+        let proxy = start_proxy(move |n| if n == 1 { Action::Respond { status: 503, headers: vec![("Retry-After".into(), retry_after.clone())], body: String::new() } } else { Action::Forward }).await;
+        let (_, meta) = client(&proxy, 20_000).send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
+        assert_eq!(meta.attempts, 2);
+        assert!(meta.total_retry_delay_ms >= at_least_ms && meta.total_retry_delay_ms <= 2_000, "{}", meta.total_retry_delay_ms);
+    }
+    // Never longer than the longest backoff.
+    let proxy = start_proxy(|n| if n == 1 { Action::Respond { status: 429, headers: vec![("Retry-After".into(), "3600".into())], body: String::new() } } else { Action::Forward }).await;
+    let (_, meta) = client(&proxy, 300).send_with_metadata::<ops::ListKeys>(&ListKeysRequest::default()).await.unwrap();
+    assert_eq!((meta.attempts, meta.total_retry_delay_ms), (2, 300));
 }
 
 #[tokio::test]
