@@ -452,7 +452,7 @@ fn parse_assume_role_response(body: &[u8]) -> Result<Credentials> {
 
 /// A tiny extractor for the flat, attribute-free XML that AWS query APIs answer with.
 /// Not a general parser: it finds elements by name and unescapes their text.
-mod xml {
+pub(crate) mod xml {
     /// Inner text of the first `<name>` element (`<name attr="…">` accepted,
     /// `<name/>` gives `""`), or `None`. Names must match whole: `<Credentials>`
     /// is not found inside `<CredentialsX>`.

@@ -478,6 +478,42 @@ async fn sts_error_answers_are_named_and_leak_no_token() {
     assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidIdentityToken");
 }
 
+/// STS's `IDPCommunicationError` (it could not reach the identity provider) passes: retried with
+/// the KMS call. An error's message reads as text, not XML (`&apos;`).
+#[tokio::test]
+async fn sts_idp_communication_error_is_retried_and_messages_are_unescaped() {
+    struct Flaky(Arc<AtomicUsize>, &'static str);
+    impl HttpClient for Flaky {
+        fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+            let first = self.0.fetch_add(1, Ordering::SeqCst) == 0;
+            let env = common::local_env();
+            let body = match first {
+                true => format!("<ErrorResponse><Error><Type>Sender</Type><Code>{}</Code><Message>Couldn&apos;t reach the provider &amp; gave up</Message></Error></ErrorResponse>", self.1),
+                false => format!(
+                    "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>session</SessionToken><Expiration>{}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+                    env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], format_iso(kms_wasm::platform::now_millis() + 3_600_000)
+                ),
+            };
+            Box::pin(async move { Ok(HttpResponse { status: if first { 400 } else { 200 }, headers: vec![], body: body.into_bytes() }) })
+        }
+    }
+    let sts_requests = Arc::new(AtomicUsize::new(0));
+    let provider = |code| WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("tok")).unwrap().http_client(Arc::new(Flaky(sts_requests.clone(), code)));
+    let e = provider("IDPCommunicationError").credentials().await.unwrap_err();
+    assert_eq!((e.name(), e.message()), ("IDPCommunicationError", "Couldn't reach the provider & gave up"));
+    // Retried: the second answer's credentials reach KMS (which knows no such session: moto
+    // refuses the token, as it should).
+    sts_requests.store(0, Ordering::SeqCst);
+    let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(provider("IDPCommunicationError")))));
+    assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidClientTokenId");
+    assert_eq!(sts_requests.load(Ordering::SeqCst), 2);
+    // A refusal of the token itself is not retried.
+    sts_requests.store(0, Ordering::SeqCst);
+    let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(provider("InvalidIdentityToken")))));
+    assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidIdentityToken");
+    assert_eq!(sts_requests.load(Ordering::SeqCst), 1);
+}
+
 /// A refusal that echoes the token it was sent (a proxy or an emulator that quotes the request)
 /// still leaves the token out of the error: of STS the web identity token, of Cognito each login.
 #[tokio::test]
