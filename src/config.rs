@@ -68,6 +68,11 @@ impl Endpoint {
         if uri.query().is_some() || raw.contains('#') {
             return Err(Error::config(field, "an endpoint cannot have a query or fragment"));
         }
+        // What fetch takes for no URL at all (a network error, retried) is a configuration error.
+        let written_port = uri.authority().and_then(|a| a.as_str().rsplit_once(':')).map(|(_, p)| p).filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        if written_port.is_some() && !matches!(uri.port_u16(), Some(1..)) {
+            return Err(Error::config(field, format!("port {} is not one from 1 to 65535", written_port.unwrap_or_default())));
+        }
         // Refused natively too, so that a configuration means the same in every runtime.
         if let Some(port) = uri.port_u16().filter(|p| FETCH_BAD_PORTS.binary_search(p).is_ok()) {
             return Err(Error::config(field, format!("port {port} is one that fetch refuses to connect to (the Fetch standard's bad ports, in browsers and Node): use another")));
@@ -511,7 +516,12 @@ mod tests {
             assert_eq!(e.field(), Some("endpoint"), "{bad}");
             assert!(e.message().contains("bad ports"), "{bad}: {e}");
         }
-        for fine in ["http://127.0.0.1:5999", "https://kms.example.com:443", "http://localhost:4566", "https://kms.example.com:8443"] {
+        for out_of_range in ["http://127.0.0.1:99999", "https://kms.example.com:0/", "http://[::1]:65536"] {
+            let e = Config::builder().region("us-east-1").endpoint(out_of_range).build().unwrap_err();
+            assert_eq!(e.field(), Some("endpoint"), "{out_of_range}");
+            assert!(e.message().contains("from 1 to 65535"), "{out_of_range}: {e}");
+        }
+        for fine in ["http://127.0.0.1:5999", "https://kms.example.com:443", "http://localhost:4566", "https://kms.example.com:8443", "http://[::1]:65535", "https://kms.example.com:/"] {
             Config::builder().region("us-east-1").endpoint(fine).build().unwrap_or_else(|e| panic!("{fine}: {e}"));
         }
     }
