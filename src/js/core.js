@@ -1012,11 +1012,29 @@ function runtimeCallsTransformerCancel() {
 }
 
 /**
- * `stream`, whose `readable` reports a cancel (or an error from an aborted writable) to
- * `cancel` where the runtime does not: the readable is then a stream of our own reading the
- * TransformStream's (one more hop per chunk, in those runtimes only).
+ * `stream`, made to report a cancel or an abort to `cancel` at once:
+ * - A TransformStream's writable runs an abort (`writer.abort()`, an aborted or failed pipe)
+ *   only once the `start` or chunk in progress is done: for a keyring's KMS call, when it times
+ *   out. The writable is therefore one of our own in front of it, whose controller's signal
+ *   says at once: the stream errors with the abort's reason (`controller()`, the transform's
+ *   controller) and the call stops.
+ * - Where the runtime does not call a transformer's `cancel`, the readable is likewise one of
+ *   our own reading the TransformStream's.
  */
-function cancellable(stream, cancel) {
+function cancellable(stream, cancel, controller) {
+  const writer = stream.writable.getWriter();
+  const writable = new WritableStream({
+    start({ signal }) {
+      signal?.addEventListener('abort', () => {
+        controller()?.error(signal.reason);
+        cancel();
+      });
+    },
+    write: (chunk) => writer.write(chunk),
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(reason),
+  });
+  Object.defineProperty(stream, 'writable', { value: writable, enumerable: true });
   if (runtimeCallsTransformerCancel()) return stream;
   const reader = stream.readable.getReader();
   const readable = new ReadableStream({
@@ -1341,8 +1359,10 @@ export function encryptStream(keyring, options = {}) {
     encryptor?.free();
     encryptor = sealer = undefined;
   }, rejectHeader);
+  let transformer;
   const stream = new TransformStream({
     start: step(async (controller) => {
+      transformer = controller;
       const handle = await keyring._handle();
       encryptor = await withAbortable(handle, onCancel, (keyring) => WasmEncryptor.create(keyring, options));
       resolveHeader(encryptor.messageHeader());
@@ -1377,7 +1397,7 @@ export function encryptStream(keyring, options = {}) {
     cancel,
   });
   stream.messageHeader = messageHeader;
-  return cancellable(stream, cancel);
+  return cancellable(stream, cancel, () => transformer);
 }
 
 /**
@@ -1435,8 +1455,10 @@ function decryptingStream(keyring, options, unsignedOnly) {
     decryptor?.free();
     decryptor = opener = undefined;
   }, rejectHeader);
+  let transformer;
   const stream = new TransformStream({
-    start: step(async () => {
+    start: step(async (controller) => {
+      transformer = controller;
       const handle = await keyring._handle();
       decryptor = await withAbortable(handle, onCancel, (keyring) => new WasmDecryptor(keyring, options));
       if (canUseNativeAes()) opener = nativeOpener(decryptor);
@@ -1469,7 +1491,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
     cancel,
   }, undefined, { highWaterMark: 1 }); // so the first chunk is read, and the header given, before anyone reads
   stream.messageHeader = messageHeader;
-  return cancellable(stream, cancel);
+  return cancellable(stream, cancel, () => transformer);
 }
 
 /**
