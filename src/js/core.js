@@ -76,7 +76,9 @@ function toBytes(value, path, text = true) {
   try {
     // A plain Uint8Array over the same bytes, also for a Node Buffer: its slice() is a view, and
     // what is kept past the call (a wrapping key, the tail of a stream's chunk) must be a copy.
-    bytes = Object.getPrototypeOf(value) === Uint8Array.prototype ? value : isBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    // An empty one is looked at again: a detached buffer's views read as empty, and where
+    // `detached` is unknown (Node 20) only a new view over its buffer tells (it throws).
+    bytes = Object.getPrototypeOf(value) === Uint8Array.prototype && value.length ? value : isBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   } catch {
     throw detachedError(path); // a detached ArrayBuffer, where `detached` is unknown (Node 20)
   }
