@@ -195,6 +195,9 @@ export class KMSClient {
   #credentialsFailure; // what the caller's credentials function last threw: the cause of a CredentialsProviderError
 
   constructor(options = {}, env) {
+    // The SDK's way to set the timeout: `requestHandler` as its handler's options.
+    const handler = options?.requestHandler;
+    if (options?.requestTimeout === undefined && handler?.constructor === Object && 'requestTimeout' in handler) options = { ...options, requestTimeout: handler.requestTimeout };
     this.#options = options;
     this.#env = env;
   }

@@ -66,13 +66,13 @@ export interface KMSClientConfig {
   retryBaseDelayMs?: number;
   /** Called after every KMS call. */
   onAudit?: (event: AuditEvent) => void;
-  /** SDK options accepted and ignored, so a config written for the SDK compiles (kms-wasm sends with `fetch`, retries in standard mode and logs nothing). */
+  /** The SDK's handler options: `{ requestTimeout }` is taken as `requestTimeout` (which wins); anything else (a handler instance) is ignored, as kms-wasm sends with `fetch`. */
   requestHandler?: unknown;
-  /** Accepted and ignored, as `requestHandler`. */
+  /** SDK option accepted and ignored, so a config written for the SDK compiles (kms-wasm retries in standard mode). */
   retryMode?: unknown;
-  /** Accepted and ignored, as `requestHandler`. */
+  /** Accepted and ignored, as `retryMode` (kms-wasm logs nothing). */
   logger?: unknown;
-  /** Accepted and ignored, as `requestHandler`. */
+  /** Accepted and ignored, as `retryMode`. */
   customUserAgent?: unknown;
 }
 

@@ -277,6 +277,24 @@ test('requestTimeout: a silent server gets each attempt cut off at the timeout, 
   }
 });
 
+test("requestHandler: { requestTimeout }, the SDK's way to set it, is taken as requestTimeout (requestTimeout itself wins)", { timeout: 20_000 }, async () => {
+  const server = await countingServer(() => {}); // never answers
+  try {
+    for (const options of [{ requestHandler: { requestTimeout: 200 } }, { requestHandler: { requestTimeout: 60_000 }, requestTimeout: 200 }]) {
+      const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1, ...options });
+      const started = performance.now();
+      const err = await kms.listKeys({}).catch((e) => e);
+      assert.equal(err.name, 'TimeoutError', JSON.stringify(options));
+      assert.ok(performance.now() - started < 3000, JSON.stringify(options));
+    }
+    // A handler instance (the SDK's NodeHttpHandler, a custom one) is still ignored; a bad value is refused.
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, requestHandler: { requestTimeout: -1 } });
+    await assert.rejects(kms.listKeys({}), (e) => e.name === 'ConfigError' && e.field === 'requestTimeout');
+  } finally {
+    server.close();
+  }
+});
+
 test('$metadata.totalRetryDelay is the time waited between attempts (0 without a retry), on answers and on errors', async () => {
   // Requests 1 and 3–4 get a server fault, the rest an answer.
   const server = await countingServer((req, res, n) => {
