@@ -55,13 +55,16 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8', '.png': 'image/png', '.ico': 'image/x-icon',
 };
 // The page only talks to its own origin; this keeps it that way for scripts,
-// while connect-src stays open so a person can point it at real AWS KMS. The package's
+// while connect-src stays open so a person can point it at real AWS KMS: the endpoints of every
+// partition, standard and dual-stack (src/config.rs, PARTITIONS), and VPC endpoints. The package's
 // SHA-384 worker for signed files starts from a blob: URL (worker-src would otherwise fall
 // back to script-src and refuse it, leaving the hash on the page's thread).
+const KMS_DOMAINS = ['amazonaws.com', 'api.aws', 'amazonaws.com.cn', 'api.amazonwebservices.com.cn', 'amazonaws.eu', 'api.amazonwebservices.eu',
+  'c2s.ic.gov', 'api.aws.ic.gov', 'sc2s.sgov.gov', 'api.aws.scloud', 'cloud.adc-e.uk', 'api.cloud-aws.adc-e.uk', 'csp.hci.ic.gov', 'api.aws.hci.ic.gov'];
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; style-src 'self'; img-src 'self' data:; connect-src 'self' https://*.amazonaws.com; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; style-src 'self'; img-src 'self' data:; connect-src 'self' ${KMS_DOMAINS.map((d) => `https://*.${d}`).join(' ')}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
 };
 
 /** Maps a URL path into one of the served directories, or null (never outside them). */

@@ -61,12 +61,21 @@ function kmsNamesIn(message) {
 const CREDENTIAL_ERRORS = ['UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException', 'InvalidClientTokenId',
   'SignatureDoesNotMatch', 'ExpiredTokenException', 'ExpiredToken', 'MissingAuthenticationTokenException', 'AuthFailure', 'InvalidAccessKeyId'];
 
+// A request the page's Content-Security-Policy refuses fails like an unreachable host; the
+// page hears of the refusal separately. Forgotten at each Connect (a new endpoint).
+let refusedOrigin;
+document.addEventListener('securitypolicyviolation', (ev) => {
+  if (ev.effectiveDirective === 'connect-src') refusedOrigin = URL.parse?.(ev.blockedURI)?.origin ?? ev.blockedURI;
+});
+
 /** One sentence for a person; `what` is 'encrypt', 'decrypt' or 'kms'. */
 export function explain(e, what = 'kms') {
   const name = e?.name ?? 'Error';
   const inner = name === 'NoUsableKeyError' || name === 'KeyringError' ? kmsNamesIn(e.message) : new Set([name]);
   const has = (...names) => names.some((n) => inner.has(n));
   if (name === 'AbortError') return 'Cancelled. Nothing was saved.';
+  if (name === 'NetworkError' && refusedOrigin)
+    return `This page's Content-Security-Policy does not allow connecting to ${refusedOrigin}: it allows the AWS KMS endpoints of every partition and this page's own server.`;
   if (has('NetworkError', 'TimeoutError', 'ServiceUnavailableException', 'KMSInternalException', 'DependencyTimeoutException'))
     return 'KMS is unreachable (network error, timeout or service unavailable). Check the endpoint and your connection.';
   if (has(...CREDENTIAL_ERRORS)) return 'KMS rejected the credentials: check the access key, secret and session token (expired?).';
@@ -126,10 +135,16 @@ function setStatus(node, text, kind = '') {
   node.dataset.kind = kind;
 }
 
-async function connect() {
-  const c = readConnection();
+/** Keeps the connection settings `c` for this tab while *Remember* is ticked; forgets them otherwise. */
+function remember(c = readConnection()) {
   if ($('#remember').checked) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(c));
   else sessionStorage.removeItem(STORAGE_KEY);
+}
+
+async function connect() {
+  const c = readConnection();
+  remember(c);
+  refusedOrigin = undefined;
   state.kms?.destroy();
   state.kms = null;
   try {
@@ -163,9 +178,8 @@ form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   connect();
 });
-$('#remember').addEventListener('change', (ev) => {
-  if (!ev.target.checked) sessionStorage.removeItem(STORAGE_KEY);
-});
+// Ticked while connected (the page connects at once), the settings in the form are kept now.
+$('#remember').addEventListener('change', () => remember());
 
 // ---------------------------------------------------------------- keys
 
@@ -252,6 +266,8 @@ function addKeyRow(meta, atTop) {
   const aliases = state.aliases.get(meta.KeyId) ?? [];
   state.keys.set(meta.KeyId, { meta, aliases });
   const ok = usable(meta);
+  // A chosen key found disabled on a refresh is chosen no more: no action may offer it.
+  if (!ok && state.selectedArn === arn) state.selectedArn = null;
   const label = aliases[0] ?? meta.KeyId;
   const radio = el('input', { type: 'radio', name: 'key', value: arn, disabled: !ok, checked: state.selectedArn === arn, 'aria-label': `Use ${label}` });
   radio.addEventListener('change', () => { state.selectedArn = arn; refreshRunButtons(); });
@@ -387,6 +403,11 @@ async function looksEncrypted(file) {
 
 function addContextRow(card, key = '', value = '') {
   const row = $('#context-row-template').content.firstElementChild.cloneNode(true);
+  // Named after their file: with several cards a screen reader's list of controls tells them apart.
+  const name = card.job.file.name;
+  $('.ctx-key', row).setAttribute('aria-label', `Key, context of ${name}`);
+  $('.ctx-value', row).setAttribute('aria-label', `Value, context of ${name}`);
+  $('.remove-row', row).setAttribute('aria-label', `Remove pair, context of ${name}`);
   $('.ctx-key', row).value = key;
   $('.ctx-value', row).value = value;
   $('.remove-row', row).addEventListener('click', () => row.remove());
@@ -443,12 +464,14 @@ async function addFile(file) {
   $('.file-name', card).textContent = file.name;
   $('.file-size', card).textContent = formatBytes(file.size);
   const modeLabel = el('label', { class: 'mode' }, 'Action ');
-  const select = el('select', {}, el('option', { value: 'encrypt', text: 'Encrypt' }), el('option', { value: 'decrypt', text: 'Decrypt' }));
+  const select = el('select', { 'aria-label': `Action for ${file.name}` }, el('option', { value: 'encrypt', text: 'Encrypt' }), el('option', { value: 'decrypt', text: 'Decrypt' }));
   modeLabel.append(select);
   $('.file-head', card).insertBefore(modeLabel, $('.remove', card));
   select.addEventListener('change', () => setMode(job, select.value));
   $('.remove', card).setAttribute('aria-label', `Remove ${file.name}`);
   $('progress', card).setAttribute('aria-label', `Progress of ${file.name}`);
+  $('.add-row', card).setAttribute('aria-label', `Add pair to the context of ${file.name}`);
+  $('.cancel', card).setAttribute('aria-label', `Cancel ${file.name}`);
   $('.remove', card).addEventListener('click', () => {
     job.abort?.abort(new DOMException('Cancelled', 'AbortError'));
     if (job.url) URL.revokeObjectURL(job.url);
@@ -525,8 +548,13 @@ async function run(job) {
   job.abort = ac;
   job.running = true;
   card.dataset.state = 'running';
+  // The run button disables itself and the cancel button hides at the end: a keyboard user's
+  // focus moves along rather than falling back to the page's start.
+  const cancel = $('.cancel', card);
+  const runHadFocus = document.activeElement === $('.run', card);
   refreshRunButtons();
-  $('.cancel', card).hidden = false;
+  cancel.hidden = false;
+  if (runHadFocus) cancel.focus();
   progressBox.hidden = false;
   bar.value = 0;
   const total = file.size;
@@ -600,8 +628,10 @@ async function run(job) {
     paint(true);
     job.running = false;
     job.abort = null;
-    $('.cancel', card).hidden = true;
+    const cancelHadFocus = document.activeElement === cancel;
+    cancel.hidden = true;
     refreshRunButtons();
+    if (cancelHadFocus) (link.hidden ? $('.run', card) : link).focus();
   }
 }
 

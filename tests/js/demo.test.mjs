@@ -282,6 +282,29 @@ test('disabled and pending-deletion keys are marked and cannot be chosen', async
   assert.equal(await page.locator(`#key-table input[value="${keyArn}"]`).isChecked(), true);
 });
 
+test('a chosen key disabled meanwhile is no longer chosen after a refresh: no encrypt is offered with it', async () => {
+  const { KMS } = await importPackage();
+  const kms = KMS.fromEnv(kmsEnv);
+  const { KeyId, Arn } = (await kms.createKey({ Description: 'demo test: disabled while chosen' })).KeyMetadata;
+  const refresh = async () => {
+    await page.evaluate(() => { document.querySelector('#keys-status').textContent = ''; });
+    await page.click('#refresh-keys');
+    await page.waitForFunction(() => /listed/.test(document.querySelector('#keys-status').textContent), null, { timeout: 20_000 });
+  };
+  await refresh();
+  await page.locator(`#key-table input[value="${Arn}"]`).check();
+  await page.setInputFiles('#file-input', { name: 'chosen-key.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+  await lastCard().locator('.run:not([disabled])').waitFor({ timeout: 10_000 });
+  await kms.disableKey({ KeyId });
+  await refresh();
+  const radio = page.locator(`#key-table input[value="${Arn}"]`);
+  assert.deepEqual([await radio.isDisabled(), await radio.isChecked()], [true, false], 'the disabled key is marked and not chosen');
+  assert.equal(await lastCard().locator('.run').isDisabled(), true, 'Encrypt is not offered');
+  assert.match(await lastCard().locator('.run').getAttribute('title'), /Choose a key/);
+  await clearFiles();
+  await page.locator(`#key-table input[value="${keyArn}"]`).check();
+});
+
 test('explain(): KMS refusals moto does not produce read as a person would understand them (errors built as the keyring words them)', async () => {
   // moto neither enforces key state nor key policies, so these go through the page's mapping
   // directly; the keyring's wording is pinned by fixture_disabled_key_and_access_denied_on_decrypt.
@@ -323,11 +346,19 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   await clearFiles();
   await shot('08-wrong-credentials');
   await page.fill('#secretAccessKey', secret);
-  await page.fill('#endpoint', 'http://127.0.0.1:2/'); // nothing listens (only root may bind it)
-  await page.click('#connect');
-  await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'error', null, { timeout: 60_000 });
-  assert.match(await page.locator('#connection-status').textContent(), /unreachable/);
-  await shot('09-kms-unreachable');
+  // An unreachable KMS reads as such (AWS endpoints of other partitions: the page's CSP allows
+  // them, and there is no internet here); one the page's Content-Security-Policy refuses (any
+  // host but AWS's and the page's own) says so, rather than "unreachable".
+  for (const [url, expected, refused] of [['https://kms.cn-north-1.amazonaws.com.cn/', /unreachable/, false], ['https://kms.eu-west-1.api.aws/', /unreachable/, false],
+    ['http://127.0.0.1:2/', /Content-Security-Policy does not allow connecting to http:\/\/127\.0\.0\.1:2\b/, true]]) {
+    const before = (await page.evaluate(() => window.cspViolations)).length;
+    await page.fill('#endpoint', url);
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'error', null, { timeout: 60_000 });
+    assert.match(await page.locator('#connection-status').textContent(), expected, url);
+    assert.equal((await page.evaluate(() => window.cspViolations.splice(0))).length > before, refused, `refused by the CSP: ${url}`);
+    if (!refused) await shot('09-kms-unreachable');
+  }
   await page.fill('#endpoint', endpoint);
   await page.click('#connect');
   await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'ok', null, { timeout: 30_000 });
@@ -343,12 +374,15 @@ test('wrong credentials and an unreachable KMS read as such', async () => {
   assert.equal(await page.locator(`#key-table input[value="${keyArn}"]`).isChecked(), true);
 });
 
-test('"remember" keeps the settings in sessionStorage only, and unticking forgets them', async () => {
+test('"remember" keeps the settings in sessionStorage only, from the moment it is ticked, and unticking forgets them', async () => {
+  // Ticked while connected (the page connected at once): kept without connecting again.
   await page.check('#remember');
-  await page.click('#connect');
-  await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'ok', null, { timeout: 30_000 });
   const stored = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length }));
   assert.deepEqual(stored, { session: ['kms-wasm-demo:connection'], local: 0 });
+  assert.equal(JSON.parse(await page.evaluate(() => sessionStorage.getItem('kms-wasm-demo:connection'))).accessKeyId, kmsEnv.AWS_ACCESS_KEY_ID);
+  await page.click('#connect');
+  await page.waitForFunction(() => document.querySelector('#connection-status').dataset.kind === 'ok', null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => Object.keys(sessionStorage).join()), 'kms-wasm-demo:connection');
   await page.uncheck('#remember');
   assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
   await page.locator(`#key-table input[value="${keyArn}"]`).check();
@@ -494,10 +528,16 @@ test('several files at once: "Run all" encrypts each in turn', async () => {
   const again = [];
   const onAgain = (d) => again.push(d.suggestedFilename());
   page.on('download', onAgain);
-  await page.click('#run-all');
-  assert.equal(await page.locator('#run-all').isDisabled(), true, 'Run all is disabled while it runs');
-  await page.locator('.file-card').nth(2).locator('.run').click({ force: true });
-  await page.evaluate(() => document.querySelector('#run-all').click()); // as a second click would, disabled or not
+  // In one go, so that the third file's own button is pressed while Run all is on the first
+  // (a click by coordinates could land after Run all finished that file, and rightly run it again).
+  const disabledWhileRunning = await page.evaluate(() => {
+    document.querySelector('#run-all').click();
+    const disabled = document.querySelector('#run-all').disabled;
+    document.querySelectorAll('.file-card')[2].querySelector('.run').click();
+    document.querySelector('#run-all').click(); // as a second click would, disabled or not
+    return disabled;
+  });
+  assert.equal(disabledWhileRunning, true, 'Run all is disabled while it runs');
   await page.waitForFunction(() => /3 of 3 files done/.test(document.querySelector('#run-all-status').textContent), null, { timeout: 60_000 });
   await page.waitForTimeout(300);
   page.off('download', onAgain);
@@ -506,7 +546,7 @@ test('several files at once: "Run all" encrypts each in turn', async () => {
 });
 
 test('phone width: the page reflows and stays usable by keyboard', async () => {
-  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setViewportSize({ width: 360, height: 800 }); // the narrowest common phone
   // Dropped rather than chosen: the drop zone takes files too.
   const dataTransfer = await page.evaluateHandle(() => {
     const dt = new DataTransfer();
@@ -549,6 +589,34 @@ test('phone width: the page reflows and stays usable by keyboard', async () => {
   await lastCard().scrollIntoViewIfNeeded();
   await shot('14-phone-file', false);
   await clearFiles();
+});
+
+test('keyboard: a run started with Enter keeps focus in its card (on Cancel while it runs, then on Save or the action again)', async () => {
+  const focused = () => page.evaluate(() => document.activeElement?.className);
+  // KMS answers slowly here, so the run is still going when Cancel is pressed.
+  await page.route('**/*', (route) => (route.request().method() === 'POST' ? setTimeout(() => route.continue().catch(() => {}), 1500) : route.continue()));
+  try {
+    await page.setInputFiles('#file-input', { name: 'keyboard.txt', mimeType: 'text/plain', buffer: Buffer.from('typed') });
+    const card = lastCard();
+    await card.locator('.run:not([disabled])').waitFor();
+    await card.locator('.run').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await focused(), 'cancel', 'the disabled Encrypt button hands focus to Cancel');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((el) => el.dataset.state === 'cancelled', await card.elementHandle(), { timeout: 20_000 });
+    assert.equal(await focused(), 'run', 'the hidden Cancel button hands focus back to Encrypt');
+    const download = page.waitForEvent('download', { timeout: 20_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((el) => el.dataset.state === 'done', await card.elementHandle(), { timeout: 20_000 });
+    await download;
+    assert.equal(await focused(), 'download', 'a finished run hands focus to its Save link');
+    // Every control of a card is named after its file, so several cards' controls are told apart.
+    const names = await card.evaluate((el) => [...el.querySelectorAll('select, input, button')].map((c) => c.getAttribute('aria-label')));
+    assert.ok(names.every((n) => n?.includes('keyboard.txt')), names.join(' | '));
+  } finally {
+    await page.unroute('**/*');
+    await clearFiles();
+  }
 });
 
 test('Firefox ESR: the page connects, creates a key, encrypts a 5 MiB file that aws-encryption-cli decrypts, decrypts it back and refuses it tampered', async () => {
