@@ -157,22 +157,30 @@ impl Transport {
         let body = zeroize::Zeroizing::new(body);
         let retry = self.config.retry;
         let mut skew_retried = false;
-        // Rounds of the loop (bounded by max_attempts), and requests sent ($metadata.attempts):
-        // a round that failed before sending (credentials, signing) sent nothing.
+        // Rounds that sent a request (bounded by max_attempts; a skew retry is not one), requests
+        // sent ($metadata.attempts), and rounds that failed before sending (credentials: STS or
+        // Cognito refusing), bounded by max_attempts apart, as the SDK's providers retry on
+        // clients of their own: a credentials fetch that failed does not use up the call's.
         let mut round = 0u32;
         let mut sent = 0u32;
+        let mut unsent = 0u32;
         let mut waited_ms = 0;
         let mut retry_cost = 0; // the tokens the last retry took
         loop {
             let mut retry_after_ms = 0;
-            round += 1;
-            let outcome = match self.signed_request(region, endpoint.url(), operation, &body).await {
+            // `tries`: of the kind this round was (sent, or failed fetching credentials); a
+            // credentials error's attempts are the fetches, as the SDK's STS errors say.
+            let (tries, outcome) = match self.signed_request(region, endpoint.url(), operation, &body).await {
                 Ok(request) => {
+                    round += 1;
                     sent += 1;
                     progress.attempts.store(sent, Ordering::Relaxed);
-                    self.http.send(request, self.config.timeout_ms).await
+                    (round, self.http.send(request, self.config.timeout_ms).await)
                 }
-                Err(err) => Err(err),
+                Err(err) => {
+                    unsent += 1;
+                    (unsent, Err(err))
+                }
             };
             let err = match outcome {
                 Ok(resp) => {
@@ -196,13 +204,14 @@ impl Transport {
                 Err(err) => err,
             };
             retry_cost = if err.kind() == ErrorKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
-            if round >= retry.max_attempts || !is_retryable(&err) || self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(retry_cost)).is_err() {
-                return Err(err.with_attempts(sent, waited_ms));
+            if tries >= retry.max_attempts || !is_retryable(&err) || self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(retry_cost)).is_err() {
+                let attempts = if err.kind() == ErrorKind::Credentials { unsent } else { sent };
+                return Err(err.with_attempts(attempts, waited_ms));
             }
             let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
             // A server's `Retry-After` (a proxy's or gateway's 429 or 503) is waited out, as the SDK
             // does, up to the longest backoff.
-            let backoff = backoff_ms(base, retry.max_delay_ms, round).max(retry_after_ms.min(retry.max_delay_ms));
+            let backoff = backoff_ms(base, retry.max_delay_ms, tries).max(retry_after_ms.min(retry.max_delay_ms));
             waited_ms += backoff;
             progress.waited_ms.store(waited_ms, Ordering::Relaxed);
             platform::sleep(backoff).await;

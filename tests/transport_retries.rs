@@ -349,3 +349,50 @@ async fn an_answer_over_16_mib_is_refused_unread_as_a_serialization_exception_no
     assert_eq!((err.name(), err.http_status(), err.attempts()), ("SerializationException", Some(200), 1), "{err}");
     assert!(err.message().contains("16 MiB"), "{err}");
 }
+
+/// STS refusing twice (503), then KMS once (500): as in the SDK, whose STS client retries apart
+/// from the KMS call, the call goes on with max_attempts = 3. A credentials fetch that failed
+/// does not use up the call's attempts.
+#[tokio::test]
+async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
+    use kms_wasm::credentials::{CachingProvider, WebIdentityProvider};
+    use kms_wasm::platform::BoxFuture;
+    use kms_wasm::transport::{HttpClient, HttpRequest, HttpResponse};
+    use kms_wasm::SecretString;
+    struct Sts(AtomicU32, u32);
+    impl HttpClient for Sts {
+        fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, kms_wasm::Result<HttpResponse>> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            let env = common::local_env();
+            let (status, body) = match n <= self.1 {
+                true => (503, "<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error></ErrorResponse>".to_owned()),
+                false => (200, format!(
+                    "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>session</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+                    env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+                )),
+            };
+            Box::pin(async move { Ok(HttpResponse { status, headers: vec![], body: body.into_bytes() }) })
+        }
+    }
+    let client = |proxy: &Proxy, sts: Arc<Sts>| {
+        let provider = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("tok")).unwrap().http_client(sts);
+        let config = Config::builder()
+            .region(&common::local_env()["AWS_REGION"])
+            .endpoint(&proxy.url)
+            .credentials_provider(Arc::new(CachingProvider::new(Arc::new(provider))))
+            .retry(RetryConfig { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 100 })
+            .build()
+            .unwrap();
+        KmsClient::new(config)
+    };
+    let proxy = start_proxy(|n| if n == 1 { json_error(500, "KMSInternalException", "once") } else { Action::Forward }).await;
+    let sts = Arc::new(Sts(AtomicU32::new(0), 2));
+    let err = client(&proxy, sts.clone()).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    // KMS was asked twice: its 500, then the retry, which moto refuses (it knows no such
+    // session: the credentials are the fake STS's), so the call did get past both failures.
+    assert_eq!((err.name(), err.attempts(), proxy.hits.load(Ordering::SeqCst), sts.0.load(Ordering::SeqCst)), ("InvalidClientTokenId", 2, 2, 3));
+    // STS failing every time: three fetches, and the error says so.
+    let sts = Arc::new(Sts(AtomicU32::new(0), u32::MAX));
+    let err = client(&proxy, sts.clone()).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.http_status(), err.attempts(), sts.0.load(Ordering::SeqCst)), (ErrorKind::Credentials, Some(503), 3, 3));
+}
