@@ -247,7 +247,9 @@ impl Config {
     /// (+ `AWS_SESSION_TOKEN`), and the endpoint from `AWS_ENDPOINT_URL_KMS`,
     /// `AWS_KMS_ENDPOINT` or `AWS_ENDPOINT_URL`, in that order.
     /// `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` (`true`/`false`) choose the
-    /// region's endpoint variant.
+    /// region's endpoint variant. As the SDK reads them: `AWS_MAX_ATTEMPTS` (unless
+    /// [`ConfigBuilder::max_attempts`] set it), and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`
+    /// ignores the endpoint variables.
     pub fn from_env<K: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
         Self::builder().env(vars)?.build()
     }
@@ -305,6 +307,7 @@ pub struct ConfigBuilder {
     dual_stack: Option<(bool, &'static str)>,
     credentials: Option<SharedCredentialsProvider>,
     retry: RetryConfig,
+    max_attempts_given: bool,
     timeout_ms: Option<u64>,
 }
 
@@ -343,11 +346,19 @@ impl ConfigBuilder {
     /// Total attempts per call, including the first.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.retry.max_attempts = attempts;
+        self.max_attempts_given = true;
         self
     }
-    /// Full retry policy.
+    /// Full retry policy (its `max_attempts` wins over `AWS_MAX_ATTEMPTS`, as
+    /// [`max_attempts`](Self::max_attempts) does).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
+        self.max_attempts_given = true;
+        self
+    }
+    /// Backoff base of the retry policy (see [`RetryConfig::base_delay_ms`]).
+    pub fn retry_base_delay_ms(mut self, millis: u64) -> Self {
+        self.retry.base_delay_ms = millis;
         self
     }
     /// Per-attempt timeout in milliseconds (default 30 000).
@@ -360,7 +371,7 @@ impl ConfigBuilder {
     pub fn env<K: AsRef<str>, V: AsRef<str>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
         // Only the variables read here are copied (a process's environment holds other secrets),
         // and the copies are wiped when dropped: the secret key and session token are among them.
-        const READ: [&str; 10] = [
+        const READ: [&str; 12] = [
             "AWS_REGION",
             "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL_KMS",
@@ -371,6 +382,8 @@ impl ConfigBuilder {
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN",
+            "AWS_MAX_ATTEMPTS",
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         ];
         let mut values: [Option<zeroize::Zeroizing<String>>; READ.len()] = Default::default();
         for (k, v) in vars {
@@ -383,7 +396,11 @@ impl ConfigBuilder {
         if self.region.is_none() {
             self.region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
         }
-        if self.endpoint.is_none() {
+        let ignore_endpoints = match get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+            Some((value, name)) => env_flag(name, &value)?,
+            None => false,
+        };
+        if self.endpoint.is_none() && !ignore_endpoints {
             self.endpoint = get("AWS_ENDPOINT_URL_KMS").or_else(|| get("AWS_KMS_ENDPOINT")).or_else(|| get("AWS_ENDPOINT_URL"));
         }
         for (slot, name) in [(&mut self.fips, "AWS_USE_FIPS_ENDPOINT"), (&mut self.dual_stack, "AWS_USE_DUALSTACK_ENDPOINT")] {
@@ -391,6 +408,12 @@ impl ConfigBuilder {
                 Some((value, _)) if slot.is_none() => *slot = Some((env_flag(name, &value)?, name)),
                 _ => {}
             }
+        }
+        match get("AWS_MAX_ATTEMPTS") {
+            Some((value, name)) if !self.max_attempts_given => {
+                self.retry.max_attempts = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| Error::config(name, "must be a positive integer"))?;
+            }
+            _ => {}
         }
         if self.credentials.is_none() {
             if let Some(c) = Credentials::from_env(value)? {
@@ -449,6 +472,30 @@ mod tests {
         assert_eq!(c.endpoint().url(), "https://c.example/kms/");
         let c = Config::from_env([("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", "https://a.example"), ("AWS_KMS_ENDPOINT", "https://b.example")]).unwrap();
         assert_eq!(c.endpoint().url(), "https://b.example/");
+    }
+
+    #[test]
+    fn max_attempts_and_ignoring_endpoints_from_the_environment_as_the_sdk_reads_them() {
+        let env = [("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_KMS", "https://c.example/"), ("AWS_MAX_ATTEMPTS", " 7 ")];
+        let c = Config::from_env(env).unwrap();
+        assert_eq!((c.retry().max_attempts, c.endpoint().url()), (7, "https://c.example/"));
+        // Set in code, it wins (by max_attempts or by a whole retry policy).
+        assert_eq!(Config::builder().max_attempts(2).env(env).unwrap().build().unwrap().retry().max_attempts, 2);
+        assert_eq!(Config::builder().retry(RetryConfig::default()).env(env).unwrap().build().unwrap().retry().max_attempts, 3);
+        assert_eq!(Config::builder().retry_base_delay_ms(5).env(env).unwrap().build().unwrap().retry(), RetryConfig { max_attempts: 7, base_delay_ms: 5, max_delay_ms: 20_000 });
+        for bad in ["0", "-1", "2.5", "many"] {
+            let e = Config::from_env([("AWS_REGION", "us-east-1"), ("AWS_MAX_ATTEMPTS", bad)]).unwrap_err();
+            assert_eq!(e.field(), Some("AWS_MAX_ATTEMPTS"), "{bad}");
+        }
+        let c = Config::from_env([("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL_KMS", "https://c.example/"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")]).unwrap();
+        assert_eq!(c.endpoint().url(), "https://kms.eu-west-1.amazonaws.com/");
+        let c = Config::from_env([("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", "https://c.example/"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false")]).unwrap();
+        assert_eq!(c.endpoint().url(), "https://c.example/");
+        let e = Config::from_env([("AWS_REGION", "eu-west-1"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "1")]).unwrap_err();
+        assert_eq!(e.field(), Some("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+        // An endpoint given in code is not a configured one: kept.
+        let c = Config::builder().endpoint("https://d.example").env([("AWS_REGION", "eu-west-1"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]).unwrap().build().unwrap();
+        assert_eq!(c.endpoint().url(), "https://d.example/");
     }
 
     #[test]

@@ -58,7 +58,7 @@ export interface KMSClientConfig {
   /** The region's dual-stack (IPv4 and IPv6) endpoint (or AWS_USE_DUALSTACK_ENDPOINT from `env`). Not with `endpoint`. */
   useDualstackEndpoint?: boolean;
   credentials?: CredentialsInput;
-  /** Total attempts per call including the first (default 3). */
+  /** Total attempts per call including the first (default 3, or AWS_MAX_ATTEMPTS from `env`). */
   maxAttempts?: number;
   /** Per-attempt timeout in milliseconds (default 30000). */
   requestTimeout?: number;
@@ -88,7 +88,7 @@ export type EnvMap = object;
 export declare class KMSClient {
   #private; // only a kms-wasm client (or a subclass) is one: keyrings and paginators need its wasm side
   constructor(config?: KMSClientConfig, env?: EnvMap);
-  /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT. */
+  /** A client configured from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT / AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_MAX_ATTEMPTS, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS. */
   static fromEnv(env: EnvMap, config?: KMSClientConfig): KMSClient;
   /** Sends a command; a value that is not a kms-wasm command rejects with a ValidationError. */
   send<K extends keyof KMSOperations>(command: KMSCommand<K>, options?: HttpHandlerOptions): Promise<KMSOperations[K][1] & { $metadata: ResponseMetadata }>;

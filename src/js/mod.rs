@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::config::{Config, RetryConfig};
+use crate::config::Config;
 use crate::credentials::{Credentials, CredentialsProvider};
 use crate::error::Error;
 use crate::kms::{AuditEvent, KmsClient};
@@ -167,14 +167,13 @@ fn config_from_js(options: &JsValue, env: &JsValue) -> crate::Result<Config> {
             },
         };
     }
-    let mut retry = RetryConfig::default();
-    if let Some(n) = get(options, "maxAttempts") {
-        retry.max_attempts = n.as_f64().filter(|n| *n >= 1.0 && n.fract() == 0.0).ok_or_else(|| Error::config("maxAttempts", "must be a positive integer"))? as u32;
-    }
     if let Some(n) = get(options, "retryBaseDelayMs") {
-        retry.base_delay_ms = n.as_f64().filter(|n| *n >= 0.0).ok_or_else(|| Error::config("retryBaseDelayMs", "must be a number ≥ 0"))? as u64;
+        builder = builder.retry_base_delay_ms(n.as_f64().filter(|n| *n >= 0.0).ok_or_else(|| Error::config("retryBaseDelayMs", "must be a number ≥ 0"))? as u64);
     }
-    builder = builder.retry(retry);
+    // Given, it wins over AWS_MAX_ATTEMPTS.
+    if let Some(n) = get(options, "maxAttempts") {
+        builder = builder.max_attempts(n.as_f64().filter(|n| *n >= 1.0 && n.fract() == 0.0).ok_or_else(|| Error::config("maxAttempts", "must be a positive integer"))? as u32);
+    }
     if let Some(n) = get(options, "requestTimeout") {
         // Rounded up: a fraction of a millisecond is still a timeout, not none.
         builder = builder.timeout_ms(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| Error::config("requestTimeout", "must be a number of milliseconds > 0"))?.ceil() as u64);

@@ -295,6 +295,25 @@ test("requestHandler: { requestTimeout }, the SDK's way to set it, is taken as r
   }
 });
 
+test('KMS.fromEnv reads AWS_MAX_ATTEMPTS (maxAttempts given in code wins) and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, as the SDK does', async () => {
+  const server = await countingServer((req, res) => req.on('end', () => res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"down"}')));
+  try {
+    const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_ENDPOINT_URL_KMS: server.endpoint, AWS_MAX_ATTEMPTS: '1' };
+    for (const [options, attempts] of [[{}, 1], [{ maxAttempts: 2, retryBaseDelayMs: 1 }, 2], [{ retryBaseDelayMs: 1 }, 1]]) {
+      const err = await KMS.fromEnv(env, options).listKeys({}).catch((e) => e);
+      assert.deepEqual([err.name, err.$metadata.attempts], ['KMSInternalException', attempts], JSON.stringify(options));
+    }
+    await assert.rejects(KMS.fromEnv({ ...env, AWS_MAX_ATTEMPTS: 'three' }).listKeys({}), (e) => e.name === 'ConfigError' && e.field === 'AWS_MAX_ATTEMPTS');
+    // The configured endpoint ignored: the region's public one (unreachable here, so only its name is checked).
+    const ignoring = KMS.fromEnv({ ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, { requestTimeout: 2000 });
+    const before = server.seen.requests;
+    await ignoring.listKeys({}).catch(() => {});
+    assert.equal(server.seen.requests, before, 'nothing went to the configured endpoint');
+  } finally {
+    server.close();
+  }
+});
+
 test('$metadata.totalRetryDelay is the time waited between attempts (0 without a retry), on answers and on errors', async () => {
   // Requests 1 and 3–4 get a server fault, the rest an answer.
   const server = await countingServer((req, res, n) => {
