@@ -87,7 +87,7 @@ export function explain(e, what = 'kms') {
   if (has('InvalidCiphertextException')) return 'KMS could not decrypt the data key: the file was altered, or its encryption context was changed.';
   switch (name) {
     case 'MalformedMessageError':
-      return what === 'decrypt' ? 'This is not an encrypted file in the Encryption SDK format, or it is truncated.' : `Invalid message: ${e.message}`;
+      return what === 'decrypt' ? `This is not an encrypted file in the Encryption SDK format, or it is truncated or damaged (${e.message}).` : `Invalid message: ${e.message}`;
     case 'AuthenticationError':
     case 'SignatureError':
       return 'The file was tampered with or damaged: it does not authenticate.';
