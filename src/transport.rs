@@ -203,7 +203,13 @@ impl Transport {
                 }
                 Err(err) => err,
             };
-            retry_cost = if err.kind() == ErrorKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+            // A credentials fetch's retry takes nothing from this quota (the SDK's STS client has
+            // a quota of its own): one failed fetch reaches every call waiting on it.
+            retry_cost = match err.kind() {
+                ErrorKind::Credentials => 0,
+                ErrorKind::Timeout => TIMEOUT_RETRY_COST,
+                _ => RETRY_COST,
+            };
             if tries >= retry.max_attempts || !is_retryable(&err) || self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(retry_cost)).is_err() {
                 let attempts = if err.kind() == ErrorKind::Credentials { unsent } else { sent };
                 return Err(err.with_attempts(attempts, waited_ms));
@@ -212,9 +218,10 @@ impl Transport {
             // A server's `Retry-After` (a proxy's or gateway's 429 or 503) is waited out, as the SDK
             // does, up to the longest backoff.
             let backoff = backoff_ms(base, retry.max_delay_ms, tries).max(retry_after_ms.min(retry.max_delay_ms));
+            platform::sleep(backoff).await;
+            // After the wait: a call aborted during it has not waited it all.
             waited_ms += backoff;
             progress.waited_ms.store(waited_ms, Ordering::Relaxed);
-            platform::sleep(backoff).await;
         }
     }
 

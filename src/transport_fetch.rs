@@ -31,7 +31,8 @@ extern "C" {
 /// [`HttpClient`] over the global `fetch`.
 pub struct FetchClient;
 
-const READ_HEADERS: [&str; 3] = ["x-amzn-requestid", "x-amzn-errortype", "date"];
+// (A browser shows a cross-origin answer's `retry-after` only where the server exposes it.)
+const READ_HEADERS: [&str; 4] = ["x-amzn-requestid", "x-amzn-errortype", "date", "retry-after"];
 
 impl HttpClient for FetchClient {
     fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {

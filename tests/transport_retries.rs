@@ -371,7 +371,11 @@ async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
                     env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
                 )),
             };
-            Box::pin(async move { Ok(HttpResponse { status, headers: vec![], body: body.into_bytes() }) })
+            Box::pin(async move {
+                // Long enough for calls made together to wait on one fetch.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Ok(HttpResponse { status, headers: vec![], body: body.into_bytes() })
+            })
         }
     }
     let client = |proxy: &Proxy, sts: Arc<Sts>| {
@@ -395,4 +399,21 @@ async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
     let sts = Arc::new(Sts(AtomicU32::new(0), u32::MAX));
     let err = client(&proxy, sts.clone()).list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!((err.kind(), err.http_status(), err.attempts(), sts.0.load(Ordering::SeqCst)), (ErrorKind::Credentials, Some(503), 3, 3));
+    // 150 calls at once on a fresh client, all waiting on one fetch that fails once: its retry
+    // takes nothing from the client's retry quota (which pays for 100 retries), so every call
+    // gets past it (to an answer of the proxy's own: 150 at once are more than moto serves in time).
+    let proxy = start_proxy(|_| json_error(400, "AccessDeniedException", "not this one")).await;
+    let sts = Arc::new(Sts(AtomicU32::new(0), 1));
+    let kms = client(&proxy, sts.clone());
+    let calls: Vec<_> = (0..150)
+        .map(|_| {
+            let kms = kms.clone();
+            tokio::spawn(async move { kms.list_keys(ListKeysRequest::default()).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap_err().name(), "AccessDeniedException");
+    }
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 150);
+    assert_eq!(sts.0.load(Ordering::SeqCst), 2, "one failed fetch, one that worked");
 }
