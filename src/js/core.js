@@ -195,9 +195,9 @@ export class KMSClient {
   #credentialsFailure; // what the caller's credentials function last threw: the cause of a CredentialsProviderError
 
   constructor(options = {}, env) {
-    // The SDK's way to set the timeout: `requestHandler` as its handler's options.
+    // The SDK's way to set the timeout: `requestHandler` as its handler's options (where 0 is none).
     const handler = options?.requestHandler;
-    if (options?.requestTimeout === undefined && handler?.constructor === Object && 'requestTimeout' in handler) options = { ...options, requestTimeout: handler.requestTimeout };
+    if (options?.requestTimeout === undefined && handler?.constructor === Object && 'requestTimeout' in handler) options = { ...options, requestTimeout: handler.requestTimeout === 0 ? Infinity : handler.requestTimeout };
     this.#options = options;
     this.#env = env;
   }

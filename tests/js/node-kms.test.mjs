@@ -287,6 +287,14 @@ test("requestHandler: { requestTimeout }, the SDK's way to set it, is taken as r
       assert.equal(err.name, 'TimeoutError', JSON.stringify(options));
       assert.ok(performance.now() - started < 3000, JSON.stringify(options));
     }
+    // 0, the SDK's default, is no timeout there: here too (the call ends with the server's answer).
+    const answering = await countingServer((req, res) => req.on('end', () => setTimeout(() => res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"down"}'), 300)));
+    try {
+      const err = await new KMS({ region: 'us-east-1', endpoint: answering.endpoint, credentials: creds, maxAttempts: 1, requestHandler: { requestTimeout: 0 } }).listKeys({}).catch((e) => e);
+      assert.equal(err.name, 'KMSInternalException');
+    } finally {
+      answering.close();
+    }
     // A handler instance (the SDK's NodeHttpHandler, a custom one) is still ignored; a bad value is refused.
     const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, requestHandler: { requestTimeout: -1 } });
     await assert.rejects(kms.listKeys({}), (e) => e.name === 'ConfigError' && e.field === 'requestTimeout');
@@ -311,6 +319,35 @@ test('KMS.fromEnv reads AWS_MAX_ATTEMPTS (maxAttempts given in code wins) and AW
     assert.equal(server.seen.requests, before, 'nothing went to the configured endpoint');
   } finally {
     server.close();
+  }
+});
+
+test("an answer's Retry-After is waited out (fetch hands the header over); an abort during a backoff reports only what was waited", { timeout: 30_000 }, async () => {
+  const fault = (res, headers = {}) => res.writeHead(503, { 'content-type': 'application/x-amz-json-1.1', ...headers }).end('{"__type":"ServiceUnavailableException","message":"busy"}');
+  const server = await countingServer((req, res, n) => req.on('end', () => (n === 1 ? fault(res, { 'retry-after': '1' }) : res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}'))));
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, retryBaseDelayMs: 1 });
+    const { $metadata } = await kms.listKeys({});
+    assert.equal($metadata.attempts, 2);
+    assert.ok($metadata.totalRetryDelay >= 1000 && $metadata.totalRetryDelay < 2000, String($metadata.totalRetryDelay));
+  } finally {
+    server.close();
+  }
+  // A backoff of up to 20 s, aborted 100 ms in: what was waited is at most those 100 ms, not the backoff planned.
+  const failing = await countingServer((req, res) => req.on('end', () => fault(res)));
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: failing.endpoint, credentials: creds, retryBaseDelayMs: 20_000 });
+    const controller = new AbortController();
+    const call = kms.listKeys({}, { abortSignal: controller.signal }).catch((e) => e);
+    while (failing.seen.requests === 0) await new Promise((r) => setTimeout(r, 5));
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    const err = await call;
+    assert.equal(err.name, 'AbortError');
+    assert.ok(err.$metadata.totalRetryDelay <= performance.now() - started, `${err.$metadata.totalRetryDelay} ms reported`);
+  } finally {
+    failing.close();
   }
 });
 
