@@ -1029,15 +1029,20 @@ function runtimeCallsTransformerCancel() {
 function cancellable(stream, cancel, controller) {
   const writer = stream.writable.getWriter();
   const writable = new WritableStream({
-    start({ signal }) {
-      signal?.addEventListener('abort', () => {
-        controller()?.error(signal.reason);
+    start(front) {
+      front.signal?.addEventListener('abort', () => {
+        controller()?.error(front.signal.reason);
         cancel();
       });
+      // The stream failed or its readable was cancelled: said at once, as a TransformStream's
+      // writable would (a pipe into it then cancels its source, rather than wait on it).
+      writer.closed.catch((e) => front.error(e));
     },
     write: (chunk) => writer.write(chunk),
     close: () => writer.close(),
-    abort: (reason) => writer.abort(reason),
+    // Errored above already, the stream behind refuses the abort with its error; the caller's
+    // abort has taken effect, and resolves as a TransformStream's does.
+    abort: (reason) => writer.abort(reason).catch(() => {}),
   });
   Object.defineProperty(stream, 'writable', { value: writable, enumerable: true });
   if (runtimeCallsTransformerCancel()) return stream;

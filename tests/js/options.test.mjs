@@ -410,3 +410,40 @@ test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a
     });
   }
 });
+
+test("a stream's writable behaves as a TransformStream's: abort() resolves even before any write, and a cancel or failure on the readable side reaches a pipe into it at once", async () => {
+  const { result: message } = await k.encrypt(raw, new Uint8Array(200_000).fill(4), { suiteId: 0x0478, frameLength: 4096 });
+  const make = { encrypt: () => k.encryptStream(raw), decrypt: () => k.decryptStream(raw), plain: () => new TransformStream() };
+  for (const [what, stream] of Object.entries(make)) {
+    // abort() at once (a keyring's start-up still running): it resolves; the readable errors with the reason.
+    const s = stream();
+    const reason = new RangeError('early');
+    const reading = s.readable.getReader().read().catch((e) => e);
+    await s.writable.getWriter().abort(reason);
+    assert.equal(await reading, reason, what);
+    // The consumer cancels while the source idles: the source is cancelled and the pipe settles.
+    const t = stream();
+    let sourceCancelled;
+    const source = new ReadableStream({
+      start(c) {
+        c.enqueue(what === 'decrypt' ? message.subarray(0, 100) : new Uint8Array(10));
+      },
+      cancel: (why) => void (sourceCancelled = why),
+    });
+    const piping = source.pipeTo(t.writable).catch((e) => e);
+    const reader = t.readable.getReader();
+    if (what !== 'decrypt') await reader.read();
+    await reader.cancel(new Error('consumer gone'));
+    assert.equal((await piping)?.message, 'consumer gone', what);
+    assert.equal(sourceCancelled?.message, 'consumer gone', what);
+  }
+  // A frame that fails with the writer idle: its closed promise says so at once.
+  const tampered = message.slice();
+  tampered[tampered.length - 5000] ^= 1;
+  const d = k.decryptStream(raw);
+  const writer = d.writable.getWriter();
+  const draining = new Response(d.readable).arrayBuffer().catch((e) => e);
+  writer.write(tampered).catch(() => {});
+  assert.equal((await writer.closed.catch((e) => e)).name, 'AuthenticationError');
+  assert.equal((await draining).name, 'AuthenticationError');
+});
