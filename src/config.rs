@@ -70,8 +70,8 @@ impl Endpoint {
         }
         // What fetch takes for no URL at all (a network error, retried) is a configuration error.
         let written_port = uri.authority().and_then(|a| a.as_str().rsplit_once(':')).map(|(_, p)| p).filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        if written_port.is_some() && !matches!(uri.port_u16(), Some(1..)) {
-            return Err(Error::config(field, format!("port {} is not one from 1 to 65535", written_port.unwrap_or_default())));
+        if let Some(port) = written_port.filter(|_| !matches!(uri.port_u16(), Some(1..))) {
+            return Err(Error::config(field, format!("port {port} is not one from 1 to 65535")));
         }
         // Refused natively too, so that a configuration means the same in every runtime.
         if let Some(port) = uri.port_u16().filter(|p| FETCH_BAD_PORTS.binary_search(p).is_ok()) {
