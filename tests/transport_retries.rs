@@ -109,6 +109,21 @@ fn client_via(proxy: &Proxy, max_attempts: u32, timeout_ms: u64) -> KmsClient {
     KmsClient::new(config)
 }
 
+/// `n` ListKeys calls made at once on `kms`, each on a task of its own; their outcomes in order.
+async fn list_keys_at_once(kms: &KmsClient, n: usize) -> Vec<kms_wasm::Result<kms_wasm::kms::ListKeysResponse>> {
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let kms = kms.clone();
+            tokio::spawn(async move { kms.list_keys(ListKeysRequest::default()).await })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(n);
+    for call in calls {
+        outcomes.push(call.await.expect("the task ran"));
+    }
+    outcomes
+}
+
 fn json_error(status: u16, name: &str, message: &str) -> Action {
     Action::Respond { status, headers: vec![("x-amzn-RequestId".into(), format!("req-{name}"))], body: format!(r#"{{"__type":"com.amazonaws.kms#{name}","message":"{message}"}}"#) }
 }
@@ -238,14 +253,8 @@ async fn in_an_outage_a_clients_retries_stop_once_its_retry_quota_is_spent() {
     let proxy = start_proxy(move |_| if still.load(Ordering::SeqCst) { json_error(500, "KMSInternalException", "down") } else { Action::Forward }).await;
     let kms = client_via(&proxy, 3, 5_000);
     // 120 calls at once, each wanting 2 retries: the quota (500 tokens, 5 a retry) pays for 100.
-    let calls: Vec<_> = (0..120)
-        .map(|_| {
-            let kms = kms.clone();
-            tokio::spawn(async move { kms.list_keys(ListKeysRequest::default()).await })
-        })
-        .collect();
-    for call in calls {
-        assert_eq!(call.await.unwrap().unwrap_err().name(), "KMSInternalException");
+    for err in list_keys_at_once(&kms, 120).await {
+        assert_eq!(err.unwrap_err().name(), "KMSInternalException");
     }
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 120 + 100);
     // Spent: the next failure is not retried.
@@ -405,14 +414,8 @@ async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
     let proxy = start_proxy(|_| json_error(400, "AccessDeniedException", "not this one")).await;
     let sts = Arc::new(Sts(AtomicU32::new(0), 1));
     let kms = client(&proxy, sts.clone());
-    let calls: Vec<_> = (0..150)
-        .map(|_| {
-            let kms = kms.clone();
-            tokio::spawn(async move { kms.list_keys(ListKeysRequest::default()).await })
-        })
-        .collect();
-    for call in calls {
-        assert_eq!(call.await.unwrap().unwrap_err().name(), "AccessDeniedException");
+    for err in list_keys_at_once(&kms, 150).await {
+        assert_eq!(err.unwrap_err().name(), "AccessDeniedException");
     }
     assert_eq!(proxy.hits.load(Ordering::SeqCst), 150);
     assert_eq!(sts.0.load(Ordering::SeqCst), 2, "one failed fetch, one that worked");
