@@ -136,6 +136,11 @@ test('credentials may be an async function, cached as the SDK caches a provider;
   assert.ok(!JSON.stringify(events).includes(env.AWS_SECRET_ACCESS_KEY));
 });
 
+/** Answers `res` as KMS does: JSON 1.1 with `status`, the body a string as it is or a value as JSON. */
+function answerJson(res, status, body, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...headers }).end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
 /** A server on 127.0.0.1 that `answer(req, res, n)`s its n-th request; counts requests and the ones whose client hung up. */
 async function countingServer(answer) {
   const seen = { requests: 0, hungUp: 0 };
@@ -158,7 +163,7 @@ async function jsonServer(answer) {
     const input = JSON.parse(body);
     sent.push([operation, input]);
     const answered = answer(operation, input); // a string is sent as it is
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(typeof answered === 'string' ? answered : JSON.stringify(answered));
+    answerJson(res, 200, answered);
   });
   return { sent, close: server.close, kms: new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds }) };
 }
@@ -213,7 +218,7 @@ test('at most 50 requests are in flight at once, module-wide; the rest wait thei
     most = Math.max(most, ++open);
     setTimeout(() => {
       open--;
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
+      answerJson(res, 200, '{"Keys":[],"Truncated":false}');
     }, 30);
   });
   try {
@@ -233,7 +238,7 @@ test('at most 50 requests are in flight at once, module-wide; the rest wait thei
 test('a call aborted while it waits for its turn sends nothing and holds no turn: the calls after it go once the turns free up', { timeout: 30_000 }, async () => {
   const held = [];
   const server = await countingServer((req, res) => held.push(res)); // answered when released below
-  const answerHeld = () => held.splice(0).forEach((res) => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}'));
+  const answerHeld = () => held.splice(0).forEach((res) => answerJson(res, 200, '{"Keys":[],"Truncated":false}'));
   try {
     const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 1, requestTimeout: 60_000 });
     const first = Array.from({ length: 50 }, () => kms.listKeys({}));
@@ -288,7 +293,7 @@ test("requestHandler: { requestTimeout }, the SDK's way to set it, is taken as r
       assert.ok(performance.now() - started < 3000, JSON.stringify(options));
     }
     // 0, the SDK's default, is no timeout there: here too (the call ends with the server's answer).
-    const answering = await countingServer((req, res) => req.on('end', () => setTimeout(() => res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"down"}'), 300)));
+    const answering = await countingServer((req, res) => req.on('end', () => setTimeout(() => answerJson(res, 500, '{"__type":"KMSInternalException","message":"down"}'), 300)));
     try {
       const err = await new KMS({ region: 'us-east-1', endpoint: answering.endpoint, credentials: creds, maxAttempts: 1, requestHandler: { requestTimeout: 0 } }).listKeys({}).catch((e) => e);
       assert.equal(err.name, 'KMSInternalException');
@@ -304,7 +309,7 @@ test("requestHandler: { requestTimeout }, the SDK's way to set it, is taken as r
 });
 
 test('KMS.fromEnv reads AWS_MAX_ATTEMPTS (maxAttempts given in code wins) and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, as the SDK does', async () => {
-  const server = await countingServer((req, res) => req.on('end', () => res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"down"}')));
+  const server = await countingServer((req, res) => req.on('end', () => answerJson(res, 500, '{"__type":"KMSInternalException","message":"down"}')));
   try {
     const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_ENDPOINT_URL_KMS: server.endpoint, AWS_MAX_ATTEMPTS: '1' };
     for (const [options, attempts] of [[{}, 1], [{ maxAttempts: 2, retryBaseDelayMs: 1 }, 2], [{ retryBaseDelayMs: 1 }, 1]]) {
@@ -323,8 +328,8 @@ test('KMS.fromEnv reads AWS_MAX_ATTEMPTS (maxAttempts given in code wins) and AW
 });
 
 test("an answer's Retry-After is waited out (fetch hands the header over); an abort during a backoff reports only what was waited", { timeout: 30_000 }, async () => {
-  const fault = (res, headers = {}) => res.writeHead(503, { 'content-type': 'application/x-amz-json-1.1', ...headers }).end('{"__type":"ServiceUnavailableException","message":"busy"}');
-  const server = await countingServer((req, res, n) => req.on('end', () => (n === 1 ? fault(res, { 'retry-after': '1' }) : res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}'))));
+  const fault = (res, headers = {}) => answerJson(res, 503, '{"__type":"ServiceUnavailableException","message":"busy"}', headers);
+  const server = await countingServer((req, res, n) => req.on('end', () => (n === 1 ? fault(res, { 'retry-after': '1' }) : answerJson(res, 200, '{"Keys":[],"Truncated":false}'))));
   try {
     const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, retryBaseDelayMs: 1 });
     const { $metadata } = await kms.listKeys({});
@@ -355,8 +360,8 @@ test('$metadata.totalRetryDelay is the time waited between attempts (0 without a
   // Requests 1 and 3–4 get a server fault, the rest an answer.
   const server = await countingServer((req, res, n) => {
     req.on('end', () => {
-      if (n === 1 || n === 3 || n === 4) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
-      else res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[],"Truncated":false}');
+      if (n === 1 || n === 3 || n === 4) answerJson(res, 500, '{"__type":"KMSInternalException","message":"try again"}');
+      else answerJson(res, 200, '{"Keys":[],"Truncated":false}');
     });
   });
   try {
@@ -390,10 +395,9 @@ for (const [clock, offset, message] of [
       amzDates.push(req.headers['x-amz-date']);
       const date = new Date(Date.now() + offset).toUTCString();
       if (n === 1) {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', date })
-          .end(JSON.stringify({ __type: 'InvalidSignatureException', message }));
+        answerJson(res, 400, { __type: 'InvalidSignatureException', message }, { date });
       } else {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', date }).end('{"Keys":[],"Truncated":false}');
+        answerJson(res, 200, '{"Keys":[],"Truncated":false}', { date });
       }
     });
     try {
@@ -416,7 +420,7 @@ for (const [clock, offset, message] of [
 test('abortSignal during a retry backoff: no request follows the abort, the backoff timer goes, the attempt made is counted', { timeout: 20_000 }, async () => {
   const controller = new AbortController();
   const server = await countingServer((req, res) => {
-    res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"KMSInternalException","message":"try again"}');
+    answerJson(res, 500, '{"__type":"KMSInternalException","message":"try again"}');
     setTimeout(() => controller.abort(), 20);
   });
   try {
@@ -442,7 +446,7 @@ test('abortSignal during a retry backoff: no request follows the abort, the back
 });
 
 test('many calls leave nothing behind in wasm: its memory and its table of JS references stay level', async () => {
-  const server = await countingServer((req, res) => req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"Keys":[]}')));
+  const server = await countingServer((req, res) => req.on('end', () => answerJson(res, 200, '{"Keys":[]}')));
   try {
     const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds });
     const { memory, __wbindgen_externrefs: refs } = await pkg.ready();
@@ -590,7 +594,7 @@ test('$fault as the SDK gives it: @aws-sdk/client-kms and ours, over the same fi
   for (const [who, client] of Object.entries(clients)) {
     const server = await countingServer((req, res, n) => {
       const [status, name] = answers[n - 1];
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: name, message: 'fixture' }));
+      answerJson(res, status, { __type: name, message: 'fixture' });
     });
     try {
       const listKeys = client(server.endpoint);
@@ -751,7 +755,7 @@ test('a redirect is an error, never followed: the session token and the plaintex
   const reached = [];
   const elsewhere = await localServer((req, res) => {
     reached.push(req.headers);
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"KeyId":"k","CiphertextBlob":"AQ=="}');
+    answerJson(res, 200, '{"KeyId":"k","CiphertextBlob":"AQ=="}');
   });
   let status;
   const redirecting = await localServer((req, res) => res.writeHead(status, { location: `${elsewhere.url}/` }).end());
@@ -871,7 +875,7 @@ test('a Date header past year 9999 is not taken for the server\'s clock: the cal
   const server = await localServer((req, res) => {
     req.resume();
     signedAt.push(req.headers['x-amz-date']);
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', date: 'Sat, 01 Jan 10000 00:00:00 GMT' }).end('{"Keys":[]}');
+    answerJson(res, 200, '{"Keys":[]}', { date: 'Sat, 01 Jan 10000 00:00:00 GMT' });
   });
   try {
     const kms = new KMS({ region: 'us-east-1', endpoint: server.url, credentials: creds });
