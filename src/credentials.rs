@@ -840,7 +840,7 @@ pub fn share_fetches(shared: bool) {
 /// than 10 minutes). However many callers ask during a refresh, only one
 /// call to the inner provider is in flight; the others wait for its result
 /// (its error too, so a failing source is not hammered), unless
-/// [`share_fetches(false)`](share_fetches). If a refresh fails
+/// [`share_fetches(false)`](share_fetches). If a fetch fails
 /// while the cached credentials have not expired yet, those are used.
 ///
 /// Built on `std` primitives only (a mutex never held across an `.await`, and
@@ -956,13 +956,26 @@ impl CachingProvider {
         }
     }
 
-    /// A fetch of this caller's own while another is under way (see [`share_fetches`]); what it
-    /// gets is cached as a refresh's is.
+    /// A fetch of this caller's own while another is under way (see [`share_fetches`]); its
+    /// outcome is kept as a refresh's is.
     async fn fetch_alone(&self) -> Result<Credentials> {
-        let c = self.inner.credentials().await?;
-        let fetched_at = (self.clock)();
-        self.lock().cached = Some(Cached { credentials: c.clone(), fetched_at });
-        Ok(c)
+        let result = self.inner.credentials().await;
+        self.keep(&mut self.lock(), result)
+    }
+
+    /// Caches what a fetch got; if it failed, falls back to cached credentials not yet expired.
+    fn keep(&self, st: &mut CacheState, result: Result<Credentials>) -> Result<Credentials> {
+        let now = (self.clock)();
+        match result {
+            Ok(c) => {
+                st.cached = Some(Cached { credentials: c.clone(), fetched_at: now });
+                Ok(c)
+            }
+            Err(e) => match st.cached.as_ref().filter(|c| c.credentials.expires_at_millis.is_none_or(|exp| now < exp)) {
+                Some(still_valid) => Ok(still_valid.credentials.clone()),
+                None => Err(e),
+            },
+        }
     }
 
     /// Runs the one refresh in flight; the guard releases waiters even if this future is dropped.
@@ -978,20 +991,10 @@ impl CachingProvider {
         }
         let mut guard = Guard(&self.state, false);
         let result = self.inner.credentials().await;
-        let now = (self.clock)();
         let wakers;
         let outcome = {
             let mut st = self.lock();
-            let outcome = match result {
-                Ok(c) => {
-                    st.cached = Some(Cached { credentials: c.clone(), fetched_at: now });
-                    Ok(c)
-                }
-                Err(e) => match st.cached.as_ref().filter(|c| c.credentials.expires_at_millis.is_none_or(|exp| now < exp)) {
-                    Some(still_valid) => Ok(still_valid.credentials.clone()),
-                    None => Err(e),
-                },
-            };
+            let outcome = self.keep(&mut st, result);
             wakers = st.finish(Some(outcome.clone()));
             outcome
         };
