@@ -192,7 +192,10 @@ export class KMSClient {
   #options;
   #env;
   #wasm;
-  #credentialsFailure; // what the caller's credentials function last threw: the cause of a CredentialsProviderError
+  // `.last`: what the caller's credentials function last threw, the cause of a CredentialsProviderError.
+  // A holder, not a field the wrapper sets through `this`: wasm keeps the wrapper as a GC root,
+  // which would then keep this client, and its wasm side, alive for ever.
+  #credentialsFailure = {};
 
   constructor(options = {}, env) {
     // The SDK's way to set the timeout: `requestHandler` as its handler's options (where 0 is none).
@@ -211,11 +214,12 @@ export class KMSClient {
   #keepingCredentialsFailure(options) {
     const given = options?.credentials;
     if (typeof given !== 'function' || '__kmsWasmProvider' in given) return options;
+    const failure = this.#credentialsFailure;
     const credentials = async () => {
       try {
         return await given();
       } catch (e) {
-        this.#credentialsFailure = e;
+        failure.last = e;
         throw e;
       }
     };
@@ -274,7 +278,7 @@ export class KMSClient {
       // What the caller aborted with (`controller.abort(reason)`) is kept, as fetch keeps it; and
       // what their credentials function threw, which the SDK would have rejected with.
       if (lifted?.name === 'AbortError' && signal?.aborted && !('cause' in lifted)) lifted.cause = signal.reason;
-      if (lifted?.name === 'CredentialsProviderError' && this.#credentialsFailure !== undefined && !('cause' in lifted)) lifted.cause = this.#credentialsFailure;
+      if (lifted?.name === 'CredentialsProviderError' && 'last' in this.#credentialsFailure && !('cause' in lifted)) lifted.cause = this.#credentialsFailure.last;
       throw lifted;
     } finally {
       stopListening?.();
@@ -1313,7 +1317,8 @@ function streamSteps(free, rejectHeader) {
   let ended = false;
   let cancelled; // the AbortError a cancel gave
   // Settles on a cancel, which stops a keyring's KMS call still running in wasm; and once the
-  // stream is over anyway, so that no listener wasm put on it stays.
+  // keyring is done with or the stream is over: what wasm attached to it is freed only then,
+  // and a stream dropped unfinished would keep that for ever.
   let stopWaiting;
   const onCancel = new Promise((resolve) => (stopWaiting = resolve));
   const release = () => {
@@ -1349,7 +1354,7 @@ function streamSteps(free, rejectHeader) {
   const inBackground = (controller, work) => {
     step(work)().catch((e) => controller.error(e));
   };
-  return { step, end, cancel, inBackground, onCancel };
+  return { step, end, cancel, inBackground, onCancel, keyringDone: stopWaiting };
 }
 
 /**
@@ -1364,7 +1369,7 @@ export function encryptStream(keyring, options = {}) {
   let filled = 0; // wasm path: plaintext bytes in the frame the encryptor has not sealed yet
   const { promise: messageHeader, resolve: resolveHeader, reject: rejectHeader } = headerPromise();
   // On error or cancel: wipe the plaintext still buffered and free the wasm side.
-  const { step, end, cancel, inBackground, onCancel } = streamSteps(() => {
+  const { step, end, cancel, inBackground, onCancel, keyringDone } = streamSteps(() => {
     sealer?.wipe();
     encryptor?.free();
     encryptor = sealer = undefined;
@@ -1375,6 +1380,7 @@ export function encryptStream(keyring, options = {}) {
       transformer = controller;
       const handle = await keyring._handle();
       encryptor = await withAbortable(handle, onCancel, (keyring) => WasmEncryptor.create(keyring, options));
+      keyringDone();
       resolveHeader(encryptor.messageHeader());
       if (canUseNativeAes()) sealer = await nativeSealer(encryptor, chunkEmitter(controller));
       else controller.enqueue(encryptor.update(new Uint8Array(0))); // the header
@@ -1446,6 +1452,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
     const header = headerGiven ? undefined : decryptor?.messageHeader();
     if (header) {
       headerGiven = true;
+      keyringDone();
       resolveHeader(header);
       if (unsignedOnly && SIGNED_SUITES.includes(header.suiteId)) {
         refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${header.suiteId.toString(16).padStart(4, '0')} is signed: use decryptStream (or decrypt, which releases nothing before the signature is checked)`);
@@ -1460,7 +1467,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
       emit(p);
     };
   };
-  const { step, end, cancel, inBackground, onCancel } = streamSteps(() => {
+  const { step, end, cancel, inBackground, onCancel, keyringDone } = streamSteps(() => {
     opener?.wipe();
     decryptor?.free();
     decryptor = opener = undefined;
