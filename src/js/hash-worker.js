@@ -17,8 +17,13 @@ const MAX_QUEUED = 4 * BATCH;
 // (measured in Chromium: the worker wins from about 2 MiB on, and by 1.7x at 16 MiB).
 const WORKER_FROM = 2 << 20;
 
-// The worker's whole program; it runs from a Blob, so it may use nothing from this module.
-function workerMain() {
+// The worker's whole program, run from a Blob: it may use nothing from this module. A string, not
+// a function's source, so that a bundler's transforms of this module (esbuild's --keep-names
+// wraps functions in a helper of its own) cannot reach into it. A fresh buffer asked for is
+// faulted in here (a write to each page) and moved to the caller; out of memory here, the
+// caller allocates its own. A batch's ack gives its buffer back; an end with no batch before it
+// is the hash of nothing.
+const WORKER_PROGRAM = `(() => {
   let wasm;
   const hashes = new Map();
   const fail = (id, message) => postMessage({ id, error: message });
@@ -39,12 +44,11 @@ function workerMain() {
       return;
     }
     if (m.allocate) {
-      // A fresh buffer whose pages this thread faults in (a write to each), moved to the caller.
       let allocated;
       try {
         allocated = new ArrayBuffer(m.allocate);
       } catch {
-        return postMessage({ id: m.id }); // out of memory here: the caller allocates its own
+        return postMessage({ id: m.id });
       }
       const bytes = new Uint8Array(allocated);
       for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
@@ -58,17 +62,17 @@ function workerMain() {
       if (!at) return fail(m.id, 'bad SHA-384 handle');
       new Uint8Array(wasm.memory.buffer, at, m.length).set(new Uint8Array(m.buffer, 0, m.length));
       if (!wasm.sha384Absorb(handle, m.length)) return fail(m.id, 'bad SHA-384 input');
-      postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]); // the ack returns the buffer
+      postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]);
       return;
     }
-    if (handle === undefined) handle = wasm.sha384Begin(); // the hash of nothing
+    if (handle === undefined) handle = wasm.sha384Begin();
     const at = m.end ? wasm.sha384End(handle) : 0;
     const digest = at ? new Uint8Array(wasm.memory.buffer, at, 48).slice() : undefined;
     wasm.sha384Free(handle);
     hashes.delete(m.id);
     if (m.end) postMessage(digest ? { id: m.id, digest } : { id: m.id, error: 'bad SHA-384 handle' });
   };
-}
+})();`;
 
 /**
  * The helper worker, started by `spawn` at first use. `sha384(length)` is a factory for
@@ -94,12 +98,12 @@ export function helperWorker(spawn) {
   };
 }
 
-/** A browser worker from a blob: URL, running `workerMain` over the compiled module `getModule()`. */
+/** A browser worker from a blob: URL, running `WORKER_PROGRAM` over the compiled module `getModule()`. */
 export function blobWorker(getModule) {
   return ({ message, failed }) => {
     const module = getModule();
     if (!module || typeof Worker !== 'function' || typeof Blob !== 'function') return Promise.resolve(undefined);
-    const url = URL.createObjectURL(new Blob([`(${workerMain})()`], { type: 'text/javascript' }));
+    const url = URL.createObjectURL(new Blob([WORKER_PROGRAM], { type: 'text/javascript' }));
     let worker;
     try {
       worker = new Worker(url);

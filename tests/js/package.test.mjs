@@ -114,9 +114,9 @@ test('workerd: wrangler bundles a Worker with the example\'s wrangler.toml (depl
   assert.match(output, /packaged worker: envelope round trip and abort passed/);
 });
 
-// The app's signed 3 MiB message is hashed in the hash worker, which runs the source of a
-// function of the package (hash-worker.js): a minifier that broke it would only show as a
-// silent fallback to hashing on the page, so each page counts the worker's digests (watchPage).
+// The app's signed 3 MiB message is hashed in the hash worker, which runs a program the package
+// builds from text (hash-worker.js): a bundler that broke it would only show as a silent
+// fallback to hashing on the page, so each page counts the worker's digests (watchPage).
 async function appInBrowser(url, expectedResult, launch = launchChromium) {
   const browser = await launch();
   try {
@@ -240,6 +240,12 @@ test('esbuild: a bundled app builds without a warning and runs in Chromium, load
   const out = join(project, 'dist');
   const { warnings } = await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
   assert.deepEqual(warnings.map((w) => w.text), []);
+  await runBundle(out, `<script type="module">import { run } from './app.js'; window.runApp = run;</script>`, { copyWasm: true });
+});
+
+test('esbuild --minify --keep-names: the hash worker still runs in the bundled app (keep-names wraps functions in a helper the worker does not have)', async () => {
+  const out = join(project, 'dist-keep-names');
+  await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format: 'esm', platform: 'browser', minify: true, keepNames: true, outfile: join(out, 'app.js'), absWorkingDir: project, logLevel: 'silent' });
   await runBundle(out, `<script type="module">import { run } from './app.js'; window.runApp = run;</script>`, { copyWasm: true });
 });
 
