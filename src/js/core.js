@@ -312,8 +312,11 @@ export class KMSClient {
 
   /** Releases the wasm client. */
   destroy() {
-    this.#wasm?.free();
+    const wasm = this.#wasm;
     this.#wasm = undefined;
+    // Not at once: a call (or keyring, wrapper) handed it by `_wasm()` takes it up only as its
+    // await resumes, in a microtask still to come. A timer runs after them all.
+    if (wasm) setTimeout(() => wasm.free());
   }
 }
 

@@ -547,6 +547,24 @@ test('destroy() during a call: the call completes, and the client works again af
   assert.ok(Array.isArray((await kms.listKeys({})).Keys));
 });
 
+test('destroy() a microtask after a call, a keyring\'s first use or a KmsWrapper began (as another request\'s finally might): each runs to its end', async () => {
+  const { encrypt, KmsKeyring, KmsWrapper } = pkg;
+  const kms = KMS.fromEnv(env);
+  const { KeyMetadata } = await kms.createKey({});
+  // Each begins, takes the client's wasm side in a microtask still to come, and the client is destroyed first.
+  const began = {
+    call: () => kms.generateRandom({ NumberOfBytes: 4 }).then((r) => r.Plaintext.length),
+    keyring: () => encrypt(new KmsKeyring({ client: kms, generatorKeyId: KeyMetadata.Arn }), 'x').then((r) => r.result.length > 0),
+    wrapper: () => new KmsWrapper({ client: kms, keyId: KeyMetadata.Arn }).encrypt('x').then((blob) => blob.length > 0),
+  };
+  for (const [what, begin] of Object.entries(began)) {
+    await kms.listKeys({}); // the wasm side is built
+    const running = begin();
+    queueMicrotask(() => kms.destroy());
+    assert.ok(await running, what);
+  }
+});
+
 test('cancelling a decrypt stream while its KMS call runs: the cancel resolves, messageHeader and the write reject with AbortError, nothing breaks', async () => {
   const { encrypt, decrypt, decryptStream, KmsKeyring } = pkg;
   const kms = KMS.fromEnv(env);
