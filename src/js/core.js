@@ -144,6 +144,8 @@ function wireValue(value, path, input, within = []) {
   if (value === null || typeof value !== 'object') return value;
   if (input && notJson(value)) throw refuse(`a ${value.constructor.name} is not valid here`);
   if (within.includes(value)) throw refuse('refers to itself');
+  // KMS shapes nest a few levels: deeper is not one, and recursing on would overflow the stack.
+  if (within.length > 99) throw refuse('nests over 100 levels deep');
   within.push(value);
   let out;
   if (Array.isArray(value)) {

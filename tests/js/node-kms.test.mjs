@@ -760,6 +760,12 @@ test('a map key named __proto__ is sent and given back as a key; a Date, a Map o
       assert.ok(err instanceof KmsWasmError, `${field}: ${err}`);
       assert.deepEqual([err.name, err.field], ['ValidationError', field]);
     }
+    // 100,000 levels deep (no KMS shape nests so): refused, not a stack overflow's RangeError.
+    const deep = {};
+    let level = deep;
+    for (let i = 0; i < 100_000; i++) level = level.x = {};
+    const tooDeep = await kms.encrypt({ KeyId: 'k', Plaintext: new Uint8Array([1]), Extra: deep }).catch((e) => e);
+    assert.ok(tooDeep instanceof KmsWasmError && tooDeep.name === 'ValidationError' && tooDeep.field.startsWith('Extra.x.x'), `${tooDeep}`);
     assert.equal(server.sent.length, sentBefore, 'nothing refused was sent');
     // A pair of surrogates is one character, and fine.
     await kms.encrypt({ KeyId: 'k', Plaintext: new Uint8Array([1]), EncryptionContext: { emoji: '\u{1F511}' } });
