@@ -1072,7 +1072,9 @@ function cancellable(stream, cancel, controller) {
       cancel();
       return reader.cancel(reason);
     },
-  });
+    // No read ahead, as the TransformStream's own readable: a pull left waiting on a stream
+    // whose reader went away would keep it, and its wasm side, from being collected (Chromium).
+  }, { highWaterMark: 0 });
   Object.defineProperty(stream, 'readable', { value: readable, enumerable: true });
   return stream;
 }

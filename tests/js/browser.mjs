@@ -9,8 +9,9 @@ import { localServer } from './helpers.mjs';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-export function launchChromium() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** Debian's Chromium, headless; `extraArgs` after the usual flags (e.g. `--js-flags=--expose-gc`). */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Debian's Firefox ESR. Its pages have puppeteer's API: `evaluateOnNewDocument` where playwright has `addInitScript`. */
