@@ -354,6 +354,30 @@ impl HttpClient for Scripted {
 }
 
 #[tokio::test]
+async fn a_discovery_keyring_that_cannot_reach_a_region_the_message_names_fails_on_that_key_not_as_an_outage() {
+    // Whoever wrote a message chose the regions a discovery keyring calls for it: one out of
+    // reach there is a verdict on the message (a caller retrying outages would retry it for
+    // ever), unlike its own region's outage, or a region a strict keyring was given.
+    let client = common::client();
+    let here = common::new_symmetric_key(&client).await;
+    let (_, there) = common::new_key_in_another_region(&client).await;
+    let msg = encrypt(&KmsKeyring::new(client.clone(), Some(here.clone()), vec![there.clone()]).unwrap(), b"two regions", &opts(SUITES[1])).await.unwrap().ciphertext;
+    let denied = Step::Answer("AccessDeniedException", 400);
+    // The EDKs in order: this region's key, then the other region's.
+    for (script, discovery, strict) in [(&[denied, Step::Unreachable][..], "NoUsableKeyError", "NetworkError"), (&[Step::Unreachable, denied][..], "NetworkError", "NetworkError")] {
+        let keyring = KmsKeyring::discovery(common::client_over_without_retries(Scripted::new(script)), None).unwrap();
+        let e = decrypt(&keyring, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+        assert_eq!(e.name(), discovery, "discovery: {e}");
+        if discovery == "NoUsableKeyError" {
+            assert!(e.message().contains(&format!("{there}: NetworkError")), "says why that key failed: {e}");
+        }
+        let keyring = KmsKeyring::new(common::client_over_without_retries(Scripted::new(script)), Some(here.clone()), vec![there.clone()]).unwrap();
+        let e = decrypt(&keyring, &msg, &DecryptOptions::default()).await.map(|d| d.plaintext.to_vec()).unwrap_err();
+        assert_eq!(e.name(), strict, "strict: {e}");
+    }
+}
+
+#[tokio::test]
 async fn a_decrypt_kms_could_not_answer_fails_with_that_failure_not_no_usable_key() {
     // An outage is not a verdict on the message: the caller sees the network error, the
     // throttling or the server fault it may retry, whatever KMS said of the other keys.

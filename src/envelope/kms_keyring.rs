@@ -15,7 +15,9 @@
 //!
 //! Each call goes to the region its key names: a key ARN's (or alias ARN's) region, else the
 //! client's own ([`KmsClient::call_value_in`]), so one keyring can wrap a data key under keys of
-//! several regions, and a discovery keyring can unwrap with a key of any region.
+//! several regions, and a discovery keyring can unwrap with a key of any region. A discovery
+//! keyring that cannot reach a region other than its client's fails on that key as on a refusal:
+//! the message named the region, so it is no outage to wait out.
 //!
 //! KMS is called with untyped JSON ([`KmsClient::call_value`]): the typed
 //! request/response (de)serializers would add kilobytes to the wasm module
@@ -229,9 +231,14 @@ impl Keyring for KmsKeyring {
                 if !self.allows(arn) {
                     continue;
                 }
+                // A discovery keyring calls whatever region a message names: not reaching one
+                // other than the client's own says nothing of an outage the caller could wait out
+                // (the message's writer chose it), so it counts against the message.
+                let region = arn_region(arn);
+                let chosen_by_message = matches!(self.mode, Mode::Discovery(_)) && region != Some(self.client.config().region());
                 let mut request = object!{ "CiphertextBlob" => STANDARD.encode(&edk.ciphertext), "KeyId" => arn };
                 self.common_fields(&mut request, &m.encryption_context);
-                match self.client.call_value_in(arn_region(arn), "Decrypt", request).await {
+                match self.client.call_value_in(region, "Decrypt", request).await {
                     Ok(mut out) => {
                         // Taken out first: the base64 text is wiped as it is taken, whatever else is wrong.
                         let plaintext = take_bytes(&mut out, "Plaintext");
@@ -247,7 +254,7 @@ impl Keyring for KmsKeyring {
                             _ => failures.push(format!("{arn}: KMS answered with a data key of the wrong length")),
                         }
                     }
-                    Err(e) if !is_verdict(&e) => outage = Some(e),
+                    Err(e) if !is_verdict(&e) && !chosen_by_message => outage = Some(e),
                     Err(e) => failures.push(format!("{arn}: {}: {}", e.name(), e.message())),
                 }
             }

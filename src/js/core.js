@@ -145,7 +145,7 @@ function wireValue(value, path, input, within = []) {
   if (input && notJson(value)) throw refuse(`a ${value.constructor.name} is not valid here`);
   if (within.includes(value)) throw refuse('refers to itself');
   // KMS shapes nest a few levels: deeper is not one, and recursing on would overflow the stack.
-  if (within.length > 99) throw refuse('nests over 100 levels deep');
+  if (within.length > 99) throw refuse('nests too deep');
   within.push(value);
   let out;
   if (Array.isArray(value)) {
@@ -450,7 +450,8 @@ export class KmsKeyring extends Keyring {
     if (discovery) {
       requireOption(generatorKeyId === undefined && !keyIds.length, 'discovery', 'a discovery keyring takes no generatorKeyId or keyIds');
       const f = discoveryFilter;
-      requireOption(f?.accountIDs === undefined, 'discoveryFilter', "its accountIDs (client-node's name) is accountIds here");
+      // A member it does not take (a region limit, say) would be dropped in silence.
+      requireOption(Object.keys(f ?? {}).every((name) => name === 'partition' || name === 'accountIds'), 'discoveryFilter', "takes only partition and accountIds (client-node's accountIDs is accountIds)");
       requireOption(f === undefined || (isText(f?.partition) && isTextList(f.accountIds) && f.accountIds.length > 0), 'discoveryFilter', 'must be { partition, accountIds } with at least one account id');
     } else {
       requireOption(discoveryFilter === undefined, 'discoveryFilter', 'applies to discovery keyrings only (discovery: true)');

@@ -68,6 +68,7 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
     // key out of every message), with kms-wasm's name for client-node's.
     [kms({ generatorKeyId: 'alias/a', keyIDs: ['alias/b'] }), 'keyIDs', 'keyIds spelt keyIDs'],
     [kms({ discovery: true, discoveryFilter: { partition: 'aws', accountIDs: ['111122223333'] } }), 'discoveryFilter', "client-node's discoveryFilter.accountIDs"],
+    [kms({ discovery: true, discoveryFilter: { partition: 'aws', accountIds: ['111122223333'], regions: ['us-east-1'] } }), 'discoveryFilter', 'a member the filter does not take (no region limit)'],
     [kms({ generatorKeyId: 'alias/a', clientProvider: () => client }), 'clientProvider', "client-node's clientProvider"],
     [kms({ generatorKeyId: 'alias/a', grantToken: ['t'] }), 'grantToken', 'a misspelt grantTokens'],
     [() => new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', unencryptedMasterKey: wrappingKey }), 'unencryptedMasterKey', "client-node's unencryptedMasterKey"],
