@@ -23,56 +23,48 @@ const WORKER_FROM = 2 << 20;
 // faulted in here (a write to each page) and moved to the caller; out of memory here, the
 // caller allocates its own. A batch's ack gives its buffer back; an end with no batch before it
 // is the hash of nothing.
-const WORKER_PROGRAM = `(() => {
-  let wasm;
-  const hashes = new Map();
-  const fail = (id, message) => postMessage({ id, error: message });
-  onmessage = (event) => {
-    const m = event.data;
-    if (m.module) {
-      const imports = {};
-      for (const i of WebAssembly.Module.imports(m.module)) {
-        imports[i.module] = imports[i.module] || {};
-        imports[i.module][i.name] = () => { throw new Error('not available in the hash worker'); };
-      }
-      try {
-        wasm = new WebAssembly.Instance(m.module, imports).exports;
-        postMessage({ ready: true });
-      } catch (e) {
-        postMessage({ ready: false, error: String(e) });
-      }
-      return;
+const WORKER_PROGRAM = `let wasm;
+const hashes = new Map();
+const fail = (id, error) => postMessage({ id, error });
+onmessage = ({ data: m }) => {
+  if (m.module) {
+    const imports = {};
+    for (const i of WebAssembly.Module.imports(m.module)) (imports[i.module] ||= {})[i.name] = () => { throw Error('not available in the hash worker'); };
+    try {
+      wasm = new WebAssembly.Instance(m.module, imports).exports;
+      postMessage({ ready: true });
+    } catch (e) {
+      postMessage({ ready: false, error: String(e) });
     }
-    if (m.allocate) {
-      let allocated;
-      try {
-        allocated = new ArrayBuffer(m.allocate);
-      } catch {
-        return postMessage({ id: m.id });
-      }
-      const bytes = new Uint8Array(allocated);
-      for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
-      postMessage({ id: m.id, allocated }, [allocated]);
-      return;
+    return;
+  }
+  if (m.allocate) {
+    let allocated;
+    try {
+      allocated = new ArrayBuffer(m.allocate);
+    } catch {
+      return postMessage({ id: m.id });
     }
-    let handle = hashes.get(m.id);
-    if (m.buffer) {
-      if (handle === undefined) hashes.set(m.id, (handle = wasm.sha384Begin()));
-      const at = wasm.sha384Input(handle, m.length);
-      if (!at) return fail(m.id, 'bad SHA-384 handle');
-      new Uint8Array(wasm.memory.buffer, at, m.length).set(new Uint8Array(m.buffer, 0, m.length));
-      if (!wasm.sha384Absorb(handle, m.length)) return fail(m.id, 'bad SHA-384 input');
-      postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]);
-      return;
-    }
-    if (handle === undefined) handle = wasm.sha384Begin();
-    const at = m.end ? wasm.sha384End(handle) : 0;
-    const digest = at ? new Uint8Array(wasm.memory.buffer, at, 48).slice() : undefined;
-    wasm.sha384Free(handle);
-    hashes.delete(m.id);
-    if (m.end) postMessage(digest ? { id: m.id, digest } : { id: m.id, error: 'bad SHA-384 handle' });
-  };
-})();`;
+    const bytes = new Uint8Array(allocated);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
+    return postMessage({ id: m.id, allocated }, [allocated]);
+  }
+  let handle = hashes.get(m.id);
+  if (m.buffer) {
+    if (handle === undefined) hashes.set(m.id, (handle = wasm.sha384Begin()));
+    const at = wasm.sha384Input(handle, m.length);
+    if (!at) return fail(m.id, 'bad SHA-384 handle');
+    new Uint8Array(wasm.memory.buffer, at, m.length).set(new Uint8Array(m.buffer, 0, m.length));
+    if (!wasm.sha384Absorb(handle, m.length)) return fail(m.id, 'bad SHA-384 input');
+    return postMessage({ id: m.id, buffer: m.buffer, length: m.length }, [m.buffer]);
+  }
+  handle ??= wasm.sha384Begin();
+  const at = m.end ? wasm.sha384End(handle) : 0;
+  const digest = at ? new Uint8Array(wasm.memory.buffer, at, 48).slice() : undefined;
+  wasm.sha384Free(handle);
+  hashes.delete(m.id);
+  if (m.end) postMessage(digest ? { id: m.id, digest } : { id: m.id, error: 'bad SHA-384 handle' });
+};`;
 
 /**
  * The helper worker, started by `spawn` at first use. `sha384(length)` is a factory for
