@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import { Duplex, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { copiesInMemory, localEnv, importPackage, localServer } from './helpers.mjs';
 
 const pkg = await importPackage();
@@ -952,6 +954,34 @@ test('cancelling or aborting a stream whose KMS keyring waits on KMS for the dat
         assert.equal(hung.seen.hungUp, hung.seen.requests, `${what}, ${how}: the request in flight was aborted`);
       }
     }
+  } finally {
+    await hung.close();
+  }
+});
+
+test("Node's pipeline over Duplex.fromWeb(stream) (the README's form for a source that can fail): a source failing while the keyring waits on KMS for the data key aborts that request at once", async () => {
+  const hung = await countingServer(() => {}); // never answers
+  try {
+    const client = new KMS({ region: 'us-east-1', endpoint: hung.endpoint, credentials: creds, requestTimeout: 20_000, maxAttempts: 3 });
+    const keyring = new pkg.KmsKeyring({ client, generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+    const hangUp = new Error('the client hung up');
+    // An upload: some chunks, then (once the data key is asked for) its client goes away. The
+    // bare stream takes the first and holds the pipe at the second until KMS answers.
+    let reading = false;
+    const upload = new Readable({
+      read() {
+        if (reading) return;
+        reading = true; // 64 KiB as socket reads of 16 KiB come
+        for (let i = 0; i < 4; i++) setTimeout(() => upload.push(new Uint8Array(16_384)), 20 * i);
+      },
+    });
+    const hangingUp = setInterval(() => hung.seen.requests && (clearInterval(hangingUp), upload.destroy(hangUp)), 10);
+    const started = Date.now();
+    const sink = new Writable({ write: (chunk, encoding, done) => done() });
+    await assert.rejects(pipeline(upload, Duplex.fromWeb(pkg.encryptStream(keyring)), sink), (e) => e === hangUp);
+    assert.ok(Date.now() - started < 5_000, `settled in ${Date.now() - started} ms, not after KMS's timeout`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(hung.seen, { requests: 1, hungUp: 1 }, 'one request, aborted, not retried');
   } finally {
     await hung.close();
   }
