@@ -164,6 +164,25 @@ window.cancelled = async (keyB64) => {
   for await (const part of new ReadableStream({ start(c) { c.enqueue(result); c.close(); } }).pipeThrough(kms.decryptStream(keyring))) back.push(...part);
   return { reader: await settled(byReader.messageHeader), pipe: await settled(byPipe.messageHeader), piping: await piping, encrypt: await settled(enc.messageHeader), after: back };
 };
+// After writer.abort(), how many more chunks the readable gives before it errors (and how).
+window.chunksAfterAbort = async (keyB64) => {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const { result } = await kms.encrypt(keyring, new Uint8Array(200_000), { suiteId: 0x0478, frameLength: 4096 });
+  const stream = kms.decryptStream(keyring);
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  writer.write(result).catch(() => {});
+  await reader.read();
+  await new Promise((r) => setTimeout(r, 50)); // frames pile up behind the first
+  await writer.abort(new Error('stop')).catch(() => {});
+  let after = 0;
+  try {
+    while (!(await reader.read()).done) after++;
+    return { after, ended: 'done' };
+  } catch (e) {
+    return { after, ended: e.message };
+  }
+};
 // Streams whose reader read one chunk and went away, neither cancelled nor ended: how many of
 // the last round of n the garbage collector reclaimed (gc() from --js-flags=--expose-gc).
 window.droppedAfterRead = async (keyB64, n) => {
@@ -257,6 +276,10 @@ for (const [name, launch] of [['Chromium', launchChromium], ['Firefox ESR', laun
   test(`${name}: a stream cancelled before its header came rejects messageHeader with AbortError, by reader.cancel() or an aborted pipeTo`, async () => {
     const got = await page.evaluate((k) => window.cancelled(k), b64(randomBytes(32)));
     assert.deepEqual(got, { reader: 'AbortError', pipe: 'AbortError', piping: 'AbortError', encrypt: 'resolved', after: [1, 2, 3] });
+  });
+
+  test(`${name}: after writer.abort(), a decrypt stream gives no more plaintext: its readable errors with the abort's reason`, async () => {
+    assert.deepEqual(await page.evaluate((k) => window.chunksAfterAbort(k), b64(randomBytes(32))), { after: 0, ended: 'stop' });
   });
 
   test(`${name}: a stream gives out its frames without waiting for more input (WebCrypto runs the AES here)`, async () => {
