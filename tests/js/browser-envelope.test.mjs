@@ -45,6 +45,8 @@ const b64 = (bytes) => {
   return btoa(text);
 };
 const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+// The page's raw AES keyring over a wrapping key the test sends as base64 (the Node side builds its twin).
+const pageKeyring = (keyB64) => new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
 const pieces = (bytes, size) => new ReadableStream({
   start(c) { for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.subarray(i, i + size)); c.close(); },
 });
@@ -69,7 +71,7 @@ async function oneShot(promise) {
   }
 }
 window.decryptBoth = async (keyB64, messageB64, options) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   const message = unb64(messageB64);
   return {
     oneShot: await oneShot(kms.decrypt(keyring, message, options)),
@@ -77,14 +79,14 @@ window.decryptBoth = async (keyB64, messageB64, options) => {
   };
 };
 window.encryptBoth = async (keyB64, plaintextB64, options) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   const plaintext = unb64(plaintextB64);
   const oneShotResult = (await kms.encrypt(keyring, plaintext, options)).result;
   const streamed = await drain(pieces(plaintext, 5000).pipeThrough(kms.encryptStream(keyring, options)));
   return { oneShot: b64(oneShotResult), stream: streamed.bytes };
 };
 window.oneShotEncrypt = async (keyB64, plaintextB64, options) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   return b64((await kms.encrypt(keyring, unb64(plaintextB64), options)).result);
 };
 // One-shot results of 4 MiB or more, unsigned, are allocated and faulted in by the worker and
@@ -98,7 +100,7 @@ window.movedResults = async (keyB64, plaintextB64) => {
     // up, results are allocated here.
     await kms.ready();
     for (let i = 0; i < 100 && !entry.allocate(1); i++) await new Promise((r) => setTimeout(r, 20));
-    const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+    const keyring = pageKeyring(keyB64);
     const isMoved = (view) => moved.some((b) => b.buffer === view.buffer);
     // More than the worker can allocate: refused there, and the worker stays up for what follows.
     const out = { tooLarge: (await entry.allocate(2 ** 40)) === undefined };
@@ -121,7 +123,7 @@ window.redirected = async (endpoint) => {
 // Bytes out of a stream given three frames and a bit, with nothing more written (the writer
 // waits for output before it writes more): how many came before a 2 s timeout.
 window.outputWithoutMoreInput = async (keyB64) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   const frameLength = 4096;
   const plaintext = new Uint8Array(20 * frameLength).map((_, i) => i);
   const { result } = await kms.encrypt(keyring, plaintext, { frameLength });
@@ -145,7 +147,7 @@ window.outputWithoutMoreInput = async (keyB64) => {
 // Cancelling before the header came, by reader.cancel() and by an aborted pipeTo: what
 // messageHeader settles with within 2 s ('pending' if it does not), and what the output gives.
 window.cancelled = async (keyB64) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   const settled = (p) => Promise.race([p.then(() => 'resolved', (e) => e.name), new Promise((r) => setTimeout(r, 2000, 'pending'))]);
   const byReader = kms.decryptStream(keyring);
   await byReader.readable.getReader().cancel();
@@ -166,7 +168,7 @@ window.cancelled = async (keyB64) => {
 };
 // After writer.abort(), how many more chunks the readable gives before it errors (and how).
 window.chunksAfterAbort = async (keyB64) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   const { result } = await kms.encrypt(keyring, new Uint8Array(200_000), { suiteId: 0x0478, frameLength: 4096 });
   const stream = kms.decryptStream(keyring);
   const writer = stream.writable.getWriter();
@@ -186,7 +188,7 @@ window.chunksAfterAbort = async (keyB64) => {
 // Streams whose reader read one chunk and went away, neither cancelled nor ended: how many of
 // the last round of n the garbage collector reclaimed (gc() from --js-flags=--expose-gc).
 window.droppedAfterRead = async (keyB64, n) => {
-  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: unb64(keyB64) });
+  const keyring = pageKeyring(keyB64);
   const { result } = await kms.encrypt(keyring, new Uint8Array(20_000), { frameLength: 4096 });
   let reclaimed = 0;
   const registry = new FinalizationRegistry(() => reclaimed++);

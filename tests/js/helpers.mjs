@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const repoPath = (p) => join(repoRoot, p);
@@ -100,4 +102,10 @@ export function aesPaths(ours) {
       }
     },
   };
+}
+
+/** V8's `gc()`, made callable in this process (as `--expose-gc` would), for tests of what is reclaimed. */
+export function exposedGc() {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
 }

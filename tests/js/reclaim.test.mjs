@@ -4,16 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { importPackage, packageDir } from './helpers.mjs';
+import { exposedGc, importPackage, packageDir } from './helpers.mjs';
 
 const ours = await importPackage();
 await ours.ready();
 // The module the package loaded (initSync gives back the instance already made).
 const wasm = (await import(join(packageDir(), 'kms_wasm.js'))).initSync();
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
+const gc = exposedGc();
 const collect = async () => {
   for (let i = 0; i < 5; i++) {
     gc();

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { aesPaths, AES_PATHS, chunkStream, copiesInMemory, importPackage, packageDir, withFooterOf } from './helpers.mjs';
+import { aesPaths, AES_PATHS, chunkStream, copiesInMemory, exposedGc, importPackage, packageDir, withFooterOf } from './helpers.mjs';
 
 const ours = await importPackage();
 const { WasmEncryptor, WasmKeyring } = await import(join(packageDir(), 'kms_wasm.js'));
@@ -300,10 +300,7 @@ async function fakeHelperWorker({ moves = false } = {}) {
 }
 
 test('a hasher dropped unfinished (a stream abandoned without a cancel) frees its hash state in the worker once it is collected', async () => {
-  const { setFlagsFromString } = await import('node:v8');
-  const { runInNewContext } = await import('node:vm');
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc');
+  const gc = exposedGc();
   // A worker that never answers: only what is posted to it matters here.
   const { helper, posted } = await fakeHelperWorker();
   const kept = await helper.sha384(Infinity);
