@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kms_wasm::kms::{ops, ListKeysRequest};
-use kms_wasm::{Config, Credentials, ErrorKind, KmsClient, RetryConfig};
+use kms_wasm::{Config, ConfigBuilder, Credentials, ErrorKind, KmsClient, RetryConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -96,17 +96,14 @@ async fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
     Some([head.as_bytes(), &buf[head_end..]].concat())
 }
 
-fn client_via(proxy: &Proxy, max_attempts: u32, timeout_ms: u64) -> KmsClient {
+/// kms-local's region and credentials, sent through `proxy`.
+fn config_via(proxy: &Proxy) -> ConfigBuilder {
     let env = common::local_env();
-    let config = Config::builder()
-        .region(&env["AWS_REGION"])
-        .endpoint(&proxy.url)
-        .credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
-        .retry(RetryConfig { max_attempts, base_delay_ms: 10, max_delay_ms: 100 })
-        .timeout_ms(timeout_ms)
-        .build()
-        .unwrap();
-    KmsClient::new(config)
+    Config::builder().region(&env["AWS_REGION"]).endpoint(&proxy.url).credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
+}
+
+fn client_via(proxy: &Proxy, max_attempts: u32, timeout_ms: u64) -> KmsClient {
+    KmsClient::new(config_via(proxy).retry(RetryConfig { max_attempts, base_delay_ms: 10, max_delay_ms: 100 }).timeout_ms(timeout_ms).build().unwrap())
 }
 
 /// `n` ListKeys calls made at once on `kms`, each on a task of its own; their outcomes in order.
@@ -275,17 +272,7 @@ async fn in_an_outage_a_clients_retries_stop_once_its_retry_quota_is_spent() {
 
 #[tokio::test]
 async fn a_retry_after_header_is_waited_out_up_to_the_longest_backoff() {
-    let env = common::local_env();
-    let client = |proxy: &Proxy, max_delay_ms| {
-        let config = Config::builder()
-            .region(&env["AWS_REGION"])
-            .endpoint(&proxy.url)
-            .credentials(Credentials::new(&env["AWS_ACCESS_KEY_ID"], &env["AWS_SECRET_ACCESS_KEY"], None))
-            .retry(RetryConfig { max_attempts: 2, base_delay_ms: 10, max_delay_ms })
-            .build()
-            .unwrap();
-        KmsClient::new(config)
-    };
+    let client = |proxy: &Proxy, max_delay_ms| KmsClient::new(config_via(proxy).retry(RetryConfig { max_attempts: 2, base_delay_ms: 10, max_delay_ms }).build().unwrap());
     // Seconds, and an HTTP date (whole seconds: between 1 and 2 s from now when it is read).
     for as_date in [false, true] {
         let (retry_after, at_least_ms) = match as_date {
@@ -389,14 +376,8 @@ async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
     }
     let client = |proxy: &Proxy, sts: Arc<Sts>| {
         let provider = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("tok")).unwrap().http_client(sts);
-        let config = Config::builder()
-            .region(&common::local_env()["AWS_REGION"])
-            .endpoint(&proxy.url)
-            .credentials_provider(Arc::new(CachingProvider::new(Arc::new(provider))))
-            .retry(RetryConfig { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 100 })
-            .build()
-            .unwrap();
-        KmsClient::new(config)
+        // The fake STS's credentials in place of kms-local's.
+        KmsClient::new(config_via(proxy).credentials_provider(Arc::new(CachingProvider::new(Arc::new(provider)))).retry(RetryConfig { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 100 }).build().unwrap())
     };
     let proxy = start_proxy(|n| if n == 1 { json_error(500, "KMSInternalException", "once") } else { Action::Forward }).await;
     let sts = Arc::new(Sts(AtomicU32::new(0), 2));
