@@ -913,12 +913,16 @@ test('a Date header past year 9999 is not taken for the server\'s clock: the cal
   }
 });
 
+// A key ARN for fixture servers, and a client of one that waits long and retries: a KMS call
+// that ends at once did so because it was aborted.
+const FIXTURE_KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const patientClient = (server) => new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, requestTimeout: 20_000, maxAttempts: 3 });
+
 test('cancelling or aborting a stream whose KMS keyring waits on KMS for the data key aborts that call at once: no retry follows and nothing keeps the process up (encrypt and decrypt)', async () => {
   const hung = await countingServer(() => {}); // never answers
   try {
-    const client = new KMS({ region: 'us-east-1', endpoint: hung.endpoint, credentials: creds, requestTimeout: 20_000, maxAttempts: 3 });
-    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const keyring = new pkg.KmsKeyring({ client, generatorKeyId: keyArn, keyIds: [] });
+    const client = patientClient(hung);
+    const keyring = new pkg.KmsKeyring({ client, generatorKeyId: FIXTURE_KEY_ARN, keyIds: [] });
     // A message from the local KMS, for a discovery keyring whose client is the hung one.
     const streams = {
       encrypt: () => pkg.encryptStream(keyring),
@@ -962,8 +966,8 @@ test('cancelling or aborting a stream whose KMS keyring waits on KMS for the dat
 test("Node's pipeline over Duplex.fromWeb(stream) (the README's form for a source that can fail): a source failing while the keyring waits on KMS for the data key aborts that request at once", async () => {
   const hung = await countingServer(() => {}); // never answers
   try {
-    const client = new KMS({ region: 'us-east-1', endpoint: hung.endpoint, credentials: creds, requestTimeout: 20_000, maxAttempts: 3 });
-    const keyring = new pkg.KmsKeyring({ client, generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+    const client = patientClient(hung);
+    const keyring = new pkg.KmsKeyring({ client, generatorKeyId: FIXTURE_KEY_ARN });
     const hangUp = new Error('the client hung up');
     // An upload: some chunks, then (once the data key is asked for) its client goes away. The
     // bare stream takes the first and holds the pipe at the second until KMS answers.
