@@ -259,6 +259,13 @@ async function findKeyRow(keyId) {
   return row;
 }
 
+/** Refreshes the page's key list and waits until it is listed anew (not on the last listing's status). */
+async function refreshKeys() {
+  await page.evaluate(() => { document.querySelector('#keys-status').textContent = ''; });
+  await page.click('#refresh-keys');
+  await page.waitForFunction(() => /listed/.test(document.querySelector('#keys-status').textContent), null, { timeout: 20_000 });
+}
+
 test('disabled and pending-deletion keys are marked and cannot be chosen', async () => {
   const { KMS } = await importPackage();
   const kms = KMS.fromEnv(kmsEnv);
@@ -267,8 +274,7 @@ test('disabled and pending-deletion keys are marked and cannot be chosen', async
   await kms.disableKey({ KeyId: disabled });
   const pending = (await kms.createKey({ Description: 'demo test: pending deletion' })).KeyMetadata.KeyId;
   await kms.scheduleKeyDeletion({ KeyId: pending, PendingWindowInDays: 7 });
-  await page.click('#refresh-keys');
-  await page.waitForFunction(() => /listed/.test(document.querySelector('#keys-status').textContent), null, { timeout: 20_000 });
+  await refreshKeys();
   for (const [keyId, keyState, text] of [[disabled, 'Disabled', /Disabled/], [pending, 'PendingDeletion', /Pending deletion/]]) {
     const row = await findKeyRow(keyId);
     assert.equal(await row.count(), 1, `${keyState} key listed`);
@@ -286,17 +292,12 @@ test('a chosen key disabled meanwhile is no longer chosen after a refresh: no en
   const { KMS } = await importPackage();
   const kms = KMS.fromEnv(kmsEnv);
   const { KeyId, Arn } = (await kms.createKey({ Description: 'demo test: disabled while chosen' })).KeyMetadata;
-  const refresh = async () => {
-    await page.evaluate(() => { document.querySelector('#keys-status').textContent = ''; });
-    await page.click('#refresh-keys');
-    await page.waitForFunction(() => /listed/.test(document.querySelector('#keys-status').textContent), null, { timeout: 20_000 });
-  };
-  await refresh();
+  await refreshKeys();
   await page.locator(`#key-table input[value="${Arn}"]`).check();
   await page.setInputFiles('#file-input', { name: 'chosen-key.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
   await lastCard().locator('.run:not([disabled])').waitFor({ timeout: 10_000 });
   await kms.disableKey({ KeyId });
-  await refresh();
+  await refreshKeys();
   const radio = page.locator(`#key-table input[value="${Arn}"]`);
   assert.deepEqual([await radio.isDisabled(), await radio.isChecked()], [true, false], 'the disabled key is marked and not chosen');
   assert.equal(await lastCard().locator('.run').isDisabled(), true, 'Encrypt is not offered');
