@@ -276,17 +276,23 @@ fn keyrings_refuse_bad_construction() {
     let (client, http) = refusing_client("NotUsed", 400);
     let refused = |r: kms_wasm::Result<KmsKeyring>| r.map(|_| ()).unwrap_err();
     assert_eq!(refused(KmsKeyring::new(client.clone(), None, vec![])).field(), Some("generatorKeyId"));
-    // Empty or blank (KMS would refuse a blank id only at the first call).
+    // Not of a form KMS takes (KMS would refuse it only at the first call; on decrypt it would match no message).
     for (generator, ids, field) in [
         (Some(String::new()), vec![], "generatorKeyId"),
         (Some("  ".to_string()), vec![], "generatorKeyId"),
         (None, vec!["alias/a".to_string(), String::new()], "keyIds"),
         (Some("alias/a".to_string()), vec!["\t".to_string()], "keyIds"),
+        (Some("key/k1".to_string()), vec![], "generatorKeyId"),
+        (Some(" alias/a".to_string()), vec![], "generatorKeyId"),
+        (Some("arn:aws:kms:us-east-1:111122223333:key/".to_string()), vec![], "generatorKeyId"),
+        (Some("alias/a".to_string()), vec!["arn:aws:s3:us-east-1:111122223333:key/k1".to_string()], "keyIds"),
     ] {
         let e = refused(KmsKeyring::new(client.clone(), generator, ids));
         assert_eq!((e.name(), e.field()), ("ValidationError", Some(field)), "{e}");
     }
-    assert!(KmsKeyring::new(client, Some("alias/a".into()), vec![]).is_ok());
+    assert!(KmsKeyring::new(client.clone(), Some("alias/a".into()), vec![]).is_ok());
+    let forms = ["1234abcd-12ab-34cd-56ef-1234567890ab", "alias/app/prod", "arn:aws:kms:us-east-1:111122223333:alias/app"].map(String::from).to_vec();
+    assert!(KmsKeyring::new(client, Some("arn:aws:kms:us-east-1:111122223333:key/k1".into()), forms).is_ok());
     assert_eq!(http.calls.load(Ordering::SeqCst), 0, "construction calls nothing");
     let raw = |ns: &str, key: &[u8]| RawAesKeyring::new(ns, "name", key).map(|_| ()).unwrap_err();
     assert_eq!(raw("ns", &[0; 31]).field(), Some("wrappingKey"));

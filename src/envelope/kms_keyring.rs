@@ -71,6 +71,25 @@ impl<'a> KeyArn<'a> {
     }
 }
 
+/// Whether `id` has a form KMS takes for a key. Anything else (a blank, another service's ARN,
+/// `key/…` without its ARN, a stray space) KMS would refuse only at the first call, and on
+/// decrypt it would match no message; the official SDKs refuse it when the keyring is made.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+fn is_key_identifier(id: &str) -> bool {
+    let (resource, arn) = match kms_arn_parts(id) {
+        Some((.., resource)) => (resource, true),
+        None => (id, id.starts_with("arn:")),
+    };
+    // An alias name may have slashes; a key id, bare or in `key/…` of an ARN, has none.
+    let (name, slashes) = match (resource.strip_prefix("alias/"), resource.strip_prefix("key/")) {
+        (Some(alias), _) => (alias, true),
+        (None, Some(key)) if arn => (key, false),
+        _ if !arn => (resource, false),
+        _ => return false,
+    };
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (slashes && b == b'/'))
+}
+
 enum Mode {
     Strict { generator: Option<String>, key_ids: Vec<String> },
     Discovery(Option<DiscoveryFilter>),
@@ -102,13 +121,15 @@ impl KmsKeyring {
         if generator.is_none() && key_ids.is_empty() {
             return Err(Error::validation("generatorKeyId", "a KMS keyring needs a generator or at least one key id (or use discovery)"));
         }
-        // Blank too: KMS would refuse it only at the first call.
-        let blank = |id: &String| id.trim().is_empty();
-        if generator.as_ref().is_some_and(blank) {
-            return Err(Error::validation("generatorKeyId", "a key id, ARN or alias must not be empty or blank"));
+        const FORMS: &str = "must be a key id, key ARN, alias name or alias ARN";
+        // In wasm the JS glue has checked these forms already (it must: a keyring is made before
+        // wasm may have loaded), so the module need not carry a second copy of the check.
+        let is_key_identifier = |id: &str| cfg!(target_arch = "wasm32") || is_key_identifier(id);
+        if generator.as_deref().is_some_and(|id| !is_key_identifier(id)) {
+            return Err(Error::validation("generatorKeyId", FORMS));
         }
-        if key_ids.iter().any(blank) {
-            return Err(Error::validation("keyIds", "a key id, ARN or alias must not be empty or blank"));
+        if !key_ids.iter().all(|id| is_key_identifier(id)) {
+            return Err(Error::validation("keyIds", FORMS));
         }
         Ok(KmsKeyring { client, mode: Mode::Strict { generator, key_ids }, grant_tokens: Vec::new() })
     }
@@ -272,6 +293,16 @@ impl Keyring for KmsKeyring {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_identifiers_of_the_forms_kms_takes() {
+        for good in ["1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "alias/app", "alias/app/prod_1", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws-cn:kms:cn-north-1:111122223333:alias/app/x"] {
+            assert!(is_key_identifier(good), "{good}");
+        }
+        for bad in ["", " ", " alias/app", "alias/app ", "alias/", "key/k1", "arn:aws:kms:us-east-1:111122223333:key/", "arn:aws:kms:us-east-1:111122223333:key/k1:extra", "arn:aws:s3:us-east-1:111122223333:key/k1", "arn:aws:kms::111122223333:key/k1", "arn:aws:kms:us-east-1:111122223333:k1", "arn:k1", "app:k1"] {
+            assert!(!is_key_identifier(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn arns() {

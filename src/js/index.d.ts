@@ -263,7 +263,8 @@ export interface KmsKeyringInput {
   /** A kms-wasm client (`KMS` or `KMSClient`). */
   client: KMSClient;
   /**
-   * Key that makes the data key (GenerateDataKey). To decrypt, give a key ARN: messages name their
+   * Key that makes the data key (GenerateDataKey): a key id, key ARN, alias name or alias ARN
+   * (anything else is a `ConfigError` at once). To decrypt, give a key ARN: messages name their
    * keys by ARN and only exactly these identifiers are tried, so a keyring built with an alias or a
    * bare key id encrypts but cannot decrypt, not even its own messages (`NoUsableKeyError`).
    */

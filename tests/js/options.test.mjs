@@ -45,6 +45,11 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
     [kms({ keyIds: [''] }), 'keyIds', 'an empty key id'],
     [kms({ generatorKeyId: '   ' }), 'generatorKeyId', 'a generator of spaces'],
     [kms({ generatorKeyId: 'alias/a', keyIds: [' '] }), 'keyIds', 'a key id of spaces'],
+    // Forms KMS would refuse only at the first call, and that on decrypt would match no message (client-node refuses them too).
+    [kms({ generatorKeyId: 'key/k1' }), 'generatorKeyId', 'a key id with the ARN left off'],
+    [kms({ generatorKeyId: ' alias/a' }), 'generatorKeyId', 'a stray space'],
+    [kms({ generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/' }), 'generatorKeyId', 'a key ARN without an id'],
+    [kms({ generatorKeyId: 'alias/a', keyIds: ['arn:aws:s3:us-east-1:111122223333:key/k1'] }), 'keyIds', 'the ARN of another service'],
     [kms({ generatorKeyId: 'alias/a', grantTokens: 'token' }), 'grantTokens', 'a string for grantTokens'],
     [kms({ discovery: 'true' }), 'discovery', 'a string for discovery'],
     [kms({ discovery: true, generatorKeyId: 'alias/a' }), 'discovery', 'discovery with a generator'],
@@ -80,6 +85,7 @@ test('keyring constructors refuse bad options with a ConfigError naming the opti
   // null stands for "not given", as in the SDKs.
   new k.KmsKeyring({ client, generatorKeyId: 'alias/a', keyIds: null, discoveryFilter: null, grantTokens: null });
   new k.KmsKeyring({ client, discovery: true, generatorKeyId: null, discoveryFilter: null });
+  new k.KmsKeyring({ client, generatorKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k1', keyIds: ['1234abcd-12ab-34cd-56ef-1234567890ab', 'mrk-1234abcd', 'alias/app/prod', 'arn:aws-cn:kms:cn-north-1:111122223333:alias/app'] });
   new k.MultiKeyring({ generator: null, children: [raw] });
   // client-node's raw AES options are taken where they agree with what kms-wasm does.
   new k.RawAesKeyring({ keyName: 'n', keyNamespace: 'ns', wrappingKey, wrappingSuite: 'AES256_GCM_IV12_TAG16_NO_PADDING', utf8Sorting: true });
