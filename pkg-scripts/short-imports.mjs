@@ -1,7 +1,8 @@
 // Renames the wasm module's imports to one or two letters, in the module and in the
 // wasm-bindgen glue that supplies them: wasm-bindgen names each `__wbg_<name>_<16 hex digits>`,
 // and those digits, written twice (import section and glue) and incompressible, came to about
-// 2.5 KB of the gzipped download. Exports keep their names (the glue and hash-worker.js call them).
+// 2.5 KB of the gzipped download. Exported functions the glue alone calls are renamed likewise
+// (renameExports below).
 //   node pkg-scripts/short-imports.mjs DIR   (DIR/kms_wasm_bg.wasm and DIR/kms_wasm.js, rewritten)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +41,38 @@ const fail = (why) => {
   process.exit(1);
 };
 
+// Exported functions the glue calls only as `wasm.<name>` are renamed too, to `_` and a letter or
+// two (their names, in the module and the glue, were 1 kB of the gzipped download). Kept: what
+// the hash worker calls by name; memory and the reference table (`ready()` hands out the exports).
+const KEEP = new Set(['sha384Begin', 'sha384Input', 'sha384Absorb', 'sha384End', 'sha384Free']);
+function renameExports(at, end) {
+  let count;
+  [count, at] = readLeb(at);
+  const entries = [leb(count)];
+  for (let i = 0; i < count; i++) {
+    let length;
+    [length, at] = readLeb(at);
+    let name = wasm.toString('utf8', at, (at += length));
+    const descEnd = readLeb(at + 1)[1];
+    if (wasm[at] === 0 && !KEEP.has(name)) {
+      const escaped = name.replace(/\$/g, '\\$');
+      const member = new RegExp(`(?<![\\w$])wasm\\.${escaped}(?![\\w$])`, 'g');
+      // Any other use must be a plain identifier (a glue function of the same name), not a
+      // property or a string.
+      const other = new RegExp(`(?<![\\w$])(?<!wasm\\.)(?<=[.'"]|\\[)${escaped}(?![\\w$])`);
+      if (member.test(glue) && !other.test(glue)) {
+        name = `_${shortName(i)}`;
+        glue = glue.replace(member, `wasm.${name}`);
+      }
+    }
+    entries.push(text(name), wasm.subarray(at, descEnd));
+    at = descEnd;
+  }
+  if (at !== end) fail('export section length mismatch');
+  const payload = Buffer.concat(entries);
+  return Buffer.concat([Buffer.from([7]), leb(payload.length), payload]);
+}
+
 let at = 8;
 let done = false;
 const parts = [wasm.subarray(0, 8)];
@@ -49,6 +82,11 @@ while (at < wasm.length) {
   let size;
   [size, at] = readLeb(at);
   const end = at + size;
+  if (id === 7) {
+    parts.push(renameExports(at, end));
+    at = end;
+    continue;
+  }
   if (id !== 2) {
     parts.push(wasm.subarray(start, end));
     at = end;
