@@ -2,12 +2,16 @@
 // (the browser loader would try to fetch a file: URL, which Node's fetch refuses).
 import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
 import { openSync, read, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initSync, limitFetchesInFlight } from './kms_wasm.js';
 import { markReady, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
 import { helperWorker } from './hash-worker.js';
 
-markReady(initSync({ module: readFileSync(new URL('./kms_wasm_bg.wasm', import.meta.url)) }));
+// A bundle made CommonJS (esbuild --format=cjs, as Lambda tooling bundles) has no import.meta.url:
+// then the .wasm is beside the bundle. ncc copies it only when it sees this `new URL` whole.
+const wasmPath = import.meta.url ? new URL('./kms_wasm_bg.wasm', import.meta.url) : join(__dirname, 'kms_wasm_bg.wasm');
+markReady(initSync({ module: readFileSync(wasmPath) }));
 // Node's fetch opens a connection for each request in flight: at most 50, as the AWS SDK's
 // Node handler keeps 50 sockets (src/transport_fetch.rs says why only here).
 limitFetchesInFlight(50);

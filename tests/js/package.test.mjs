@@ -1,5 +1,5 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project, then used from
-// Node (import and require), Bun, Deno, workerd (bundled as a Worker), headless Chromium and Firefox (import map),
+// Node (import and require, and esbuild bundles for Node), Bun, Deno, workerd (bundled as a Worker), headless Chromium and Firefox (import map),
 // esbuild, bun build, webpack, Rollup, Parcel and Vite bundles and Vite's dev server (in Chromium),
 // and type-checked with tsc --strict.
 import { test, before, after } from 'node:test';
@@ -88,6 +88,25 @@ kms.encrypt(keyring, 'required').then(({ result }) => kms.decrypt(keyring, resul
     const r = spawnSync(node, ['require.cjs'], { cwd: project, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { text: 'required', client: 'function', error: true });
+  });
+}
+
+// Lambda tooling (CDK's NodejsFunction, SAM, Serverless) bundles a Node handler with esbuild,
+// as CommonJS by default, where import.meta.url is empty; esbuild leaves the .wasm for the user
+// to copy, as for browsers. The bundle runs from a directory with no node_modules.
+for (const format of ['cjs', 'esm']) {
+  test(`esbuild --platform=node --format=${format} --minify: the bundled Node app runs beside its copied .wasm`, async () => {
+    const out = join(project, `dist-node-${format}`);
+    const file = `app.${format === 'cjs' ? 'cjs' : 'mjs'}`;
+    const { warnings } = await build({ entryPoints: [join(project, 'src/app.mjs')], bundle: true, format, platform: 'node', target: 'node20', minify: true, outfile: join(out, file), absWorkingDir: project, logLevel: 'silent' });
+    assert.deepEqual(warnings.map((w) => w.text), []);
+    cpSync(join(installed, 'kms_wasm_bg.wasm'), join(out, 'kms_wasm_bg.wasm'));
+    const load = format === 'cjs' ? `require('./${file}')` : `await import('./${file}')`;
+    const script = `const { run, expected } = ${load}; run(${JSON.stringify(env)}).then((out) => console.log(JSON.stringify({ out, expected })));`;
+    const r = spawnSync(process.execPath, [...(format === 'cjs' ? [] : ['--input-type=module']), '-e', script], { cwd: out, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const { out: got, expected } = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.deepEqual(got, expected);
   });
 }
 
