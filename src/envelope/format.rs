@@ -33,7 +33,7 @@
 //!                 -- exactly one, last; 0 <= len <= frameLength. We write len < frameLength
 //!                 -- (an empty final frame after an exact multiple) because aws-encryption-cli
 //!                 -- 4.3.0 rejects len == frameLength; we read both forms.
-//!   IV  = 0^8 || u32 seq                          -- written so, and checked on read
+//!   IV  = 0^8 || u32 seq                          -- written so; read as written (below)
 //!   AAD = messageId || "AWSKMSEncryptionClient Frame" | "... Final Frame" || u32 seq || u64 plaintext length
 //!
 //! Non-framed body (content type 0x01, read only):
@@ -50,6 +50,11 @@
 //! `Ok(None)` when more bytes are needed, so the streaming layer can feed
 //! them chunk by chunk; they return `MalformedMessageError` for bytes that
 //! can never become valid.
+//!
+//! A frame is opened with the IV it carries, as the other SDKs open it (the spec asks only that
+//! IVs be unique within a message; the official commitment test vectors use other IVs). Checking
+//! it against the sequence number would add nothing: the sequence number is in the frame's AAD,
+//! and whoever can seal a frame under another IV could as well seal it under the expected one.
 
 use super::context::{self, EncryptionContext};
 use super::crypto::{IV_LEN, TAG_LEN};

@@ -15,7 +15,7 @@
 //! # Error names
 //! Failures are [`Error`](crate::Error)s of kind `Envelope` with one of these names:
 //! - `MalformedMessageError`: the bytes are not a well-formed message (truncated,
-//!   trailing bytes, bad lengths, frame length 0, frames out of order, wrong frame IV).
+//!   trailing bytes, bad lengths, frame length 0, frames out of order).
 //! - `AuthenticationError`: a frame tag, the header tag or the key commitment does not verify.
 //! - `SignatureError`: the footer signature of a signing suite does not verify.
 //! - `CommitmentPolicyError`: the suite is not allowed by the commitment policy.

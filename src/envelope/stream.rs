@@ -348,7 +348,7 @@ pub struct Decryptor<K: Keyring> {
 }
 
 /// A parsed, not yet opened frame (or non-framed body), for an external AES-GCM backend (WebCrypto).
-/// Sequence, IV and order are already checked, and its bytes are already in the
+/// Sequence and order are already checked, and its bytes are already in the
 /// signature hash; opening it is the backend's job. The backend still holds the
 /// message bytes it fed in, so the frame says where its body is rather than copying it.
 #[doc(hidden)]
@@ -686,9 +686,6 @@ impl<K: Keyring> Decryptor<K> {
                     };
                     if frame.seq != self.next_seq {
                         return Err(malformed(format!("frame {} arrived where frame {} was expected", frame.seq, self.next_seq)));
-                    }
-                    if frame.iv != crypto::frame_iv(frame.seq) {
-                        return Err(malformed("frame IV does not match its sequence number"));
                     }
                     let kind = if frame.is_final { BodyAadKind::FinalFrame } else { BodyAadKind::Frame };
                     let aad = crypto::body_aad(&header.message_id, kind, frame.seq, frame.ciphertext.len() as u64);
