@@ -125,6 +125,28 @@ async fn streaming_matches_one_shot_with_odd_chunks() {
 }
 
 #[tokio::test]
+async fn a_large_frame_in_small_chunks_reserves_nothing_until_it_completes() {
+    // Each call reserves what it may release, so no reallocation leaves plaintext behind. Before
+    // the frame it is reading completes it releases nothing: were it to reserve (and wipe on
+    // drop) as much as is buffered each time, a frame of F bytes in chunks of c would cost F²/2c.
+    let kr = keyring("k", &[3u8; 32]);
+    let pt = data(1 << 20);
+    for suite in [S0478, S0578] {
+        let msg = encrypt(&kr, &pt, &opts(suite, 1 << 20)).await.unwrap().ciphertext;
+        let mut dec = Decryptor::new(&kr, DecryptOptions::default());
+        let (mut got, mut reserved) = (Vec::new(), 0);
+        for c in msg.chunks(4096) {
+            let out = dec.update(c).await.unwrap();
+            reserved += out.capacity();
+            got.extend_from_slice(&out);
+        }
+        got.extend_from_slice(&dec.finish().unwrap());
+        assert_eq!(got, pt);
+        assert!(reserved <= 3 * msg.len(), "{suite:?}: {reserved} bytes reserved for a {}-byte message", msg.len());
+    }
+}
+
+#[tokio::test]
 async fn streaming_decrypt_holds_back_final_frame_until_signature() {
     let kr = keyring("k", &[2u8; 32]);
     let pt = data(250);

@@ -514,10 +514,15 @@ impl<K: Keyring> Decryptor<K> {
     /// After an error the decryptor only returns errors.
     pub async fn update(&mut self, chunk: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         // Reserve the most this call can release, so no reallocation leaves plaintext copies
-        // behind. What is buffered of an incomplete header is no plaintext to release: a header
-        // stuffed with keys must not make every call reserve as much again.
+        // behind (the final frame a signature held comes out with the footer). What is buffered
+        // of an incomplete header is no plaintext to release: a header stuffed with keys must
+        // not make every call reserve as much again. Nor is anything released before the
+        // element begun is complete: a frame of many MiB arriving in small chunks must not have
+        // each call reserve, and wipe when dropped, as much as is buffered of it.
         let buffered = if self.state == State::Header { 0 } else { self.input.len() };
-        let mut out = Zeroizing::new(Vec::with_capacity(buffered + chunk.len()));
+        let fed = buffered + chunk.len();
+        let completes = self.state == State::Header || matches!(self.element_len(), Ok(n) | Err(n) if fed >= n);
+        let mut out = Zeroizing::new(Vec::with_capacity(if completes { fed + self.held.len() } else { 0 }));
         self.update_into(chunk, &mut out).await?;
         Ok(out)
     }
