@@ -53,8 +53,10 @@
 //!
 //! A frame is opened with the IV it carries, as the other SDKs open it (the spec asks only that
 //! IVs be unique within a message; the official commitment test vectors use other IVs). Checking
-//! it against the sequence number would add nothing: the sequence number is in the frame's AAD,
-//! and whoever can seal a frame under another IV could as well seal it under the expected one.
+//! it against the sequence number would add nothing against whoever holds the key: the sequence
+//! number is in the frame's AAD, and who can seal under another IV can seal under the expected
+//! one. It would refuse the messages of a faulty writer that repeats an IV, whose unsigned
+//! messages anyone can then forge (GCM's nonce reuse); the other SDKs accept those too.
 
 use super::context::{self, EncryptionContext};
 use super::crypto::{IV_LEN, TAG_LEN};

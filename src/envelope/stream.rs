@@ -523,7 +523,10 @@ impl<K: Keyring> Decryptor<K> {
         let fed = buffered + chunk.len();
         let completes = self.state == State::Header || matches!(self.element_len(), Ok(n) | Err(n) if fed >= n);
         let mut out = Zeroizing::new(Vec::with_capacity(if completes { fed + self.held.len() } else { 0 }));
+        let reserved = out.capacity();
         self.update_into(chunk, &mut out).await?;
+        // Every test that streams a message checks the reservation.
+        debug_assert_eq!(out.capacity(), reserved, "the output grew, leaving a copy of plaintext behind");
         Ok(out)
     }
 
