@@ -83,6 +83,25 @@ test('a message truncated at every length is refused by decrypt and decryptStrea
   }
 });
 
+test('bytes after the end of a message are a MalformedMessageError, one-shot and streamed, on every AES path (client-node ignores them after an unsigned message)', async () => {
+  const all = await originals();
+  for (const { message } of all) {
+    for (const extra of [[0], [1, 2, 3]]) {
+      const longer = Uint8Array.from([...message, ...extra]);
+      for (const path of AES_PATHS) {
+        await onPath(path, async () => {
+          const what = `${path}: ${message.length} + ${extra.length} bytes`;
+          await assert.rejects(ours.decrypt(keyring, longer), (e) => e instanceof ours.KmsWasmError && e.name === 'MalformedMessageError', what);
+          if (path === 'wasm') return; // streams need native AES-GCM or WebCrypto
+          for (const chunk of [1, 5, 1 << 20]) {
+            await assert.rejects(chunkStream(longer, chunk).pipeThrough(ours.decryptStream(keyring)).pipeTo(new WritableStream()), (e) => e.name === 'MalformedMessageError', `${what}, in ${chunk}-byte chunks`);
+          }
+        });
+      }
+    }
+  }
+});
+
 test('every flipped bit of a signed message is refused, on the node:crypto, WebCrypto and wasm AES-GCM paths', async () => {
   assert.equal(typeof nodeCipher?.open, 'function', "Node's entry installs node:crypto's AES-GCM");
   const all = await originals();
