@@ -41,36 +41,63 @@ const fail = (why) => {
   process.exit(1);
 };
 
-// Exported functions the glue calls only as `wasm.<name>` are renamed too, to `_` and a letter or
-// two (their names, in the module and the glue, were 1 kB of the gzipped download). Kept: what
-// the hash worker calls by name; memory and the reference table (`ready()` hands out the exports).
-const KEEP = new Set(['sha384Begin', 'sha384Input', 'sha384Absorb', 'sha384End', 'sha384Free']);
-function renameExports(at, end) {
+const readName = (at) => {
+  const [length, from] = readLeb(at);
+  return [wasm.toString('utf8', from, from + length), from + length];
+};
+/** Section `id` with its entries (from `at` to `end`) rewritten: `entry(i, at)` reads entry `i` and gives its new bytes and where it ended. */
+function rewriteSection(id, at, end, entry) {
   let count;
   [count, at] = readLeb(at);
   const entries = [leb(count)];
   for (let i = 0; i < count; i++) {
-    let length;
-    [length, at] = readLeb(at);
-    let name = wasm.toString('utf8', at, (at += length));
-    const descEnd = readLeb(at + 1)[1];
-    if (wasm[at] === 0 && !KEEP.has(name)) {
-      const escaped = name.replace(/\$/g, '\\$');
-      const member = new RegExp(`(?<![\\w$])wasm\\.${escaped}(?![\\w$])`, 'g');
-      // Any other use must be a plain identifier (a glue function of the same name), not a
-      // property or a string.
-      const other = new RegExp(`(?<![\\w$])(?<!wasm\\.)(?<=[.'"]|\\[)${escaped}(?![\\w$])`);
-      if (member.test(glue) && !other.test(glue)) {
-        name = `_${shortName(i)}`;
-        glue = glue.replace(member, `wasm.${name}`);
-      }
-    }
-    entries.push(text(name), wasm.subarray(at, descEnd));
-    at = descEnd;
+    let bytes;
+    [bytes, at] = entry(i, at);
+    entries.push(...bytes);
   }
-  if (at !== end) fail('export section length mismatch');
+  if (at !== end) fail(`section ${id}: length mismatch`);
   const payload = Buffer.concat(entries);
-  return Buffer.concat([Buffer.from([7]), leb(payload.length), payload]);
+  return Buffer.concat([Buffer.from([id]), leb(payload.length), payload]);
+}
+
+// Imports: the glue must name each exactly once, as a key of its imports object.
+function renameImport(i, at) {
+  let module;
+  let name;
+  [module, at] = readName(at);
+  [name, at] = readName(at);
+  const kind = wasm[at];
+  if (kind !== 0) fail(`import ${module}.${name} is not a function: this script renames only functions`);
+  const descEnd = readLeb(at + 1)[1];
+  const escaped = name.replace(/\$/g, '\\$');
+  const uses = glue.match(new RegExp(`(?<![\\w$])${escaped}(?![\\w$])`, 'g'))?.length ?? 0;
+  const key = new RegExp(`(?<![\\w$])${escaped}(?=: function\\()`);
+  if (uses !== 1 || !key.test(glue)) fail(`the glue names import ${name} ${uses} times, not once as a key`);
+  const short = shortName(i);
+  glue = glue.replace(key, short);
+  return [[text(module), text(short), wasm.subarray(at, descEnd)], descEnd];
+}
+
+// Exported functions the glue calls only as `wasm.<name>` are renamed too, to `_` and a letter or
+// two (their names, in the module and the glue, were 1 kB of the gzipped download). Kept: what
+// the hash worker calls by name; memory and the reference table (`ready()` hands out the exports).
+const KEEP = new Set(['sha384Begin', 'sha384Input', 'sha384Absorb', 'sha384End', 'sha384Free']);
+function renameExport(i, at) {
+  let name;
+  [name, at] = readName(at);
+  const descEnd = readLeb(at + 1)[1];
+  if (wasm[at] === 0 && !KEEP.has(name)) {
+    const escaped = name.replace(/\$/g, '\\$');
+    const member = new RegExp(`(?<![\\w$])wasm\\.${escaped}(?![\\w$])`, 'g');
+    // Any other use must be a plain identifier (a glue function of the same name), not a
+    // property or a string.
+    const other = new RegExp(`(?<![\\w$])(?<!wasm\\.)(?<=[.'"]|\\[)${escaped}(?![\\w$])`);
+    if (member.test(glue) && !other.test(glue)) {
+      name = `_${shortName(i)}`;
+      glue = glue.replace(member, `wasm.${name}`);
+    }
+  }
+  return [[text(name), wasm.subarray(at, descEnd)], descEnd];
 }
 
 let at = 8;
@@ -82,42 +109,9 @@ while (at < wasm.length) {
   let size;
   [size, at] = readLeb(at);
   const end = at + size;
-  if (id === 7) {
-    parts.push(renameExports(at, end));
-    at = end;
-    continue;
-  }
-  if (id !== 2) {
-    parts.push(wasm.subarray(start, end));
-    at = end;
-    continue;
-  }
-  let count;
-  [count, at] = readLeb(at);
-  const entries = [leb(count)];
-  for (let i = 0; i < count; i++) {
-    let length;
-    [length, at] = readLeb(at);
-    const module = wasm.toString('utf8', at, (at += length));
-    [length, at] = readLeb(at);
-    const name = wasm.toString('utf8', at, (at += length));
-    const kind = wasm[at];
-    if (kind !== 0) fail(`import ${module}.${name} is not a function: this script renames only functions`);
-    const descEnd = readLeb(at + 1)[1];
-    // The glue must name each import exactly once, as a key of its imports object.
-    const escaped = name.replace(/\$/g, '\\$');
-    const uses = glue.match(new RegExp(`(?<![\\w$])${escaped}(?![\\w$])`, 'g'))?.length ?? 0;
-    const key = new RegExp(`(?<![\\w$])${escaped}(?=: function\\()`);
-    if (uses !== 1 || !key.test(glue)) fail(`the glue names import ${name} ${uses} times, not once as a key`);
-    const short = shortName(i);
-    glue = glue.replace(key, short);
-    entries.push(text(module), text(short), wasm.subarray(at, descEnd));
-    at = descEnd;
-  }
-  if (at !== end) fail('import section length mismatch');
-  const payload = Buffer.concat(entries);
-  parts.push(Buffer.from([2]), leb(payload.length), payload);
-  done = true;
+  if (id === 2) done = true;
+  parts.push(id === 2 ? rewriteSection(2, at, end, renameImport) : id === 7 ? rewriteSection(7, at, end, renameExport) : wasm.subarray(start, end));
+  at = end;
 }
 if (!done) fail('no import section');
 const out = Buffer.concat(parts);
