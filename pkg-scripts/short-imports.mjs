@@ -2,7 +2,7 @@
 // wasm-bindgen glue that supplies them: wasm-bindgen names each `__wbg_<name>_<16 hex digits>`,
 // and those digits, written twice (import section and glue) and incompressible, came to about
 // 2.5 KB of the gzipped download. Exported functions the glue alone calls are renamed likewise
-// (renameExports below).
+// (renameExport below).
 //   node pkg-scripts/short-imports.mjs DIR   (DIR/kms_wasm_bg.wasm and DIR/kms_wasm.js, rewritten)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
