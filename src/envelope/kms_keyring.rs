@@ -124,11 +124,11 @@ impl KmsKeyring {
         const FORMS: &str = "must be a key id, key ARN, alias name or alias ARN";
         // In wasm the JS glue has checked these forms already (it must: a keyring is made before
         // wasm may have loaded), so the module need not carry a second copy of the check.
-        let is_key_identifier = |id: &str| cfg!(target_arch = "wasm32") || is_key_identifier(id);
-        if generator.as_deref().is_some_and(|id| !is_key_identifier(id)) {
+        let well_formed = |id: &str| cfg!(target_arch = "wasm32") || is_key_identifier(id);
+        if generator.as_deref().is_some_and(|id| !well_formed(id)) {
             return Err(Error::validation("generatorKeyId", FORMS));
         }
-        if !key_ids.iter().all(|id| is_key_identifier(id)) {
+        if !key_ids.iter().all(|id| well_formed(id)) {
             return Err(Error::validation("keyIds", FORMS));
         }
         Ok(KmsKeyring { client, mode: Mode::Strict { generator, key_ids }, grant_tokens: Vec::new() })

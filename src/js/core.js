@@ -407,7 +407,6 @@ function requireOption(ok, field, message) {
 }
 const isText = (v) => typeof v === 'string' && v !== '';
 const isTextList = (v) => Array.isArray(v) && v.every(isText);
-// A key id of spaces would only be refused by KMS, at the first call.
 // The forms KMS takes. Anything else (`key/…` without its ARN, a stray space) KMS would refuse
 // only at the first call, and on decrypt it would match no message: refused here, as the SDKs do.
 const isKeyId = (v) => isText(v) && /^((arn:[^:]+:kms:[^:]+:[^:]+:)?alias\/[\w/-]+|arn:[^:]+:kms:[^:]+:[^:]+:key\/[\w-]+|[\w-]+)$/.test(v);
