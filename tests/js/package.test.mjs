@@ -93,7 +93,7 @@ kms.encrypt(keyring, 'required').then(({ result }) => kms.decrypt(keyring, resul
 
 // Lambda tooling (CDK's NodejsFunction, SAM, Serverless) bundles a Node handler with esbuild,
 // as CommonJS by default, where import.meta.url is empty; esbuild leaves the .wasm for the user
-// to copy, as for browsers. The bundle runs from a directory with no node_modules.
+// to copy, as for browsers. The bundle carries the package and reads the .wasm from its own directory.
 for (const format of ['cjs', 'esm']) {
   test(`esbuild --platform=node --format=${format} --minify: the bundled Node app runs beside its copied .wasm`, async () => {
     const out = join(project, `dist-node-${format}`);
