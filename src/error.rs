@@ -58,11 +58,21 @@ pub struct Error {
     message: String,
     field: Option<Cow<'static, str>>,
     http_status: Option<u16>,
-    request_id: Option<String>,
+    origin: Origin,
     // Sized to fit in what was padding: a larger Error made every Result carrying one larger,
     // and the wasm 4.7 KB larger (11.7 KB with a u64, which aligns it to 8 bytes).
     attempts: u16,
     total_retry_delay_ms: u32,
+}
+
+/// What identifies where a failure came from: the request id of an answer, or the runtime's
+/// code for a network failure, which has no answer. One slot for the two keeps an `Error` the
+/// size it was without a code (see above).
+#[derive(Clone, PartialEq, Eq)]
+enum Origin {
+    Unknown,
+    RequestId(String),
+    Code(Box<str>),
 }
 
 /// Result alias used throughout the crate.
@@ -77,7 +87,7 @@ impl Error {
     // call site carries a conversion, not a copy of the construction (wasm size).
     #[inline(never)]
     fn build(kind: ErrorKind, name: Cow<'static, str>, message: String) -> Self {
-        Error { kind, name, message, field: None, http_status: None, request_id: None, attempts: 0, total_retry_delay_ms: 0 }
+        Error { kind, name, message, field: None, http_status: None, origin: Origin::Unknown, attempts: 0, total_retry_delay_ms: 0 }
     }
 
     /// `"<field>: <message>"` without `format!`: `&str` and `String` messages
@@ -107,13 +117,19 @@ impl Error {
     pub fn service(name: impl Into<Cow<'static, str>>, message: impl Into<String>, http_status: u16, request_id: Option<String>) -> Self {
         let mut e = Self::new(ErrorKind::Service, name, message);
         e.http_status = Some(http_status);
-        e.request_id = request_id;
+        e.origin = request_id.map_or(Origin::Unknown, Origin::RequestId);
         e
     }
 
     /// A transport failure (connection refused, reset, unreadable body).
     pub fn network(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Network, "NetworkError", message)
+    }
+
+    /// This network failure with the runtime's code for it (Node's `ECONNREFUSED`).
+    pub fn with_code(mut self, code: impl Into<Box<str>>) -> Self {
+        self.origin = Origin::Code(code.into());
+        self
     }
 
     /// The request exceeded its per-attempt timeout.
@@ -194,7 +210,19 @@ impl Error {
     }
     /// `x-amzn-RequestId` of the answer, when the service sent one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        match &self.origin {
+            Origin::RequestId(id) => Some(id),
+            _ => None,
+        }
+    }
+    /// The runtime's code for a network failure, when it gave one: Node's fetch names the
+    /// system error (`ECONNREFUSED`, `ENOTFOUND`) or the TLS refusal (`CERT_HAS_EXPIRED`,
+    /// `ERR_SSL_WRONG_VERSION_NUMBER`); browsers say nothing of why a fetch failed.
+    pub fn code(&self) -> Option<&str> {
+        match &self.origin {
+            Origin::Code(code) => Some(code),
+            _ => None,
+        }
     }
     /// Number of attempts made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
@@ -228,7 +256,7 @@ impl fmt::Display for Error {
         write!(f, "{}: {}", self.name, self.message)?;
         if let Some(s) = self.http_status {
             write!(f, " (HTTP {s}")?;
-            if let Some(id) = &self.request_id {
+            if let Some(id) = self.request_id() {
                 write!(f, ", request id {id}")?;
             }
             write!(f, ")")?;
@@ -248,7 +276,8 @@ impl fmt::Debug for Error {
             .field("message", &self.message)
             .field("field", &self.field)
             .field("http_status", &self.http_status)
-            .field("request_id", &self.request_id)
+            .field("request_id", &self.request_id())
+            .field("code", &self.code())
             .field("attempts", &self.attempts)
             .finish()
     }

@@ -298,11 +298,23 @@ fn is_throttling(err: &Error) -> bool {
 /// mode retries (429 and 500/502/503/504; not 501 or 505, which no retry fixes).
 pub(crate) fn is_retryable(err: &Error) -> bool {
     match err.kind() {
-        ErrorKind::Network | ErrorKind::Timeout => true,
+        ErrorKind::Network => !err.code().is_some_and(is_tls_refusal),
+        ErrorKind::Timeout => true,
         // Credentials: STS or Cognito refusing while the call fetched them.
         ErrorKind::Service | ErrorKind::Credentials => matches!(err.http_status(), Some(500 | 502 | 503 | 504)) || is_throttling(err) || TRANSIENT_CODES.contains(&err.name()),
         _ => false,
     }
+}
+
+/// Whether a network failure's code (Node's) is a TLS refusal, which the same certificate or
+/// protocol meets however often it is tried (nor does the SDK retry them): OpenSSL's verdicts on
+/// a certificate (`CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
+/// `INVALID_CA`, …: Node's list of X509 error codes), Node's `ERR_TLS_CERT_ALTNAME_INVALID`, and OpenSSL's `ERR_SSL_*` (an `https`
+/// endpoint that speaks plain HTTP: `ERR_SSL_WRONG_VERSION_NUMBER`). A reset or a handshake
+/// timeout has a code of its own and is retried.
+fn is_tls_refusal(code: &str) -> bool {
+    let has = |part| crate::find_str(code, part).is_some();
+    has("CERT") || has("CRL") || code.starts_with("UNABLE_TO_") || code.starts_with("ERR_SSL_") || matches!(code, "INVALID_CA" | "PATH_LENGTH_EXCEEDED" | "INVALID_PURPOSE" | "HOSTNAME_MISMATCH")
 }
 
 /// Attempts begun and milliseconds of backoff so far, of a call that may be dropped unfinished.
@@ -485,6 +497,12 @@ mod tests {
         let named = |code: u16| is_retryable(&decode_error(&resp(code, &[], r#"{"__type":"SlowDown","message":"Please reduce your request rate."}"#)));
         assert!([429, 500, 502, 503, 504].into_iter().all(named));
         assert!(is_retryable(&Error::network("reset")));
+        for code in ["ECONNRESET", "ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "UND_ERR_SOCKET", "ERR_TLS_HANDSHAKE_TIMEOUT"] {
+            assert!(is_retryable(&Error::network("x").with_code(code)), "{code}");
+        }
+        for code in ["CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_SSL_WRONG_VERSION_NUMBER", "INVALID_CA", "CRL_HAS_EXPIRED", "HOSTNAME_MISMATCH", "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY", "PATH_LENGTH_EXCEEDED"] {
+            assert!(!is_retryable(&Error::network("x").with_code(code)), "{code}");
+        }
         assert!(is_retryable(&Error::timeout(5)));
         assert!(!is_retryable(&Error::aborted()));
     }

@@ -153,10 +153,15 @@ fn is_abort(e: &JsValue) -> bool {
 }
 
 fn js_network(e: JsValue) -> Error {
-    // Node's fetch says only "fetch failed"; why (ECONNREFUSED, a DNS or TLS failure) is its `cause`.
+    // Node's fetch says only "fetch failed"; why (ECONNREFUSED, a DNS or TLS failure) is its
+    // `cause`, with the system's or OpenSSL's `code`.
     let cause = js_sys::Reflect::get(&e, &"cause".into()).ok().filter(|c| c.is_instance_of::<js_sys::Error>());
-    let reason = cause.map_or_else(|| js_message(&e, "no reason given"), |c| js_message(&c, ""));
-    Error::network(format!("fetch failed: {reason}"))
+    let reason = cause.as_ref().map_or_else(|| js_message(&e, "no reason given"), |c| js_message(c, ""));
+    let err = Error::network(format!("fetch failed: {reason}"));
+    match cause.and_then(|c| js_sys::Reflect::get(&c, &"code".into()).ok()?.as_string()) {
+        Some(code) => err.with_code(code),
+        None => err,
+    }
 }
 
 /// The message of what JavaScript threw: an `Error`'s `message`, a thrown string, else `otherwise`.

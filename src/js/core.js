@@ -172,7 +172,7 @@ function kmsWasmError(name, message, field) {
 /** Re-types an error thrown by the wasm module as the matching class. */
 export function liftError(e) {
   if (!(e instanceof Error) || e instanceof KMSServiceException || e instanceof KmsWasmError) return e;
-  const opts = { name: e.name, message: e.message, $fault: e.$fault, $metadata: e.$metadata, field: e.field };
+  const opts = { name: e.name, message: e.message, $fault: e.$fault, $metadata: e.$metadata, field: e.field, code: e.code };
   if (e.kind === 'Service') {
     // A model exception's class knows its fault; wasm's `$fault` says only whether the answer was a 5xx.
     const cls = EXCEPTION_CLASSES[e.name];

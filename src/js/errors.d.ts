@@ -49,9 +49,14 @@ export type KmsWasmErrorName =
 /** An error raised by kms-wasm before or around KMS; `field` names the offending input or setting. */
 export declare class KmsWasmError extends Error {
   /** For mocks and tests, as the exception classes: `new KmsWasmError({ name: 'NetworkError', message })`. */
-  constructor(options: { name: KmsWasmErrorName; message?: string; field?: string; $fault?: 'client' | 'server'; $metadata?: ResponseMetadata; cause?: unknown });
+  constructor(options: { name: KmsWasmErrorName; message?: string; field?: string; code?: string; $fault?: 'client' | 'server'; $metadata?: ResponseMetadata; cause?: unknown });
   readonly name: KmsWasmErrorName;
   readonly $fault: 'client' | 'server';
   readonly $metadata: ResponseMetadata;
   readonly field?: string;
+  /**
+   * A `NetworkError`'s code, where the runtime gives one (Node: `ECONNREFUSED`, `ENOTFOUND`,
+   * `CERT_HAS_EXPIRED`, `ERR_SSL_WRONG_VERSION_NUMBER`, …; browsers say nothing of why a fetch failed).
+   */
+  readonly code?: string;
 }

@@ -25,6 +25,7 @@ export class KmsWasmError extends Error {
     this.$fault = opts.$fault ?? 'client';
     this.$metadata = opts.$metadata ?? {};
     if (opts.field) this.field = opts.field;
+    if (opts.code) this.code = opts.code;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }

@@ -37,6 +37,9 @@ pub(crate) fn to_js_error(e: &Error) -> JsValue {
     if let Some(field) = e.field() {
         set("field", &field.into());
     }
+    if let Some(code) = e.code() {
+        set("code", &code.into());
+    }
     set("kind", &e.kind().as_str().into());
     err.into()
 }

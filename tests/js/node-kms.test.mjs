@@ -843,10 +843,41 @@ test("a network failure says why, from Node's fetch's cause (it says only \"fetc
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   await new Promise((resolve) => server.close(resolve)); // nothing listens there now
-  const kms = new KMS({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1, credentials: creds });
+  const kms = new KMS({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2, retryBaseDelayMs: 1, credentials: creds });
   const err = await kms.listKeys({}).catch((e) => e);
+  assert.ok(err instanceof KmsWasmError);
   assert.equal(err.name, 'NetworkError');
   assert.match(err.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+  // The code as Node's own error has it; a refused connection is retried.
+  assert.deepEqual([err.code, err.$metadata.attempts], ['ECONNREFUSED', 2]);
+});
+
+test("a TLS refusal is not retried, and its NetworkError carries Node's code: an untrusted certificate, an https endpoint speaking plain HTTP (loopback servers count the connections)", async () => {
+  const { createServer: createTlsServer } = await import('node:tls');
+  const { createServer: createTcpServer } = await import('node:net');
+  const { X509Certificate, createPrivateKey } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const fixture = (name) => readFileSync(new URL(`../fixtures/self-signed-127.0.0.1.${name}.der`, import.meta.url));
+  const cert = new X509Certificate(fixture('cert')).toString();
+  const key = createPrivateKey({ key: fixture('key'), format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' });
+  const untrusted = createTlsServer({ cert, key }, (socket) => socket.destroy());
+  // Answers every connection as an HTTP server would a TLS hello: with plain text.
+  const plain = createTcpServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));
+  for (const [server, code] of [[untrusted, 'DEPTH_ZERO_SELF_SIGNED_CERT'], [plain, 'ERR_SSL_WRONG_VERSION_NUMBER']]) {
+    const sockets = new Set();
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const kms = new KMS({ region: 'us-east-1', endpoint: `https://127.0.0.1:${server.address().port}`, maxAttempts: 3, retryBaseDelayMs: 1, credentials: creds });
+      const err = await kms.listKeys({}).catch((e) => e);
+      assert.ok(err instanceof KmsWasmError, String(err));
+      assert.deepEqual([err.name, err.code, err.$metadata.attempts, sockets.size], ['NetworkError', code, 1, 1]);
+      assert.equal(err.$fault, 'server');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
 });
 
 test('an endpoint host in capitals is signed as it is sent (lower case); an IPv4 address in another notation is refused', async () => {
