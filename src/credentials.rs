@@ -361,7 +361,7 @@ impl WebIdentityProvider {
             headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()), ("accept".into(), "text/xml".into())],
             body: body.into_bytes(),
         };
-        let answer = credentials_answer(self.http.send(request, self.timeout_ms).await?).map_err(|mut e| {
+        let answer = sent_once(self.http.send(request, self.timeout_ms).await).map_err(|mut e| {
             e.redact(token.expose());
             e
         })?;
@@ -423,11 +423,15 @@ fn form_urlencode(params: &[(&str, &str)]) -> String {
 /// The body of an STS or Cognito answer, wiped when dropped (it holds a secret key and session
 /// token). A refusal is a credentials error named as the service names it.
 #[inline(always)] // as two copies the module gzips 55 B smaller than as one call
-fn credentials_answer(resp: HttpResponse) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-    if !(200..300).contains(&resp.status) {
-        return Err(decode_error(&resp).into_credentials_failure());
+/// The body of STS's or Cognito's answer to one request. An error counts that request
+/// (`attempts` 1), as the SDK's clients' errors do, for a provider called by itself; a KMS call
+/// that fetched the credentials counts its fetches instead.
+fn sent_once(sent: Result<HttpResponse>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    match sent {
+        Ok(resp) if (200..300).contains(&resp.status) => Ok(zeroize::Zeroizing::new(resp.body)),
+        Ok(resp) => Err(decode_error(&resp).into_credentials_failure().with_attempts(1, 0)),
+        Err(e) => Err(e.with_attempts(1, 0)),
     }
-    Ok(zeroize::Zeroizing::new(resp.body))
 }
 
 /// Parses the XML answer of `AssumeRole*`: the four `Credentials` fields.
@@ -738,7 +742,7 @@ impl CognitoIdentityProvider {
             ],
             body: bytes?,
         };
-        let answer = credentials_answer(self.http.send(request, self.timeout_ms).await?)?;
+        let answer = sent_once(self.http.send(request, self.timeout_ms).await)?;
         serde_json::from_slice(&answer).map_err(|e| Error::credentials(format!("cannot read the Cognito {operation} answer: {}", crate::error::json_problem(&e))))
     }
 

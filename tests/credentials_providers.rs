@@ -473,9 +473,12 @@ async fn sts_error_answers_are_named_and_leak_no_token() {
     let e = p.credentials().await.unwrap_err();
     assert_eq!((e.kind(), e.name(), e.http_status(), e.request_id()), (ErrorKind::Credentials, "InvalidIdentityToken", Some(400), Some("rid-7")));
     assert!(!format!("{e} {e:?}").contains("very-secret-token"));
+    // Called by itself, the provider sent one request, and its error says so, as the SDK's do.
+    assert_eq!(e.attempts(), 1);
     // Through the cache and a KMS client, the provider's error is what the KMS call returns.
     let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(p))));
-    assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidIdentityToken");
+    let e = kms.list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((e.name(), e.attempts()), ("InvalidIdentityToken", 1));
 }
 
 /// STS's `IDPCommunicationError` (it could not reach the identity provider) passes: retried with

@@ -20,8 +20,9 @@ Commands:
   encrypt     encrypt a file into an AWS Encryption SDK message
   decrypt     decrypt an AWS Encryption SDK message
 
-Connection (else AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT,
-AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN):
+Connection (else AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KMS / AWS_KMS_ENDPOINT /
+AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_MAX_ATTEMPTS, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS):
   --region R            --endpoint URL          -h, --help   this text
 
 provision --app A --environment E --service S [options]

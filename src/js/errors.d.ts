@@ -2,7 +2,7 @@
 export interface ResponseMetadata {
   httpStatusCode?: number;
   requestId?: string;
-  /** Attempts made, the last included; the extra retry after a clock-skew refusal is not counted. */
+  /** Requests sent, the last included: the extra retry after a clock-skew refusal counts too (it does not count against `maxAttempts`). */
   attempts?: number;
   totalRetryDelay?: number;
   /** Never set by kms-wasm (KMS sends none); declared as the SDK's, so code reading it compiles. */
@@ -43,7 +43,7 @@ export type KmsWasmErrorName =
   | 'ConfigError' | 'ValidationError' | 'NetworkError' | 'TimeoutError' | 'AbortError' | 'CredentialsProviderError'
   | 'MalformedMessageError' | 'AuthenticationError' | 'SignatureError' | 'CommitmentPolicyError'
   | 'UnsupportedSuiteError' | 'EncryptionContextError' | 'TooManyEncryptedDataKeysError' | 'NoUsableKeyError'
-  | 'LimitExceededError' | 'KeyringError' | 'StreamStateError' | 'HashWorkerError' | 'UnsupportedRuntimeError'
+  | 'LimitExceededError' | 'KeyringError' | 'StreamStateError' | 'HashWorkerError' | 'UnsupportedRuntimeError' | 'CompileError'
   | (string & {});
 
 /** An error raised by kms-wasm before or around KMS; `field` names the offending input or setting. */

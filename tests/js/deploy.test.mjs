@@ -679,7 +679,8 @@ test('fixture fromWebIdentity: refresh before expiry, one STS call in flight, ST
     const err = await bad().catch((e) => e);
     assert.equal(err.name, 'InvalidIdentityToken');
     assert.ok(err instanceof KmsWasmError && !(err instanceof pkg.KMSServiceException), 'a credentials failure, not a KMS exception');
-    assert.equal(err.$metadata.httpStatusCode, 403);
+    // Called by itself the provider does not retry: one request, and the error counts it.
+    assert.deepEqual([err.$metadata.httpStatusCode, err.$metadata.attempts, requests], [403, 1, 4]);
     assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('fixture-token-secret'));
   } finally {
     await sts.close();
@@ -693,7 +694,7 @@ test('fixture: a provider\'s requestTimeout bounds each STS or Cognito request (
     for (const provider of [fromWebIdentity({ ...options, requestTimeout: 200 }), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', endpoint: silent.url, requestTimeout: 200 })]) {
       const started = Date.now();
       const err = await provider().catch((e) => e);
-      assert.equal(err.name, 'TimeoutError', String(err));
+      assert.deepEqual([err.name, err.$metadata.attempts], ['TimeoutError', 1], String(err));
       assert.ok(Date.now() - started < 5000, `gave up after ${Date.now() - started} ms`);
     }
     for (const requestTimeout of [0, -1, 1.5, 'soon']) {
