@@ -420,12 +420,11 @@ fn form_urlencode(params: &[(&str, &str)]) -> String {
     out
 }
 
-/// The body of an STS or Cognito answer, wiped when dropped (it holds a secret key and session
-/// token). A refusal is a credentials error named as the service names it.
+/// The body of STS's or Cognito's answer to one request, wiped when dropped (it holds a secret
+/// key and session token). A refusal is a credentials error named as the service names it. An
+/// error counts that request (`attempts` 1), as the SDK's clients' errors do, for a provider
+/// called by itself; a KMS call that fetched the credentials counts its fetches instead.
 #[inline(always)] // as two copies the module gzips 55 B smaller than as one call
-/// The body of STS's or Cognito's answer to one request. An error counts that request
-/// (`attempts` 1), as the SDK's clients' errors do, for a provider called by itself; a KMS call
-/// that fetched the credentials counts its fetches instead.
 fn sent_once(sent: Result<HttpResponse>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     match sent {
         Ok(resp) if (200..300).contains(&resp.status) => Ok(zeroize::Zeroizing::new(resp.body)),

@@ -308,10 +308,11 @@ pub(crate) fn is_retryable(err: &Error) -> bool {
 
 /// Whether a network failure's code (Node's) is a TLS refusal, which the same certificate or
 /// protocol meets however often it is tried (nor does the SDK retry them): OpenSSL's verdicts on
-/// a certificate (`CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
-/// `INVALID_CA`, …: Node's list of X509 error codes), Node's `ERR_TLS_CERT_ALTNAME_INVALID`, and OpenSSL's `ERR_SSL_*` (an `https`
-/// endpoint that speaks plain HTTP: `ERR_SSL_WRONG_VERSION_NUMBER`). A reset or a handshake
-/// timeout has a code of its own and is retried.
+/// a certificate (Node's X509 error codes: `CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`,
+/// `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `INVALID_CA`, …), Node's `ERR_TLS_CERT_ALTNAME_INVALID`,
+/// and OpenSSL's `ERR_SSL_*` (an `https` endpoint that speaks plain HTTP:
+/// `ERR_SSL_WRONG_VERSION_NUMBER`). A reset or a handshake timeout has a code of its own and is
+/// retried.
 fn is_tls_refusal(code: &str) -> bool {
     let has = |part| crate::find_str(code, part).is_some();
     has("CERT") || has("CRL") || code.starts_with("UNABLE_TO_") || code.starts_with("ERR_SSL_") || matches!(code, "INVALID_CA" | "PATH_LENGTH_EXCEEDED" | "INVALID_PURPOSE" | "HOSTNAME_MISMATCH")
