@@ -170,16 +170,16 @@ impl Transport {
             let mut retry_after_ms = 0;
             // `tries`: of the kind this round was (sent, or failed fetching credentials); a
             // credentials error's attempts are the fetches, as the SDK's STS errors say.
-            let (tries, outcome) = match self.signed_request(region, endpoint.url(), operation, &body).await {
+            let (tries, outcome, before_sending) = match self.signed_request(region, endpoint.url(), operation, &body).await {
                 Ok(request) => {
                     round += 1;
                     sent += 1;
                     progress.attempts.store(sent, Ordering::Relaxed);
-                    (round, self.http.send(request, self.config.timeout_ms).await)
+                    (round, self.http.send(request, self.config.timeout_ms).await, false)
                 }
                 Err(err) => {
                     unsent += 1;
-                    (unsent, Err(err))
+                    (unsent, Err(err), true)
                 }
             };
             let err = match outcome {
@@ -203,15 +203,18 @@ impl Transport {
                 }
                 Err(err) => err,
             };
-            // A credentials fetch's retry takes nothing from this quota (the SDK's STS client has
-            // a quota of its own): one failed fetch reaches every call waiting on it.
+            // A credentials fetch that failed (STS or Cognito refusing, unreachable or too slow):
+            // its retry takes nothing from this quota (the SDK's STS client has a quota of its
+            // own; one failed fetch reaches every call waiting on it), and its error counts the
+            // fetches. (A configuration error before sending was not a fetch.)
+            let fetch_failed = before_sending && matches!(err.kind(), ErrorKind::Credentials | ErrorKind::Network | ErrorKind::Timeout);
             retry_cost = match err.kind() {
-                ErrorKind::Credentials => 0,
+                _ if fetch_failed => 0,
                 ErrorKind::Timeout => TIMEOUT_RETRY_COST,
                 _ => RETRY_COST,
             };
             if tries >= retry.max_attempts || !is_retryable(&err) || self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(retry_cost)).is_err() {
-                let attempts = if err.kind() == ErrorKind::Credentials { unsent } else { sent };
+                let attempts = if fetch_failed { unsent } else { sent };
                 return Err(err.with_attempts(attempts, waited_ms));
             }
             let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
@@ -310,12 +313,15 @@ pub(crate) fn is_retryable(err: &Error) -> bool {
 /// protocol meets however often it is tried (nor does the SDK retry them): OpenSSL's verdicts on
 /// a certificate (Node's X509 error codes: `CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`,
 /// `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `INVALID_CA`, …), Node's `ERR_TLS_CERT_ALTNAME_INVALID`,
-/// and OpenSSL's `ERR_SSL_*` (an `https` endpoint that speaks plain HTTP:
-/// `ERR_SSL_WRONG_VERSION_NUMBER`). A reset or a handshake timeout has a code of its own and is
-/// retried.
+/// and OpenSSL's refusals of a protocol, a version or the offered ciphers (an `https` endpoint
+/// that speaks plain HTTP: `ERR_SSL_WRONG_VERSION_NUMBER`; `…_ALERT_HANDSHAKE_FAILURE`,
+/// `…_ALERT_UNKNOWN_CA`). Other OpenSSL failures may pass (a server's `internal_error` alert, a
+/// record garbled in transit), and a reset or a handshake timeout has a code of its own: retried.
 fn is_tls_refusal(code: &str) -> bool {
     let has = |part| crate::find_str(code, part).is_some();
-    has("CERT") || has("CRL") || code.starts_with("UNABLE_TO_") || code.starts_with("ERR_SSL_") || matches!(code, "INVALID_CA" | "PATH_LENGTH_EXCEEDED" | "INVALID_PURPOSE" | "HOSTNAME_MISMATCH")
+    ["CERT", "CRL", "VERSION", "PROTOCOL", "HANDSHAKE_FAILURE", "UNKNOWN_CA"].into_iter().any(has)
+        || code.starts_with("UNABLE_TO_")
+        || matches!(code, "INVALID_CA" | "PATH_LENGTH_EXCEEDED" | "INVALID_PURPOSE" | "HOSTNAME_MISMATCH")
 }
 
 /// Attempts begun and milliseconds of backoff so far, of a call that may be dropped unfinished.
@@ -498,10 +504,10 @@ mod tests {
         let named = |code: u16| is_retryable(&decode_error(&resp(code, &[], r#"{"__type":"SlowDown","message":"Please reduce your request rate."}"#)));
         assert!([429, 500, 502, 503, 504].into_iter().all(named));
         assert!(is_retryable(&Error::network("reset")));
-        for code in ["ECONNRESET", "ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "UND_ERR_SOCKET", "ERR_TLS_HANDSHAKE_TIMEOUT"] {
+        for code in ["ECONNRESET", "ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EPROTO", "UND_ERR_SOCKET", "ERR_TLS_HANDSHAKE_TIMEOUT", "ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR", "ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC", "ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC"] {
             assert!(is_retryable(&Error::network("x").with_code(code)), "{code}");
         }
-        for code in ["CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_SSL_WRONG_VERSION_NUMBER", "INVALID_CA", "CRL_HAS_EXPIRED", "HOSTNAME_MISMATCH", "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY", "PATH_LENGTH_EXCEEDED"] {
+        for code in ["CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION", "ERR_SSL_UNSUPPORTED_PROTOCOL", "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE", "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA", "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", "INVALID_CA", "CRL_HAS_EXPIRED", "HOSTNAME_MISMATCH", "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY", "PATH_LENGTH_EXCEEDED"] {
             assert!(!is_retryable(&Error::network("x").with_code(code)), "{code}");
         }
         assert!(is_retryable(&Error::timeout(5)));

@@ -156,9 +156,14 @@ fn js_network(e: JsValue) -> Error {
     // Node's fetch says only "fetch failed"; why (ECONNREFUSED, a DNS or TLS failure) is its
     // `cause`, with the system's or OpenSSL's `code`.
     let cause = js_sys::Reflect::get(&e, &"cause".into()).ok().filter(|c| c.is_instance_of::<js_sys::Error>());
-    let reason = cause.as_ref().map_or_else(|| js_message(&e, "no reason given"), |c| js_message(c, ""));
+    let code = cause.as_ref().and_then(|c| js_sys::Reflect::get(c, &"code".into()).ok()?.as_string());
+    let mut reason = cause.as_ref().map_or_else(|| js_message(&e, "no reason given"), |c| js_message(c, ""));
+    // Every address of a host refusing is an AggregateError with no message of its own.
+    if reason.is_empty() {
+        reason = code.clone().unwrap_or_else(|| "no reason given".into());
+    }
     let err = Error::network(format!("fetch failed: {reason}"));
-    match cause.and_then(|c| js_sys::Reflect::get(&c, &"code".into()).ok()?.as_string()) {
+    match code {
         Some(code) => err.with_code(code),
         None => err,
     }

@@ -355,10 +355,14 @@ async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
     use kms_wasm::platform::BoxFuture;
     use kms_wasm::transport::{HttpClient, HttpRequest, HttpResponse};
     use kms_wasm::SecretString;
-    struct Sts(AtomicU32, u32);
+    // Fails its first `.1` requests: with a 503, or unreachable when `.2`.
+    struct Sts(AtomicU32, u32, bool);
     impl HttpClient for Sts {
         fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, kms_wasm::Result<HttpResponse>> {
             let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            if n <= self.1 && self.2 {
+                return Box::pin(async { Err(kms_wasm::Error::network("connect ECONNREFUSED").with_code("ECONNREFUSED")) });
+            }
             let env = common::local_env();
             let (status, body) = match n <= self.1 {
                 true => (503, "<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error></ErrorResponse>".to_owned()),
@@ -380,24 +384,31 @@ async fn credentials_fetches_that_fail_do_not_use_up_the_calls_attempts() {
         KmsClient::new(config_via(proxy).credentials_provider(Arc::new(CachingProvider::new(Arc::new(provider)))).retry(RetryConfig { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 100 }).build().unwrap())
     };
     let proxy = start_proxy(|n| if n == 1 { json_error(500, "KMSInternalException", "once") } else { Action::Forward }).await;
-    let sts = Arc::new(Sts(AtomicU32::new(0), 2));
+    let sts = Arc::new(Sts(AtomicU32::new(0), 2, false));
     let err = client(&proxy, sts.clone()).list_keys(ListKeysRequest::default()).await.unwrap_err();
     // KMS was asked twice: its 500, then the retry, which moto refuses (it knows no such
     // session: the credentials are the fake STS's), so the call did get past both failures.
     assert_eq!((err.name(), err.attempts(), proxy.hits.load(Ordering::SeqCst), sts.0.load(Ordering::SeqCst)), ("InvalidClientTokenId", 2, 2, 3));
     // STS failing every time: three fetches, and the error says so.
-    let sts = Arc::new(Sts(AtomicU32::new(0), u32::MAX));
+    let sts = Arc::new(Sts(AtomicU32::new(0), u32::MAX, false));
     let err = client(&proxy, sts.clone()).list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert_eq!((err.kind(), err.http_status(), err.attempts(), sts.0.load(Ordering::SeqCst)), (ErrorKind::Credentials, Some(503), 3, 3));
+    // STS unreachable every time: the same, three fetches counted.
+    let sts = Arc::new(Sts(AtomicU32::new(0), u32::MAX, true));
+    let err = client(&proxy, sts.clone()).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.code(), err.attempts(), sts.0.load(Ordering::SeqCst)), (ErrorKind::Network, Some("ECONNREFUSED"), 3, 3));
     // 150 calls at once on a fresh client, all waiting on one fetch that fails once: its retry
     // takes nothing from the client's retry quota (which pays for 100 retries), so every call
     // gets past it (to an answer of the proxy's own: 150 at once are more than moto serves in time).
+    // So does a fetch that could not reach STS.
     let proxy = start_proxy(|_| json_error(400, "AccessDeniedException", "not this one")).await;
-    let sts = Arc::new(Sts(AtomicU32::new(0), 1));
-    let kms = client(&proxy, sts.clone());
-    for err in list_keys_at_once(&kms, 150).await {
-        assert_eq!(err.unwrap_err().name(), "AccessDeniedException");
+    for unreachable in [false, true] {
+        let sts = Arc::new(Sts(AtomicU32::new(0), 1, unreachable));
+        let kms = client(&proxy, sts.clone());
+        for err in list_keys_at_once(&kms, 150).await {
+            assert_eq!(err.unwrap_err().name(), "AccessDeniedException", "unreachable: {unreachable}");
+        }
+        assert_eq!(sts.0.load(Ordering::SeqCst), 2, "one failed fetch, one that worked");
     }
-    assert_eq!(proxy.hits.load(Ordering::SeqCst), 150);
-    assert_eq!(sts.0.load(Ordering::SeqCst), 2, "one failed fetch, one that worked");
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 300);
 }

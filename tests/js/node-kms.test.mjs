@@ -850,6 +850,23 @@ test("a network failure says why, from Node's fetch's cause (it says only \"fetc
   assert.match(err.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
   // The code as Node's own error has it; a refused connection is retried.
   assert.deepEqual([err.code, err.$metadata.attempts], ['ECONNREFUSED', 2]);
+  // A name with two addresses, both refusing: fetch's cause is an AggregateError, which has no
+  // message of its own; the code says why.
+  const dns = await import('node:dns');
+  const lookup = dns.default.lookup;
+  dns.default.lookup = (host, options, callback) => {
+    if (typeof options === 'function') [options, callback] = [{}, options];
+    if (host !== 'two-addresses.test') return lookup(host, options, callback);
+    const all = [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }];
+    return options.all ? callback(null, all) : callback(null, all[0].address, 4);
+  };
+  try {
+    const twice = new KMS({ region: 'us-east-1', endpoint: `https://two-addresses.test:${port}`, maxAttempts: 1, credentials: creds });
+    const both = await twice.listKeys({}).catch((e) => e);
+    assert.deepEqual([both.name, both.code, both.message], ['NetworkError', 'ECONNREFUSED', 'fetch failed: ECONNREFUSED']);
+  } finally {
+    dns.default.lookup = lookup;
+  }
 });
 
 test("a TLS refusal is not retried, and its NetworkError carries Node's code: an untrusted certificate, an https endpoint speaking plain HTTP (loopback servers count the connections)", async () => {
