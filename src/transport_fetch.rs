@@ -157,11 +157,9 @@ fn js_network(e: JsValue) -> Error {
     // `cause`, with the system's or OpenSSL's `code`.
     let cause = js_sys::Reflect::get(&e, &"cause".into()).ok().filter(|c| c.is_instance_of::<js_sys::Error>());
     let code = cause.as_ref().and_then(|c| js_sys::Reflect::get(c, &"code".into()).ok()?.as_string());
-    let mut reason = cause.as_ref().map_or_else(|| js_message(&e, "no reason given"), |c| js_message(c, ""));
+    let message = js_message(cause.as_ref().unwrap_or(&e), "");
     // Every address of a host refusing is an AggregateError with no message of its own.
-    if reason.is_empty() {
-        reason = code.clone().unwrap_or_else(|| "no reason given".into());
-    }
+    let reason = if message.is_empty() { code.as_deref().unwrap_or("no reason given") } else { &message };
     let err = Error::network(format!("fetch failed: {reason}"));
     match code {
         Some(code) => err.with_code(code),
