@@ -268,6 +268,31 @@ impl Transport {
     }
 }
 
+/// Credentials from `provider` for a caller of its own (not a client's call, which retries a
+/// failed fetch in its own loop): a passing failure of STS or Cognito (5xx, throttling,
+/// `IDPCommunicationError`, out of reach or too slow) is fetched again after `retry`'s backoff,
+/// up to `retry.max_attempts` fetches, as the SDK's providers retry on STS and Cognito clients of
+/// their own. An error after several fetches counts them.
+pub async fn credentials_with_retries(provider: &dyn crate::credentials::CredentialsProvider, retry: crate::config::RetryConfig) -> Result<crate::credentials::Credentials> {
+    let mut fetches = 1;
+    let mut waited_ms = 0;
+    loop {
+        let err = match provider.credentials().await {
+            Ok(credentials) => return Ok(credentials),
+            Err(err) => err,
+        };
+        // A configuration error fetched nothing; one fetch's error counts it already.
+        if fetches >= retry.max_attempts || !is_retryable(&err) {
+            return Err(if fetches > 1 { err.with_attempts(fetches, waited_ms) } else { err });
+        }
+        let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
+        let backoff = backoff_ms(base, retry.max_delay_ms, fetches);
+        platform::sleep(backoff).await;
+        waited_ms += backoff;
+        fetches += 1;
+    }
+}
+
 /// Full-jitter backoff: uniform in `[0, min(max, base * 2^(attempt-1)))`.
 fn backoff_ms(base: u64, max: u64, attempt: u32) -> u64 {
     let cap = base.saturating_mul(1u64 << (attempt - 1).min(20)).min(max);

@@ -27,8 +27,8 @@ use std::time::{Duration, SystemTime};
 use kms_wasm::credentials::*;
 use kms_wasm::kms::{CreateKeyRequest, ListKeysRequest};
 use kms_wasm::platform::BoxFuture;
-use kms_wasm::transport::{default_http_client, HttpClient, HttpRequest, HttpResponse};
-use kms_wasm::{Config, Credentials, Error, ErrorKind, KmsClient, Result};
+use kms_wasm::transport::{credentials_with_retries, default_http_client, HttpClient, HttpRequest, HttpResponse};
+use kms_wasm::{Config, Credentials, Error, ErrorKind, KmsClient, Result, RetryConfig};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -515,6 +515,34 @@ async fn sts_idp_communication_error_is_retried_and_messages_are_unescaped() {
     let kms = client_with_provider(Arc::new(CachingProvider::new(Arc::new(provider("InvalidIdentityToken")))));
     assert_eq!(kms.list_keys(ListKeysRequest::default()).await.unwrap_err().name(), "InvalidIdentityToken");
     assert_eq!(sts_requests.load(Ordering::SeqCst), 1);
+    // A provider's own caller retries the same way, without a client.
+    let own_caller = |code| {
+        sts_requests.store(0, Ordering::SeqCst);
+        let p = provider(code);
+        async move { credentials_with_retries(&p, RetryConfig::default()).await }
+    };
+    assert_eq!(own_caller("IDPCommunicationError").await.unwrap().access_key_id, common::local_env()["AWS_ACCESS_KEY_ID"]);
+    assert_eq!(sts_requests.load(Ordering::SeqCst), 2);
+    let e = own_caller("InvalidIdentityToken").await.unwrap_err();
+    assert_eq!((e.name(), e.attempts(), sts_requests.load(Ordering::SeqCst)), ("InvalidIdentityToken", 1, 1));
+}
+
+/// An STS that always answers 503: a provider's own caller stops after `max_attempts` fetches,
+/// and the error counts them and the backoff.
+#[tokio::test]
+async fn own_caller_of_a_provider_stops_after_max_attempts() {
+    struct Down(AtomicUsize);
+    impl HttpClient for Down {
+        fn send(&self, _request: HttpRequest, _timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Ok(HttpResponse { status: 503, headers: vec![], body: b"<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>".to_vec() }) })
+        }
+    }
+    let sts = Arc::new(Down(AtomicUsize::new(0)));
+    let p = WebIdentityProvider::new("us-east-1", "arn:aws:iam::123456789012:role/r", "s1", SecretString::new("tok")).unwrap().http_client(sts.clone());
+    let retry = RetryConfig { max_attempts: 4, base_delay_ms: 1, max_delay_ms: 5 };
+    let e = credentials_with_retries(&p, retry).await.unwrap_err();
+    assert_eq!((e.name(), e.http_status(), e.attempts(), sts.0.load(Ordering::SeqCst)), ("ServiceUnavailable", Some(503), 4, 4));
 }
 
 /// A refusal that echoes the token it was sent (a proxy or an emulator that quotes the request)

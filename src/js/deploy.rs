@@ -405,11 +405,13 @@ impl WasmCredentialsProvider {
         self.id
     }
 
-    /// Current credentials (cached; refreshed 5 minutes before expiry, one fetch in flight).
+    /// Current credentials (cached; refreshed 5 minutes before expiry, one fetch in flight), for
+    /// a caller of the provider itself: a passing STS or Cognito failure is fetched again, 3
+    /// fetches in all (a client given the provider retries in its own loop instead).
     pub fn credentials(&self) -> Promise {
         let cache = self.cache.clone();
         future_to_promise(async move {
-            let c = cache.credentials().await.map_err(js_err)?;
+            let c = crate::transport::credentials_with_retries(&*cache, crate::config::RetryConfig::default()).await.map_err(js_err)?;
             Ok(credentials_to_js(&c))
         })
     }

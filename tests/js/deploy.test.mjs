@@ -679,11 +679,74 @@ test('fixture fromWebIdentity: refresh before expiry, one STS call in flight, ST
     const err = await bad().catch((e) => e);
     assert.equal(err.name, 'InvalidIdentityToken');
     assert.ok(err instanceof KmsWasmError && !(err instanceof pkg.KMSServiceException), 'a credentials failure, not a KMS exception');
-    // Called by itself the provider does not retry: one request, and the error counts it.
+    // A refusal is not fetched again, even by a provider called by itself: one request, and the error counts it.
     assert.deepEqual([err.$metadata.httpStatusCode, err.$metadata.attempts, requests], [403, 1, 4]);
     assert.ok(!JSON.stringify({ ...err, message: err.message }).includes('fixture-token-secret'));
   } finally {
     await sts.close();
+  }
+});
+
+// Fixture: STS and Cognito failing for a while, as the SDK's providers meet them on clients of their own (which retry).
+test('fixture: a provider called by itself fetches again after STS or Cognito 5xx, throttling or a network fault, 3 fetches at most; a refusal once', async () => {
+  const stsOk = (n) => ({ status: 200, headers: { 'content-type': 'text/xml' }, body: `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>AKIAFAKE${n}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${new Date(Date.now() + 3600_000).toISOString()}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>` });
+  const stsError = (status, code) => ({ status, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Code>${code}</Code><Message>m</Message></Error><RequestId>r</RequestId></ErrorResponse>` });
+  // What STS answers, request by request (then success).
+  let script = [];
+  let requests = 0;
+  const sts = await serve(() => {
+    requests += 1;
+    return script.shift() ?? stsOk(requests);
+  });
+  const webIdentity = (endpoint) => fromWebIdentity({ roleArn: 'arn:aws:iam::123456789012:role/r', webIdentityToken: 'fixture-token-secret', region: 'us-east-1', endpoint });
+  const run = async (answers, endpoint = sts.url) => {
+    [script, requests] = [answers, 0];
+    const outcome = await webIdentity(endpoint)().catch((e) => e);
+    return [outcome, requests];
+  };
+  try {
+    let [out, n] = await run([stsError(503, 'ServiceUnavailable'), stsError(500, 'InternalFailure')]);
+    assert.deepEqual([out.accessKeyId, n], ['AKIAFAKE3', 3], String(out));
+    [out, n] = await run([stsError(400, 'Throttling')]);
+    assert.deepEqual([out.accessKeyId, n], ['AKIAFAKE2', 2], String(out));
+    [out, n] = await run([stsError(400, 'IDPCommunicationError')]);
+    assert.deepEqual([out.accessKeyId, n], ['AKIAFAKE2', 2], String(out));
+    [out, n] = await run(Array.from({ length: 5 }, () => stsError(503, 'ServiceUnavailable')));
+    assert.deepEqual([out.name, out.$metadata.httpStatusCode, out.$metadata.attempts, n], ['ServiceUnavailable', 503, 3, 3], String(out));
+    assert.ok(out.$metadata.totalRetryDelay >= 0);
+    [out, n] = await run([stsError(400, 'ExpiredTokenException')]);
+    assert.deepEqual([out.name, out.$metadata.attempts, n], ['ExpiredTokenException', 1, 1], 'a refusal is not fetched again');
+    // Out of reach: three refused connections.
+    const closed = await serve(() => stsOk(0));
+    await closed.close();
+    [out] = await run([], closed.url);
+    assert.deepEqual([out.name, out.$metadata.attempts], ['NetworkError', 3], String(out));
+  } finally {
+    await sts.close();
+  }
+  // Cognito: GetId throttled once, then GetCredentialsForIdentity failing once.
+  const cognitoScript = ['GetId', 'GetCredentialsForIdentity'];
+  const ops = [];
+  const cognito = await localServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const op = req.headers['x-amz-target'].split('.').pop();
+      ops.push(op);
+      const json = (status, body, type) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type && { 'x-amzn-errortype': type }) }).end(JSON.stringify(body));
+      if (cognitoScript[0] === op) {
+        cognitoScript.shift();
+        return op === 'GetId' ? json(400, { message: 'slow down' }, 'TooManyRequestsException') : json(500, { message: 'oops' }, 'InternalErrorException');
+      }
+      if (op === 'GetId') return json(200, { IdentityId: 'us-east-1:abc' });
+      json(200, { IdentityId: 'us-east-1:abc', Credentials: { AccessKeyId: 'AKIACOGNITO', SecretKey: 's', SessionToken: 't', Expiration: Date.now() / 1000 + 3600 } });
+    });
+  });
+  try {
+    const credentials = await fromCognitoIdentityPool({ identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555', endpoint: cognito.url })();
+    assert.equal(credentials.accessKeyId, 'AKIACOGNITO');
+    assert.deepEqual(ops, ['GetId', 'GetId', 'GetCredentialsForIdentity', 'GetCredentialsForIdentity']);
+  } finally {
+    await cognito.close();
   }
 });
 
@@ -694,7 +757,8 @@ test('fixture: a provider\'s requestTimeout bounds each STS or Cognito request (
     for (const provider of [fromWebIdentity({ ...options, requestTimeout: 200 }), fromCognitoIdentityPool({ identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', endpoint: silent.url, requestTimeout: 200 })]) {
       const started = Date.now();
       const err = await provider().catch((e) => e);
-      assert.deepEqual([err.name, err.$metadata.attempts], ['TimeoutError', 1], String(err));
+      // Called by itself, it tries 3 times, as the SDK's providers (on clients of their own) do.
+      assert.deepEqual([err.name, err.$metadata.attempts], ['TimeoutError', 3], String(err));
       assert.ok(Date.now() - started < 5000, `gave up after ${Date.now() - started} ms`);
     }
     for (const requestTimeout of [0, -1, 1.5, 'soon']) {
