@@ -140,12 +140,14 @@ impl Transport {
     /// The body is wiped afterwards: an Encrypt request carries plaintext. `region`, if another
     /// than the configured one, is where the call goes instead ([`Config::in_region`]).
     pub async fn call(&self, region: Option<&str>, operation: &str, body: Vec<u8>) -> Result<(Vec<u8>, ResponseMetadata)> {
-        self.call_counted(region, operation, body, &Progress::default()).await
+        self.call_counted(region, operation, body, &Progress::default(), None).await
     }
 
     /// [`call`](Self::call) that also keeps `progress` up to date, for a caller that may drop the
-    /// call unfinished (an abort) and must still say how many attempts were sent.
-    pub(crate) async fn call_counted(&self, region: Option<&str>, operation: &str, body: Vec<u8>, progress: &Progress) -> Result<(Vec<u8>, ResponseMetadata)> {
+    /// call unfinished (an abort) and must still say how many attempts were sent; `timeout_ms`,
+    /// if given, bounds each attempt instead of the configured timeout (the SDK's per-call
+    /// `requestTimeout`).
+    pub(crate) async fn call_counted(&self, region: Option<&str>, operation: &str, body: Vec<u8>, progress: &Progress, timeout_ms: Option<u64>) -> Result<(Vec<u8>, ResponseMetadata)> {
         let other;
         let (region, endpoint) = match region.filter(|r| *r != self.config.region) {
             Some(r) => {
@@ -175,7 +177,7 @@ impl Transport {
                     round += 1;
                     sent += 1;
                     progress.attempts.store(sent, Ordering::Relaxed);
-                    (round, self.http.send(request, self.config.timeout_ms).await, false)
+                    (round, self.http.send(request, timeout_ms.unwrap_or(self.config.timeout_ms)).await, false)
                 }
                 Err(err) => {
                     unsent += 1;

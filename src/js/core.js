@@ -257,6 +257,9 @@ export class KMSClient {
     }
     const signal = options?.abortSignal;
     if (signal != null && typeof signal.addEventListener !== 'function') throw kmsWasmError('ValidationError', 'abortSignal: expected an AbortSignal', 'abortSignal');
+    // Each attempt's timeout for this call, as the SDK's handlers take it (0: none).
+    const timeout = options?.requestTimeout;
+    if (timeout != null && !(timeout >= 0 && typeof timeout === 'number')) throw kmsWasmError('ValidationError', 'requestTimeout: must be a number of milliseconds (0: none)', 'requestTimeout');
     if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw kmsWasmError('ValidationError', `${operation}: the input must be an object`, 'input');
     const wasm = await this._wasm();
     const body = JSON.stringify(wireValue(convert(input, maps[0], true, '') ?? {}, '', true));
@@ -274,7 +277,7 @@ export class KMSClient {
     });
     let res;
     try {
-      res = await wasm.call(operation, body, aborted);
+      res = await wasm.call(operation, body, aborted, timeout === 0 ? Infinity : (timeout ?? undefined));
     } catch (e) {
       const lifted = liftError(e);
       // What the caller aborted with (`controller.abort(reason)`) is kept, as fetch keeps it; and

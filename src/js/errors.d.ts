@@ -17,6 +17,9 @@ export interface HttpHandlerOptions {
    * with an `AbortError` (at once, sending nothing, if the signal has already fired) whose
    * `cause` is the signal's `reason`. */
   abortSignal?: AbortSignal;
+  /** Milliseconds each attempt of this call may take, instead of the client's `requestTimeout`
+   * (0: no limit); an attempt that takes longer fails with a `TimeoutError`, retried as any. */
+  requestTimeout?: number;
 }
 
 /** What an exception class is constructed from (as the SDK's, for mocks and tests). */

@@ -256,20 +256,21 @@ impl WasmKms {
     /// blobs, epoch-second timestamps). Resolves to `{ body, httpStatusCode, requestId, attempts, totalRetryDelay }`.
     /// `aborted`, if given, is a promise that settles when the caller's `AbortSignal` fires: the
     /// call then stops (the fetch in flight is aborted, no retry follows) with an `AbortError`.
-    pub fn call(&self, operation: String, body: String, aborted: Option<Promise>) -> Promise {
+    /// `timeout`: milliseconds for each attempt of this call, instead of the client's.
+    pub fn call(&self, operation: String, body: String, aborted: Option<Promise>, timeout: Option<f64>) -> Promise {
         // A clone of the client, not a borrow of `self` held until the answer: `destroy()` during
         // a call can then free this object (the call keeps what it uses).
         let client = self.client.clone();
-        wasm_bindgen_futures::future_to_promise(Self::call_owned(client, operation, body, aborted))
+        wasm_bindgen_futures::future_to_promise(Self::call_owned(client, operation, body, aborted, timeout.map(|ms| ms.ceil() as u64)))
     }
 }
 
 impl WasmKms {
-    async fn call_owned(client: KmsClient, operation: String, body: String, aborted: Option<Promise>) -> Result<JsValue, JsValue> {
+    async fn call_owned(client: KmsClient, operation: String, body: String, aborted: Option<Promise>, timeout_ms: Option<u64>) -> Result<JsValue, JsValue> {
         // from_slice, not from_str: every other parse is from bytes, and a second reader type
         // would instantiate serde_json's whole Value deserializer again (~1 KB gzip).
         let value: serde_json::Value = serde_json::from_slice(body.as_bytes()).map_err(|e| to_js_error(&Error::validation("input", format!("not serializable: {}", crate::error::json_problem(&e)))))?;
-        let (bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from)).await.map_err(|e| to_js_error(&e))?;
+        let (bytes, meta) = client.call_json_abortable(None, &operation, value, aborted.map(JsFuture::from), timeout_ms).await.map_err(|e| to_js_error(&e))?;
         let out = Object::new();
         // Bytes, read as UTF-8 by the JS side, where every other answer that cannot be read fails.
         // Ours (a Decrypt answer carries plaintext) are wiped as they are freed (lib.rs).

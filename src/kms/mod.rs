@@ -126,13 +126,14 @@ impl KmsClient {
     /// Like [`call_json`](Self::call_json), sent to `region` if given and not the client's
     /// own (keys named by ARN live in their region; see [`Config::in_region`]).
     pub fn call_json_in<'a>(&'a self, region: Option<&'a str>, operation: &'a str, body: serde_json::Value) -> impl Future<Output = Result<(Vec<u8>, ResponseMetadata)>> + 'a {
-        self.call_json_abortable(region, operation, body, None)
+        self.call_json_abortable(region, operation, body, None, None)
     }
 
     /// [`call_json_in`](Self::call_json_in) that gives up when `abort` resolves (the JS binding's
     /// `abortSignal`): the request in flight is cancelled, no retry follows, and the audit hook
-    /// sees an `AbortError`. Rust callers cancel by dropping the future instead.
-    pub(crate) async fn call_json_abortable(&self, region: Option<&str>, operation: &str, body: serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
+    /// sees an `AbortError`. Rust callers cancel by dropping the future instead. `timeout_ms`
+    /// bounds each attempt instead of the client's timeout (the binding's per-call `requestTimeout`).
+    pub(crate) async fn call_json_abortable(&self, region: Option<&str>, operation: &str, body: serde_json::Value, abort: Option<platform::Abort>, timeout_ms: Option<u64>) -> Result<(Vec<u8>, ResponseMetadata)> {
         // An Encrypt or ReEncrypt request carries plaintext: wiped when the call ends, or when
         // its future is dropped part-way (cancelled).
         struct WipedOnDrop(serde_json::Value);
@@ -142,15 +143,15 @@ impl KmsClient {
             }
         }
         let body = WipedOnDrop(body);
-        self.call_json_inner(region, operation, &body.0, abort).await
+        self.call_json_inner(region, operation, &body.0, abort, timeout_ms).await
     }
 
-    async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value, abort: Option<platform::Abort>) -> Result<(Vec<u8>, ResponseMetadata)> {
+    async fn call_json_inner(&self, region: Option<&str>, operation: &str, body: &serde_json::Value, abort: Option<platform::Abort>, timeout_ms: Option<u64>) -> Result<(Vec<u8>, ResponseMetadata)> {
         validate::check(operation, body)?;
         let started = platform::now_millis();
         let bytes = serde_json::to_vec(body).map_err(|e| Error::validation(operation.to_owned(), format!("cannot serialize the request: {}", crate::error::json_problem(&e))))?;
         let progress = crate::transport::Progress::default();
-        let result = platform::unless_aborted(self.transport.call_counted(region, operation, bytes, &progress), abort).await;
+        let result = platform::unless_aborted(self.transport.call_counted(region, operation, bytes, &progress, timeout_ms), abort).await;
         // An abort drops the call wherever it was: what was sent still counts (and is audited).
         let result = result.map_err(|e| if e.kind() == crate::ErrorKind::Aborted { progress.stamp(e) } else { e });
         if let Some(hook) = &self.audit {

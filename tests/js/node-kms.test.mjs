@@ -284,6 +284,34 @@ test('requestTimeout: a silent server gets each attempt cut off at the timeout, 
   }
 });
 
+test("a call's own requestTimeout (the SDK's per-call option) bounds each of its attempts instead of the client's; 0 is none; a bad one is refused", { timeout: 20_000 }, async () => {
+  const server = await countingServer(() => {}); // never answers
+  const slow = await countingServer((req, res) => req.on('end', () => setTimeout(() => answerJson(res, 200, '{"Keys":[],"Truncated":false}'), 300)));
+  try {
+    const kms = new KMS({ region: 'us-east-1', endpoint: server.endpoint, credentials: creds, maxAttempts: 2, requestTimeout: 60_000, retryBaseDelayMs: 1 });
+    const started = performance.now();
+    const err = await kms.listKeys({}, { requestTimeout: 200 }).catch((e) => e);
+    const took = performance.now() - started;
+    assert.deepEqual([err.name, err.$metadata.attempts], ['TimeoutError', 2], String(err));
+    assert.ok(took >= 400 && took < 3000, `two 200 ms attempts took ${took.toFixed(0)} ms`);
+    // send() takes it too; and it is this call's alone: the client's own still holds for the next.
+    const viaSend = await kms.send(new pkg.ListKeysCommand({}), { requestTimeout: 200 }).catch((e) => e);
+    assert.equal(viaSend.name, 'TimeoutError');
+    const tight = new KMS({ region: 'us-east-1', endpoint: slow.endpoint, credentials: creds, maxAttempts: 1, requestTimeout: 100 });
+    assert.equal((await tight.listKeys({}).catch((e) => e)).name, 'TimeoutError', "the client's 100 ms");
+    assert.deepEqual((await tight.listKeys({}, { requestTimeout: 5000 })).Keys, [], 'a longer one for this call');
+    assert.deepEqual((await tight.listKeys({}, { requestTimeout: 0 })).Keys, [], '0: none');
+    assert.equal((await tight.listKeys({}, { requestTimeout: null }).catch((e) => e)).name, 'TimeoutError', "null: the client's");
+    for (const requestTimeout of [-1, 'soon', NaN]) {
+      const bad = await kms.listKeys({}, { requestTimeout }).catch((e) => e);
+      assert.deepEqual([bad.name, bad.field], ['ValidationError', 'requestTimeout'], String(requestTimeout));
+    }
+  } finally {
+    server.close();
+    slow.close();
+  }
+});
+
 test("requestHandler: { requestTimeout }, the SDK's way to set it, is taken as requestTimeout (requestTimeout itself wins)", { timeout: 20_000 }, async () => {
   const server = await countingServer(() => {}); // never answers
   try {
