@@ -9,13 +9,14 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
-import { KMS, KmsKeyring, encryptStream, decryptStream, provisionKey, paginateListKeys, paginateListAliases } from './node.js';
+import { KMS, KMSServiceException, KmsKeyring, encryptStream, decryptStream, provisionKey, retireKey, paginateListKeys, paginateListAliases } from './node.js';
 
 const HELP = `Usage: kms-wasm <command> [options]
 
 Commands:
   provision   create (or find again and reconcile) the key of <app>/<environment>/<service>;
               prints its variables as KEY=value lines
+  retire      schedule the deletion of that key, then delete its alias
   keys        list keys with their aliases and states
   encrypt     encrypt a file into an AWS Encryption SDK message
   decrypt     decrypt an AWS Encryption SDK message
@@ -31,8 +32,12 @@ provision --app A --environment E --service S [options]
   --rotation-period-in-days N      90-2560
   --description TEXT   --key-spec SPEC   --key-usage USAGE
   --policy JSON|@FILE              key policy of a new key
-  --deletion-window-in-days N      7-30 (default 30)
   --multi-region   --disabled      --tag KEY=VALUE (repeatable)
+  On/off flags take no value (--disabled, not --disabled false).
+
+retire (--alias NAME | --app A --environment E --service S) [--deletion-window-in-days N]
+  N: 7-30 (default 30); KMS deletes the key after N days, until then CancelKeyDeletion
+  takes it back (its alias is gone)
 
 encrypt [--key-id ID] [-o|--output OUT] [-f|--force] [--context K=V ...] [--frame-length N] IN
   --key-id defaults to AWSKMS_WRAPPER_KEY_ID; OUT defaults to IN.encrypted
@@ -121,30 +126,68 @@ function client(values) {
 
 // ---- provision / keys -------------------------------------------------------------------------
 
-async function provision(values) {
-  const missing = ['app', 'environment', 'service'].filter((name) => !values[name]);
-  if (missing.length) throw new UsageError(`provision needs ${missing.map((name) => `--${name}`).join(', ')}`);
+// provisionKey's and retireKey's option names as the flags that set them, for their errors.
+const FLAGS = { app: '--app', environment: '--environment', service: '--service', alias: '--alias', autoRotate: '--auto-rotate', rotationPeriodInDays: '--rotation-period-in-days', description: '--description', keySpec: '--key-spec', keyUsage: '--key-usage', policy: '--policy', deletionWindowInDays: '--deletion-window-in-days', multiRegion: '--multi-region', enabled: '--disabled', tags: '--tag' };
+
+/** An option the library refused, as a usage error naming the flag (not the JS option). */
+function asFlagError(e) {
+  const flag = e?.name === 'ValidationError' && Object.hasOwn(FLAGS, e.field) ? FLAGS[e.field] : undefined;
+  if (!flag) return e;
+  const message = e.message
+    .replace(/^\w+: /, '')
+    .replace('autoRotate is false', '--no-auto-rotate is given')
+    .replace(/\b(autoRotate|rotationPeriodInDays|keySpec|keyUsage|multiRegion|deletionWindowInDays)\b/g, (name) => FLAGS[name]);
+  return new UsageError(`${flag}: ${message}`);
+}
+
+/** No positional arguments: an on/off flag given a value (`--disabled false`) would otherwise pass. */
+function noArguments(command, positionals) {
+  if (!positionals.length) return;
+  const hint = /^(true|false|yes|no|on|off)$/i.test(positionals[0]) ? ' (an on/off flag takes no value: --disabled, not --disabled false)' : ' (quote a value with spaces)';
+  throw new UsageError(`${command} takes no arguments, got "${positionals[0]}"${hint}`);
+}
+
+/** The key's options from the flags (provision's and retire's). */
+function keyFlags(command, values) {
+  if (values.alias === undefined || command === 'provision') {
+    const missing = ['app', 'environment', 'service'].filter((name) => !values[name]);
+    if (missing.length) throw new UsageError(`${command} needs ${missing.map((name) => `--${name}`).join(', ')}${command === 'retire' ? ' (or --alias)' : ''}`);
+  }
+  return { app: values.app, environment: values.environment, service: values.service, alias: values.alias };
+}
+
+async function provision(values, positionals) {
+  noArguments('provision', positionals);
+  const names = keyFlags('provision', values);
   let policy = values.policy;
   if (policy?.startsWith('@')) policy = await readFile(policy.slice(1), 'utf8').catch((e) => Promise.reject(new Refusal(`--policy: cannot read ${policy.slice(1)} (${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message})`)));
   if (values['no-auto-rotate'] && values['auto-rotate']) throw new UsageError('--auto-rotate and --no-auto-rotate exclude each other');
   const r = await provisionKey(client(values), {
-    app: values.app,
-    environment: values.environment,
-    service: values.service,
-    alias: values.alias,
+    ...names,
     autoRotate: values['no-auto-rotate'] ? false : values['auto-rotate'] ? true : undefined,
     rotationPeriodInDays: integer(values['rotation-period-in-days'], '--rotation-period-in-days'),
     description: values.description,
     keySpec: values['key-spec'],
     keyUsage: values['key-usage'],
     policy,
-    deletionWindowInDays: integer(values['deletion-window-in-days'], '--deletion-window-in-days'),
     multiRegion: values['multi-region'] || undefined,
     enabled: values.disabled ? false : undefined,
     tags: pairs(values.tag, '--tag'),
-  });
+  }).catch((e) => Promise.reject(asFlagError(e)));
   for (const [k, v] of Object.entries(r.variables)) process.stdout.write(`${k}=${v}\n`);
   process.stderr.write(`${r.created ? 'created' : 'reconciled'} ${r.AliasName} -> ${r.KeyMetadata.KeyId} (${r.KeyMetadata.KeyState})\n`);
+}
+
+async function retire(values, positionals) {
+  noArguments('retire', positionals);
+  const options = { ...keyFlags('retire', values), deletionWindowInDays: integer(values['deletion-window-in-days'], '--deletion-window-in-days') };
+  // An alias alone is what retireKey takes by itself; with the three names it is made from them.
+  const r = await (values.app === undefined && values.environment === undefined && values.service === undefined
+    ? retireKey(client(values), values.alias, options.deletionWindowInDays)
+    : retireKey(client(values), options)
+  ).catch((e) => Promise.reject(asFlagError(e)));
+  const on = r.DeletionDate ? ` on ${r.DeletionDate.toISOString().slice(0, 10)}` : '';
+  process.stderr.write(`retired ${r.AliasName}: alias deleted; ${r.KeyId} is deleted${on} (${r.PendingWindowInDays} days; CancelKeyDeletion takes it back until then)\n`);
 }
 
 async function keys(values, positionals) {
@@ -158,15 +201,23 @@ async function keys(values, positionals) {
     }
   }
   const rows = [];
+  const undescribed = new Map(); // why a key could not be described -> how many
   for await (const page of paginateListKeys({ client: kms })) {
     for (const k of page.Keys ?? []) {
-      const m = (await kms.describeKey({ KeyId: k.KeyId })).KeyMetadata ?? {};
-      rows.push([k.KeyId, m.KeyState ?? '?', [m.KeySpec, m.KeyUsage].filter(Boolean).join('/') || '-', (aliases.get(k.KeyId) ?? []).join(',') || '-']);
+      // A key the caller may list but not describe (another team's key policy), or one deleted
+      // meanwhile, is listed without its state: the rest are still the caller's to see.
+      const m = await kms.describeKey({ KeyId: k.KeyId }).then((r) => r.KeyMetadata ?? {}, (e) => {
+        if (!(e instanceof KMSServiceException) || e.$fault !== 'client') throw e;
+        undescribed.set(e.name, (undescribed.get(e.name) ?? 0) + 1);
+        return {};
+      });
+      rows.push([k.KeyId, m.KeyState ?? '?', [m.KeySpec, m.KeyUsage].filter(Boolean).join('/') || '?', (aliases.get(k.KeyId) ?? []).join(',') || '-']);
     }
   }
   const header = ['KEY ID', 'STATE', 'SPEC', 'ALIASES'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('  ') + '\n');
+  for (const [name, n] of undescribed) process.stderr.write(`kms-wasm: ${n} key${n > 1 ? 's' : ''} not described (${name}): state and spec shown as ?\n`);
 }
 
 // ---- encrypt / decrypt ------------------------------------------------------------------------
@@ -202,6 +253,21 @@ function progressBar(total, { quiet, progress }) {
       if (last) process.stderr.write('\n'); // end the bar's line before the error message
     },
   };
+}
+
+// The longest file name most filesystems take, in bytes: a temporary name is cut to fit in it.
+const NAME_MAX = 255;
+
+/** `name` cut to at most `max` bytes of UTF-8, at a character's end. */
+function bytesAtMost(name, max) {
+  let bytes = 0;
+  let end = 0;
+  for (const c of name) {
+    bytes += Buffer.byteLength(c);
+    if (bytes > max) break;
+    end += c.length;
+  }
+  return name.slice(0, end);
 }
 
 /** Whether `path` exists; a Refusal if it is anything but a regular file (a device, a link, a directory): never replaced. */
@@ -266,6 +332,7 @@ async function transformFile(input, output, transform, { force, quiet, progress 
   if (output !== '-' && (await exists(output)) && !force) throw existingOutput(output);
   const stream = (input === '-' ? stdinStream() : await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
   if (output === '-') {
+    writingMessage = true;
     try {
       // end: false, as standard output is not ours to close.
       await pipeline(Readable.fromWeb(stream), process.stdout, { end: false });
@@ -276,7 +343,7 @@ async function transformFile(input, output, transform, { force, quiet, progress 
     }
     return;
   }
-  const tmp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(output), `.${bytesAtMost(basename(output), NAME_MAX - 18)}.${randomBytes(6).toString('hex')}.tmp`);
   // Ctrl-C, a kill or any other exit mid-way: the temporary file goes too (it may hold plaintext
   // not yet verified).
   const removeTmp = () => {
@@ -349,7 +416,9 @@ async function decryptFile(values, positionals) {
   // Messages name their keys by key ARN, so an alias or a bare key id becomes the ARN of the key it names.
   const keyArn = keyId && (/^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(keyId) ? keyId : (await kms.describeKey({ KeyId: keyId })).KeyMetadata.Arn);
   const keyring = keyArn ? new KmsKeyring({ client: kms, keyIds: [keyArn] }) : new KmsKeyring({ client: kms, discovery: true });
-  const output = outputPath(values, input === '-' ? '-' : input.endsWith('.encrypted') ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
+  // IN.encrypted gives IN; a file named just `.encrypted` has nothing left to name it by.
+  const stripped = input.endsWith('.encrypted') && basename(input) !== '.encrypted';
+  const output = outputPath(values, input === '-' ? '-' : stripped ? input.slice(0, -'.encrypted'.length) : `${input}.decrypted`);
   try {
     await transformFile(input, output, decryptStream(keyring, { encryptionContext: pairs(values.context, '--context'), ...limits }), values);
   } catch (e) {
@@ -364,12 +433,13 @@ async function decryptFile(values, positionals) {
 
 // ---- main -------------------------------------------------------------------------------------
 
-const COMMANDS = { provision, keys, encrypt: encryptFile, decrypt: decryptFile };
+const COMMANDS = { provision, retire, keys, encrypt: encryptFile, decrypt: decryptFile };
 // The options each command takes besides the connection's: another command's is a usage
 // error, not ignored (`decrypt --frame-length` would do nothing).
 const FILE_OPTIONS = ['key-id', 'output', 'force', 'quiet', 'progress', 'context'];
 const COMMAND_OPTIONS = {
-  provision: ['app', 'environment', 'service', 'alias', 'no-auto-rotate', 'auto-rotate', 'rotation-period-in-days', 'description', 'key-spec', 'key-usage', 'policy', 'deletion-window-in-days', 'multi-region', 'disabled', 'tag'],
+  provision: ['app', 'environment', 'service', 'alias', 'no-auto-rotate', 'auto-rotate', 'rotation-period-in-days', 'description', 'key-spec', 'key-usage', 'policy', 'multi-region', 'disabled', 'tag'],
+  retire: ['app', 'environment', 'service', 'alias', 'deletion-window-in-days'],
   keys: [],
   encrypt: [...FILE_OPTIONS, 'frame-length'],
   decrypt: [...FILE_OPTIONS, 'max-frame-length', 'max-encrypted-data-keys'],
@@ -396,11 +466,15 @@ async function main(argv) {
   await run(values, rest);
 }
 
-// `kms-wasm keys | head`: a closed pipe ends the output, it is not an error; any other failure
-// to write (a full disk) is said.
+// `kms-wasm keys | head`: a closed pipe ends a listing, it is not an error. A message (encrypt,
+// decrypt) cut short is: a decryption was not verified to its end. Any other failure to write
+// (a full disk) is said too.
+let writingMessage = false;
 process.stdout.on('error', (e) => {
-  if (e.code !== 'EPIPE') process.stderr.write(`kms-wasm: cannot write standard output (${e.code ?? e.message})\n`);
-  process.exit(e.code === 'EPIPE' ? 0 : 1);
+  const closed = e.code === 'EPIPE';
+  if (closed && !writingMessage) process.exit(0);
+  process.stderr.write(closed ? 'kms-wasm: standard output was closed before the end of the message (EPIPE); what was written is incomplete and, if decrypted, not verified to its end\n' : `kms-wasm: cannot write standard output (${e.code ?? e.message})\n`);
+  process.exit(1);
 });
 
 main(process.argv.slice(2)).catch((e) => {

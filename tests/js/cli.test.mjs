@@ -76,11 +76,14 @@ test('provision prints the variables as KEY=value lines; again reconciles the sa
   assert.equal(again.code, 0);
   assert.equal(again.stdout, r.stdout);
   assert.match(again.stderr, /^reconciled /);
-  // Validation errors name the option and exit 1 before any request.
-  const bad = await run(['provision', '--app', 'shop', '--environment', 'prod', '--service', service, '--deletion-window-in-days', '3']);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /ValidationError \[deletionWindowInDays\]/);
+  // Validation errors name the flag and are usage errors (exit 2), before any request.
+  const bad = await run(['provision', '--app', 'shop', '--environment', 'prod', '--service', service, '--rotation-period-in-days', '89']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /kms-wasm: --rotation-period-in-days: must be between 90 and 2560 days, got 89\n/);
   assert.equal(bad.stdout, '');
+  const off = await run(['provision', '--app', 'shop', '--environment', 'prod', '--service', service, '--no-auto-rotate', '--rotation-period-in-days', '100']);
+  assert.equal(off.code, 2, off.stderr);
+  assert.match(off.stderr, /--rotation-period-in-days: is set but --no-auto-rotate is given/);
 });
 
 test('keys lists keys with their aliases and states', async () => {
@@ -360,6 +363,85 @@ test('CLI messages name what the user typed: a missing input and why, an output 
   const noRegion = await run(['keys'], { AWS_REGION: '' });
   assert.equal(noRegion.code, 1);
   assert.match(noRegion.stderr, /set AWS_REGION \(or AWS_DEFAULT_REGION\), or give --region/);
+});
+
+// A fake KMS for what moto cannot do: a key the caller may list but not describe.
+test('fixture keys: a key that cannot be described (AccessDeniedException) is listed with ? and counted on stderr; the others as usual', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c)).on('end', () => {
+      const op = req.headers['x-amz-target'].split('.').pop();
+      const json = (status, value, type) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type && { 'x-amzn-errortype': type }) }).end(JSON.stringify(value));
+      if (op === 'ListAliases') return json(200, { Aliases: [{ AliasName: 'alias/mine', TargetKeyId: 'k-mine' }], Truncated: false });
+      if (op === 'ListKeys') return json(200, { Keys: [{ KeyId: 'k-mine' }, { KeyId: 'k-theirs' }], Truncated: false });
+      if (JSON.parse(body).KeyId === 'k-theirs') return json(400, { __type: 'AccessDeniedException', message: 'not yours' });
+      json(200, { KeyMetadata: { KeyId: 'k-mine', KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' } });
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const r = await run(['keys'], { AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${server.address().port}` });
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+    assert.deepEqual(rows, [['k-mine', 'Enabled', 'SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT', 'alias/mine'], ['k-theirs', '?', '?', '-']]);
+    assert.match(r.stderr, /1 key not described \(AccessDeniedException\)/);
+  } finally {
+    server.close();
+  }
+});
+
+test('CLI audit fixes (3): stray arguments to provision (an on/off flag given a value) are usage errors; retire schedules deletion and deletes the alias; a reader that stops early fails a decryption to standard output; long output names and a file named .encrypted work', async () => {
+  const service = unique('retired');
+  const names = ['--app', 'cli', '--environment', 'test', '--service', service];
+  for (const stray of [['--disabled', 'false'], ['--description', 'Billing', 'API', 'key']]) {
+    const r = await run(['provision', ...names, ...stray]);
+    assert.equal(r.code, 2, `${stray}: ${r.stderr}`);
+    assert.match(r.stderr, /provision takes no arguments/);
+    assert.equal(r.stdout, '');
+  }
+  const sdk = new SdkKMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } });
+  await assert.rejects(sdk.describeKey({ KeyId: `alias/cli/test/${service}` }), /NotFound/, 'no key was made by the refused runs');
+  // provision no longer takes the deletion window; retire does.
+  assert.equal((await run(['provision', ...names, '--deletion-window-in-days', '7'])).code, 2);
+  const made = await run(['provision', ...names]);
+  assert.equal(made.code, 0, made.stderr);
+  const id = made.stdout.match(/_KEY_ID=(\S+)/)[1];
+  assert.equal((await run(['retire', '--app', 'cli'])).code, 2, 'retire needs the three names or --alias');
+  const badWindow = await run(['retire', ...names, '--deletion-window-in-days', '3']);
+  assert.deepEqual([badWindow.code, /--deletion-window-in-days: must be between 7 and 30 days, got 3/.test(badWindow.stderr)], [2, true], badWindow.stderr);
+  const retired = await run(['retire', ...names, '--deletion-window-in-days', '7']);
+  assert.equal(retired.code, 0, retired.stderr);
+  assert.match(retired.stderr, new RegExp(`^retired alias/cli/test/${service}: alias deleted; \\S+${id} is deleted on \\d{4}-\\d\\d-\\d\\d \\(7 days;`));
+  assert.equal((await sdk.describeKey({ KeyId: id })).KeyMetadata.KeyState, 'PendingDeletion');
+  await assert.rejects(sdk.describeKey({ KeyId: `alias/cli/test/${service}` }), /NotFound/);
+  const again = await run(['retire', '--alias', `alias/cli/test/${service}`]);
+  assert.equal(again.code, 1, 'nothing left to retire');
+
+  // Decrypting to a reader that closes after its first bytes: exit 1, said (the rest was never verified).
+  await writeFile(join(dir, 'big.bin'), randomBytes(1 << 20));
+  assert.equal((await run(['encrypt', '--key-id', keyArn, '-o', 'big.enc', 'big.bin'])).code, 0);
+  const bash = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" decrypt -o - big.enc | head -c 100 > /dev/null; echo "status=\${PIPESTATUS[0]}"`], { cwd: dir, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  assert.match(bash.stdout, /status=1/, bash.stderr);
+  assert.match(bash.stderr, /standard output was closed before the end of the message \(EPIPE\)/);
+  // A listing cut short is not a failure.
+  const listing = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" keys | head -c 1 > /dev/null; echo "status=\${PIPESTATUS[0]}"`], { cwd: dir, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  assert.match(listing.stdout, /status=0/, listing.stderr);
+
+  // Output names up to the filesystem's 255 bytes (the temporary name next to it is cut to fit).
+  const long = `${'é'.repeat(115)}.bin`; // 234 bytes; its .encrypted is 244
+  await writeFile(join(dir, long), 'long name');
+  const encLong = await run(['encrypt', '--key-id', keyArn, long]);
+  assert.equal(encLong.code, 0, encLong.stderr);
+  await rm(join(dir, long));
+  const decLong = await run(['decrypt', `${long}.encrypted`]);
+  assert.equal(decLong.code, 0, decLong.stderr);
+  assert.equal(await readFile(join(dir, long), 'utf8'), 'long name');
+  // A file named just .encrypted decrypts to .encrypted.decrypted.
+  assert.equal((await run(['encrypt', '--key-id', keyArn, '-o', '.encrypted', 'big.bin'])).code, 0);
+  const dot = await run(['decrypt', '.encrypted']);
+  assert.equal(dot.code, 0, dot.stderr);
+  assert.ok((await readFile(join(dir, 'big.bin'))).equals(await readFile(join(dir, '.encrypted.decrypted'))));
 });
 
 test('CLI audit fixes (2): a pipe or device is read as input; AWSKMS_WRAPPER_KEY_ID is trimmed; --policy @FILE that is missing names the option; a failed write to standard output is said', async () => {
