@@ -314,31 +314,32 @@ export declare class MultiKeyring extends Keyring {
   readonly children: readonly Keyring[];
 }
 
+/** Options of `encrypt` and `encryptStream`; one given as `undefined` or `null` is left out. */
 export interface EncryptOptions {
-  encryptionContext?: EncryptionContext;
+  encryptionContext?: EncryptionContext | null | undefined;
   /** Default 0x0578 (with an ECDSA P-384 signature); 0x0478 for none. A legacy suite is a `CommitmentPolicyError`. */
-  suiteId?: AlgorithmSuiteId;
+  suiteId?: AlgorithmSuiteId | null | undefined;
   /** Plaintext bytes per frame (default 65536). */
-  frameLength?: number;
+  frameLength?: number | null | undefined;
   /** FORBID_ENCRYPT_ALLOW_DECRYPT makes every encrypt a `CommitmentPolicyError` (kms-wasm never writes legacy messages). */
-  commitmentPolicy?: CommitmentPolicyName;
+  commitmentPolicy?: CommitmentPolicyName | null | undefined;
   /** Refuse to write a message with more encrypted data keys than this (`TooManyEncryptedDataKeysError`). */
-  maxEncryptedDataKeys?: number;
+  maxEncryptedDataKeys?: number | null | undefined;
   /** client-node's length hint: accepted, not needed. (Any option not declared here is a `ValidationError`.) */
-  plaintextLength?: number;
+  plaintextLength?: number | null | undefined;
 }
 
 export interface DecryptOptions {
   /** Pairs the message's encryption context must contain. */
-  encryptionContext?: EncryptionContext;
+  encryptionContext?: EncryptionContext | null | undefined;
   /** REQUIRE_ENCRYPT_ALLOW_DECRYPT or FORBID_ENCRYPT_ALLOW_DECRYPT also decrypt legacy (v1, non-committing) messages. */
-  commitmentPolicy?: CommitmentPolicyName;
+  commitmentPolicy?: CommitmentPolicyName | null | undefined;
   /** Refuse messages carrying more encrypted data keys than this. */
-  maxEncryptedDataKeys?: number;
+  maxEncryptedDataKeys?: number | null | undefined;
   /** Refuse frames (and non-framed bodies) larger than this many bytes: bounds what a stream buffers. */
-  maxFrameLength?: number;
+  maxFrameLength?: number | null | undefined;
   /** `maxFrameLength` under client-node's name. (Any option not declared here is a `ValidationError`.) */
-  maxBodySize?: number;
+  maxBodySize?: number | null | undefined;
 }
 
 /**
@@ -370,9 +371,9 @@ export interface EnvelopeStream extends TransformStream<Uint8Array, Uint8Array> 
 /** Settings of `buildClient`, as @aws-crypto/client-*'s. */
 export interface ClientOptions {
   /** Default `REQUIRE_ENCRYPT_REQUIRE_DECRYPT`. */
-  commitmentPolicy?: CommitmentPolicyName;
+  commitmentPolicy?: CommitmentPolicyName | null | undefined;
   /** Refuse to write, or to decrypt, messages with more encrypted data keys than this (`false`, the default: no limit). */
-  maxEncryptedDataKeys?: number | false;
+  maxEncryptedDataKeys?: number | false | null | undefined;
 }
 /**
  * `encrypt`, `decrypt` and the streams with a commitment policy (and EDK limit) as defaults, as

@@ -57,6 +57,10 @@ async function main(): Promise<void> {
   void new KmsKeyring({ client: { send: kms.send, call: kms.call, destroy: kms.destroy }, generatorKeyId: 'k' });
   // @ts-expect-error: abortSignal takes an AbortSignal
   void kms.listKeys({}, { abortSignal: 5 });
+  // The SDK's per-call requestTimeout; and enums closed as the SDK's: a misspelt value is caught here, not by KMS.
+  void kms.listKeys({}, { abortSignal, requestTimeout: 2000 });
+  // @ts-expect-error: ECDSA_SHA_256, not ECDSA_SHA256
+  void kms.sign({ KeyId: 'k', Message: new Uint8Array(1), SigningAlgorithm: 'ECDSA_SHA256' });
   for await (const page of paginateListKeys({ client })) void page.Keys?.length;
   for await (const page of paginateListKeys({ client: kms })) void page.Keys?.length;
   for await (const page of paginateListAliases({ client: kms }, {})) void page.Aliases;
@@ -110,6 +114,10 @@ async function main(): Promise<void> {
   void rawInfo;
   const dec = await decrypt(raw, enc.result, { encryptionContext: { a: 'b' }, commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 3 });
   const plain: Uint8Array = dec.plaintext;
+  // An option given as undefined or null keeps the default (or the client's), as the runtime takes it.
+  const maybeContext: Record<string, string> | undefined = undefined;
+  void [await encrypt(raw, plain, { encryptionContext: maybeContext, suiteId: undefined, frameLength: null }), await decrypt(raw, enc.result, { commitmentPolicy: undefined, maxEncryptedDataKeys: null })];
+  void buildClient({ commitmentPolicy: undefined, maxEncryptedDataKeys: null });
   const client2 = buildClient({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, maxEncryptedDataKeys: false });
   const viaClient: Uint8Array = (await client2.decrypt(raw, (await buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).encrypt(raw, plain)).result)).plaintext;
   void viaClient;
