@@ -333,9 +333,15 @@ async function transformFile(input, output, transform, { force, quiet, progress 
   const stream = (input === '-' ? stdinStream() : await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
   if (output === '-') {
     writingMessage = true;
+    const counted = stream.pipeThrough(new TransformStream({
+      transform(chunk, controller) {
+        bytesToStdout += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }));
     try {
       // end: false, as standard output is not ours to close.
-      await pipeline(Readable.fromWeb(stream), process.stdout, { end: false });
+      await pipeline(Readable.fromWeb(counted), process.stdout, { end: false });
       bar.done();
     } catch (e) {
       bar.abort();
@@ -425,7 +431,8 @@ async function decryptFile(values, positionals) {
     if (e instanceof UsageError || e instanceof Refusal) throw e;
     const source = input === '-' ? 'standard input' : input;
     // Plaintext of frames that verified may already be on standard output.
-    e.message = `cannot decrypt ${source} (${e.message}); ${output === '-' ? 'discard what was written to standard output' : 'no output was written'}`;
+    const toStdout = output === '-' && bytesToStdout > 0;
+    e.message = `cannot decrypt ${source} (${e.message}); ${toStdout ? 'discard what was written to standard output' : 'no output was written'}`;
     throw e;
   }
   if (output !== '-') process.stderr.write(`decrypted ${input} -> ${output}\n`);
@@ -470,6 +477,7 @@ async function main(argv) {
 // decrypt) cut short is: a decryption was not verified to its end. Any other failure to write
 // (a full disk) is said too.
 let writingMessage = false;
+let bytesToStdout = 0; // of the message, given to standard output
 process.stdout.on('error', (e) => {
   const closed = e.code === 'EPIPE';
   if (closed && !writingMessage) process.exit(0);

@@ -331,6 +331,10 @@ test('CLI audit fixes: an empty --key-id or -o, and another command\'s option, a
   const tooBig = await run(['decrypt', '--max-frame-length', '4096', '-o', 'limited.out', 'limits.enc']);
   assert.equal(tooBig.code, 1);
   assert.match(tooBig.stderr, /LimitExceededError/);
+  // Refused at its header, on standard output: nothing was written, and it says so (not "discard").
+  const toStdout = await run(['decrypt', '--max-frame-length', '4096', '-o', '-', 'limits.enc']);
+  assert.deepEqual([toStdout.code, toStdout.stdout], [1, '']);
+  assert.match(toStdout.stderr, /LimitExceededError.*; no output was written/);
   const fine = await run(['decrypt', '--max-frame-length', '65536', '--max-encrypted-data-keys', '1', '-o', 'limited.out', 'limits.enc']);
   assert.equal(fine.code, 0, fine.stderr);
   assert.deepEqual(await readFile(join(dir, 'limited.out')), await readFile(join(dir, 'limits.txt')));
