@@ -87,12 +87,64 @@ fn classify(e: reqwest::Error, timeout_ms: u64) -> Error {
     } else {
         // reqwest's Display names the URL and cause, never headers or body.
         let mut msg = e.to_string();
+        let mut code = None;
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
             msg.push_str(": ");
             msg.push_str(&s.to_string());
+            code = code.or_else(|| tls_refusal_code_of(s));
             source = s.source();
         }
-        Error::network(msg)
+        let err = Error::network(msg);
+        match code {
+            Some(code) => err.with_code(code),
+            None => err,
+        }
     }
+}
+
+/// [`tls_refusal_code`] of the rustls error `s` is, or wraps.
+#[cfg(not(target_arch = "wasm32"))]
+fn tls_refusal_code_of(s: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    // tokio-rustls wraps rustls's error in an io::Error (and hyper in another), whose source()
+    // skips what it wraps.
+    let mut inner = s;
+    while let Some(wrapped) = inner.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        inner = wrapped;
+    }
+    inner.downcast_ref::<rustls::Error>().and_then(tls_refusal_code)
+}
+
+/// The size experiment has no rustls.
+#[cfg(target_arch = "wasm32")]
+fn tls_refusal_code_of(_: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    None
+}
+
+/// Node's code for a TLS refusal rustls reports (a certificate it does not accept, a protocol
+/// or version the peer does not speak), so that natively too it is not retried (the same
+/// certificate meets the same verdict) and a caller can tell it by `Error::code()`. Faults that
+/// may pass (a garbled record, a reset) get none.
+#[cfg(not(target_arch = "wasm32"))]
+fn tls_refusal_code(e: &rustls::Error) -> Option<&'static str> {
+    use rustls::{AlertDescription as Alert, CertificateError as Cert, Error as Tls};
+    Some(match e {
+        Tls::InvalidCertificate(c) => match c {
+            Cert::Expired | Cert::ExpiredContext { .. } => "CERT_HAS_EXPIRED",
+            Cert::NotValidYet | Cert::NotValidYetContext { .. } => "CERT_NOT_YET_VALID",
+            Cert::Revoked => "CERT_REVOKED",
+            Cert::UnknownIssuer => "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => "ERR_TLS_CERT_ALTNAME_INVALID",
+            Cert::InvalidPurpose | Cert::InvalidPurposeContext { .. } => "INVALID_PURPOSE",
+            _ => "CERT_REJECTED",
+        },
+        Tls::NoCertificatesPresented | Tls::UnsupportedNameType | Tls::InvalidCertRevocationList(_) => "CERT_REJECTED",
+        Tls::PeerIncompatible(_) => "ERR_SSL_UNSUPPORTED_PROTOCOL",
+        Tls::AlertReceived(Alert::HandshakeFailure) => "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+        Tls::AlertReceived(Alert::ProtocolVersion) => "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+        Tls::AlertReceived(Alert::UnknownCA) => "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+        // An https:// endpoint that answers in plain HTTP: its first bytes read as no TLS record.
+        Tls::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => "ERR_SSL_WRONG_VERSION_NUMBER",
+        _ => return None,
+    })
 }

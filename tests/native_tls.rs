@@ -5,8 +5,9 @@
 //! no trust store has them, so the handshake must fail for an untrusted certificate.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use kms_wasm::kms::{KmsClient, ListKeysRequest};
@@ -30,6 +31,37 @@ fn tls_server() -> u16 {
         }
     });
     port
+}
+
+/// A TCP server on 127.0.0.1 that answers whatever comes with a plain-HTTP error, as a server
+/// without TLS does; counts connections.
+fn plain_http_server(connections: Arc<AtomicUsize>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut tcp in listener.incoming().flatten() {
+            connections.fetch_add(1, Ordering::SeqCst);
+            let _ = tcp.read(&mut [0u8; 1024]);
+            let _ = tcp.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    port
+}
+
+/// TLS refusals are not retried natively either (as in Node and the SDK): the same certificate or
+/// protocol meets the same verdict. The error carries Node's code for it.
+#[tokio::test]
+async fn tls_refusals_are_not_retried_and_carry_nodes_code() {
+    let client = |port: u16| KmsClient::new(Config::builder().region("us-east-1").endpoint(format!("https://127.0.0.1:{port}")).credentials(Credentials::new("AKIDEXAMPLE", "secret", None)).max_attempts(3).retry_base_delay_ms(1).build().unwrap());
+    let err = client(tls_server()).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.code(), err.attempts()), (ErrorKind::Network, Some("CERT_REJECTED"), 1), "{err}");
+    let connections = Arc::new(AtomicUsize::new(0));
+    let err = client(plain_http_server(connections.clone())).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.code(), err.attempts(), connections.load(Ordering::SeqCst)), (Some("ERR_SSL_WRONG_VERSION_NUMBER"), 1, 1), "{err}");
+    // A connection refused is a passing fault: retried, and with no TLS code.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = client(closed).list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.code(), err.attempts()), (ErrorKind::Network, None, 3), "{err}");
 }
 
 #[tokio::test]
