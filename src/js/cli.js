@@ -209,7 +209,8 @@ async function keys(values, positionals) {
   // A key the caller may list but not describe (another team's key policy), or one deleted
   // meanwhile, is listed without its state: the rest are still the caller's to see.
   const describe = (id) => kms.describeKey({ KeyId: id }).then((r) => r.KeyMetadata ?? {}, (e) => {
-    if (!(e instanceof KMSServiceException) || e.$fault !== 'client') throw e;
+    // Anything else (throttling that outlasted the retries, credentials expiring) fails the listing.
+    if (!(e instanceof KMSServiceException) || !['AccessDeniedException', 'NotFoundException'].includes(e.name)) throw e;
     undescribed.set(e.name, (undescribed.get(e.name) ?? 0) + 1);
     return {};
   });
@@ -219,7 +220,12 @@ async function keys(values, positionals) {
   const worker = async () => {
     while (next < ids.length) {
       const i = next++;
-      metadata[i] = await describe(ids[i]);
+      try {
+        metadata[i] = await describe(ids[i]);
+      } catch (e) {
+        next = ids.length; // the listing failed: the others stop calling KMS
+        throw e;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(DESCRIBES_AT_ONCE, ids.length) }, worker));

@@ -1544,8 +1544,10 @@ function decryptingStream(keyring, options, unsignedOnly) {
  * streams with those settings as defaults (`maxEncryptedDataKeys: false` is no limit).
  */
 export function buildClient(options) {
-  // As client-node's: no policy given is the default one.
-  const { commitmentPolicy = CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = false } = typeof options === 'string' ? { commitmentPolicy: options } : options ?? {};
+  // As client-node's: no policy given is the default one (given as null too, as the calls take it).
+  const given = typeof options === 'string' ? { commitmentPolicy: options } : options ?? {};
+  const commitmentPolicy = given.commitmentPolicy ?? CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT;
+  const maxEncryptedDataKeys = given.maxEncryptedDataKeys ?? false;
   requireOption(Object.values(CommitmentPolicy).includes(commitmentPolicy), 'commitmentPolicy', 'must be one of CommitmentPolicy');
   requireOption(maxEncryptedDataKeys === false || (Number.isInteger(maxEncryptedDataKeys) && maxEncryptedDataKeys > 0), 'maxEncryptedDataKeys', 'must be false or a positive integer');
   // The EDK limit holds on encrypt too, as in the spec's encrypt: no message the client would refuse.

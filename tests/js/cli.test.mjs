@@ -370,16 +370,20 @@ test('CLI messages name what the user typed: a missing input and why, an output 
 });
 
 // A fake KMS for what moto cannot do: a key the caller may list but not describe.
-test('fixture keys: a key that cannot be described (AccessDeniedException) is listed with ? and counted on stderr; the others as usual', async () => {
+test('fixture keys: a key that cannot be described (AccessDeniedException) is listed with ? and counted on stderr, the others as usual; throttling fails the listing, which then stops', async () => {
   const { createServer } = await import('node:http');
+  let listed = ['k-mine', 'k-theirs'];
+  let describes = 0;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c)).on('end', () => {
       const op = req.headers['x-amz-target'].split('.').pop();
       const json = (status, value, type) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type && { 'x-amzn-errortype': type }) }).end(JSON.stringify(value));
       if (op === 'ListAliases') return json(200, { Aliases: [{ AliasName: 'alias/mine', TargetKeyId: 'k-mine' }], Truncated: false });
-      if (op === 'ListKeys') return json(200, { Keys: [{ KeyId: 'k-mine' }, { KeyId: 'k-theirs' }], Truncated: false });
+      if (op === 'ListKeys') return json(200, { Keys: listed.map((KeyId) => ({ KeyId })), Truncated: false });
+      describes += 1;
       if (JSON.parse(body).KeyId === 'k-theirs') return json(400, { __type: 'AccessDeniedException', message: 'not yours' });
+      if (JSON.parse(body).KeyId === 'k-throttled') return json(400, { __type: 'ThrottlingException', message: 'slow down' });
       json(200, { KeyMetadata: { KeyId: 'k-mine', KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' } });
     });
   });
@@ -390,6 +394,14 @@ test('fixture keys: a key that cannot be described (AccessDeniedException) is li
     const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
     assert.deepEqual(rows, [['k-mine', 'Enabled', 'SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT', 'alias/mine'], ['k-theirs', '?', '?', '-']]);
     assert.match(r.stderr, /1 key not described \(AccessDeniedException\)/);
+    // Throttling that outlasts the retries is no verdict on the key: the listing fails, and no
+    // more keys are described once it has.
+    listed = ['k-throttled', ...Array.from({ length: 200 }, (_, i) => `k-${i}`)];
+    describes = 0;
+    const throttled = await run(['keys'], { AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${server.address().port}`, AWS_MAX_ATTEMPTS: '1' });
+    assert.deepEqual([throttled.code, throttled.stdout], [1, ''], throttled.stderr);
+    assert.match(throttled.stderr, /ThrottlingException/);
+    assert.ok(describes < 20, `${describes} DescribeKey calls after the listing failed`);
   } finally {
     server.close();
   }

@@ -208,8 +208,9 @@ test('buildClient, as the official SDKs build theirs: its policy and EDK limit a
     await assert.rejects((async () => { for await (const c of stream) void c; })(), (e) => e.name === 'TooManyEncryptedDataKeysError', `stream, ${maxEncryptedDataKeys}`);
   }
   // As client-node's: no policy given is the strictest, REQUIRE_ENCRYPT_REQUIRE_DECRYPT.
-  for (const options of [undefined, {}, { maxEncryptedDataKeys: 2 }]) {
-    await assert.rejects(esdk.buildClient(options).decrypt(theirRawAes(k1), legacy), /commitment/i, `client-node, ${JSON.stringify(options)}`);
+  // (kms-wasm takes an option given as null as not given, as its calls and its types do.)
+  for (const options of [undefined, {}, { maxEncryptedDataKeys: 2 }, { commitmentPolicy: null, maxEncryptedDataKeys: null }]) {
+    if (options?.commitmentPolicy !== null) await assert.rejects(esdk.buildClient(options).decrypt(theirRawAes(k1), legacy), /commitment/i, `client-node, ${JSON.stringify(options)}`);
     await assert.rejects(ours.buildClient(options).decrypt(rawAes(k1), legacy), (e) => e.name === 'CommitmentPolicyError', JSON.stringify(options));
     assert.ok(Buffer.from((await ours.buildClient(options).decrypt(rawAes(k1), result)).plaintext).equals(plaintext));
   }
