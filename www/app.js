@@ -58,6 +58,11 @@ function kmsNamesIn(message) {
   return new Set(String(message ?? '').match(/\b[A-Z][A-Za-z]*(?:Exception|Error)\b/g) ?? []);
 }
 
+// What a file to decrypt may ask for: the page writes one data key and 64 KiB frames; the AWS
+// Encryption CLI 4 KiB frames by default.
+const MAX_DATA_KEYS = 10;
+const MAX_FRAME = 64 << 20;
+
 const CREDENTIAL_ERRORS = ['UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException', 'InvalidClientTokenId',
   'SignatureDoesNotMatch', 'ExpiredTokenException', 'ExpiredToken', 'MissingAuthenticationTokenException', 'AuthFailure', 'InvalidAccessKeyId'];
 
@@ -85,6 +90,7 @@ export function explain(e, what = 'kms') {
     return what === 'decrypt' ? 'The file is encrypted under a KMS key you may not use (access denied).' : 'You may not use this KMS key (access denied).';
   if (has('NotFoundException')) return what === 'decrypt' ? 'The file is encrypted under a KMS key that does not exist for these credentials (other account or region, or deleted).' : 'The KMS key was not found.';
   if (has('InvalidCiphertextException')) return 'KMS could not decrypt the data key: the file was altered, or its encryption context was changed.';
+  if (has('ThrottlingException', 'LimitExceededException')) return "KMS is turning requests away (over the account's request quota): try again in a moment.";
   switch (name) {
     case 'MalformedMessageError':
       return what === 'decrypt' ? `This is not an encrypted file in the Encryption SDK format, or it is truncated or damaged (${e.message}).` : `Invalid message: ${e.message}`;
@@ -110,8 +116,12 @@ export function explain(e, what = 'kms') {
       return `KMS rejected the request: ${e.message}`;
     case 'AccountUnknown':
       return `Not decrypted: ${e.message}.`;
-    default:
-      return `${name}: ${e?.message ?? e}`;
+    case 'FileReadError':
+      return 'The file could not be read: it was changed, moved or removed since you chose it. Choose it again.';
+    default: {
+      const text = `${name}: ${e?.message ?? e}`;
+      return /[.!?]$/.test(text) ? text : `${text}.`;
+    }
   }
 }
 
@@ -447,7 +457,11 @@ function refreshRunButtons() {
   const waiting = [...state.jobs].filter((j) => !j.running && j.card.dataset.state !== 'done');
   const all = $('#run-all');
   all.hidden = state.jobs.size < 2;
-  all.disabled = state.runningAll || !state.kms || !waiting.length || (waiting.some((j) => j.mode === 'encrypt') && !selectedKey());
+  const blocked = !state.kms || !waiting.length || (waiting.some((j) => j.mode === 'encrypt') && !selectedKey());
+  // While it runs it only looks disabled (its handler ignores a click): a disabled button loses
+  // the keyboard focus, and with it the reader's place.
+  all.disabled = blocked && !state.runningAll;
+  all.setAttribute('aria-disabled', String(state.runningAll || blocked));
   all.textContent = `Run all (${waiting.length})`;
   for (const job of state.jobs) {
     $('.mode select', job.card).disabled = job.running; // a running job's action stays what it is
@@ -595,10 +609,13 @@ async function run(job) {
         if (!state.accounts.size) throw Object.assign(new Error('no key of the connected account is listed, so the account to limit decryption to is unknown: create or list a key first, or untick "Decrypt only files whose key belongs to the connected account"'), { name: 'AccountUnknown' });
         filter = { partition: state.partition, accountIds: [...state.accounts] };
       }
-      envelope = decryptStream(new KmsKeyring({ client: kms, discovery: true, discoveryFilter: filter }), Object.keys(context).length ? { encryptionContext: context } : {});
+      // A file from someone else may name thousands of data keys (a KMS call each) or one frame
+      // of gigabytes (held whole): refused at its header beyond these.
+      const limits = { maxEncryptedDataKeys: MAX_DATA_KEYS, maxFrameLength: MAX_FRAME };
+      envelope = decryptStream(new KmsKeyring({ client: kms, discovery: true, discoveryFilter: filter }), Object.keys(context).length ? { ...limits, encryptionContext: context } : limits);
     }
     envelope.messageHeader.then((h) => { header = h; }, () => {});
-    await file.stream()
+    await fileSource(file)
       .pipeThrough(counter, { signal: ac.signal })
       .pipeThrough(envelope, { signal: ac.signal })
       .pipeTo(new WritableStream({ write: (chunk) => collector.add(chunk) }), { signal: ac.signal });
@@ -635,6 +652,27 @@ async function run(job) {
   }
 }
 
+/**
+ * The file's bytes, a failure to read them named as such: Chromium says only "network error"
+ * (a TypeError) when the file changed or went away after it was chosen.
+ */
+function fileSource(file) {
+  const reader = file.stream().getReader();
+  return new ReadableStream({
+    async pull(controller) {
+      let read;
+      try {
+        read = await reader.read();
+      } catch (e) {
+        throw Object.assign(new Error(`${e?.name ?? 'Error'}: ${e?.message ?? e}`), { name: 'FileReadError', cause: e });
+      }
+      if (read.done) controller.close();
+      else controller.enqueue(read.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 // One file after another: each streams, so working memory stays bounded however many there are;
 // each finished file's result stays in memory for its download link until its card is removed.
 $('#run-all').addEventListener('click', async () => {
@@ -653,8 +691,16 @@ $('#run-all').addEventListener('click', async () => {
   } finally {
     state.runningAll = false;
   }
-  setStatus($('#run-all-status'), `${ok} of ${jobs.length} file${jobs.length === 1 ? '' : 's'} done.`, ok === jobs.length ? 'ok' : 'error');
+  const status = $('#run-all-status');
+  setStatus(status, `${ok} of ${jobs.length} file${jobs.length === 1 ? '' : 's'} done.`, ok === jobs.length ? 'ok' : 'error');
+  const all = $('#run-all');
+  const hadFocus = document.activeElement === all;
   refreshRunButtons();
+  // Nothing left to run, the button is disabled now: the focus goes to what it did.
+  if (hadFocus && all.disabled) {
+    status.tabIndex = -1;
+    status.focus();
+  }
 });
 
 const input = $('#file-input');

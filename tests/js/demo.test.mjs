@@ -233,6 +233,32 @@ test('a tampered file shows the error and downloads nothing', async () => {
   assert.match(r2.message, /not an encrypted file/);
   await shot('06-not-encrypted');
   await clearFiles();
+
+  // A file from someone else naming more data keys than the page lets one file ask KMS about
+  // (each could be a billed Decrypt call): refused at its header.
+  const { RawAesKeyring, MultiKeyring, encrypt } = await importPackage();
+  const rawAes = (i) => new RawAesKeyring({ keyName: `k${i}`, keyNamespace: 'demo-test', wrappingKey: randomBytes(32) });
+  const manyKeys = await encrypt(new MultiKeyring({ generator: rawAes(0), children: Array.from({ length: 10 }, (_, i) => rawAes(i + 1)) }), 'eleven keys');
+  const manyPath = join(tmp, 'many-keys.txt.encrypted');
+  await writeFile(manyPath, manyKeys.result);
+  const r3 = await runFile(manyPath, { expectDownload: false });
+  assert.equal(r3.state, 'error');
+  assert.match(r3.message, /safety limit.*11 encrypted data keys|safety limit/);
+  assert.match(r3.message, /\.$/);
+  await clearFiles();
+
+  // A file changed on disk after it was chosen: it cannot be read, and the page says so (Chromium
+  // itself says only "network error").
+  const changing = join(tmp, 'changed-after-choosing.txt');
+  await writeFile(changing, 'version 1\n');
+  await page.setInputFiles('#file-input', changing);
+  await lastCard().locator('.run:not([disabled])').waitFor({ timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 1100)); // a modification time a second later
+  await writeFile(changing, 'version 2, longer\n');
+  await lastCard().locator('.run').click();
+  await page.waitForFunction((el) => ['done', 'error'].includes(el.dataset.state), await lastCard().elementHandle(), { timeout: 20_000 });
+  assert.match(await lastCard().locator('.message').textContent(), /could not be read: it was changed, moved or removed/);
+  await clearFiles();
 });
 
 test('with "only the connected account" ticked and no account known yet, the page refuses to decrypt rather than decrypt unfiltered', async () => {
@@ -319,8 +345,14 @@ test('explain(): KMS refusals moto does not produce read as a person would under
       deniedDecrypt: explain(err('NoUsableKeyError', 'no encrypted data key could be decrypted with KMS: arn:aws:kms:us-east-1:1:key/x: AccessDeniedException: no'), 'decrypt'),
       foreignKey: explain(err('NoUsableKeyError', 'none of the 1 encrypted data keys is for a KMS key this keyring may use'), 'decrypt'),
       network: explain(err('NetworkError', 'fetch failed'), 'kms'),
+      throttled: explain(err('ThrottlingException', 'Rate exceeded'), 'encrypt'),
+      fileGone: explain(err('FileReadError', 'TypeError: network error'), 'decrypt'),
+      unmapped: explain(err('SomeNewException', 'what KMS said'), 'encrypt'),
     };
   });
+  assert.match(cases.throttled, /request quota.*try again/);
+  assert.match(cases.fileGone, /could not be read.*Choose it again/);
+  assert.equal(cases.unmapped, 'SomeNewException: what KMS said.', 'a sentence of its own, ended');
   assert.match(cases.disabledEncrypt, /disabled/);
   assert.match(cases.disabledDecrypt, /disabled/);
   assert.match(cases.pending, /pending deletion/);
@@ -533,7 +565,7 @@ test('several files at once: "Run all" encrypts each in turn', async () => {
   // (a click by coordinates could land after Run all finished that file, and rightly run it again).
   const disabledWhileRunning = await page.evaluate(() => {
     document.querySelector('#run-all').click();
-    const disabled = document.querySelector('#run-all').disabled;
+    const disabled = document.querySelector('#run-all').getAttribute('aria-disabled') === 'true';
     document.querySelectorAll('.file-card')[2].querySelector('.run').click();
     document.querySelector('#run-all').click(); // as a second click would, disabled or not
     return disabled;
@@ -543,6 +575,16 @@ test('several files at once: "Run all" encrypts each in turn', async () => {
   await page.waitForTimeout(300);
   page.off('download', onAgain);
   assert.deepEqual(again.sort(), more.map((n) => `${n}.encrypted`).sort(), 'one download per file');
+  await clearFiles();
+  // By keyboard: Run all keeps the focus while it runs (it only looks disabled), then hands it
+  // to its status once nothing is left to run.
+  await page.setInputFiles('#file-input', ['k1.txt', 'k2.txt'].map((name) => ({ name, mimeType: 'text/plain', buffer: randomBytes(2 * MiB) })));
+  await page.locator('#run-all:not([disabled])').waitFor();
+  await page.focus('#run-all');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'run-all', 'focus kept while it runs');
+  await page.waitForFunction(() => /2 of 2 files done/.test(document.querySelector('#run-all-status').textContent), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'run-all-status', 'then on what it did');
   await clearFiles();
 });
 
