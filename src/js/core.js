@@ -190,6 +190,14 @@ const lowerFirst = (s) => s[0].toLowerCase() + s.slice(1);
  * `new KMSClient({ region, endpoint, credentials })`, then
  * `await client.send(new EncryptCommand({ KeyId, Plaintext }))`.
  */
+// Where an entry can read more of the environment than wasm (Node: a web identity token file),
+// the credentials it finds there when the variables hold no keys.
+let envCredentials;
+/** Installs `(env, options) → provider | undefined` for `fromEnv` (entries only). */
+export function useEnvCredentials(finder) {
+  envCredentials = finder;
+}
+
 export class KMSClient {
   #options;
   #env;
@@ -209,7 +217,9 @@ export class KMSClient {
 
   /** A client configured from environment variables (`process.env`, a Worker's `env`). */
   static fromEnv(env, options = {}) {
-    return new this(options, env ?? {});
+    env ??= {};
+    const credentials = options?.credentials ?? envCredentials?.(env, options ?? {});
+    return new this(credentials ? { ...options, credentials } : options, env);
   }
 
   /** The caller's own credentials function (not a kms-wasm provider), noting what it throws. */

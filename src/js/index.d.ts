@@ -5,6 +5,7 @@ import type { KMSCommand, KMSOperationMethods, KMSOperations, ListKeysRequest, L
   ListResourceTagsResponse, ListRetirableGrantsRequest, ListKeyRotationsRequest, ListKeyRotationsResponse,
   DescribeCustomKeyStoresRequest, DescribeCustomKeyStoresResponse } from './model.js';
 import type { HttpHandlerOptions, KMSServiceException, ResponseMetadata } from './errors.js';
+import type { CredentialsProvider } from './deploy.js';
 
 export * from './model.js';
 export * from './errors.js';
@@ -148,6 +149,11 @@ export interface SyncAesGcm {
   /** May free what `seal` or `open` returned; called once a one-shot call copied it. */
   release?(bytes: Uint8Array): void;
 }
+/**
+ * @internal Installs what `fromEnv` uses for credentials when the variables hold no keys (the
+ * Node entry: a web identity token file); `undefined` for nothing more.
+ */
+export declare function useEnvCredentials(finder: ((env: EnvMap, config: KMSClientConfig) => CredentialsProvider | undefined) | undefined): void;
 /** @internal Installs the synchronous AES-GCM for envelope frames (`undefined`: WebCrypto); returns the one it replaced. */
 export declare function useSyncAesGcm(cipher: SyncAesGcm | undefined): SyncAesGcm | undefined;
 /**

@@ -2,10 +2,12 @@
 // (the browser loader would try to fetch a file: URL, which Node's fetch refuses).
 import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
 import { openSync, read, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initSync, limitFetchesInFlight } from './kms_wasm.js';
-import { markReady, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
+import { markReady, useEnvCredentials, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
+import { fromWebIdentity } from './deploy.js';
 import { helperWorker } from './hash-worker.js';
 
 // A bundle made CommonJS (esbuild --format=cjs, as Lambda tooling bundles) has no import.meta.url:
@@ -114,6 +116,22 @@ useSyncAesGcm({
   release(bytes) {
     if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) bytes.buffer.transfer?.(0);
   },
+});
+// KMS.fromEnv with no keys in the variables: a web identity token file, as the SDK's default
+// chain reads it (EKS service accounts, CI runners): AssumeRoleWithWebIdentity with the token
+// the file holds at each refresh (it is rotated in place).
+useEnvCredentials((env, options) => {
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  if (env.AWS_ACCESS_KEY_ID || !tokenFile || !env.AWS_ROLE_ARN) return undefined;
+  const ignoreEndpoints = /^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '');
+  const endpoint = ignoreEndpoints ? undefined : env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined;
+  return fromWebIdentity({
+    roleArn: env.AWS_ROLE_ARN,
+    roleSessionName: env.AWS_ROLE_SESSION_NAME || undefined,
+    region: options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION),
+    tokenProvider: () => readFile(tokenFile, 'utf8').then((token) => token.trim()),
+    ...(endpoint ? { endpoint } : { useFipsEndpoint: /^true$/i.test(env.AWS_USE_FIPS_ENDPOINT ?? '') }),
+  });
 });
 export * from './core.js';
 export * from './deploy.js';

@@ -750,6 +750,51 @@ test('fixture: a provider called by itself fetches again after STS or Cognito 5x
   }
 });
 
+// Fixture: STS and KMS at one fake endpoint, as a pod's web identity reaches them.
+test('fixture (Node): KMS.fromEnv with no keys but AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN assumes the role with the token the file holds at each refresh, as the SDK\'s default chain', async () => {
+  const sts = [];
+  const signedWith = [];
+  const server = await serve((req, body) => {
+    const target = req.headers['x-amz-target'];
+    if (!target) {
+      const form = new URLSearchParams(body);
+      sts.push([form.get('Action'), form.get('RoleArn'), form.get('RoleSessionName'), form.get('WebIdentityToken')]);
+      const exp = new Date(Date.now() + 2000).toISOString(); // refreshed at half-life
+      return { status: 200, headers: { 'content-type': 'text/xml' }, body: `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>AKIAWEBID${sts.length}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>session-${sts.length}</SessionToken><Expiration>${exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>` };
+    }
+    signedWith.push([/Credential=(\w+)\//.exec(req.headers.authorization)?.[1], req.headers['x-amz-security-token']]);
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"Keys":[],"Truncated":false}' };
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-token-'));
+  try {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'token-one\n');
+    const env = { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: server.url, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/pod', AWS_ROLE_SESSION_NAME: 'billing-pod' };
+    const kms = KMS.fromEnv(env);
+    assert.deepEqual((await kms.listKeys({})).Keys, []);
+    writeFileSync(tokenFile, 'token-two\n'); // rotated in place, as Kubernetes does
+    await new Promise((r) => setTimeout(r, 1100));
+    await kms.listKeys({});
+    assert.deepEqual(sts, [
+      ['AssumeRoleWithWebIdentity', 'arn:aws:iam::123456789012:role/pod', 'billing-pod', 'token-one'],
+      ['AssumeRoleWithWebIdentity', 'arn:aws:iam::123456789012:role/pod', 'billing-pod', 'token-two'],
+    ]);
+    assert.deepEqual(signedWith, [['AKIAWEBID1', 'session-1'], ['AKIAWEBID2', 'session-2']]);
+    // Keys in the variables win, as in the SDK's chain; so do credentials given.
+    sts.length = 0;
+    await KMS.fromEnv({ ...env, AWS_ACCESS_KEY_ID: 'AKIASTATIC', AWS_SECRET_ACCESS_KEY: 's' }).listKeys({});
+    await KMS.fromEnv(env, { credentials: { accessKeyId: 'AKIAGIVEN', secretAccessKey: 's' } }).listKeys({});
+    assert.deepEqual([sts.length, signedWith.slice(2).map(([id]) => id)], [0, ['AKIASTATIC', 'AKIAGIVEN']]);
+    // A token file that cannot be read is a credentials failure naming it, not a hang.
+    const err = await KMS.fromEnv({ ...env, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'missing') }).listKeys({}).catch((e) => e);
+    assert.ok(err instanceof KmsWasmError, String(err));
+    assert.match(err.message, /tokenProvider failed.*ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+});
+
 test('fixture: a provider\'s requestTimeout bounds each STS or Cognito request (a client\'s covers only its KMS calls); a bad one is a ConfigError', async () => {
   const silent = await serve(() => new Promise(() => {})); // never answers
   try {
