@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { initSync, limitFetchesInFlight } from './kms_wasm.js';
 import { markReady, useEnvCredentials, useExternalSha384, usePrefault, useSyncAesGcm } from './core.js';
-import { fromWebIdentity } from './deploy.js';
+import { fromFunction, fromWebIdentity } from './deploy.js';
+import { KmsWasmError } from './errors.js';
 import { helperWorker } from './hash-worker.js';
 
 // A bundle made CommonJS (esbuild --format=cjs, as Lambda tooling bundles) has no import.meta.url:
@@ -117,12 +118,18 @@ useSyncAesGcm({
     if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) bytes.buffer.transfer?.(0);
   },
 });
-// KMS.fromEnv with no keys in the variables: a web identity token file, as the SDK's default
-// chain reads it (EKS service accounts, CI runners): AssumeRoleWithWebIdentity with the token
-// the file holds at each refresh (it is rotated in place).
+// KMS.fromEnv with no keys in the variables: what the SDK's default chain reads next from the
+// environment. A web identity token file (EKS service accounts, CI runners): AssumeRoleWithWebIdentity
+// with the token the file holds at each refresh (it is rotated in place). Else a container
+// credentials endpoint (ECS tasks, EKS Pod Identity).
 useEnvCredentials((env, options) => {
+  if (env.AWS_ACCESS_KEY_ID) return undefined;
+  return tokenFileCredentials(env, options) ?? containerCredentials(env);
+});
+
+function tokenFileCredentials(env, options) {
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
-  if (env.AWS_ACCESS_KEY_ID || !tokenFile || !env.AWS_ROLE_ARN) return undefined;
+  if (!tokenFile || !env.AWS_ROLE_ARN) return undefined;
   const ignoreEndpoints = /^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '');
   const endpoint = ignoreEndpoints ? undefined : env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined;
   return fromWebIdentity({
@@ -132,6 +139,33 @@ useEnvCredentials((env, options) => {
     tokenProvider: () => readFile(tokenFile, 'utf8').then((token) => token.trim()),
     ...(endpoint ? { endpoint } : { useFipsEndpoint: /^true$/i.test(env.AWS_USE_FIPS_ENDPOINT ?? '') }),
   });
-});
+}
+
+// The container credentials endpoint: ECS's at 169.254.170.2 (a relative URI), or a full URI,
+// which must be https or reach the host itself, ECS or EKS Pod Identity's agent (as the SDK
+// allows): credentials must not be fetched in the clear from elsewhere. Asked with the
+// authorization token (its file read again each time) when one is set.
+const CONTAINER_HOSTS = ['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]'];
+const CONTAINER_TIMEOUT_MS = 5000;
+function containerCredentials(env) {
+  const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  if (!relative && !full) return undefined;
+  const variable = relative ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
+  let url;
+  try {
+    url = new URL(relative ? `http://169.254.170.2${relative.startsWith('/') ? '' : '/'}${relative}` : full);
+  } catch {}
+  const allowed = url && (url.protocol === 'https:' || (url.protocol === 'http:' && (CONTAINER_HOSTS.includes(url.hostname) || /^127\./.test(url.hostname))));
+  return fromFunction(async () => {
+    if (!allowed) throw new KmsWasmError({ name: 'ConfigError', message: `${variable}: must be an https URL, or http to this host, ECS's or EKS Pod Identity's agent`, field: variable });
+    const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
+    const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+    const res = await fetch(url, { headers: token ? { authorization: token } : {}, redirect: 'error', signal: AbortSignal.timeout(CONTAINER_TIMEOUT_MS) });
+    if (!res.ok) throw new KmsWasmError({ name: 'CredentialsProviderError', message: `the container credentials endpoint ${url.origin} answered HTTP ${res.status}` });
+    const c = await res.json().catch(() => ({}));
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.Token, expiration: c.Expiration };
+  });
+}
 export * from './core.js';
 export * from './deploy.js';

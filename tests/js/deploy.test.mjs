@@ -795,6 +795,42 @@ test('fixture (Node): KMS.fromEnv with no keys but AWS_WEB_IDENTITY_TOKEN_FILE a
   }
 });
 
+// Fixture: a container credentials endpoint (ECS, EKS Pod Identity) on this host, and KMS.
+test('fixture (Node): KMS.fromEnv with no keys but AWS_CONTAINER_CREDENTIALS_FULL_URI fetches credentials there with the authorization token file; an http URL elsewhere is refused', async () => {
+  const asked = [];
+  const signedWith = [];
+  const server = await serve((req) => {
+    if (req.url.startsWith('/creds')) {
+      asked.push(req.headers.authorization);
+      if (req.headers.authorization !== 'pod-token') return { status: 403, body: 'no' };
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AccessKeyId: 'AKIACONTAINER', SecretAccessKey: 's', Token: 'container-session', Expiration: new Date(Date.now() + 3600_000).toISOString() }) };
+    }
+    signedWith.push([/Credential=(\w+)\//.exec(req.headers.authorization)?.[1], req.headers['x-amz-security-token']]);
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"Keys":[],"Truncated":false}' };
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-container-'));
+  try {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'pod-token\n');
+    const env = { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_KMS: server.url, AWS_CONTAINER_CREDENTIALS_FULL_URI: `${server.url}/creds`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile };
+    const kms = KMS.fromEnv(env);
+    await kms.listKeys({});
+    await kms.listKeys({});
+    assert.deepEqual([asked, signedWith], [['pod-token'], [['AKIACONTAINER', 'container-session'], ['AKIACONTAINER', 'container-session']]], 'fetched once, cached');
+    // The token file comes before, as in the SDK's chain; keys in the variables before both.
+    const wrongToken = await KMS.fromEnv({ ...env, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: undefined, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'stale' }).listKeys({}).catch((e) => e);
+    assert.match(String(wrongToken.message), /answered HTTP 403/);
+    for (const full of ['http://example.com/creds', 'file:///etc/passwd', 'not a url']) {
+      const refused = await KMS.fromEnv({ ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: full }).listKeys({}).catch((e) => e);
+      assert.match(String(refused.message), /AWS_CONTAINER_CREDENTIALS_FULL_URI: must be an https URL/, full);
+    }
+    assert.equal(asked.length, 2, 'nothing fetched from a refused URL');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+});
+
 test('fixture: a provider\'s requestTimeout bounds each STS or Cognito request (a client\'s covers only its KMS calls); a bad one is a ConfigError', async () => {
   const silent = await serve(() => new Promise(() => {})); // never answers
   try {
