@@ -11,6 +11,35 @@ use std::sync::Arc;
 use crate::credentials::{Credentials, CredentialsProvider, SharedCredentialsProvider};
 use crate::error::{Error, Result};
 
+/// Variables only native builds read (the web identity token file: wasm has no files).
+#[cfg(not(target_arch = "wasm32"))]
+const READ_NATIVE: [&str; 4] = ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL_STS"];
+#[cfg(target_arch = "wasm32")]
+const READ_NATIVE: [&str; 0] = [];
+
+/// With no keys in the environment: a web identity token file, as the SDK's default chain reads
+/// it (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`), assumed with
+/// STS at `sts_endpoint` or the region's, the file read again at each refresh.
+#[cfg(not(target_arch = "wasm32"))]
+fn web_identity_from_env(get: &dyn Fn(&'static str) -> Option<(String, &'static str)>, region: Option<&str>, sts_endpoint: Option<(String, &'static str)>, fips: bool) -> Result<Option<SharedCredentialsProvider>> {
+    use crate::credentials::{CachingProvider, TokenFile, WebIdentityProvider};
+    let (Some((file, _)), Some((role_arn, _)), Some(region)) = (get("AWS_WEB_IDENTITY_TOKEN_FILE"), get("AWS_ROLE_ARN"), region) else {
+        return Ok(None);
+    };
+    let session = get("AWS_ROLE_SESSION_NAME").map_or_else(|| format!("kms-wasm-{}", crate::platform::now_millis()), |(s, _)| s);
+    let relabel = |name: &'static str| move |e: Error| Error::config(name, e.detail());
+    let mut provider = WebIdentityProvider::with_token_source(region, role_arn, session, Arc::new(TokenFile(file.into()))).map_err(|e| match e.field() {
+        Some("roleArn") => relabel("AWS_ROLE_ARN")(e),
+        Some("roleSessionName") => relabel("AWS_ROLE_SESSION_NAME")(e),
+        _ => e,
+    })?;
+    provider = match sts_endpoint {
+        Some((url, name)) => provider.endpoint(&url).map_err(relabel(name))?,
+        None => provider.use_fips_endpoint(fips),
+    };
+    Ok(Some(Arc::new(CachingProvider::new(Arc::new(provider)))))
+}
+
 /// Retry policy: capped exponential backoff with full jitter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryConfig {
@@ -385,13 +414,17 @@ impl ConfigBuilder {
             "AWS_MAX_ATTEMPTS",
             "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         ];
-        let mut values: [Option<zeroize::Zeroizing<String>>; READ.len()] = Default::default();
+        let mut values: [Option<zeroize::Zeroizing<String>>; READ.len() + READ_NATIVE.len()] = Default::default();
+        #[cfg(target_arch = "wasm32")]
+        let position = |k: &str| READ.iter().position(|n| *n == k);
+        #[cfg(not(target_arch = "wasm32"))]
+        let position = |k: &str| READ.iter().chain(READ_NATIVE.iter()).position(|n| *n == k);
         for (k, v) in vars {
-            if let Some(i) = READ.iter().position(|n| *n == k.as_ref()) {
+            if let Some(i) = position(k.as_ref()) {
                 values[i] = Some(zeroize::Zeroizing::new(v.as_ref().to_owned()));
             }
         }
-        let value = |k: &str| READ.iter().position(|n| *n == k).and_then(|i| values[i].as_deref()).map(String::as_str);
+        let value = |k: &str| position(k).and_then(|i| values[i].as_deref()).map(String::as_str);
         let get = |k: &'static str| value(k).map(str::trim).filter(|v| !v.is_empty()).map(|v| (v.to_owned(), k));
         if self.region.is_none() {
             self.region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
@@ -419,6 +452,11 @@ impl ConfigBuilder {
             if let Some(c) = Credentials::from_env(value)? {
                 self.credentials = Some(Arc::new(c));
             }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.credentials.is_none() {
+            let sts_endpoint = if ignore_endpoints { None } else { get("AWS_ENDPOINT_URL_STS").or_else(|| get("AWS_ENDPOINT_URL")) };
+            self.credentials = web_identity_from_env(&get, self.region.as_ref().map(|(r, _)| r.as_str()), sts_endpoint, self.fips.is_some_and(|(on, _)| on))?;
         }
         Ok(self)
     }

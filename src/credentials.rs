@@ -208,6 +208,22 @@ pub trait TokenSource: MaybeSend + MaybeSync {
     fn token(&self) -> BoxFuture<'_, Result<SecretString>>;
 }
 
+/// A web identity token read from a file before every STS call (`AWS_WEB_IDENTITY_TOKEN_FILE`:
+/// Kubernetes and CI runners rotate the token in place). Native builds only.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug)]
+pub struct TokenFile(pub std::path::PathBuf);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl TokenSource for TokenFile {
+    fn token(&self) -> BoxFuture<'_, Result<SecretString>> {
+        Box::pin(async move {
+            let text = zeroize::Zeroizing::new(std::fs::read_to_string(&self.0).map_err(|e| Error::credentials(format!("cannot read the web identity token file {}: {e}", self.0.display())))?);
+            Ok(SecretString::new(text.trim()))
+        })
+    }
+}
+
 impl TokenSource for SecretString {
     fn token(&self) -> BoxFuture<'_, Result<SecretString>> {
         let t = self.clone();

@@ -570,3 +570,82 @@ async fn refusals_echoing_the_token_are_redacted() {
     assert_eq!(e.message(), "Invalid login token: ** redacted ** or ** redacted **");
     assert!(!format!("{e} {e:?}").contains("login-jwt"));
 }
+
+/// A fake STS + KMS on 127.0.0.1 (one thread, a connection at a time): STS answers credentials
+/// named after the count of its calls; KMS answers an empty key list. Records the web identity
+/// tokens STS was sent and the access key ids KMS requests were signed with.
+fn fake_sts_and_kms(tokens: Arc<Mutex<Vec<String>>>, signers: Arc<Mutex<Vec<String>>>) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let (mut length, mut authorization, mut target) = (0usize, String::new(), false);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if lower.starts_with("authorization:") {
+                    authorization = line.clone();
+                }
+                target |= lower.starts_with("x-amz-target:");
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            let answer = if target {
+                let id = authorization.split("Credential=").nth(1).and_then(|c| c.split('/').next()).unwrap_or("").to_owned();
+                signers.lock().unwrap().push(id);
+                r#"{"Keys":[],"Truncated":false}"#.to_owned()
+            } else {
+                let token = body.split('&').find_map(|p| p.strip_prefix("WebIdentityToken=")).unwrap_or("").to_owned();
+                let mut tokens = tokens.lock().unwrap();
+                tokens.push(token);
+                let exp = format_iso(kms_wasm::platform::now_millis() + 3_600_000);
+                format!("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>AKIAFILE{}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>{exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>", tokens.len())
+            };
+            let mut conn = conn;
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}", answer.len());
+        }
+    });
+    url
+}
+
+/// With no keys in the environment, `from_env` assumes the role of a web identity token file,
+/// as the SDK's default chain does (EKS service accounts, CI runners), reading the file again
+/// at each fetch; keys in the environment come first.
+#[tokio::test]
+async fn from_env_assumes_the_role_of_a_web_identity_token_file() {
+    let (tokens, signers) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(Vec::new())));
+    let url = fake_sts_and_kms(tokens.clone(), signers.clone());
+    let dir = std::env::temp_dir().join(unique("kms-wasm-token-file"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(&file, "token-one\n").unwrap();
+    let file_name = file.to_str().unwrap().to_owned();
+    let env = |extra: &[(&str, &str)]| {
+        let mut vars = vec![("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", url.as_str()), ("AWS_WEB_IDENTITY_TOKEN_FILE", file_name.as_str()), ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod")];
+        vars.extend_from_slice(extra);
+        vars.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect::<Vec<_>>()
+    };
+    let kms = KmsClient::from_env(env(&[])).unwrap();
+    kms.list_keys(ListKeysRequest::default()).await.unwrap();
+    std::fs::write(&file, "token-two\n").unwrap();
+    // A client of its own fetches again, reading the file as it is now.
+    KmsClient::from_env(env(&[])).unwrap().list_keys(ListKeysRequest::default()).await.unwrap();
+    KmsClient::from_env(env(&[("AWS_ACCESS_KEY_ID", "AKIASTATIC"), ("AWS_SECRET_ACCESS_KEY", "s")])).unwrap().list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(*tokens.lock().unwrap(), ["token-one", "token-two"]);
+    assert_eq!(*signers.lock().unwrap(), ["AKIAFILE1", "AKIAFILE2", "AKIASTATIC"]);
+    // A bad role ARN names its variable; a file that cannot be read fails the call, saying so.
+    let e = KmsClient::from_env(env(&[("AWS_ROLE_ARN", "not-an-arn")])).unwrap_err();
+    assert_eq!(e.field(), Some("AWS_ROLE_ARN"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let e = KmsClient::from_env(env(&[])).unwrap().list_keys(ListKeysRequest::default()).await.unwrap_err();
+    assert!(e.message().contains("cannot read the web identity token file"), "{e}");
+}
