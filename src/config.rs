@@ -278,7 +278,9 @@ impl Config {
     /// `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` (`true`/`false`) choose the
     /// region's endpoint variant. As the SDK reads them: `AWS_MAX_ATTEMPTS` (unless
     /// [`ConfigBuilder::max_attempts`] set it), and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`
-    /// ignores the endpoint variables.
+    /// ignores the endpoint variables. Natively, with no keys: the role of a web identity token
+    /// file (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`; STS at
+    /// `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`), as the SDK's default chain.
     pub fn from_env<K: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
         Self::builder().env(vars)?.build()
     }
