@@ -185,19 +185,19 @@ export function liftError(e) {
 
 const lowerFirst = (s) => s[0].toLowerCase() + s.slice(1);
 
-/**
- * A KMS client shaped like `KMSClient` of @aws-sdk/client-kms:
- * `new KMSClient({ region, endpoint, credentials })`, then
- * `await client.send(new EncryptCommand({ KeyId, Plaintext }))`.
- */
-// Where an entry can read more of the environment than wasm (Node: a web identity token file),
-// the credentials it finds there when the variables hold no keys.
+// Where an entry can read more of the environment than wasm (Node: a web identity token file,
+// a container credentials endpoint), the credentials it finds there when the variables hold no keys.
 let envCredentials;
 /** Installs `(env, options) → provider | undefined` for `fromEnv` (entries only). */
 export function useEnvCredentials(finder) {
   envCredentials = finder;
 }
 
+/**
+ * A KMS client shaped like `KMSClient` of @aws-sdk/client-kms:
+ * `new KMSClient({ region, endpoint, credentials })`, then
+ * `await client.send(new EncryptCommand({ KeyId, Plaintext }))`.
+ */
 export class KMSClient {
   #options;
   #env;
