@@ -17,27 +17,35 @@ const READ_NATIVE: [&str; 4] = ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "
 #[cfg(target_arch = "wasm32")]
 const READ_NATIVE: [&str; 0] = [];
 
-/// With no keys in the environment: a web identity token file, as the SDK's default chain reads
-/// it (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`), assumed with
-/// STS at `sts_endpoint` or the region's, the file read again at each refresh.
+/// A web identity token file named in the environment (`AWS_WEB_IDENTITY_TOKEN_FILE`,
+/// `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`), as the SDK's default chain reads it: the
+/// credentials of a configuration given none, assumed with STS at `sts_endpoint` or the
+/// region's, the file read again at each refresh. Native builds only.
 #[cfg(not(target_arch = "wasm32"))]
-fn web_identity_from_env(get: &dyn Fn(&'static str) -> Option<(String, &'static str)>, region: Option<&str>, sts_endpoint: Option<(String, &'static str)>, fips: bool) -> Result<Option<SharedCredentialsProvider>> {
-    use crate::credentials::{CachingProvider, TokenFile, WebIdentityProvider};
-    let (Some((file, _)), Some((role_arn, _)), Some(region)) = (get("AWS_WEB_IDENTITY_TOKEN_FILE"), get("AWS_ROLE_ARN"), region) else {
-        return Ok(None);
-    };
-    let session = get("AWS_ROLE_SESSION_NAME").map_or_else(|| format!("kms-wasm-{}", crate::platform::now_millis()), |(s, _)| s);
-    let relabel = |name: &'static str| move |e: Error| Error::config(name, e.detail());
-    let mut provider = WebIdentityProvider::with_token_source(region, role_arn, session, Arc::new(TokenFile(file.into()))).map_err(|e| match e.field() {
-        Some("roleArn") => relabel("AWS_ROLE_ARN")(e),
-        Some("roleSessionName") => relabel("AWS_ROLE_SESSION_NAME")(e),
-        _ => e,
-    })?;
-    provider = match sts_endpoint {
-        Some((url, name)) => provider.endpoint(&url).map_err(relabel(name))?,
-        None => provider.use_fips_endpoint(fips),
-    };
-    Ok(Some(Arc::new(CachingProvider::new(Arc::new(provider)))))
+struct WebIdentityFromEnv {
+    file: String,
+    role_arn: String,
+    session: Option<String>,
+    sts_endpoint: Option<(String, &'static str)>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl WebIdentityFromEnv {
+    fn provider(self, region: &str, fips: bool) -> Result<SharedCredentialsProvider> {
+        use crate::credentials::{CachingProvider, TokenFile, WebIdentityProvider};
+        let session = self.session.unwrap_or_else(|| format!("kms-wasm-{}", crate::platform::now_millis()));
+        let relabel = |name: &'static str| move |e: Error| Error::config(name, e.detail());
+        let mut provider = WebIdentityProvider::with_token_source(region, self.role_arn, session, Arc::new(TokenFile(self.file.into()))).map_err(|e| match e.field() {
+            Some("roleArn") => relabel("AWS_ROLE_ARN")(e),
+            Some("roleSessionName") => relabel("AWS_ROLE_SESSION_NAME")(e),
+            _ => e,
+        })?;
+        provider = match self.sts_endpoint {
+            Some((url, name)) => provider.endpoint(&url).map_err(relabel(name))?,
+            None => provider.use_fips_endpoint(fips),
+        };
+        Ok(Arc::new(CachingProvider::new(Arc::new(provider))))
+    }
 }
 
 /// Retry policy: capped exponential backoff with full jitter.
@@ -340,6 +348,9 @@ pub struct ConfigBuilder {
     retry: RetryConfig,
     max_attempts_given: bool,
     timeout_ms: Option<u64>,
+    /// Credentials for a configuration given none, resolved by `build` (with the final region).
+    #[cfg(not(target_arch = "wasm32"))]
+    web_identity: Option<WebIdentityFromEnv>,
 }
 
 impl ConfigBuilder {
@@ -456,9 +467,9 @@ impl ConfigBuilder {
             }
         }
         #[cfg(not(target_arch = "wasm32"))]
-        if self.credentials.is_none() {
+        if let (None, Some((file, _)), Some((role_arn, _))) = (&self.credentials, get("AWS_WEB_IDENTITY_TOKEN_FILE"), get("AWS_ROLE_ARN")) {
             let sts_endpoint = if ignore_endpoints { None } else { get("AWS_ENDPOINT_URL_STS").or_else(|| get("AWS_ENDPOINT_URL")) };
-            self.credentials = web_identity_from_env(&get, self.region.as_ref().map(|(r, _)| r.as_str()), sts_endpoint, self.fips.is_some_and(|(on, _)| on))?;
+            self.web_identity = Some(WebIdentityFromEnv { file, role_arn, session: get("AWS_ROLE_SESSION_NAME").map(|(s, _)| s), sts_endpoint });
         }
         Ok(self)
     }
@@ -490,7 +501,14 @@ impl ConfigBuilder {
         if timeout_ms == 0 {
             return Err(Error::config("requestTimeout", "must be greater than 0 (milliseconds)"));
         }
-        Ok(Config { region, endpoint, region_endpoint, credentials: self.credentials, retry: self.retry, timeout_ms })
+        #[cfg(not(target_arch = "wasm32"))]
+        let credentials = match (self.credentials, self.web_identity) {
+            (None, Some(web_identity)) => Some(web_identity.provider(&region, fips.is_some())?),
+            (given, _) => given,
+        };
+        #[cfg(target_arch = "wasm32")]
+        let credentials = self.credentials;
+        Ok(Config { region, endpoint, region_endpoint, credentials, retry: self.retry, timeout_ms })
     }
 }
 

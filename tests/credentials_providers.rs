@@ -645,6 +645,18 @@ async fn from_env_assumes_the_role_of_a_web_identity_token_file() {
     // A bad role ARN names its variable; a file that cannot be read fails the call, saying so.
     let e = KmsClient::from_env(env(&[("AWS_ROLE_ARN", "not-an-arn")])).unwrap_err();
     assert_eq!(e.field(), Some("AWS_ROLE_ARN"), "{e}");
+    // Whatever order the builder is given things in: a region set after the environment is the
+    // STS region too, and credentials given after it replace the token file (its role ARN unread).
+    let without_region: Vec<_> = env(&[]).into_iter().filter(|(k, _)| k != "AWS_REGION").collect();
+    let config = Config::builder().env(without_region).unwrap().region("eu-west-1").build().unwrap();
+    KmsClient::new(config).list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(tokens.lock().unwrap().len(), 3, "the role assumed in the region given after");
+    let config = Config::builder().env(env(&[("AWS_ROLE_ARN", "arn:aws:iam::123456789012:user/not-a-role")])).unwrap().credentials(Credentials::new("AKIAGIVEN", "s", None)).build().unwrap();
+    KmsClient::new(config).list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(signers.lock().unwrap().last().map(String::as_str), Some("AKIAGIVEN"));
+    // Half a pair of keys is refused as before, not passed over for the token file.
+    let e = KmsClient::from_env(env(&[("AWS_SECRET_ACCESS_KEY", "s")])).unwrap_err();
+    assert_eq!(e.field(), Some("AWS_ACCESS_KEY_ID"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
     let e = KmsClient::from_env(env(&[])).unwrap().list_keys(ListKeysRequest::default()).await.unwrap_err();
     assert!(e.message().contains("cannot read the web identity token file"), "{e}");

@@ -121,50 +121,104 @@ useSyncAesGcm({
 // KMS.fromEnv with no keys in the variables: what the SDK's default chain reads next from the
 // environment. A web identity token file (EKS service accounts, CI runners): AssumeRoleWithWebIdentity
 // with the token the file holds at each refresh (it is rotated in place). Else a container
-// credentials endpoint (ECS tasks, EKS Pod Identity).
+// credentials endpoint (ECS tasks, EKS Pod Identity). Variables are read trimmed, blank as unset,
+// as the Rust side (and natively `Config::from_env`) reads them.
+const envValue = (env, name) => (typeof env[name] === 'string' ? env[name].trim() : '') || undefined;
+const envFlag = (env, name) => /^true$/i.test(envValue(env, name) ?? '');
 useEnvCredentials((env, options) => {
-  if (env.AWS_ACCESS_KEY_ID) return undefined;
+  // Half a pair of keys is the wasm side's ConfigError to report, not a reason to look further.
+  if (envValue(env, 'AWS_ACCESS_KEY_ID') || envValue(env, 'AWS_SECRET_ACCESS_KEY')) return undefined;
   return tokenFileCredentials(env, options) ?? containerCredentials(env);
 });
 
+const CHECK_PROVIDER = Symbol.for('kms-wasm.checkProvider');
+// fromWebIdentity's options as the variables that set them here, for its errors.
+const TOKEN_FILE_VARIABLES = { roleArn: 'AWS_ROLE_ARN', roleSessionName: 'AWS_ROLE_SESSION_NAME', region: 'AWS_REGION' };
+
 function tokenFileCredentials(env, options) {
-  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
-  if (!tokenFile || !env.AWS_ROLE_ARN) return undefined;
-  const ignoreEndpoints = /^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '');
-  const endpoint = ignoreEndpoints ? undefined : env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined;
-  return fromWebIdentity({
-    roleArn: env.AWS_ROLE_ARN,
-    roleSessionName: env.AWS_ROLE_SESSION_NAME || undefined,
-    region: options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION),
+  const tokenFile = envValue(env, 'AWS_WEB_IDENTITY_TOKEN_FILE');
+  const roleArn = envValue(env, 'AWS_ROLE_ARN');
+  if (!tokenFile || !roleArn) return undefined;
+  const endpointVariable = envFlag(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') ? undefined : ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'].find((name) => envValue(env, name));
+  const provider = fromWebIdentity({
+    roleArn,
+    roleSessionName: envValue(env, 'AWS_ROLE_SESSION_NAME'),
+    region: options.region ?? envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION'),
     tokenProvider: () => readFile(tokenFile, 'utf8').then((token) => token.trim()),
-    ...(endpoint ? { endpoint } : { useFipsEndpoint: /^true$/i.test(env.AWS_USE_FIPS_ENDPOINT ?? '') }),
+    ...(endpointVariable ? { endpoint: envValue(env, endpointVariable) } : { useFipsEndpoint: options.useFipsEndpoint ?? envFlag(env, 'AWS_USE_FIPS_ENDPOINT') }),
   });
+  const check = provider[CHECK_PROVIDER];
+  provider[CHECK_PROVIDER] = () => {
+    try {
+      return check();
+    } catch (e) {
+      const variable = e?.field === 'endpoint' ? endpointVariable : TOKEN_FILE_VARIABLES[e?.field];
+      if (variable) Object.assign(e, { field: variable, message: String(e.message).replace(`${e.field}:`, `${variable}:`) });
+      throw e;
+    }
+  };
+  return provider;
 }
 
 // The container credentials endpoint: ECS's at 169.254.170.2 (a relative URI), or a full URI,
-// which must be https or reach the host itself, ECS or EKS Pod Identity's agent (as the SDK
-// allows): credentials must not be fetched in the clear from elsewhere. Asked with the
-// authorization token (its file read again each time) when one is set.
+// which must be https or reach the host itself (127.x.y.z, ::1), ECS's or EKS Pod Identity's
+// agent, as the SDK allows: credentials must not be fetched in the clear from elsewhere. Asked
+// with the authorization token (its file read again each time) when one is set; a passing
+// failure is asked again, as the SDK does (3 tries, a second apart).
 const CONTAINER_HOSTS = ['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]'];
 const CONTAINER_TIMEOUT_MS = 5000;
+const CONTAINER_TRIES = 3;
+const CONTAINER_RETRY_DELAY_MS = 1000;
+const containerError = (message, field) => new KmsWasmError({ name: field ? 'ConfigError' : 'CredentialsProviderError', message, field });
+const passing = new WeakSet(); // container errors worth asking again
+
 function containerCredentials(env) {
-  const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
-  const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  const relative = envValue(env, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+  const full = envValue(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI');
   if (!relative && !full) return undefined;
   const variable = relative ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
   let url;
   try {
     url = new URL(relative ? `http://169.254.170.2${relative.startsWith('/') ? '' : '/'}${relative}` : full);
   } catch {}
-  const allowed = url && (url.protocol === 'https:' || (url.protocol === 'http:' && (CONTAINER_HOSTS.includes(url.hostname) || /^127\./.test(url.hostname))));
-  return fromFunction(async () => {
-    if (!allowed) throw new KmsWasmError({ name: 'ConfigError', message: `${variable}: must be an https URL, or http to this host, ECS's or EKS Pod Identity's agent`, field: variable });
-    const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
-    const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
-    const res = await fetch(url, { headers: token ? { authorization: token } : {}, redirect: 'error', signal: AbortSignal.timeout(CONTAINER_TIMEOUT_MS) });
-    if (!res.ok) throw new KmsWasmError({ name: 'CredentialsProviderError', message: `the container credentials endpoint ${url.origin} answered HTTP ${res.status}` });
-    const c = await res.json().catch(() => ({}));
+  // The URL parser has made any IPv4 form canonical: four numbers.
+  const allowed = url && !url.username && !url.password
+    && (url.protocol === 'https:' || (url.protocol === 'http:' && (CONTAINER_HOSTS.includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname))));
+  const fetchOnce = async () => {
+    const tokenVariable = envValue(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE') ? 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' : 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
+    const tokenFile = envValue(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE');
+    const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : envValue(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN');
+    // Never quoted: a header the fetch refuses would be.
+    if (token && /[\0-\x1f\x7f]/.test(token)) throw containerError(`${tokenVariable}: the token holds a line break or another control character`, tokenVariable);
+    let res;
+    try {
+      res = await fetch(url, { headers: token ? { authorization: token } : {}, redirect: 'error', signal: AbortSignal.timeout(CONTAINER_TIMEOUT_MS) });
+    } catch (e) {
+      const error = containerError(`cannot reach the container credentials endpoint ${url.origin}: ${e?.cause?.code ?? e?.name ?? 'fetch failed'}`);
+      passing.add(error);
+      throw error;
+    }
+    if (!res.ok) {
+      const error = containerError(`the container credentials endpoint ${url.origin} answered HTTP ${res.status}`);
+      if (res.status >= 500 || res.status === 429) passing.add(error);
+      throw error;
+    }
+    const c = await res.json().catch(() => undefined);
+    if (!['AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration'].every((name) => typeof c?.[name] === 'string')) {
+      throw containerError(`the container credentials endpoint ${url.origin} answered without credentials (AccessKeyId, SecretAccessKey, Token and Expiration)`);
+    }
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.Token, expiration: c.Expiration };
+  };
+  return fromFunction(async () => {
+    if (!allowed) throw containerError(`${variable}: must be an https URL, or http to this host, ECS's or EKS Pod Identity's agent (and carry no user name or password)`, variable);
+    for (let tries = 1; ; tries++) {
+      try {
+        return await fetchOnce();
+      } catch (e) {
+        if (!passing.has(e) || tries >= CONTAINER_TRIES) throw e;
+        await new Promise((resolve) => setTimeout(resolve, CONTAINER_RETRY_DELAY_MS));
+      }
+    }
   });
 }
 export * from './core.js';

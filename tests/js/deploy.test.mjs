@@ -789,6 +789,16 @@ test('fixture (Node): KMS.fromEnv with no keys but AWS_WEB_IDENTITY_TOKEN_FILE a
     const err = await KMS.fromEnv({ ...env, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'missing') }).listKeys({}).catch((e) => e);
     assert.ok(err instanceof KmsWasmError, String(err));
     assert.match(err.message, /tokenProvider failed.*ENOENT/);
+    // Read as the Rust side reads the environment (natively too): trimmed, blank as unset; half a
+    // pair of keys is its ConfigError, not passed over; a bad role ARN names its variable.
+    sts.length = 0;
+    await KMS.fromEnv({ ...env, AWS_ACCESS_KEY_ID: '  ' }).listKeys({});
+    assert.equal(sts.length, 1, 'a blank access key is no key');
+    const half = await KMS.fromEnv({ ...env, AWS_SECRET_ACCESS_KEY: 's' }).listKeys({}).catch((e) => e);
+    assert.deepEqual([half.name, half.field], ['ConfigError', 'AWS_ACCESS_KEY_ID'], String(half));
+    const badArn = await KMS.fromEnv({ ...env, AWS_ROLE_ARN: 'arn:aws:iam::123456789012:user/not-a-role' }).listKeys({}).catch((e) => e);
+    assert.deepEqual([badArn.name, badArn.field], ['ConfigError', 'AWS_ROLE_ARN'], String(badArn));
+    assert.match(badArn.message, /^AWS_ROLE_ARN: /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.close();
@@ -799,9 +809,16 @@ test('fixture (Node): KMS.fromEnv with no keys but AWS_WEB_IDENTITY_TOKEN_FILE a
 test('fixture (Node): KMS.fromEnv with no keys but AWS_CONTAINER_CREDENTIALS_FULL_URI fetches credentials there with the authorization token file; an http URL elsewhere is refused', async () => {
   const asked = [];
   const signedWith = [];
+  let failures = 0;
+  let empty = false;
   const server = await serve((req) => {
     if (req.url.startsWith('/creds')) {
       asked.push(req.headers.authorization);
+      if (failures > 0) {
+        failures -= 1;
+        return { status: 500, body: 'starting' };
+      }
+      if (empty) return { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' };
       if (req.headers.authorization !== 'pod-token') return { status: 403, body: 'no' };
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AccessKeyId: 'AKIACONTAINER', SecretAccessKey: 's', Token: 'container-session', Expiration: new Date(Date.now() + 3600_000).toISOString() }) };
     }
@@ -817,14 +834,29 @@ test('fixture (Node): KMS.fromEnv with no keys but AWS_CONTAINER_CREDENTIALS_FUL
     await kms.listKeys({});
     await kms.listKeys({});
     assert.deepEqual([asked, signedWith], [['pod-token'], [['AKIACONTAINER', 'container-session'], ['AKIACONTAINER', 'container-session']]], 'fetched once, cached');
-    // The token file comes before, as in the SDK's chain; keys in the variables before both.
     const wrongToken = await KMS.fromEnv({ ...env, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: undefined, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'stale' }).listKeys({}).catch((e) => e);
     assert.match(String(wrongToken.message), /answered HTTP 403/);
-    for (const full of ['http://example.com/creds', 'file:///etc/passwd', 'not a url']) {
+    assert.equal(asked.length, 2, 'a refusal is not asked again');
+    // Only https, or http to this host or the ECS and EKS agents (a name that merely starts
+    // with 127. is elsewhere); no user name or password in it.
+    for (const full of ['http://example.com/creds', 'file:///etc/passwd', 'not a url', 'http://127.attacker.example/creds', 'http://127.0.0.1.nip.io/creds', `http://user:PASSWORD@127.0.0.1:${new URL(server.url).port}/creds`]) {
       const refused = await KMS.fromEnv({ ...env, AWS_CONTAINER_CREDENTIALS_FULL_URI: full }).listKeys({}).catch((e) => e);
       assert.match(String(refused.message), /AWS_CONTAINER_CREDENTIALS_FULL_URI: must be an https URL/, full);
+      assert.ok(!String(refused.message).includes('PASSWORD'), full);
     }
     assert.equal(asked.length, 2, 'nothing fetched from a refused URL');
+    // A token with a line break is refused without being quoted (fetch's own error would quote it).
+    const broken = await KMS.fromEnv({ ...env, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: undefined, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'pod-SECRET\r\nx' }).listKeys({}).catch((e) => e);
+    assert.match(String(broken.message), /AWS_CONTAINER_AUTHORIZATION_TOKEN: the token holds a line break/);
+    assert.ok(!JSON.stringify({ m: broken.message, c: String(broken.cause?.message) }).includes('SECRET'));
+    // A passing failure (the agent starting) is asked again, as the SDK's fromHttp does; an
+    // answer without credentials is refused.
+    failures = 1;
+    assert.deepEqual((await KMS.fromEnv(env).listKeys({})).Keys, []);
+    assert.equal(asked.length, 4, 'a 500, then the credentials');
+    empty = true;
+    const without = await KMS.fromEnv(env).listKeys({}).catch((e) => e);
+    assert.match(String(without.message), /answered without credentials/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.close();
