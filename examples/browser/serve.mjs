@@ -4,8 +4,10 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('../../', import.meta.url).pathname;
+// A path, not a URL's pathname: that keeps %20 for a space in the checkout's path.
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const config = {
   region: process.env.AWS_REGION,
   endpoint: process.env.AWS_ENDPOINT_URL_KMS,

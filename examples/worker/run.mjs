@@ -6,9 +6,11 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const work = process.argv[2];
-const root = new URL('../../', import.meta.url).pathname;
+// A path, not a URL's pathname: that keeps %20 for a space in the checkout's path.
+const root = fileURLToPath(new URL('../../', import.meta.url));
 // esbuild comes from the repository's dev packages (tests/node_modules).
 const { build } = await import(join(root, 'tests/node_modules/esbuild/lib/main.js'));
 await build({

@@ -70,3 +70,32 @@ test('the browser example\'s server gives its config.json (credentials from the 
     server.kill();
   }
 });
+
+test('kms-local: an env file left by a killed server is stale; start and stop never signal the process it names if that is something else, and status says so', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kms-local-stale-'));
+  const bystander = spawn('sleep', ['60']); // a process that got the dead server's pid
+  try {
+    const envFile = join(dir, 'env');
+    writeFileSync(envFile, `AWS_REGION=us-east-1\nKMS_LOCAL_PID=${bystander.pid}\n`);
+    const kmsLocal = (...args) => spawnSync(repoPath('pkg-scripts/kms-local'), [...args, '--env-file', envFile], { encoding: 'utf8' });
+    assert.equal(kmsLocal('status').status, 1, 'not running');
+    assert.equal(kmsLocal('stop').status, 0);
+    assert.equal(existsSync(envFile), false, 'the stale file is gone');
+    writeFileSync(envFile, `KMS_LOCAL_PID=${bystander.pid}\n`);
+    const started = kmsLocal('start');
+    assert.equal(started.status, 0, started.stderr);
+    assert.match(kmsLocal('status').stdout, /^running \(pid \d+\)/);
+    const stopping = Date.now();
+    assert.equal(kmsLocal('stop').status, 0);
+    assert.ok(Date.now() - stopping < 4000, `stopped in ${Date.now() - stopping} ms (the runner reaps moto itself)`);
+    assert.equal(bystander.exitCode, null, 'the bystander was never signalled');
+    assert.equal(bystander.signalCode, null);
+  } finally {
+    bystander.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
