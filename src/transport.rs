@@ -219,10 +219,9 @@ impl Transport {
                 let attempts = if fetch_failed { unsent } else { sent };
                 return Err(err.with_attempts(attempts, waited_ms));
             }
-            let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
             // A server's `Retry-After` (a proxy's or gateway's 429 or 503) is waited out, as the SDK
             // does, up to the longest backoff.
-            let backoff = backoff_ms(base, retry.max_delay_ms, tries).max(retry_after_ms.min(retry.max_delay_ms));
+            let backoff = retry_delay_ms(retry, &err, tries).max(retry_after_ms.min(retry.max_delay_ms));
             platform::sleep(backoff).await;
             // After the wait: a call aborted during it has not waited it all.
             waited_ms += backoff;
@@ -287,12 +286,18 @@ pub async fn credentials_with_retries(provider: &dyn crate::credentials::Credent
         if fetches >= retry.max_attempts || !is_retryable(&err) {
             return Err(if fetches > 1 { err.with_attempts(fetches, waited_ms) } else { err });
         }
-        let base = if is_throttling(&err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
-        let backoff = backoff_ms(base, retry.max_delay_ms, fetches);
+        let backoff = retry_delay_ms(retry, &err, fetches);
         platform::sleep(backoff).await;
         waited_ms += backoff;
         fetches += 1;
     }
+}
+
+/// The backoff before retrying after `err` on try `tries`: full jitter from the base, five
+/// times the base for throttling.
+fn retry_delay_ms(retry: crate::config::RetryConfig, err: &Error, tries: u32) -> u64 {
+    let base = if is_throttling(err) { retry.base_delay_ms.saturating_mul(THROTTLING_BASE_FACTOR) } else { retry.base_delay_ms };
+    backoff_ms(base, retry.max_delay_ms, tries)
 }
 
 /// Full-jitter backoff: uniform in `[0, min(max, base * 2^(attempt-1)))`.

@@ -196,7 +196,7 @@ async function retire(values, positionals) {
 const DESCRIBES_AT_ONCE = 8;
 
 async function keys(values, positionals) {
-  if (positionals.length) throw new UsageError(`keys takes no arguments, got "${positionals[0]}"`);
+  noArguments('keys', positionals);
   const kms = client(values);
   const aliases = new Map();
   for await (const page of paginateListAliases({ client: kms })) {
@@ -332,6 +332,14 @@ function stdinStream() {
   });
 }
 
+/** A stream passing its chunks on as they are, telling `add` each one's length. */
+const counting = (add) => new TransformStream({
+  transform(chunk, controller) {
+    add(chunk.length);
+    controller.enqueue(chunk);
+  },
+});
+
 // Streams `input` through `transform` into `output`. A file goes via a temporary file in the
 // same directory: renamed on success, removed on failure, so no partial output is ever left
 // behind. `-` is standard input or output; what went to standard output cannot be taken back.
@@ -344,22 +352,12 @@ async function transformFile(input, output, transform, { force, quiet, progress 
     if (info.isFile()) size = info.size;
   }
   const bar = progressBar(size, { quiet, progress });
-  const counter = new TransformStream({
-    transform(chunk, controller) {
-      bar.add(chunk.length);
-      controller.enqueue(chunk);
-    },
-  });
+  const counter = counting((n) => bar.add(n));
   if (output !== '-' && (await exists(output)) && !force) throw existingOutput(output);
   const stream = (input === '-' ? stdinStream() : await fileStream(input)).pipeThrough(counter).pipeThrough(transform);
   if (output === '-') {
     writingMessage = true;
-    const counted = stream.pipeThrough(new TransformStream({
-      transform(chunk, controller) {
-        bytesToStdout += chunk.length;
-        controller.enqueue(chunk);
-      },
-    }));
+    const counted = stream.pipeThrough(counting((n) => (bytesToStdout += n)));
     try {
       // end: false, as standard output is not ours to close.
       await pipeline(Readable.fromWeb(counted), process.stdout, { end: false });

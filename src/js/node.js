@@ -185,8 +185,8 @@ function containerCredentials(env) {
   const allowed = url && !url.username && !url.password
     && (url.protocol === 'https:' || (url.protocol === 'http:' && (CONTAINER_HOSTS.includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname))));
   const fetchOnce = async () => {
-    const tokenVariable = envValue(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE') ? 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' : 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
     const tokenFile = envValue(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE');
+    const tokenVariable = tokenFile ? 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' : 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
     const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : envValue(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN');
     // Never quoted: a header the fetch refuses would be.
     if (token && /[\0-\x1f\x7f]/.test(token)) throw containerError(`${tokenVariable}: the token holds a line break or another control character`, tokenVariable);

@@ -750,6 +750,12 @@ test('fixture: a provider called by itself fetches again after STS or Cognito 5x
   }
 });
 
+/** A fake KMS's ListKeys answer, noting the access key id and session token the request was signed with. */
+function listKeysNotingSigner(req, signedWith) {
+  signedWith.push([/Credential=(\w+)\//.exec(req.headers.authorization)?.[1], req.headers['x-amz-security-token']]);
+  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"Keys":[],"Truncated":false}' };
+}
+
 // Fixture: STS and KMS at one fake endpoint, as a pod's web identity reaches them.
 test('fixture (Node): KMS.fromEnv with no keys but AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN assumes the role with the token the file holds at each refresh, as the SDK\'s default chain', async () => {
   const sts = [];
@@ -762,8 +768,7 @@ test('fixture (Node): KMS.fromEnv with no keys but AWS_WEB_IDENTITY_TOKEN_FILE a
       const exp = new Date(Date.now() + 2000).toISOString(); // refreshed at half-life
       return { status: 200, headers: { 'content-type': 'text/xml' }, body: `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>AKIAWEBID${sts.length}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>session-${sts.length}</SessionToken><Expiration>${exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>` };
     }
-    signedWith.push([/Credential=(\w+)\//.exec(req.headers.authorization)?.[1], req.headers['x-amz-security-token']]);
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"Keys":[],"Truncated":false}' };
+    return listKeysNotingSigner(req, signedWith);
   });
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-token-'));
   try {
@@ -822,8 +827,7 @@ test('fixture (Node): KMS.fromEnv with no keys but AWS_CONTAINER_CREDENTIALS_FUL
       if (req.headers.authorization !== 'pod-token') return { status: 403, body: 'no' };
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AccessKeyId: 'AKIACONTAINER', SecretAccessKey: 's', Token: 'container-session', Expiration: new Date(Date.now() + 3600_000).toISOString() }) };
     }
-    signedWith.push([/Credential=(\w+)\//.exec(req.headers.authorization)?.[1], req.headers['x-amz-security-token']]);
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"Keys":[],"Truncated":false}' };
+    return listKeysNotingSigner(req, signedWith);
   });
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-container-'));
   try {
