@@ -39,7 +39,7 @@ test('the tarball holds one .wasm, the JS entries and the types', () => {
   assert.equal(pkg.type, 'module');
   const exp = pkg.exports['.'];
   assert.deepEqual(Object.keys(exp), ['types', 'workerd', 'node', 'browser', 'import', 'default']);
-  for (const f of ['index.js', 'node.js', 'workerd.js', 'core.js', 'index.d.ts', 'kms_wasm_bg.wasm']) readFileSync(join(installed, f));
+  for (const f of ['index.js', 'node.js', 'workerd.js', 'core.js', 'index.d.ts', 'index.d.cts', 'kms_wasm_bg.wasm']) readFileSync(join(installed, f));
 });
 
 test('the .wasm names no path of the machine that built it', () => {
@@ -358,6 +358,34 @@ test('Vite: the dev server serves the app unbundled and it runs in Chromium', as
     await server.close();
   }
 });
+
+// A CommonJS TypeScript project (no "type": "module"; @tsconfig/node20 sets module node16): the
+// import is emitted as require(), which tsc accepts only with CommonJS declarations (the
+// `require` types, index.d.cts). The emitted program then runs under Node.
+for (const module of ['node16', 'nodenext']) {
+  test(`types: a CommonJS TypeScript project (module ${module}) compiles an import of the package, and what tsc emits runs in Node`, () => {
+    const dir = join(project, `ts-cjs-${module}`);
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    cpSync(installed, join(dir, 'node_modules', 'kms-wasm'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'cjs-app', private: true }));
+    writeFileSync(join(dir, 'app.ts'), `import { decrypt, encrypt, KMS, RawAesKeyring, type EncryptCommandInput } from 'kms-wasm';
+const input: EncryptCommandInput = { KeyId: 'alias/app', Plaintext: new Uint8Array([1]) };
+const keyring = new RawAesKeyring({ keyName: 'k', keyNamespace: 'app', wrappingKey: new Uint8Array(32).fill(7) });
+export async function main(): Promise<string> {
+  const { result } = await encrypt(keyring, 'from a CommonJS module', { encryptionContext: { app: 'cjs' } });
+  const { plaintext, messageHeader } = await decrypt(keyring, result);
+  return JSON.stringify({ text: new TextDecoder().decode(plaintext), context: messageHeader.encryptionContext.app, client: typeof KMS, key: input.KeyId });
+}
+`);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module, target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false, types: [], outDir: 'out' }, files: ['app.ts'] }));
+    const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(readFileSync(join(dir, 'out', 'app.js'), 'utf8'), /require\("kms-wasm"\)/);
+    const ran = spawnSync(process.execPath, ['-e', `require('./out/app.js').main().then(console.log)`], { cwd: dir, encoding: 'utf8' });
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.deepEqual(JSON.parse(ran.stdout.trim().split('\n').pop()), { text: 'from a CommonJS module', context: 'cjs', client: 'function', key: 'alias/app' });
+  });
+}
 
 test('types: tsc --strict accepts an example using every export, and the declared exports are exactly the runtime ones', async () => {
   // `keyof typeof` holds the declared values (not interfaces): a Record of it, written as an
