@@ -656,6 +656,41 @@ test('on the WebCrypto path, a failure of crypto.subtle.decrypt other than a bad
   assert.ok(Buffer.from((await onPath('WebCrypto', () => ours.decrypt(keyring, result))).plaintext).equals(pt));
 });
 
+test("a WebCrypto without zero-byte AES-GCM (Safari's) is never asked for it: messages ending in an empty frame encrypt and decrypt, one-shot and streamed", async () => {
+  const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
+  const subtle = globalThis.crypto.subtle;
+  const { encrypt: realEncrypt, decrypt: realDecrypt } = subtle;
+  // As the official browser SDK assumes of such an engine: no AES-GCM over zero bytes of
+  // plaintext, to seal or to open (a body that is only its 16-byte tag).
+  const asked = [];
+  const refusing = (real, name, empty) => (algorithm, key, data) => {
+    if (algorithm?.name === 'AES-GCM' && data.byteLength === empty) {
+      asked.push(name);
+      return Promise.reject(new DOMException('zero-byte AES-GCM is not supported', 'OperationError'));
+    }
+    return real.call(subtle, algorithm, key, data);
+  };
+  const restoreEncrypt = stubSubtle('encrypt', refusing(realEncrypt, 'encrypt', 0));
+  const restoreDecrypt = stubSubtle('decrypt', refusing(realDecrypt, 'decrypt', 16));
+  try {
+    // Empty, and whole multiples of the frame length: each ends in an empty final frame.
+    for (const [suiteId, size] of [0, 4096, 3 * 4096].flatMap((n) => [[0x0478, n], [0x0578, n]])) {
+      const pt = randomBytes(size);
+      const options = { frameLength: 4096, suiteId };
+      const oneShot = (await onPath('WebCrypto', () => ours.encrypt(keyring, pt, options))).result;
+      const streamed = await onPath('WebCrypto', () => throughStream(ours.encryptStream(keyring, options), pt));
+      for (const message of [oneShot, streamed]) {
+        assert.ok(Buffer.from((await onPath('WebCrypto', () => ours.decrypt(keyring, message))).plaintext).equals(pt), `one-shot decrypt, ${size} bytes, suite ${suiteId}`);
+        assert.ok((await onPath('WebCrypto', () => throughStream(ours.decryptStream(keyring), message))).equals(pt), `streamed decrypt, ${size} bytes, suite ${suiteId}`);
+      }
+    }
+    assert.deepEqual(asked, []);
+  } finally {
+    restoreEncrypt();
+    restoreDecrypt();
+  }
+});
+
 test('cancelling or aborting an encryptStream in mid-frame aborts its external SHA-384 hasher, on each native AES-GCM path', async () => {
   const keyring = new ours.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: randomBytes(32) });
   const made = [];
