@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import * as esdk from '@aws-crypto/client-node';
 import { KMS as SdkKMS } from '@aws-sdk/client-kms';
 import { execFileSync } from 'node:child_process';
-import { AES_PATHS, aesPaths, localEnv, importPackage, repoPath } from './helpers.mjs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AES_PATHS, aesPaths, chunkStream, localEnv, importPackage, repoPath } from './helpers.mjs';
 
 const ours = await importPackage();
 const env = localEnv();
@@ -43,13 +46,44 @@ test('our messages decrypt with @aws-crypto/client-node (both suites, edge sizes
       assert.ok(Buffer.from(back.plaintext).equals(plaintext), `suite ${suiteId} size ${size}`);
       assert.equal(back.messageHeader.suiteId, suiteId);
       assert.equal(back.messageHeader.encryptionContext.case, context.case);
+      // Two-key message: the second key alone opens it on their side.
+      const twoKeys = await ours.encrypt(double, plaintext, { suiteId, frameLength: FRAME });
+      assert.equal(twoKeys.messageHeader.encryptedDataKeys.length, 2);
+      const backWithK2 = await theirDecrypt(theirsOnlyK2, twoKeys.result);
+      assert.ok(Buffer.from(backWithK2.plaintext).equals(plaintext), `two keys, suite ${suiteId} size ${size}`);
     }
-    // Two-key message: the second key alone opens it on their side.
-    const plaintext = randomBytes(FRAME + 7);
-    const { result, messageHeader } = await ours.encrypt(double, plaintext, { suiteId, frameLength: FRAME });
-    assert.equal(messageHeader.encryptedDataKeys.length, 2);
-    const back = await theirDecrypt(theirsOnlyK2, result);
-    assert.ok(Buffer.from(back.plaintext).equals(plaintext));
+  }
+});
+
+test('aws-encryption-cli messages (its default suite 0x0578, and 0x0478) decrypt with ours, one-shot and streamed, at edge sizes', async () => {
+  const key = await newKey();
+  const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-cli-to-ours-'));
+  const cliEnv = {
+    PATH: process.env.PATH, AWS_REGION: env.AWS_REGION, AWS_DEFAULT_REGION: env.AWS_REGION, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+  try {
+    const plaintexts = new Map(SIZES.map((size) => [size, randomBytes(size)]));
+    mkdirSync(join(dir, 'in'));
+    for (const [size, plaintext] of plaintexts) writeFileSync(join(dir, 'in', `p-${size}`), plaintext);
+    const keyring = new ours.KmsKeyring({ client: kms, generatorKeyId: key });
+    for (const [suiteId, algorithm] of [[0x0578, []], [0x0478, ['--algorithm', 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY']]]) {
+      const out = join(dir, `out-${suiteId}`);
+      mkdirSync(out);
+      execFileSync(repoPath('.venv/bin/aws-encryption-cli'), ['-e', '-S', '-w', `key=${key}`, '-c', 'from=cli', '--frame-length', String(FRAME), ...algorithm, '-r', '-i', join(dir, 'in'), '-o', out], { env: cliEnv, stdio: 'pipe' });
+      for (const [size, plaintext] of plaintexts) {
+        const message = new Uint8Array(readFileSync(join(out, `p-${size}.encrypted`)));
+        assert.deepEqual([...message.subarray(0, 3)], [2, suiteId >> 8, suiteId & 0xff], `CLI message: v2, suite ${suiteId}`);
+        const oneShot = await ours.decrypt(keyring, message, { encryptionContext: { from: 'cli' } });
+        assert.ok(Buffer.from(oneShot.plaintext).equals(plaintext), `one-shot, suite ${suiteId} size ${size}`);
+        assert.equal(oneShot.messageHeader.frameLength, FRAME);
+        const parts = [];
+        for await (const part of chunkStream(message, 1000).pipeThrough(ours.decryptStream(keyring, { encryptionContext: { from: 'cli' } }))) parts.push(part);
+        assert.ok(Buffer.concat(parts).equals(plaintext), `streamed, suite ${suiteId} size ${size}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
