@@ -87,6 +87,18 @@ test('aws-encryption-cli messages (its default suite 0x0578, and 0x0478) decrypt
   }
 });
 
+test('the KMS keyring asks GenerateDataKey of its generator and Encrypt of each other key; decrypt asks Decrypt once, of the first data key it may use', async () => {
+  const [k1, k2, k3] = [await newKey(), await newKey(), await newKey()];
+  const calls = [];
+  const audited = ours.KMS.fromEnv(env, { onAudit: (e) => calls.push([e.operation, e.keyId]) });
+  const keyring = new ours.KmsKeyring({ client: audited, generatorKeyId: k1, keyIds: [k2, k3] });
+  const { result } = await ours.encrypt(keyring, randomBytes(100));
+  assert.deepEqual(calls, [['GenerateDataKey', k1], ['Encrypt', k2], ['Encrypt', k3]]);
+  calls.length = 0;
+  await ours.decrypt(new ours.KmsKeyring({ client: audited, keyIds: [k2, k3] }), result);
+  assert.deepEqual(calls, [['Decrypt', k2]]);
+});
+
 test('keys of two regions: each SDK unwraps the message of the other with the key of the other region (ours through a client of this region)', async () => {
   const otherRegion = env.AWS_REGION === 'eu-west-1' ? 'ap-southeast-2' : 'eu-west-1';
   const here = await newKey();
