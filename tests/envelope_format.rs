@@ -324,9 +324,10 @@ async fn options_are_validated() {
     assert_eq!(encrypt(&kr, b"x", &legacy).await.unwrap_err().name(), "CommitmentPolicyError");
 }
 
-async fn expect_err(kr: &dyn Keyring, msg: &[u8], name: &str) {
+async fn expect_err(kr: &dyn Keyring, msg: &[u8], name: &str) -> kms_wasm::Error {
     let e = decrypt(kr, msg, &DecryptOptions::default()).await.unwrap_err();
     assert_eq!(e.name(), name, "{e}");
+    e
 }
 
 #[tokio::test]
@@ -453,6 +454,10 @@ async fn handmade_messages() {
     // Sequence starting at 0.
     let zero = handmade(&kr, 0, &[(0, true, b"ab")], 4, ContentType::Framed).await;
     expect_err(&kr, &zero, "MalformedMessageError").await;
+    // A final frame longer than the frame length.
+    let long_final = handmade(&kr, 0, &[(1, false, b"abcd"), (2, true, b"efghi")], 4, ContentType::Framed).await;
+    let e = expect_err(&kr, &long_final, "MalformedMessageError").await;
+    assert!(e.message().contains("exceeds the frame length"), "{e}");
     // Non-framed body (read only).
     let nf = handmade(&kr, 0, &[(1, true, b"non-framed body")], 0, ContentType::NonFramed).await;
     assert_eq!(&decrypt(&kr, &nf, &DecryptOptions::default()).await.unwrap().plaintext[..], b"non-framed body");
@@ -478,6 +483,14 @@ async fn handmade_messages() {
     crypto::FrameCipher::open(&crypto::AesGcmCipher, dec.content_key().unwrap(), &f.iv, &f.aad, &mut plain, tag.try_into().unwrap()).unwrap();
     assert_eq!(plain, b"non-framed body");
     assert!(dec.finish().unwrap().is_empty());
+    // A non-framed body claiming more than AES-GCM may seal under one IV (2^36 - 32 bytes) is
+    // refused from its length alone.
+    let mut too_long = nf.clone();
+    let length_at = nf.len() - 16 - b"non-framed body".len() - 8;
+    assert_eq!(too_long[length_at..length_at + 8], (b"non-framed body".len() as u64).to_be_bytes());
+    too_long[length_at..length_at + 8].copy_from_slice(&((1u64 << 36) - 31).to_be_bytes());
+    let e = expect_err(&kr, &too_long, "MalformedMessageError").await;
+    assert!(e.message().contains("non-framed body exceeds"), "{e}");
 }
 
 /// Decrypts `msg` one-shot and streamed into a caller's buffer: each must fail with `name`,
