@@ -1466,8 +1466,8 @@ export function decryptStream(keyring, options = {}) {
 
 /**
  * `decryptStream` for unsigned messages only, as client-node's: a signed one (whose frames a
- * stream would release before its signature is checked) is an `UnsupportedSuiteError` once its
- * header is read, before any plaintext.
+ * stream would release before its signature is checked) is an `UnsupportedSuiteError` from the
+ * suite its first bytes name, before its data keys are unwrapped or any plaintext comes out.
  */
 export function decryptUnsignedMessageStream(keyring, options = {}) {
   return decryptingStream(keyring, options, true);
@@ -1486,15 +1486,27 @@ function decryptingStream(keyring, options, unsignedOnly) {
   // not reject it. Not from a background drain (wasm may be busy then; it was given already).
   let headerGiven = false;
   let refused; // unsignedOnly: the error of a signed message, thrown at every emit
+  // unsignedOnly: the message's first bytes, until they name its suite. A signed one is refused
+  // from them, before its data keys are unwrapped (a KMS call per key), as the spec asks.
+  let lead = unsignedOnly ? new Uint8Array(0) : undefined;
+  const refuseSigned = (bytes) => {
+    lead = joined([lead, bytes.subarray(0, 4 - lead.length)]);
+    const at = { 1: 2, 2: 1 }[lead[0]]; // where version 1 and 2 headers hold the suite id
+    if (at === undefined || lead.length >= at + 2) {
+      const suiteId = at && (lead[at] << 8) | lead[at + 1];
+      lead = undefined; // else not a message: wasm says why
+      if (SIGNED_SUITES.includes(suiteId)) {
+        refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${suiteId.toString(16).padStart(4, '0')} is signed: use decryptStream (or decrypt, which releases nothing before the signature is checked)`);
+      }
+    }
+    if (refused) throw refused;
+  };
   const giveHeader = () => {
     const header = headerGiven ? undefined : decryptor?.messageHeader();
     if (header) {
       headerGiven = true;
       keyringDone();
       resolveHeader(header);
-      if (unsignedOnly && SIGNED_SUITES.includes(header.suiteId)) {
-        refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${header.suiteId.toString(16).padStart(4, '0')} is signed: use decryptStream (or decrypt, which releases nothing before the signature is checked)`);
-      }
     }
     if (refused) throw refused;
   };
@@ -1520,6 +1532,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
     }),
     transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk', false);
+      if (lead) refuseSigned(bytes);
       try {
         if (opener) {
           await opener.push(bytes, emitAfterHeader(controller));

@@ -403,6 +403,7 @@ export declare function encryptStream(keyring: Keyring, options?: EncryptOptions
 export declare function decryptStream(keyring: Keyring, options?: DecryptOptions): EnvelopeStream;
 /**
  * `decryptStream` for unsigned messages (0x0478) only, as client-node's: a signed message is an
- * `UnsupportedSuiteError` once its header is read, before any plaintext comes out.
+ * `UnsupportedSuiteError` from the suite its first bytes name, before any data key is unwrapped
+ * (no KMS call) and before any plaintext; its `messageHeader` rejects with the same error.
  */
 export declare function decryptUnsignedMessageStream(keyring: Keyring, options?: DecryptOptions): EnvelopeStream;

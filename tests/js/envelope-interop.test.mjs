@@ -87,7 +87,7 @@ test('aws-encryption-cli messages (its default suite 0x0578, and 0x0478) decrypt
   }
 });
 
-test('the KMS keyring asks GenerateDataKey of its generator and Encrypt of each other key; decrypt asks Decrypt once, of the first data key it may use', async () => {
+test('the KMS keyring asks GenerateDataKey of its generator and Encrypt of each other key; decrypt asks Decrypt once, of the first data key it may use; decryptUnsignedMessageStream asks nothing of a signed message', async () => {
   const [k1, k2, k3] = [await newKey(), await newKey(), await newKey()];
   const calls = [];
   const audited = ours.KMS.fromEnv(env, { onAudit: (e) => calls.push([e.operation, e.keyId]) });
@@ -97,6 +97,12 @@ test('the KMS keyring asks GenerateDataKey of its generator and Encrypt of each 
   calls.length = 0;
   await ours.decrypt(new ours.KmsKeyring({ client: audited, keyIds: [k2, k3] }), result);
   assert.deepEqual(calls, [['Decrypt', k2]]);
+  // decryptUnsignedMessageStream refuses a signed message (this one: 0x0578, the default) from
+  // its suite, before any data key is unwrapped: no KMS call.
+  calls.length = 0;
+  const refused = await ReadableStream.from([result]).pipeThrough(ours.decryptUnsignedMessageStream(new ours.KmsKeyring({ client: audited, discovery: true }))).getReader().read().catch((e) => e);
+  assert.equal(refused.name, 'UnsupportedSuiteError', String(refused));
+  assert.deepEqual(calls, []);
 });
 
 test('keys of two regions: each SDK unwraps the message of the other with the key of the other region (ours through a client of this region)', async () => {

@@ -395,12 +395,13 @@ test("the SDK's callback style is refused, not left uncalled: a ValidationError 
   await assert.rejects(client.listKeys({}, 'options'), (e) => e.name === 'ValidationError' && e.field === 'options');
 });
 
-test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a signed message once its header is read, before any plaintext, on every AES path", async () => {
+test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a signed message from the suite its first bytes name, before any plaintext, on every AES path", async () => {
   const frameLength = 4096;
   const plaintext = new Uint8Array(10 * frameLength + 5).map((_, i) => i * 5);
-  const run = async (stream, message) => {
+  const run = async (stream, message, first = 3000) => {
     const out = [];
-    const source = new ReadableStream({ start(c) { for (let i = 0; i < message.length; i += 3000) c.enqueue(message.subarray(i, i + 3000)); c.close(); } });
+    // A first chunk of 1 or 2 bytes: the suite id arrives in the next one.
+    const source = new ReadableStream({ start(c) { c.enqueue(message.subarray(0, first)); for (let i = first; i < message.length; i += 3000) c.enqueue(message.subarray(i, i + 3000)); c.close(); } });
     const error = await (async () => { for await (const part of source.pipeThrough(stream)) out.push(...part); })().catch((e) => e);
     return { out, error };
   };
@@ -411,11 +412,16 @@ test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a
       const ok = await run(k.decryptUnsignedMessageStream(raw), unsigned);
       assert.equal(ok.error, undefined, `${path}: ${ok.error}`);
       assert.deepEqual(new Uint8Array(ok.out), plaintext);
-      const stream = k.buildClient(k.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).decryptUnsignedMessageStream(raw);
-      const refused = await run(stream, signed);
-      assert.equal(refused.error?.name, 'UnsupportedSuiteError', `${path}: ${refused.error}`);
-      assert.equal(refused.out.length, 0, `${path}: no plaintext of a signed message`);
-      assert.equal((await stream.messageHeader).suiteId, 0x0578, 'its header verified, and is given');
+      for (const first of [1, 2, 3000]) {
+        assert.deepEqual(new Uint8Array((await run(k.decryptUnsignedMessageStream(raw), unsigned, first)).out), plaintext, `${path}, first chunk ${first}`);
+        const stream = k.buildClient(k.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).decryptUnsignedMessageStream(raw);
+        const refused = await run(stream, signed, first);
+        assert.equal(refused.error?.name, 'UnsupportedSuiteError', `${path}: ${refused.error}`);
+        assert.match(refused.error.message, /suite 0x0578 is signed/);
+        assert.equal(refused.out.length, 0, `${path}: no plaintext of a signed message`);
+        // Refused before its data key was unwrapped, the header never verified.
+        assert.equal(await stream.messageHeader.catch((e) => e), refused.error);
+      }
     });
   }
 });
