@@ -1256,8 +1256,8 @@ function canUseNativeAes() {
 }
 
 // What each call takes: anything else is refused, not ignored (a limit given under another
-// name would otherwise vanish). `plaintextLength` is client-node's hint, not needed here;
-// `maxBodySize` is client-node's name for `maxFrameLength`.
+// name would otherwise vanish). `plaintextLength` bounds a stream (one-shot calls know their
+// length and ignore it, as the spec says); `maxBodySize` is client-node's name for `maxFrameLength`.
 const ENCRYPT_OPTIONS = ['encryptionContext', 'suiteId', 'frameLength', 'commitmentPolicy', 'maxEncryptedDataKeys', 'plaintextLength'];
 const DECRYPT_OPTIONS = ['encryptionContext', 'commitmentPolicy', 'maxEncryptedDataKeys', 'maxFrameLength', 'maxBodySize'];
 
@@ -1402,6 +1402,11 @@ function streamSteps(free, rejectHeader) {
 export function encryptStream(keyring, options = {}) {
   checkKeyring(keyring);
   options = checkedOptions(options, ENCRYPT_OPTIONS);
+  // The spec's plaintext length bound (client-node's `plaintextLength`): more bytes fail the
+  // stream before they are encrypted.
+  const bound = options.plaintextLength ?? Infinity;
+  if (!(Number.isSafeInteger(bound) && bound >= 0) && bound !== Infinity) throw kmsWasmError('ValidationError', 'plaintextLength: must be a whole number of bytes ≥ 0', 'plaintextLength');
+  let given = 0;
   let encryptor;
   let sealer;
   let filled = 0; // wasm path: plaintext bytes in the frame the encryptor has not sealed yet
@@ -1425,6 +1430,7 @@ export function encryptStream(keyring, options = {}) {
     }),
     transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk');
+      if ((given += bytes.length) > bound) throw kmsWasmError('LimitExceededError', `plaintextLength: the stream was given more than the ${bound} bytes it was bounded to`, 'plaintextLength');
       if (sealer) {
         await sealer.push(bytes);
         return inBackground(controller, sealer.settle);

@@ -331,7 +331,11 @@ export interface EncryptOptions {
   commitmentPolicy?: CommitmentPolicyName | null | undefined;
   /** Refuse to write a message with more encrypted data keys than this (`TooManyEncryptedDataKeysError`). */
   maxEncryptedDataKeys?: number | null | undefined;
-  /** client-node's length hint: accepted, not needed. (Any option not declared here is a `ValidationError`.) */
+  /**
+   * `encryptStream`: the most plaintext bytes the stream may be given; more fail it with a
+   * `LimitExceededError` before they are encrypted. One-shot calls ignore it, as the spec says.
+   * (Any option not declared here is a `ValidationError`.)
+   */
   plaintextLength?: number | null | undefined;
 }
 

@@ -281,11 +281,35 @@ test('an option a call does not take is refused, naming it (a limit under anothe
   // Streams refuse at once, as client-node's do.
   assertRefused(() => k.decryptStream(raw, { maxBodySiz: 1 }), 'ValidationError', 'maxBodySiz', 'decryptStream');
   assertRefused(() => k.encryptStream(raw, { frameLenght: 1 }), 'ValidationError', 'frameLenght', 'encryptStream');
-  // client-node's names: plaintextLength is accepted (a hint), maxBodySize bounds frames.
-  await k.encrypt(raw, 'x', { plaintextLength: 1 });
+  // client-node's names: maxBodySize bounds frames; plaintextLength, the spec's bound, is ignored
+  // by a one-shot call, which knows its length (below: streams).
+  assert.equal((await k.decrypt(raw, (await k.encrypt(raw, 'xyz', { plaintextLength: 1 })).result)).plaintext.length, 3);
   await assert.rejects(k.decrypt(raw, result, { maxBodySize: 1024 }), (e) => e.name === 'LimitExceededError');
   assert.equal((await k.decrypt(raw, result, { maxBodySize: 4096 })).plaintext.length, 10_000);
   await assert.rejects(k.decrypt(raw, result, { maxBodySize: 4096, maxFrameLength: 8192 }), refusedWith('ValidationError', 'maxBodySize'));
+});
+
+test('encryptStream with plaintextLength (the spec\'s plaintext length bound, client-node\'s name) fails once given more, before encrypting it, on every AES path; a bad bound is refused at once', async () => {
+  const feed = async (stream, sizes) => {
+    const writer = stream.writable.getWriter();
+    const out = [];
+    const reading = (async () => { for await (const part of stream.readable) out.push(...part); })();
+    const wrote = (async () => { for (const n of sizes) await writer.write(new Uint8Array(n).fill(9)); await writer.close(); })();
+    const [read] = await Promise.allSettled([reading, wrote]);
+    return { out: new Uint8Array(out), error: read.reason };
+  };
+  for (const path of AES_PATHS) {
+    await onPath(path, async () => {
+      const exact = await feed(k.encryptStream(raw, { plaintextLength: 10_000, frameLength: 4096 }), [6000, 4000]);
+      assert.equal(exact.error, undefined, `${path}: ${exact.error}`);
+      assert.equal((await k.decrypt(raw, exact.out)).plaintext.length, 10_000);
+      const over = await feed(k.encryptStream(raw, { plaintextLength: 10_000, frameLength: 4096 }), [6000, 4001]);
+      assert.ok(refusedWith('LimitExceededError', 'plaintextLength')(over.error), `${path}: ${over.error}`);
+      // Nothing of the chunk that went over was sealed: at most the first chunk's whole frame.
+      assert.ok(over.out.length < 4096 + 1000, `${path}: ${over.out.length} bytes came out`);
+    });
+  }
+  for (const plaintextLength of [-1, 1.5, '10', NaN]) assertRefused(() => k.encryptStream(raw, { plaintextLength }), 'ValidationError', 'plaintextLength', 'encryptStream');
 });
 
 test('a stream gives out each frame as soon as it is done, on every AES path (node:crypto, WebCrypto as in browsers and workerd, wasm): a caller awaiting output before writing more is answered', async () => {
