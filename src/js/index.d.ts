@@ -325,7 +325,7 @@ export interface EncryptOptions {
   encryptionContext?: EncryptionContext | null | undefined;
   /** Default 0x0578 (with an ECDSA P-384 signature); 0x0478 for none. A legacy suite is a `CommitmentPolicyError`. */
   suiteId?: AlgorithmSuiteId | null | undefined;
-  /** Plaintext bytes per frame (default 65536). */
+  /** Plaintext bytes per frame (default 65536; the spec's and the official SDKs' default is 4096). */
   frameLength?: number | null | undefined;
   /** FORBID_ENCRYPT_ALLOW_DECRYPT makes every encrypt a `CommitmentPolicyError` (kms-wasm never writes legacy messages). */
   commitmentPolicy?: CommitmentPolicyName | null | undefined;
