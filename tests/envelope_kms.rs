@@ -315,6 +315,17 @@ async fn an_aws_kms_key_not_named_by_key_arn_is_a_malformed_message() {
         assert_eq!(e.name(), "MalformedMessageError", "{e}");
     }
     assert!(ops.lock().unwrap().is_empty(), "no KMS call");
+    // Wherever it sits: here after a key the keyring may use, which is not tried either.
+    let k2 = common::new_symmetric_key(&client).await;
+    let two = KmsKeyring::new(client.clone(), Some(k1.clone()), vec![k2]).unwrap();
+    let mut msg = encrypt(&two, b"x", &EncryptOptions::default()).await.unwrap().ciphertext;
+    let at = msg.windows(5).rposition(|w| w == b":key/").expect("the second key ARN in the header");
+    msg[at + 3] = b'z';
+    for keyring in [KmsKeyring::new(c.clone(), Some(k1.clone()), vec![]).unwrap(), KmsKeyring::discovery(c.clone(), None).unwrap()] {
+        let e = decrypt(&keyring, &msg, &DecryptOptions::default()).await.unwrap_err();
+        assert_eq!(e.name(), "MalformedMessageError", "{e}");
+    }
+    assert!(ops.lock().unwrap().is_empty(), "no KMS call");
 }
 
 /// What `Scripted` does with one request.

@@ -239,19 +239,17 @@ impl Keyring for KmsKeyring {
             if m.data_key.is_some() {
                 return Ok(m);
             }
+            let arn_of = |edk: &'a EncryptedDataKey| std::str::from_utf8(&edk.provider_info).ok().filter(|a| KeyArn::parse(a).is_some());
+            let ours = |edk: &&EncryptedDataKey| edk.provider_id == PROVIDER_ID;
+            // Checked before any call, as the spec's OnDecrypt filters first: an aws-kms key not
+            // named by a key ARN makes the message bad wherever it sits.
+            if edks.iter().filter(ours).any(|edk| arn_of(edk).is_none()) {
+                return Err(Error::envelope("MalformedMessageError", "an aws-kms provider info is not a key ARN"));
+            }
             let mut failures: Vec<String> = Vec::new();
             let mut outage = None;
-            for edk in edks {
-                if edk.provider_id != PROVIDER_ID {
-                    continue;
-                }
-                // The spec's MUST: an aws-kms key names its KMS key by key ARN, or the message is bad.
-                let Some(arn) = std::str::from_utf8(&edk.provider_info).ok().filter(|a| KeyArn::parse(a).is_some()) else {
-                    return Err(Error::envelope("MalformedMessageError", "an aws-kms provider info is not a key ARN"));
-                };
-                if !self.allows(arn) {
-                    continue;
-                }
+            for edk in edks.iter().filter(ours) {
+                let Some(arn) = arn_of(edk).filter(|arn| self.allows(arn)) else { continue };
                 // A discovery keyring calls whatever region a message names: not reaching one
                 // other than the client's own says nothing of an outage the caller could wait out
                 // (the message's writer chose it), so it counts against the message.
