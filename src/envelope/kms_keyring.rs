@@ -304,6 +304,7 @@ mod tests {
 
     #[test]
     fn arns() {
+        assert!(KeyArn::parse("arn:aws:kms:us-east-1:111122223333:key/abc:extra").is_none(), "a sixth colon");
         let a = KeyArn::parse("arn:aws:kms:us-east-1:111122223333:key/abc").unwrap();
         assert_eq!((a.partition, a.account, a.key_id), ("aws", "111122223333", "abc"));
         assert!(KeyArn::parse("arn:aws:kms:us-east-1:111122223333:alias/abc").is_none());

@@ -184,7 +184,8 @@ impl KmsClient {
 pub(crate) fn kms_arn_parts(arn: &str) -> Option<(&str, &str, &str, &str)> {
     let mut parts = arn.splitn(6, ':');
     let (prefix, partition, service, region, account, resource) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if prefix != "arn" || service != "kms" || [partition, region, account].iter().any(|s| s.is_empty()) {
+    // Exactly five colons (the spec's valid KMS ARN): none in the resource.
+    if prefix != "arn" || service != "kms" || [partition, region, account].iter().any(|s| s.is_empty()) || resource.contains(':') {
         return None;
     }
     Some((partition, region, account, resource))
