@@ -476,7 +476,7 @@ impl ConfigBuilder {
 
     /// Checks every field and returns the configuration.
     pub fn build(self) -> Result<Config> {
-        let (region, region_field) = self.region.ok_or_else(|| Error::config("region", "is required (set it, or build the client from the environment, fromEnv, to read AWS_REGION)"))?;
+        let (region, region_field) = self.region.ok_or_else(|| Error::config("region", "is required (give it, or set AWS_REGION for fromEnv to read)"))?;
         let (region, fips_region) = check_region(region_field, &region)?;
         let fips = match self.fips {
             Some((true, field)) => Some(field),

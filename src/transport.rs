@@ -257,7 +257,7 @@ impl Transport {
     async fn signed_request(&self, region: &str, url: &str, operation: &str, body: &[u8]) -> Result<HttpRequest> {
         let credentials = match &self.config.credentials {
             Some(p) => p.credentials().await?,
-            None => return Err(Error::config("credentials", "no credentials configured (set them, or build the client from the environment, fromEnv, to read AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")),
+            None => return Err(Error::config("credentials", "no credentials configured (give them, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for fromEnv to read)")),
         };
         let target = format!("{TARGET_PREFIX}{operation}");
         let unsigned = [("content-type", CONTENT_TYPE), ("x-amz-target", target.as_str())];

@@ -22,6 +22,14 @@ test('fromEnv reads the AWS variables and round-trips Encrypt/Decrypt with Uint8
   assert.equal(new TextDecoder().decode(dec.Plaintext), 'abcdef-payload');
 });
 
+test('fromEnv without a region or keys in the variables is a ConfigError naming the variable to set, not telling to use fromEnv', async () => {
+  for (const [vars, field, variable] of [[{ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' }, 'region', 'AWS_REGION'], [{ AWS_REGION: 'us-east-1' }, 'credentials', 'AWS_ACCESS_KEY_ID']]) {
+    const err = await KMS.fromEnv(vars).listKeys({}).catch((e) => e);
+    assert.deepEqual([err.name, err.field], ['ConfigError', field], String(err));
+    assert.ok(err.message.includes(variable) && !/build the client/.test(err.message), err.message);
+  }
+});
+
 test('service errors are classes named after the KMS exception, with $fault and $metadata', async () => {
   const kms = new KMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: creds });
   const err = await kms.describeKey({ KeyId: 'alias/none-such' }).catch((e) => e);
