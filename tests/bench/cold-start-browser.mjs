@@ -19,7 +19,7 @@ const PAGES = {
     const { result } = await encrypt(keyring, new Uint8Array(1024).fill(7), { encryptionContext: { purpose: 'bench' } });
     const { plaintext } = await decrypt(keyring, result);
     window.done = { evaluated, finished: performance.now(), ok: plaintext.length === 1024 };`,
-  '@aws-crypto/client-browser': `import { clientBrowser } from './client-browser-anchor.mjs';
+  '@aws-crypto/client-browser': `import { clientBrowser } from ${JSON.stringify(repoPath('tests/bench/client-browser-anchor.mjs'))};
     const evaluated = performance.now();
     const keyring = clientBrowser.keyring(new Uint8Array(32).fill(9));
     const { result } = await clientBrowser.encrypt(keyring, new Uint8Array(1024).fill(7), { suiteId: 0x0578 });
@@ -33,16 +33,12 @@ let browser;
 try {
   const names = Object.keys(PAGES);
   for (const [i, name] of names.entries()) {
-    const entry = join(repoPath('tests/bench'), `.cold-start-${i}.mjs`);
+    const entry = join(dir, `entry${i}.mjs`);
     writeFileSync(entry, PAGES[name]);
-    try {
-      await build({
-        entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', minify: true, outfile: join(dir, `page${i}.js`),
-        alias: { 'kms-wasm': repoPath('pkg/index.js') }, nodePaths: [repoPath('tests/node_modules')], logLevel: 'silent',
-      });
-    } finally {
-      rmSync(entry);
-    }
+    await build({
+      entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', minify: true, outfile: join(dir, `page${i}.js`),
+      alias: { 'kms-wasm': repoPath('pkg/index.js') }, nodePaths: [repoPath('tests/node_modules')], logLevel: 'silent',
+    });
     writeFileSync(join(dir, `page${i}.html`), `<!doctype html><script type="module" src="./page${i}.js"></script>`);
   }
   cpSync(repoPath('pkg/kms_wasm_bg.wasm'), join(dir, 'kms_wasm_bg.wasm'));
