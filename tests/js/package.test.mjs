@@ -387,6 +387,32 @@ export async function main(): Promise<string> {
   });
 }
 
+// One declaration of each class for both kinds of file: a keyring made in a .cts helper must be
+// a Keyring to a .mts caller (two declarations of a class with private members are not
+// assignable to each other).
+test('types: a project mixing CommonJS (.cts) and ES module (.mts) files passes the package\'s objects between them (module node16 and nodenext)', () => {
+  const dir = join(project, 'ts-mixed');
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  cpSync(installed, join(dir, 'node_modules', 'kms-wasm'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mixed-app', private: true }));
+  writeFileSync(join(dir, 'keys.cts'), `import { KMS, RawAesKeyring } from 'kms-wasm';
+export const keyring = new RawAesKeyring({ keyName: 'k', keyNamespace: 'app', wrappingKey: new Uint8Array(32).fill(7) });
+export const client = new KMS({ region: 'us-east-1' });
+`);
+  writeFileSync(join(dir, 'app.mts'), `import { encrypt, KmsKeyring, MultiKeyring, type Keyring, type KMS } from 'kms-wasm';
+import keys from './keys.cjs';
+const child: Keyring = keys.keyring;
+const client: KMS = keys.client;
+export const keyring = new MultiKeyring({ generator: child, children: [new KmsKeyring({ client, discovery: true })] });
+export const sealed = () => encrypt(child, 'x');
+`);
+  for (const module of ['node16', 'nodenext']) {
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module, target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false, types: [], noEmit: true }, files: ['keys.cts', 'app.mts'] }));
+    const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${module}: ${r.stdout}${r.stderr}`);
+  }
+});
+
 test('types: tsc --strict accepts an example using every export, and the declared exports are exactly the runtime ones', async () => {
   // `keyof typeof` holds the declared values (not interfaces): a Record of it, written as an
   // object literal of the runtime names, fails on a name either side lacks.
