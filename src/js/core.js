@@ -1495,15 +1495,17 @@ function decryptingStream(keyring, options, unsignedOnly) {
   // unsignedOnly: the message's first bytes, until they name its suite. A signed one is refused
   // from them, before its data keys are unwrapped (a KMS call per key), as the spec asks.
   let lead = unsignedOnly ? new Uint8Array(0) : undefined;
-  const refuseSigned = (bytes) => {
+  const refuseSigned = (suiteId) => {
+    if (unsignedOnly && SIGNED_SUITES.includes(suiteId)) {
+      refused ??= kmsWasmError('UnsupportedSuiteError', `suite 0x${suiteId.toString(16).padStart(4, '0')} is signed: use decryptStream (or decrypt, which releases nothing before the signature is checked)`);
+    }
+  };
+  const readLead = (bytes) => {
     lead = joined([lead, bytes.subarray(0, 4 - lead.length)]);
     const at = { 1: 2, 2: 1 }[lead[0]]; // where version 1 and 2 headers hold the suite id
-    if (at === undefined || lead.length >= at + 2) {
-      const suiteId = at && (lead[at] << 8) | lead[at + 1];
+    if (lead.length && (at === undefined || lead.length >= at + 2)) {
+      refuseSigned(at && (lead[at] << 8) | lead[at + 1]);
       lead = undefined; // else not a message: wasm says why
-      if (SIGNED_SUITES.includes(suiteId)) {
-        refused = kmsWasmError('UnsupportedSuiteError', `suite 0x${suiteId.toString(16).padStart(4, '0')} is signed: use decryptStream (or decrypt, which releases nothing before the signature is checked)`);
-      }
     }
     if (refused) throw refused;
   };
@@ -1512,7 +1514,8 @@ function decryptingStream(keyring, options, unsignedOnly) {
     if (header) {
       headerGiven = true;
       keyringDone();
-      resolveHeader(header);
+      refuseSigned(header.suiteId); // refused from its first bytes already: this stands behind that
+      if (!refused) resolveHeader(header);
     }
     if (refused) throw refused;
   };
@@ -1538,7 +1541,7 @@ function decryptingStream(keyring, options, unsignedOnly) {
     }),
     transform: step(async (chunk, controller) => {
       const bytes = toBytes(chunk, 'chunk', false);
-      if (lead) refuseSigned(bytes);
+      if (lead) readLead(bytes);
       try {
         if (opener) {
           await opener.push(bytes, emitAfterHeader(controller));
@@ -1583,15 +1586,19 @@ export function buildClient(options) {
   // The EDK limit holds on encrypt too, as in the spec's encrypt: no message the client would refuse.
   const settings = maxEncryptedDataKeys ? { commitmentPolicy, maxEncryptedDataKeys } : { commitmentPolicy };
   // A call's own value wins; one given as undefined or null keeps the client's (a plain spread
-  // would let `maxEncryptedDataKeys: undefined` lift the client's limit).
+  // would let `maxEncryptedDataKeys: undefined` lift the client's limit). A call may tighten the
+  // client's settings, never relax them (the spec: a policy once set is immutable).
   const withDefaults = (o) => {
     const merged = { ...settings };
     for (const [name, value] of Object.entries(o ?? {})) if (value != null || !(name in settings)) merged[name] = value;
+    const refuse = (field, message) => { throw kmsWasmError('ValidationError', `${field}: buildClient set ${settings[field]}: ${message}`, field); };
+    if (commitmentPolicy === CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT && merged.commitmentPolicy !== commitmentPolicy) refuse('commitmentPolicy', 'a call may not give another');
+    if (maxEncryptedDataKeys && !(merged.maxEncryptedDataKeys <= maxEncryptedDataKeys)) refuse('maxEncryptedDataKeys', 'a call may lower it, not raise it');
     return merged;
   };
   return Object.freeze({
-    encrypt: (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o)),
-    decrypt: (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o)),
+    encrypt: async (keyring, plaintext, o) => encrypt(keyring, plaintext, withDefaults(o)),
+    decrypt: async (keyring, ciphertext, o) => decrypt(keyring, ciphertext, withDefaults(o)),
     encryptStream: (keyring, o) => encryptStream(keyring, withDefaults(o)),
     decryptStream: (keyring, o) => decryptStream(keyring, withDefaults(o)),
     decryptUnsignedMessageStream: (keyring, o) => decryptUnsignedMessageStream(keyring, withDefaults(o)),

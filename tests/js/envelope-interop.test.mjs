@@ -243,16 +243,28 @@ test('buildClient, as the official SDKs build theirs: its policy and EDK limit a
   const chunks = [];
   for await (const c of ReadableStream.from([legacy]).pipeThrough(relaxed.decryptStream(rawAes(k1)))) chunks.push(c);
   assert.ok(Buffer.concat(chunks).equals(plaintext), 'the stream took the relaxed policy too');
-  // Two EDKs: over the client's limit of one, unless a call sets its own.
+  // Two EDKs: over the client's limit of one.
   const twoKeys = (await strict.encrypt(new ours.MultiKeyring({ generator: rawAes(k1), children: [rawAes(k2)] }), plaintext)).result;
   await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys), (e) => e.name === 'TooManyEncryptedDataKeysError');
-  assert.ok(Buffer.from((await relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 2 })).plaintext).equals(plaintext));
   // The client's limit holds on encrypt too: it writes no message it would refuse.
   const twoKeyring = new ours.MultiKeyring({ generator: rawAes(k1), children: [rawAes(k2)] });
   await assert.rejects(relaxed.encrypt(twoKeyring, plaintext), (e) => e.name === 'TooManyEncryptedDataKeysError', 'one-shot');
   const refusedStream = ReadableStream.from([plaintext]).pipeThrough(relaxed.encryptStream(twoKeyring));
   await assert.rejects((async () => { for await (const c of refusedStream) void c; })(), (e) => e.name === 'TooManyEncryptedDataKeysError', 'stream');
-  assert.ok((await relaxed.encrypt(twoKeyring, plaintext, { maxEncryptedDataKeys: 2 })).result.length > 0, 'a call may set its own');
+  // A call may tighten the client's settings, never relax them (client-node's calls take neither;
+  // the spec holds a policy once set immutable): a higher limit, or another policy than the
+  // strict one, is refused before anything is read.
+  const raised = (e) => e.name === 'ValidationError' && e.field === 'maxEncryptedDataKeys';
+  await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 2 }), raised);
+  await assert.rejects(relaxed.encrypt(twoKeyring, plaintext, { maxEncryptedDataKeys: 2 }), raised);
+  assert.throws(() => relaxed.decryptStream(rawAes(k2), { maxEncryptedDataKeys: 2 }), raised);
+  assert.equal((await strict.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 2 })).plaintext.length, plaintext.length, 'a limit where the client has none');
+  await assert.rejects(strict.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys: 1 }), (e) => e.name === 'TooManyEncryptedDataKeysError', 'a lower one');
+  for (const commitmentPolicy of [ours.CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, ours.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT]) {
+    await assert.rejects(strict.decrypt(rawAes(k1), legacy, { commitmentPolicy }), (e) => e.name === 'ValidationError' && e.field === 'commitmentPolicy', commitmentPolicy);
+    assert.throws(() => strict.decryptStream(rawAes(k1), { commitmentPolicy }), (e) => e.field === 'commitmentPolicy', `stream, ${commitmentPolicy}`);
+  }
+  await assert.rejects(relaxed.decrypt(rawAes(k1), legacy, { commitmentPolicy: ours.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT }), (e) => e.name === 'CommitmentPolicyError', 'a stricter one');
   // A call that passes its options on with the limit left undefined or null keeps the client's.
   for (const maxEncryptedDataKeys of [undefined, null]) {
     await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys }), (e) => e.name === 'TooManyEncryptedDataKeysError', `one-shot, ${maxEncryptedDataKeys}`);

@@ -424,8 +424,8 @@ test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a
   const plaintext = new Uint8Array(10 * frameLength + 5).map((_, i) => i * 5);
   const run = async (stream, message, first = 3000) => {
     const out = [];
-    // A first chunk of 1 or 2 bytes: the suite id arrives in the next one.
-    const source = new ReadableStream({ start(c) { c.enqueue(message.subarray(0, first)); for (let i = first; i < message.length; i += 3000) c.enqueue(message.subarray(i, i + 3000)); c.close(); } });
+    // A first chunk of 0, 1 or 2 bytes: the suite id arrives in a later one.
+    const source = new ReadableStream({ start(c) { c.enqueue(message.subarray(0, first)); if (!first) c.enqueue(message.subarray(0, 1)); for (let i = first || 1; i < message.length; i += 3000) c.enqueue(message.subarray(i, i + 3000)); c.close(); } });
     const error = await (async () => { for await (const part of source.pipeThrough(stream)) out.push(...part); })().catch((e) => e);
     return { out, error };
   };
@@ -436,7 +436,7 @@ test("decryptUnsignedMessageStream (client-node's) decrypts 0x0478 and refuses a
       const ok = await run(k.decryptUnsignedMessageStream(raw), unsigned);
       assert.equal(ok.error, undefined, `${path}: ${ok.error}`);
       assert.deepEqual(new Uint8Array(ok.out), plaintext);
-      for (const first of [1, 2, 3000]) {
+      for (const first of [0, 1, 2, 3000]) {
         assert.deepEqual(new Uint8Array((await run(k.decryptUnsignedMessageStream(raw), unsigned, first)).out), plaintext, `${path}, first chunk ${first}`);
         const stream = k.buildClient(k.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).decryptUnsignedMessageStream(raw);
         const refused = await run(stream, signed, first);
