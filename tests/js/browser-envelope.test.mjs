@@ -213,6 +213,43 @@ window.droppedAfterRead = async (keyB64, n) => {
 window.ready = true;
 `;
 
+// The package inside a dedicated module Worker and a module Service Worker (where apps put
+// crypto work off the page): envelope round trips one-shot and streamed, 1 KiB and a signed
+// 3 MiB (hashed in a nested hash worker where the scope has \`Worker\`, else in place), and a
+// tampered message refused. Counts the nested workers it starts.
+const WORKER = `
+import * as kms from 'kms-wasm';
+let nested = 0;
+if (typeof Worker === 'function') {
+  const Base = Worker;
+  globalThis.Worker = class extends Base { constructor(...a) { super(...a); nested++; } };
+}
+const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+async function run() {
+  const keyring = new kms.RawAesKeyring({ keyName: 'k', keyNamespace: 'ns', wrappingKey: new Uint8Array(32).fill(3) });
+  const sizes = {};
+  for (const size of [1024, 3 << 20]) {
+    const pt = new Uint8Array(size).map((_, i) => i * 7);
+    const { result } = await kms.encrypt(keyring, pt);
+    const { plaintext } = await kms.decrypt(keyring, result);
+    const parts = [];
+    for await (const part of new Blob([result]).stream().pipeThrough(kms.decryptStream(keyring))) parts.push(part);
+    const streamed = new Uint8Array(await new Blob(parts).arrayBuffer());
+    const tampered = result.slice();
+    tampered[tampered.length - 200] ^= 1; // in the last frame
+    const refused = await kms.decrypt(keyring, tampered).then(() => 'nothing', (e) => e.name);
+    sizes[size] = { roundTrips: equal(plaintext, pt) && equal(streamed, pt), refused };
+  }
+  return { sizes, nested, hasWorker: typeof Worker === 'function', hasWindow: typeof window !== 'undefined' };
+}
+const answer = () => run().catch((e) => ({ failed: String(e?.stack ?? e) }));
+if (typeof ServiceWorkerGlobalScope === 'function' && self instanceof ServiceWorkerGlobalScope) {
+  self.addEventListener('message', (event) => event.waitUntil(answer().then((r) => event.ports[0].postMessage(r))));
+} else {
+  self.onmessage = async () => postMessage(await answer());
+}
+`;
+
 let dir;
 let server;
 
@@ -222,6 +259,11 @@ before(async () => {
   await build({
     entryPoints: [join(dir, 'entry.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'page.js'),
     alias: { 'kms-wasm': join(packageDir(), 'index.js') }, nodePaths: [repoPath('tests/node_modules')], logLevel: 'silent',
+  });
+  writeFileSync(join(dir, 'worker-entry.mjs'), WORKER);
+  await build({
+    entryPoints: [join(dir, 'worker-entry.mjs')], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'worker.js'),
+    alias: { 'kms-wasm': join(packageDir(), 'index.js') }, logLevel: 'silent',
   });
   cpSync(join(packageDir(), 'kms_wasm_bg.wasm'), join(dir, 'kms_wasm_bg.wasm'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./page.js"></script>');
@@ -251,6 +293,38 @@ for (const [name, launch] of [['Chromium', launchChromium], ['Firefox ESR', laun
     await page.waitForFunction(() => window.ready === true);
   });
   after(() => browser?.close());
+
+  test(`${name}: inside a dedicated module Worker and a module Service Worker, envelope round trips (one-shot and streamed, a signed 3 MiB among them) work and tampering is refused; the hash worker nests where the scope has Worker`, async () => {
+    const results = await page.evaluate(async () => {
+      const dedicated = await new Promise((resolve, reject) => {
+        const worker = new Worker('./worker.js', { type: 'module' });
+        worker.onmessage = (e) => { worker.terminate(); resolve(e.data); };
+        worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+        worker.postMessage('run');
+      });
+      const registration = await navigator.serviceWorker.register('./worker.js', { type: 'module' });
+      const sw = registration.installing ?? registration.waiting ?? registration.active;
+      if (sw.state !== 'activated') await new Promise((resolve) => sw.addEventListener('statechange', () => sw.state === 'activated' && resolve()));
+      const service = await new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (e) => resolve(e.data);
+        sw.postMessage('run', [channel.port2]);
+      });
+      await registration.unregister();
+      return { dedicated, service };
+    });
+    for (const [where, r] of Object.entries(results)) {
+      assert.equal(r.failed, undefined, `${where}: ${r.failed}`);
+      assert.equal(r.hasWindow, false, where);
+      for (const [size, { roundTrips, refused }] of Object.entries(r.sizes)) {
+        assert.ok(roundTrips, `${where}, ${size} bytes`);
+        assert.equal(refused, 'AuthenticationError', `${where}, ${size} bytes`);
+      }
+    }
+    // Firefox and Chromium give dedicated workers a Worker; a Service Worker has none, and hashes in place.
+    assert.deepEqual([results.dedicated.hasWorker, results.dedicated.nested], [true, 1]);
+    assert.deepEqual([results.service.hasWorker, results.service.nested], [false, 0]);
+  });
 
   test(`${name}: a KMS endpoint that redirects gives a Redirect error after one attempt; the other origin is never reached`, async () => {
     const reached = [];
