@@ -14,7 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
+import { KMS as SdkKMS } from '@aws-sdk/client-kms';
 import { copiesInMemory, localEnv, importPackage, localServer, packageDir, repoPath } from './helpers.mjs';
 
 const pkg = await importPackage();
@@ -259,6 +261,41 @@ test('fixture: KmsWrapper.describe gives KeyMetadata dates as Dates (rounded to 
   } finally {
     await server.close();
   }
+});
+
+// The blob format of src/wrapper.rs, read and written here with node:crypto and the AWS SDK's
+// KMS client, not with the package: blobs already stored must keep decrypting, so the format
+// (magic, version, ARN, encrypted data key, IV, the header as GCM AAD before the caller's aad, the
+// data key's encryption context) must not drift.
+test('KmsWrapper blobs follow their documented format both ways (read and written independently of the package)', async () => {
+  const kms = client();
+  const { KeyMetadata } = await kms.createKey({});
+  const sdk = new SdkKMS({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } });
+  const context = { 'kms-wasm:wrapper': '1' };
+  const aad = Buffer.from('customer-42');
+  const wrapper = new KmsWrapper({ client: kms, keyId: KeyMetadata.KeyId });
+  // Read: a blob the package wrote.
+  const blob = Buffer.from(await wrapper.encrypt(Buffer.from('card token'), aad));
+  assert.equal(blob.subarray(0, 5).toString('latin1'), 'KMSW\x01');
+  const arnLength = blob.readUInt16BE(5);
+  const arn = blob.subarray(7, 7 + arnLength).toString();
+  const edkLength = blob.readUInt16BE(7 + arnLength);
+  const edk = blob.subarray(9 + arnLength, 9 + arnLength + edkLength);
+  const headerEnd = 9 + arnLength + edkLength + 12;
+  const iv = blob.subarray(headerEnd - 12, headerEnd);
+  assert.equal(arn, KeyMetadata.Arn);
+  const { Plaintext: dataKey } = await sdk.decrypt({ CiphertextBlob: edk, KeyId: arn, EncryptionContext: context });
+  const decipher = createDecipheriv('aes-256-gcm', dataKey, iv).setAAD(Buffer.concat([blob.subarray(0, headerEnd), aad])).setAuthTag(blob.subarray(blob.length - 16));
+  assert.equal(Buffer.concat([decipher.update(blob.subarray(headerEnd, blob.length - 16)), decipher.final()]).toString(), 'card token');
+  // Written: a blob made here decrypts with the package.
+  const fresh = await sdk.generateDataKey({ KeyId: KeyMetadata.Arn, KeySpec: 'AES_256', EncryptionContext: context });
+  const ivHere = randomBytes(12);
+  const u16 = (n) => Buffer.from([n >> 8, n & 255]);
+  const header = Buffer.concat([Buffer.from('KMSW\x01', 'latin1'), u16(fresh.KeyId.length), Buffer.from(fresh.KeyId), u16(fresh.CiphertextBlob.length), Buffer.from(fresh.CiphertextBlob), ivHere]);
+  const cipher = createCipheriv('aes-256-gcm', fresh.Plaintext, ivHere).setAAD(Buffer.concat([header, aad]));
+  const written = Buffer.concat([header, cipher.update('written by hand'), cipher.final(), cipher.getAuthTag()]);
+  assert.equal(Buffer.from(await wrapper.decrypt(written, aad)).toString(), 'written by hand');
+  assert.equal(await KmsWrapper.keyIdOf(written), KeyMetadata.Arn);
 });
 
 test('KmsWrapper.fromConfig: precedence and errors naming the field or variable', async () => {
