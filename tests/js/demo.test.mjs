@@ -175,12 +175,23 @@ test('a key whose alias KMS refuses is scheduled for deletion, not left behind u
   assert.equal((await kms.describeKey({ KeyId: scheduled })).KeyMetadata.KeyState, 'PendingDeletion');
 });
 
-test('5 MiB: encrypt in the page, aws-encryption-cli decrypts it, the page decrypts it back', async () => {
+test('5 MiB: encrypt in the page (only ciphertext and KMS calls leave it), aws-encryption-cli decrypts it, the page decrypts it back', async () => {
   const plain = randomBytes(5 * MiB);
   const plainPath = join(tmp, 'random-5MiB.bin');
   await writeFile(plainPath, plain);
+  // Everything the page (its workers too) sends while it encrypts.
+  const sent = [];
+  const record = (request) => sent.push({ url: request.url(), body: request.postDataBuffer() ?? Buffer.alloc(0) });
+  page.context().on('request', record);
   const enc = await runFile(plainPath);
+  page.context().off('request', record);
   assert.equal(enc.state, 'done', enc.message);
+  assert.ok(sent.some(({ body }) => body.includes('"NumberOfBytes"')), 'the GenerateDataKey request was seen');
+  for (const { url, body } of sent) {
+    assert.equal(new URL(url).origin, new URL(baseUrl).origin, `${url}: only to the page's own origin (which forwards KMS calls)`);
+    assert.ok(body.length < 4096, `${url}: a ${body.length}-byte body`);
+    for (let at = 0; at < plain.length; at += MiB) assert.ok(!body.includes(plain.subarray(at, at + 32)), `${url}: carries plaintext`);
+  }
   assert.equal(enc.download.suggestedFilename(), 'random-5MiB.bin.encrypted');
   encryptedPath = join(tmp, 'random-5MiB.bin.encrypted');
   await enc.download.saveAs(encryptedPath);
