@@ -20,7 +20,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::config::{is_region_name, Endpoint, EndpointVariant};
 use crate::error::{Error, Result};
 use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
-use crate::transport::{decode_error, default_http_client, HttpClient, HttpRequest, HttpResponse};
+use crate::transport_http::{decode_error, default_http_client, xml, HttpClient, HttpRequest, HttpResponse};
 
 /// A string that must never be printed: redacted in `Debug`, wiped on drop.
 #[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -469,84 +469,6 @@ fn parse_assume_role_response(body: &[u8]) -> Result<Credentials> {
     Ok(c)
 }
 
-/// A tiny extractor for the flat, attribute-free XML that AWS query APIs answer with.
-/// Not a general parser: it finds elements by name and unescapes their text.
-pub(crate) mod xml {
-    /// Inner text of the first `<name>` element (`<name attr="…">` accepted,
-    /// `<name/>` gives `""`), or `None`. Names must match whole: `<Credentials>`
-    /// is not found inside `<CredentialsX>`.
-    pub fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-        let mut from = 0;
-        while let Some(pos) = xml[from..].find('<') {
-            let start = from + pos + 1;
-            let rest = &xml[start..];
-            if rest.starts_with("!--") {
-                // Skip comments: a commented-out element must not be found.
-                from = start + crate::find_str(rest, "-->")? + 3;
-                continue;
-            }
-            let after = match rest.strip_prefix(name) {
-                Some(after) => after,
-                None => {
-                    from = start;
-                    continue;
-                }
-            };
-            // The name must end here, checked before looking for the tag's end: else each
-            // `<nameX` would scan ahead to the next `>`, quadratic in a hostile answer.
-            let first = after.chars().next()?;
-            if !(first == '>' || first == '/' || first.is_ascii_whitespace()) {
-                from = start;
-                continue;
-            }
-            let tag_end = after.find('>')?;
-            if after[..tag_end].ends_with('/') {
-                return Some("");
-            }
-            let content_start = start + name.len() + tag_end + 1;
-            let close = format!("</{name}>");
-            let content_end = content_start + crate::find_str(&xml[content_start..], &close)?;
-            return Some(&xml[content_start..content_end]);
-        }
-        None
-    }
-
-    /// Replaces the five predefined entities and numeric references; `None`
-    /// for an unknown entity or nested markup. A `CDATA` section is taken verbatim.
-    pub fn unescape(raw: &str) -> Option<String> {
-        let raw = raw.trim();
-        if let Some(inner) = raw.strip_prefix("<![CDATA[").and_then(|r| r.strip_suffix("]]>")) {
-            return Some(inner.to_owned());
-        }
-        if raw.contains('<') {
-            return None;
-        }
-        let mut out = String::with_capacity(raw.len());
-        let mut rest = raw;
-        while let Some(amp) = rest.find('&') {
-            out.push_str(&rest[..amp]);
-            let semi = rest[amp..].find(';')? + amp;
-            let entity = &rest[amp + 1..semi];
-            let c = match entity {
-                "lt" => '<',
-                "gt" => '>',
-                "amp" => '&',
-                "quot" => '"',
-                "apos" => '\'',
-                e if e.starts_with("#x") || e.starts_with("#X") => char::from_u32(u32::from_str_radix(&e[2..], 16).ok()?)?,
-                e if e.starts_with('#') => char::from_u32(e[1..].parse().ok()?)?,
-                _ => return None,
-            };
-            out.push(c);
-            rest = &rest[semi + 1..];
-        }
-        out.push_str(rest);
-        Some(out)
-    }
-}
-
-/// The last millisecond of year 9999, the latest date the SDKs (and the signer) can write.
-pub(crate) const MAX_DATE_MS: i64 = 253_402_300_799_999;
 
 /// Parses an ISO-8601 / RFC 3339 date-time (`2026-11-23T10:35:08Z`,
 /// `…08.123456Z`, `…08+02:00`, `…08+0200`) into milliseconds since the epoch.
@@ -821,7 +743,7 @@ fn parse_cognito_credentials(answer: &serde_json::Value) -> Result<Credentials> 
     let bad_date = || Error::credentials("Credentials.Expiration is not a date");
     creds.expires_at_millis = match c.get("Expiration") {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Number(n)) => Some(n.as_f64().filter(|s| (0.0..=MAX_DATE_MS as f64 / 1000.0).contains(s)).map(|s| (s * 1000.0).round() as i64).ok_or_else(bad_date)?),
+        Some(serde_json::Value::Number(n)) => Some(n.as_f64().filter(|s| (0.0..=crate::platform::MAX_DATE_MS as f64 / 1000.0).contains(s)).map(|s| (s * 1000.0).round() as i64).ok_or_else(bad_date)?),
         Some(serde_json::Value::String(s)) => Some(parse_iso8601_millis(s).ok_or_else(bad_date)?),
         Some(_) => return Err(bad_date()),
     };

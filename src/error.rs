@@ -63,6 +63,11 @@ pub struct Error {
     // and the wasm 4.7 KB larger (11.7 KB with a u64, which aligns it to 8 bytes).
     attempts: u16,
     total_retry_delay_ms: u32,
+    /// Whether the KMS model declares this exception a server fault (`None`: not one of KMS's),
+    /// set by the KMS client. Natively only: on wasm32 the JS binding's exception classes carry
+    /// the fault, and the module need not.
+    #[cfg(not(target_arch = "wasm32"))]
+    model_server_fault: Option<bool>,
 }
 
 /// What identifies where a failure came from: the request id of an answer, or the runtime's
@@ -87,7 +92,18 @@ impl Error {
     // call site carries a conversion, not a copy of the construction (wasm size).
     #[inline(never)]
     fn build(kind: ErrorKind, name: Cow<'static, str>, message: String) -> Self {
-        Error { kind, name, message, field: None, http_status: None, origin: Origin::Unknown, attempts: 0, total_retry_delay_ms: 0 }
+        Error {
+            kind,
+            name,
+            message,
+            field: None,
+            http_status: None,
+            origin: Origin::Unknown,
+            attempts: 0,
+            total_retry_delay_ms: 0,
+            #[cfg(not(target_arch = "wasm32"))]
+            model_server_fault: None,
+        }
     }
 
     /// `"<field>: <message>"` without `format!`: `&str` and `String` messages
@@ -238,16 +254,22 @@ impl Error {
     /// exception classes carry it: the module then need not carry the model's exception table too.
     pub fn fault(&self) -> &'static str {
         #[cfg(not(target_arch = "wasm32"))]
-        if self.kind == ErrorKind::Service {
-            if let Some((_, _, fault)) = crate::kms::EXCEPTIONS.iter().find(|(n, _, _)| *n == self.name) {
-                return if *fault == "server" { "server" } else { "client" };
-            }
+        if let Some(server) = self.model_server_fault {
+            return if server { "server" } else { "client" };
         }
         match (self.kind, self.http_status) {
             (_, Some(s)) if s >= 500 => "server",
             (ErrorKind::Network | ErrorKind::Timeout, _) => "server",
             _ => "client",
         }
+    }
+
+    /// Notes the `$fault` a service model declares for this error's name (the KMS client does,
+    /// for KMS's exceptions).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn with_model_fault(mut self, fault: &str) -> Self {
+        self.model_server_fault = Some(fault == "server");
+        self
     }
 }
 

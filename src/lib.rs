@@ -5,7 +5,11 @@
 //! Encryption SDK message format.
 //!
 //! Modules depend one way: [`config`]/[`credentials`] → [`signing`] →
-//! [`transport`] → [`kms`] → `envelope` → `js` (wasm-bindgen glue, wasm32 only).
+//! [`transport`] → [`kms`] → `envelope` → `js` (wasm-bindgen glue, wasm32 only), with
+//! [`provision`] and [`wrapper`] over [`kms`]. Under them all: [`error`], [`platform`] (the
+//! host's clock, timers and tasks) and [`transport_http`] (requests, the host's HTTP client,
+//! AWS error answers), which the credential providers' STS and Cognito calls use as KMS calls
+//! do. `tests/layering.rs` holds them to it.
 
 #![warn(missing_docs)]
 // One set of types serves both targets: natively they are Send + Sync and shared across
@@ -78,6 +82,7 @@ pub mod config;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+pub mod transport_http;
 pub mod kms;
 pub mod platform;
 pub mod provision;

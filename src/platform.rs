@@ -19,6 +19,28 @@ pub fn now_millis() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// The last millisecond of year 9999, the latest date the SDKs (and the signer) can write.
+pub(crate) const MAX_DATE_MS: i64 = 253_402_300_799_999;
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn parse_http_date_ms(value: &str) -> Option<i64> {
+    let t = httpdate::parse_http_date(value).ok()?;
+    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64)
+}
+
+/// Parses an HTTP `Date` header into epoch milliseconds with the host's
+/// `Date.parse` (which reads IMF-fixdates), instead of carrying httpdate's
+/// parser in the wasm module.
+///
+/// Dates from 1970 to 9999 only, as httpdate natively: a server's clock past 9999 would reach
+/// the signer, which cannot write such a date (it panics, which traps in wasm).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn parse_http_date_ms(value: &str) -> Option<i64> {
+    let ms = js_sys::Date::parse(value);
+    (0.0..=MAX_DATE_MS as f64).contains(&ms).then_some(ms as i64)
+}
+
 /// Waits `millis` milliseconds without blocking the host.
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn sleep(millis: u64) {

@@ -12,76 +12,16 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::platform::{self, BoxFuture, MaybeSend, MaybeSync};
+use crate::platform;
 use crate::signing::{sign_request, SignableKmsRequest};
+
+// The HTTP layer, below the credential providers too; named here as well, where they were first.
+pub use crate::transport_http::{answer_too_large, decode_error, default_http_client, HttpClient, HttpRequest, HttpResponse, MAX_ANSWER_BYTES};
 
 /// JSON 1.1 content type of every KMS request.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// Prefix of the `X-Amz-Target` header.
 pub const TARGET_PREFIX: &str = "TrentService.";
-
-/// The largest answer a transport reads: KMS, STS and Cognito answer in kilobytes. A larger
-/// one (a broken proxy, a hostile endpoint) is refused rather than read into memory; in wasm,
-/// gigabytes would run the module out of memory, which traps.
-pub const MAX_ANSWER_BYTES: usize = 16 << 20;
-
-/// What a transport reports for an answer over [`MAX_ANSWER_BYTES`]: unreadable, like any
-/// answer that is not what the service sends (not retried; the call may have taken effect).
-pub fn answer_too_large(status: u16) -> Error {
-    Error::service("SerializationException", "an answer over 16 MiB", status, None)
-}
-
-/// An HTTP request as the transport sends it. Its `Debug` leaves out the body (an Encrypt's
-/// plaintext) and the values of the credential headers.
-#[derive(Clone)]
-pub struct HttpRequest {
-    /// Absolute URL.
-    pub url: String,
-    /// Header names and values.
-    pub headers: Vec<(String, String)>,
-    /// Body bytes.
-    pub body: Vec<u8>,
-}
-
-/// An HTTP answer. Header names are lower-case. Its `Debug` leaves out the body (a Decrypt's
-/// plaintext).
-#[derive(Clone)]
-pub struct HttpResponse {
-    /// Status code.
-    pub status: u16,
-    /// The headers the transport needs (`x-amzn-requestid`, `x-amzn-errortype`, `date`); others may be absent.
-    pub headers: Vec<(String, String)>,
-    /// Body bytes.
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// First value of header `name` (lower-case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let secret = |name: &str| name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("x-amz-security-token");
-        let headers: Vec<_> = self.headers.iter().map(|(k, v)| (k, if secret(k) { "<redacted>" } else { v })).collect();
-        f.debug_struct("HttpRequest").field("url", &self.url).field("headers", &headers).field("body_len", &self.body.len()).finish()
-    }
-}
-
-impl std::fmt::Debug for HttpResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpResponse").field("status", &self.status).field("headers", &self.headers).field("body_len", &self.body.len()).finish()
-    }
-}
-
-/// Something that can POST a request and return the answer, or fail with a
-/// [`ErrorKind::Network`] / [`ErrorKind::Timeout`] error.
-pub trait HttpClient: MaybeSend + MaybeSync {
-    /// Sends `request`, giving up after `timeout_ms`.
-    fn send(&self, request: HttpRequest, timeout_ms: u64) -> BoxFuture<'_, Result<HttpResponse>>;
-}
 
 /// What the transport learned about a successful call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -234,7 +174,7 @@ impl Transport {
     /// counts, so a clock that was behind and has since been fixed is followed back. Returns
     /// whether the offset changed.
     fn sample_server_clock(&self, resp: &HttpResponse) -> bool {
-        let Some(server_ms) = resp.header("date").and_then(parse_http_date_ms) else { return false };
+        let Some(server_ms) = resp.header("date").and_then(platform::parse_http_date_ms) else { return false };
         let offset = server_ms - platform::now_millis();
         let moved = (offset - self.clock_offset_ms()).abs() >= SKEW_THRESHOLD_MS;
         if moved {
@@ -249,7 +189,7 @@ impl Transport {
         let Some(value) = resp.header("retry-after").map(str::trim) else { return 0 };
         match value.parse::<u32>() {
             Ok(seconds) => u64::from(seconds) * 1000,
-            Err(_) => parse_http_date_ms(value).map_or(0, |at| (at - platform::now_millis() - self.clock_offset_ms()).max(0) as u64),
+            Err(_) => platform::parse_http_date_ms(value).map_or(0, |at| (at - platform::now_millis() - self.clock_offset_ms()).max(0) as u64),
         }
     }
 
@@ -368,112 +308,6 @@ impl Progress {
     pub(crate) fn stamp(&self, e: Error) -> Error {
         e.with_attempts(self.attempts.load(Ordering::Relaxed), self.waited_ms.load(Ordering::Relaxed))
     }
-}
-
-/// Turns an error answer into an [`Error`], whatever its body: JSON
-/// (`{"__type": "ns#Name", "message": "…"}`), XML, HTML or nothing.
-pub fn decode_error(resp: &HttpResponse) -> Error {
-    let request_id = resp.header("x-amzn-requestid").map(str::to_owned);
-    // Never followed (the clients are built so): the session token and the body (plaintext, a
-    // web identity token) would go to another origin, and its answer be taken for KMS's. A
-    // browser shows a redirect fetched with `redirect: "manual"` as status 0.
-    if resp.status == 0 || (300..400).contains(&resp.status) {
-        let status = if resp.status == 0 { String::new() } else { format!(" (HTTP {})", resp.status) };
-        return Error::service("Redirect", format!("the endpoint answered with a redirect{status}, which is not followed: configure the endpoint it names"), resp.status, request_id);
-    }
-    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
-    let field = |names: &[&str]| -> Option<String> {
-        let obj = json.as_ref()?.as_object()?;
-        names.iter().find_map(|n| obj.get(*n)?.as_str().map(str::to_owned))
-    };
-    // As the SDK reads it: the header, then the body's `code`, then its `__type`; one that
-    // names nothing (an empty header) gives way to the next.
-    let named = |raw: Option<String>| raw.as_deref().map(clean_error_type).filter(|n| !n.is_empty()).map(str::to_owned);
-    let name = named(resp.header("x-amzn-errortype").map(str::to_owned))
-        .or_else(|| named(field(&["code", "__type", "Code"])))
-        .or_else(|| xml_tag(&resp.body, "Code"));
-    let message = field(&["message", "Message", "errorMessage"]).or_else(|| xml_tag(&resp.body, "Message"));
-    let name = name.unwrap_or_else(|| fallback_name(resp.status).to_owned());
-    let message = message.unwrap_or_else(|| {
-        if resp.body.is_empty() {
-            format!("HTTP {} with an empty body", resp.status)
-        } else if json.is_some() {
-            format!("HTTP {} without an error message", resp.status)
-        } else {
-            format!("HTTP {} with a non-JSON body ({} bytes)", resp.status, resp.body.len())
-        }
-    });
-    Error::service(name, message, resp.status, request_id)
-}
-
-/// `"com.amazonaws.kms#NotFoundException"` and `"NotFoundException:http://…"` → `"NotFoundException"`.
-fn clean_error_type(raw: &str) -> &str {
-    let after_hash = raw.rsplit('#').next().unwrap_or(raw);
-    after_hash.split(':').next().unwrap_or(after_hash).trim()
-}
-
-fn fallback_name(status: u16) -> &'static str {
-    match status {
-        400 => "BadRequest",
-        401 | 403 => "AccessDeniedException",
-        404 => "NotFound",
-        429 => "ThrottlingException",
-        500 => "InternalServerError",
-        502 => "BadGateway",
-        503 => "ServiceUnavailable",
-        504 => "GatewayTimeout",
-        s if s >= 500 => "ServerError",
-        _ => "UnknownError",
-    }
-}
-
-/// Text of the first `<tag>…</tag>` in an XML body, for the XML auth errors some endpoints send.
-fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
-    let open = format!("<{tag}>");
-    let start = crate::find_str(text, &open)? + open.len();
-    let end = crate::find_str(&text[start..], &format!("</{tag}>"))? + start;
-    let raw = text[start..end].trim();
-    // STS writes `Couldn&apos;t`: read as the text it stands for (kept as it is if malformed).
-    Some(crate::credentials::xml::unescape(raw).unwrap_or_else(|| raw.to_owned())).filter(|s| !s.is_empty())
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into epoch milliseconds.
-#[cfg(not(target_arch = "wasm32"))]
-fn parse_http_date_ms(value: &str) -> Option<i64> {
-    let t = httpdate::parse_http_date(value).ok()?;
-    Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64)
-}
-
-/// Parses an HTTP `Date` header into epoch milliseconds with the host's
-/// `Date.parse` (which reads IMF-fixdates), instead of carrying httpdate's
-/// parser in the wasm module.
-///
-/// Dates from 1970 to 9999 only, as httpdate natively: a server's clock past 9999 would reach
-/// the signer, which cannot write such a date (it panics, which traps in wasm).
-#[cfg(target_arch = "wasm32")]
-fn parse_http_date_ms(value: &str) -> Option<i64> {
-    let ms = js_sys::Date::parse(value);
-    (0.0..=crate::credentials::MAX_DATE_MS as f64).contains(&ms).then_some(ms as i64)
-}
-
-/// The host's default HTTP client (reqwest natively, `fetch` on wasm32), for
-/// other AWS calls that must work on both hosts (STS, Cognito credentials).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn default_http_client() -> Arc<dyn HttpClient> {
-    Arc::new(crate::transport_native::ReqwestClient::new())
-}
-
-/// The host's default HTTP client (`fetch` on wasm32).
-#[cfg(all(target_arch = "wasm32", not(feature = "reqwest-wasm")))]
-pub fn default_http_client() -> Arc<dyn HttpClient> {
-    Arc::new(crate::transport_fetch::FetchClient)
-}
-
-/// The host's default HTTP client (reqwest's wasm backend in the size experiment).
-#[cfg(all(target_arch = "wasm32", feature = "reqwest-wasm"))]
-pub fn default_http_client() -> Arc<dyn HttpClient> {
-    Arc::new(crate::transport_native::ReqwestClient::new())
 }
 
 #[cfg(test)]
@@ -596,7 +430,7 @@ mod tests {
 
     #[test]
     fn http_dates_parse() {
-        assert_eq!(parse_http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777000));
-        assert_eq!(parse_http_date_ms("yesterday"), None);
+        assert_eq!(platform::parse_http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777000));
+        assert_eq!(platform::parse_http_date_ms("yesterday"), None);
     }
 }

@@ -16,7 +16,7 @@ use web_sys::{AbortController, Headers, Request, RequestInit, RequestRedirect, R
 
 use crate::error::{Error, Result};
 use crate::platform::{self, BoxFuture};
-use crate::transport::{answer_too_large, HttpClient, HttpRequest, HttpResponse, MAX_ANSWER_BYTES};
+use crate::transport_http::{answer_too_large, HttpClient, HttpRequest, HttpResponse, MAX_ANSWER_BYTES};
 
 #[wasm_bindgen]
 extern "C" {

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::platform::BoxFuture;
-use crate::transport::{answer_too_large, HttpClient, HttpRequest, HttpResponse, MAX_ANSWER_BYTES};
+use crate::transport_http::{answer_too_large, HttpClient, HttpRequest, HttpResponse, MAX_ANSWER_BYTES};
 
 /// reqwest-backed [`HttpClient`].
 pub struct ReqwestClient {
