@@ -156,6 +156,15 @@ print(json.dumps({"id": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token
     assert_eq!((e.kind(), e.http_status()), (ErrorKind::Service, Some(403)), "{e}");
     let wrong_token = common::client_with(Credentials::new(&c["id"], &c["secret"], Some("not-the-token".into())));
     assert_eq!(wrong_token.list_keys(ListKeysRequest::default()).await.unwrap_err().http_status(), Some(403));
+
+    // The same from the environment: AWS_SESSION_TOKEN is read beside the keys.
+    let vars = |token: Option<&str>| {
+        let mut v = vec![("AWS_REGION", env["AWS_REGION"].clone()), ("AWS_ENDPOINT_URL_KMS", env["AWS_ENDPOINT_URL_KMS"].clone()), ("AWS_ACCESS_KEY_ID", c["id"].clone()), ("AWS_SECRET_ACCESS_KEY", c["secret"].clone())];
+        v.extend(token.map(|t| ("AWS_SESSION_TOKEN", t.to_owned())));
+        v
+    };
+    KmsClient::from_env(vars(Some(&c["token"]))).unwrap().list_keys(ListKeysRequest::default()).await.unwrap();
+    assert_eq!(KmsClient::from_env(vars(None)).unwrap().list_keys(ListKeysRequest::default()).await.unwrap_err().http_status(), Some(403));
 }
 
 #[tokio::test]
