@@ -109,6 +109,18 @@ test('provisionKey: a custom alias, an HMAC key (no rotation) and an asymmetric 
   assert.equal((await provisionKey(kms, { service: 'mac', alias, keySpec: 'HMAC_256' })).created, false, 'given its spec, the key is found again');
 });
 
+test('provisionKey creates a multi-Region key with a policy, disabled, when asked; retireKey\'s default window is 30 days', async () => {
+  const kms = client();
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'provisioned', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }] });
+  const p = await provisionKey(kms, { app: 'shop', environment: 'test', service: unique('mr'), multiRegion: true, policy, enabled: false });
+  const { KeyMetadata } = await kms.describeKey({ KeyId: p.KeyMetadata.KeyId });
+  assert.deepEqual([KeyMetadata.MultiRegion, KeyMetadata.Enabled], [true, false]);
+  assert.equal(JSON.parse((await kms.getKeyPolicy({ KeyId: KeyMetadata.KeyId, PolicyName: 'default' })).Policy).Statement[0].Sid, 'provisioned');
+  const retired = await retireKey(kms, p.AliasName);
+  const days = (retired.DeletionDate - Date.now()) / 86_400_000;
+  assert.ok(retired.PendingWindowInDays === 30 && days > 29 && days <= 30, `${retired.PendingWindowInDays} days, deletion in ${days.toFixed(2)}`);
+});
+
 test('provisionKey validates every option before any request, naming the field', async () => {
   const audit = [];
   const kms = client(audit);
