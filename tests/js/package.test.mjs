@@ -413,6 +413,31 @@ export const sealed = () => encrypt(child, 'x');
   }
 });
 
+// The SDK-swap promise in types: each operation's input is assignable both ways with
+// @aws-sdk/client-kms's, and its output to the SDK's (less \`$metadata\`, which ours carries too).
+// A deliberately wrong pair must fail, so the check cannot pass on types that accept anything.
+test('types: all 56 operations\' inputs are assignable both ways with @aws-sdk/client-kms\'s, and their outputs to the SDK\'s', async () => {
+  const { OPERATIONS } = await import(join(installed, 'node.js'));
+  const operations = Object.keys(OPERATIONS);
+  assert.equal(operations.length, 56);
+  const head = [`import type * as S from ${JSON.stringify(repoPath('tests/node_modules/@aws-sdk/client-kms'))};`, "import type * as O from 'kms-wasm';"];
+  const lines = operations.flatMap((op) => [
+    `export const i_${op}: O.${op}CommandInput = null as unknown as S.${op}CommandInput;`,
+    `export const r_${op}: S.${op}CommandInput = null as unknown as O.${op}CommandInput;`,
+    `export const o_${op}: Omit<S.${op}CommandOutput, '$metadata'> = null as unknown as O.${op}CommandOutput;`,
+  ]);
+  const check = (name, body) => {
+    writeFileSync(join(project, 'src', `${name}.ts`), [...head, ...body].join('\n'));
+    // skipLibCheck: the SDK's own declarations are not ours to check (ours are, in the test below).
+    writeFileSync(join(project, `tsconfig-${name}.json`), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: true, types: [] }, files: [`src/${name}.ts`] }));
+    return spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(project, `tsconfig-${name}.json`)], { encoding: 'utf8' });
+  };
+  const r = check('sdk-shapes', lines);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const wrong = check('sdk-shapes-wrong', ['export const x: O.EncryptCommandInput = null as unknown as S.DecryptCommandInput;']);
+  assert.notEqual(wrong.status, 0, 'a Decrypt input taken for an Encrypt input must not compile');
+});
+
 test('types: tsc --strict accepts an example using every export, and the declared exports are exactly the runtime ones', async () => {
   // `keyof typeof` holds the declared values (not interfaces): a Record of it, written as an
   // object literal of the runtime names, fails on a name either side lacks.
