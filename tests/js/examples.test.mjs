@@ -1,8 +1,9 @@
-// The README's example commands work: pkg-scripts/example node | worker | browser --check.
+// The README's example commands work: pkg-scripts/example node | worker | browser --check, and
+// the command-line walk-through of pkg-scripts/demo --cli.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { repoPath } from './helpers.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { localEnv, repoPath } from './helpers.mjs';
 
 /**
  * Runs `pkg-scripts/example …` in a process group of its own; resolves to { status, stdout,
@@ -98,4 +99,12 @@ test('kms-local: an env file left by a killed server is stale; start and stop ne
     bystander.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('pkg-scripts/demo --cli: its walk-through (demo-node.mjs) creates a key and alias, round-trips a message and shows the wrong context refused', () => {
+  const r = spawnSync(process.execPath, [repoPath('pkg-scripts/demo-node.mjs')], { env: { ...process.env, ...localEnv() }, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /"Hello from kms-wasm!" \(key arn:aws:kms:/);
+  assert.match(r.stdout, /refused: InvalidCiphertextException/);
+  assert.match(r.stdout, /audit: Decrypt 200/);
 });
