@@ -1589,10 +1589,13 @@ export function buildClient(options) {
   // would let `maxEncryptedDataKeys: undefined` lift the client's limit). A call may tighten the
   // client's settings, never relax them (the spec: a policy once set is immutable).
   const withDefaults = (o) => {
+    if (o != null && (typeof o !== 'object' || Array.isArray(o))) return o; // the call refuses it
     const merged = { ...settings };
     for (const [name, value] of Object.entries(o ?? {})) if (value != null || !(name in settings)) merged[name] = value;
     const refuse = (field, message) => { throw kmsWasmError('ValidationError', `${field}: buildClient set ${settings[field]}: ${message}`, field); };
-    if (commitmentPolicy === CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT && merged.commitmentPolicy !== commitmentPolicy) refuse('commitmentPolicy', 'a call may not give another');
+    // The one tightening of a policy: requiring commitment on decrypt too.
+    const policy = merged.commitmentPolicy;
+    if (policy !== commitmentPolicy && !(commitmentPolicy === CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT && policy === CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)) refuse('commitmentPolicy', 'a call may not give another');
     if (maxEncryptedDataKeys && !(merged.maxEncryptedDataKeys <= maxEncryptedDataKeys)) refuse('maxEncryptedDataKeys', 'a call may lower it, not raise it');
     return merged;
   };

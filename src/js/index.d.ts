@@ -387,9 +387,9 @@ export interface ClientOptions {
 }
 /**
  * `encrypt`, `decrypt` and the streams with a commitment policy (and EDK limit) as defaults, as
- * @aws-crypto/client-*'s `buildClient`. A call may tighten them, not relax them (another policy
- * than REQUIRE_ENCRYPT_REQUIRE_DECRYPT where the client has it, or a higher EDK limit, is a
- * `ValidationError`); one given as `undefined` or `null` keeps the client's.
+ * @aws-crypto/client-*'s `buildClient`. A call may tighten them, not relax them: its policy is
+ * the client's, or REQUIRE_ENCRYPT_REQUIRE_DECRYPT over REQUIRE_ENCRYPT_ALLOW_DECRYPT, and its EDK
+ * limit no higher (else a `ValidationError`); one given as `undefined` or `null` keeps the client's.
  */
 export declare function buildClient(options?: CommitmentPolicyName | ClientOptions): {
   encrypt: typeof encrypt;

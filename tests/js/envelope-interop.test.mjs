@@ -265,6 +265,13 @@ test('buildClient, as the official SDKs build theirs: its policy and EDK limit a
     assert.throws(() => strict.decryptStream(rawAes(k1), { commitmentPolicy }), (e) => e.field === 'commitmentPolicy', `stream, ${commitmentPolicy}`);
   }
   await assert.rejects(relaxed.decrypt(rawAes(k1), legacy, { commitmentPolicy: ours.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT }), (e) => e.name === 'CommitmentPolicyError', 'a stricter one');
+  // A client that writes nothing (FORBID_ENCRYPT_ALLOW_DECRYPT) is not made to write by a call.
+  const forbidding = ours.buildClient(ours.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+  for (const commitmentPolicy of [ours.CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT, ours.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT]) {
+    await assert.rejects(forbidding.encrypt(rawAes(k1), plaintext, { commitmentPolicy }), (e) => e.name === 'ValidationError' && e.field === 'commitmentPolicy', commitmentPolicy);
+  }
+  // Options that are not an object are refused as the plain calls refuse them.
+  for (const options of [5, true, []]) await assert.rejects(strict.encrypt(rawAes(k1), plaintext, options), (e) => e.name === 'ValidationError' && e.field === 'options', String(options));
   // A call that passes its options on with the limit left undefined or null keeps the client's.
   for (const maxEncryptedDataKeys of [undefined, null]) {
     await assert.rejects(relaxed.decrypt(rawAes(k2), twoKeys, { maxEncryptedDataKeys }), (e) => e.name === 'TooManyEncryptedDataKeysError', `one-shot, ${maxEncryptedDataKeys}`);
