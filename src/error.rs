@@ -248,10 +248,13 @@ impl Error {
     pub fn total_retry_delay_ms(&self) -> u64 {
         self.total_retry_delay_ms.into()
     }
-    /// The AWS SDK's `$fault`: for an exception the KMS model declares, the model's fault
-    /// whatever status carried it; else `"server"` for 5xx answers and transport failures, and
-    /// `"client"` for the rest. On wasm32 the model's part is left to the JS binding, whose
-    /// exception classes carry it: the module then need not carry the model's exception table too.
+    /// The AWS SDK's `$fault`: for an exception the KMS model declares, returned by a
+    /// [`KmsClient`](crate::KmsClient) call (the KMS keyring, the wrapper and provisioning make
+    /// theirs through one), the model's fault whatever status carried it; else `"server"` for
+    /// 5xx answers and transport failures, and `"client"` for the rest (an error made with
+    /// [`Error::service`], or decoded by the transport below the client, goes by its status). On
+    /// wasm32 the model's part is left to the JS binding, whose exception classes carry it: the
+    /// module then need not carry the model's exception table too.
     pub fn fault(&self) -> &'static str {
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(server) = self.model_server_fault {
