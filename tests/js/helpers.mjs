@@ -1,5 +1,6 @@
 // Shared by the JS tests: repository paths, the kms-local variables, the package under test.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,4 +109,14 @@ export function aesPaths(ours) {
 export function exposedGc() {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc');
+}
+
+/**
+ * Runs tsc over `files` of `dir` with a tsconfig (`config`, written there) of strict options:
+ * target es2022, the dom lib, no ambient @types, declarations checked, and `compilerOptions` over
+ * them. Returns the spawn's result.
+ */
+export function typecheck(dir, files, compilerOptions = {}, config = 'tsconfig.json') {
+  writeFileSync(join(dir, config), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false, types: [], ...compilerOptions }, files }));
+  return spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(dir, config)], { encoding: 'utf8' });
 }

@@ -14,7 +14,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { build as viteBuild, createServer as createViteServer } from 'vite';
-import { localEnv, repoPath, packageDir } from './helpers.mjs';
+import { localEnv, repoPath, packageDir, typecheck } from './helpers.mjs';
 import { launchChromium, launchFirefox, serveStatic, watchPage } from './browser.mjs';
 import { bundledWorkerConfig, runWorkerdTest } from './workerd.mjs';
 
@@ -377,8 +377,7 @@ export async function main(): Promise<string> {
   return JSON.stringify({ text: new TextDecoder().decode(plaintext), context: messageHeader.encryptionContext.app, client: typeof KMS, key: input.KeyId });
 }
 `);
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module, target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false, types: [], outDir: 'out' }, files: ['app.ts'] }));
-    const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    const r = typecheck(dir, ['app.ts'], { module, outDir: 'out' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(readFileSync(join(dir, 'out', 'app.js'), 'utf8'), /require\("kms-wasm"\)/);
     const ran = spawnSync(process.execPath, ['-e', `require('./out/app.js').main().then(console.log)`], { cwd: dir, encoding: 'utf8' });
@@ -407,8 +406,7 @@ export const keyring = new MultiKeyring({ generator: child, children: [new KmsKe
 export const sealed = () => encrypt(child, 'x');
 `);
   for (const module of ['node16', 'nodenext']) {
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module, target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false, types: [], noEmit: true }, files: ['keys.cts', 'app.mts'] }));
-    const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    const r = typecheck(dir, ['keys.cts', 'app.mts'], { module, noEmit: true });
     assert.equal(r.status, 0, `${module}: ${r.stdout}${r.stderr}`);
   }
 });
@@ -429,8 +427,7 @@ test('types: all 56 operations\' inputs are assignable both ways with @aws-sdk/c
   const check = (name, body) => {
     writeFileSync(join(project, 'src', `${name}.ts`), [...head, ...body].join('\n'));
     // skipLibCheck: the SDK's own declarations are not ours to check (ours are, in the test below).
-    writeFileSync(join(project, `tsconfig-${name}.json`), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: true, types: [] }, files: [`src/${name}.ts`] }));
-    return spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(project, `tsconfig-${name}.json`)], { encoding: 'utf8' });
+    return typecheck(project, [`src/${name}.ts`], { noEmit: true, module: 'es2022', moduleResolution: 'bundler', skipLibCheck: true }, `tsconfig-${name}.json`);
   };
   const r = check('sdk-shapes', lines);
   assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -444,7 +441,6 @@ test('types: tsc --strict accepts an example using every export, and the declare
   const runtime = Object.keys(await import(join(installed, 'node.js')));
   const literal = JSON.stringify(Object.fromEntries(runtime.map((name) => [name, true])));
   writeFileSync(join(project, 'src/exports-declared.ts'), `import * as kms from 'kms-wasm';\nexport const declared: Record<keyof typeof kms, true> = ${literal};\n`);
-  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] }, files: ['src/types-example.ts', 'src/exports-declared.ts'] }));
-  const r = spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(project, 'tsconfig.json')], { encoding: 'utf8' });
+  const r = typecheck(project, ['src/types-example.ts', 'src/exports-declared.ts'], { noEmit: true, module: 'es2022', moduleResolution: 'bundler' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
