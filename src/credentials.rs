@@ -469,7 +469,6 @@ fn parse_assume_role_response(body: &[u8]) -> Result<Credentials> {
     Ok(c)
 }
 
-
 /// Parses an ISO-8601 / RFC 3339 date-time (`2026-11-23T10:35:08Z`,
 /// `…08.123456Z`, `…08+02:00`, `…08+0200`) into milliseconds since the epoch.
 /// `None` for anything else, including out-of-range fields.

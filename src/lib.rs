@@ -82,12 +82,12 @@ pub mod config;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
-pub mod transport_http;
 pub mod kms;
 pub mod platform;
 pub mod provision;
 pub mod signing;
 pub mod transport;
+pub mod transport_http;
 pub mod wrapper;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,4 +1,5 @@
-//! What differs between native and wasm32 hosts: the clock, sleeping, randomness and wiping.
+//! What differs between native and wasm32 hosts: the clock (and reading an HTTP date), sleeping,
+//! randomness and wiping.
 //!
 //! `std::time::SystemTime::now()` panics on wasm32-unknown-unknown, so every
 //! caller asks this module for the time instead.

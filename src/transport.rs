@@ -1,11 +1,10 @@
-//! Sending signed KMS requests: HTTP, retries, timeouts, clock skew, error decoding.
+//! Sending signed KMS requests: signing each attempt, retries, timeouts, clock skew.
 //!
 //! The wire protocol is AWS JSON 1.1: `POST /` with
 //! `Content-Type: application/x-amz-json-1.1` and
-//! `X-Amz-Target: TrentService.<Operation>`. The HTTP client differs per host
-//! (reqwest natively, the global `fetch` on wasm32); everything else here is
-//! shared so native tests exercise the same retry and error logic the
-//! browser runs.
+//! `X-Amz-Target: TrentService.<Operation>`. The HTTP client (reqwest natively, the global
+//! `fetch` on wasm32) and the decoding of error answers are [`crate::transport_http`]'s;
+//! everything here is shared so native tests exercise the same retry logic the browser runs.
 
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::Arc;

@@ -151,7 +151,7 @@ export interface SyncAesGcm {
 }
 /**
  * @internal Installs what `fromEnv` uses for credentials when the variables hold no keys (the
- * Node entry: a web identity token file); `undefined` for nothing more.
+ * Node entry: a web identity token file, a container credentials endpoint); `undefined` for nothing more.
  */
 export declare function useEnvCredentials(finder: ((env: EnvMap, config: KMSClientConfig) => CredentialsProvider | undefined) | undefined): void;
 /** @internal Installs the synchronous AES-GCM for envelope frames (`undefined`: WebCrypto); returns the one it replaced. */

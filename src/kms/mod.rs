@@ -156,9 +156,9 @@ impl KmsClient {
         let result = result.map_err(|e| if e.kind() == crate::ErrorKind::Aborted { progress.stamp(e) } else { e });
         // KMS's own exceptions carry the fault its model declares, whatever status carried them.
         #[cfg(not(target_arch = "wasm32"))]
-        let result = result.map_err(|e| match EXCEPTIONS.iter().find(|(name, ..)| e.kind() == crate::ErrorKind::Service && *name == e.name()) {
-            Some(&(_, _, fault)) => e.with_model_fault(fault),
-            None => e,
+        let result = result.map_err(|e| match EXCEPTIONS.iter().find(|(name, ..)| *name == e.name()) {
+            Some(&(_, _, fault)) if e.kind() == crate::ErrorKind::Service => e.with_model_fault(fault),
+            _ => e,
         });
         if let Some(hook) = &self.audit {
             hook(&audit_event(operation, body, &result, platform::now_millis() - started));
