@@ -6,16 +6,15 @@
 // Screenshots of each state go to test-output/demo/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync, execFile } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { repoPath, importPackage } from './helpers.mjs';
+import { encryptionCli as encryptionCliAgainst, repoPath, importPackage } from './helpers.mjs';
 import { launchFirefox, watchPage } from './browser.mjs';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -101,12 +100,7 @@ async function runFile(path, { expectDownload = true, timeout = 60_000 } = {}) {
   return { card, state: stateName, download, message: await card.locator('.message').textContent() };
 }
 
-function encryptionCli(args) {
-  const env = { ...process.env, AWS_ENDPOINT_URL_KMS: kmsEnv.AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL: kmsEnv.AWS_ENDPOINT_URL_KMS,
-    AWS_ACCESS_KEY_ID: kmsEnv.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: kmsEnv.AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: kmsEnv.AWS_REGION, AWS_REGION: kmsEnv.AWS_REGION };
-  delete env.AWS_SESSION_TOKEN;
-  return promisify(execFile)(repoPath('.venv/bin/aws-encryption-cli'), args, { env });
-}
+const encryptionCli = (args) => encryptionCliAgainst(args, kmsEnv);
 
 let keyArn;
 let encryptedPath;

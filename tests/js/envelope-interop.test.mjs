@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AES_PATHS, aesPaths, chunkStream, localEnv, importPackage, repoPath } from './helpers.mjs';
+import { AES_PATHS, aesPaths, chunkStream, encryptionCli, localEnv, importPackage, repoPath } from './helpers.mjs';
 
 const ours = await importPackage();
 const env = localEnv();
@@ -58,10 +58,6 @@ test('our messages decrypt with @aws-crypto/client-node (both suites, edge sizes
 test('aws-encryption-cli messages (its default suite 0x0578, and 0x0478) decrypt with ours, one-shot and streamed, at edge sizes', async () => {
   const key = await newKey();
   const dir = mkdtempSync(join(tmpdir(), 'kms-wasm-cli-to-ours-'));
-  const cliEnv = {
-    PATH: process.env.PATH, AWS_REGION: env.AWS_REGION, AWS_DEFAULT_REGION: env.AWS_REGION, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_KMS: env.AWS_ENDPOINT_URL_KMS, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
   try {
     const plaintexts = new Map(SIZES.map((size) => [size, randomBytes(size)]));
     mkdirSync(join(dir, 'in'));
@@ -70,7 +66,7 @@ test('aws-encryption-cli messages (its default suite 0x0578, and 0x0478) decrypt
     for (const [suiteId, algorithm] of [[0x0578, []], [0x0478, ['--algorithm', 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY']]]) {
       const out = join(dir, `out-${suiteId}`);
       mkdirSync(out);
-      execFileSync(repoPath('.venv/bin/aws-encryption-cli'), ['-e', '-S', '-w', `key=${key}`, '-c', 'from=cli', '--frame-length', String(FRAME), ...algorithm, '-r', '-i', join(dir, 'in'), '-o', out], { env: cliEnv, stdio: 'pipe' });
+      await encryptionCli(['-e', '-S', '-w', `key=${key}`, '-c', 'from=cli', '--frame-length', String(FRAME), ...algorithm, '-r', '-i', join(dir, 'in'), '-o', out], env);
       for (const [size, plaintext] of plaintexts) {
         const message = new Uint8Array(readFileSync(join(out, `p-${size}.encrypted`)));
         assert.deepEqual([...message.subarray(0, 3)], [2, suiteId >> 8, suiteId & 0xff], `CLI message: v2, suite ${suiteId}`);

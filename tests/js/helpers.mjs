@@ -1,9 +1,10 @@
 // Shared by the JS tests: repository paths, the kms-local variables, the package under test.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -119,4 +120,16 @@ export function exposedGc() {
 export function typecheck(dir, files, compilerOptions = {}, config = 'tsconfig.json') {
   writeFileSync(join(dir, config), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', lib: ['es2022', 'dom'], skipLibCheck: false, types: [], ...compilerOptions }, files }));
   return spawnSync(repoPath('tests/node_modules/.bin/tsc'), ['-p', join(dir, config)], { encoding: 'utf8' });
+}
+
+/**
+ * Runs the venv's aws-encryption-cli with `args` against the local KMS whose variables `kms`
+ * holds (no session token, profile or config file of the machine's); resolves to { stdout, stderr }.
+ */
+export function encryptionCli(args, kms = localEnv()) {
+  const env = { ...process.env, AWS_ENDPOINT_URL_KMS: kms.AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL: kms.AWS_ENDPOINT_URL_KMS, AWS_ACCESS_KEY_ID: kms.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: kms.AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: kms.AWS_REGION, AWS_REGION: kms.AWS_REGION, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  delete env.AWS_SESSION_TOKEN;
+  delete env.AWS_PROFILE;
+  return promisify(execFile)(repoPath('.venv/bin/aws-encryption-cli'), args, { env });
 }
